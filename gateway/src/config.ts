@@ -1,0 +1,90 @@
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_PALETTE, LIMITS, paletteProblem } from '@tessera/protocol';
+import { EnvReader, readCommonConfig, type CommonConfig, type Env } from '@tessera/runtime';
+import type { CanvasDefaults } from '@tessera/store';
+
+export const GATEWAY_DEFAULTS = {
+  /** HTTP and WebSocket port. */
+  port: 8080,
+  host: '0.0.0.0',
+  /** `create`: write the canvas config from the defaults when missing; `wait`: let the snapshotter do it. */
+  canvasBootstrap: 'create',
+  canvasWidth: 1000,
+  canvasHeight: 1000,
+  /** Five minutes, as r/place. */
+  canvasCooldownMs: 300_000,
+  /** Approximate cap on the event stream length. */
+  streamMaxLength: 1_000_000,
+  /** Reverse-proxy hops trusted for X-Forwarded-For. */
+  trustProxyHops: 0,
+  /** Many players at a venue share one NAT address. */
+  maxSocketsPerIp: 50,
+  /** Sustained place events per socket per second. */
+  placeRatePerSec: 10,
+  /** Token bucket size for place events. */
+  placeBurst: 20,
+  /** How long one compressed canvas read is served before Redis is asked again. */
+  canvasCacheMs: 1_000,
+  /** How long SIGTERM spreads socket disconnections over. */
+  shutdownDrainMs: 10_000,
+  /** Built web client, relative to this package. */
+  webRoot: fileURLToPath(new URL('../../web/dist/', import.meta.url)),
+} as const;
+
+export interface GatewayConfig extends CommonConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly sessionSecret: string;
+  readonly canvasBootstrap: 'create' | 'wait';
+  readonly canvasDefaults: CanvasDefaults;
+  readonly streamMaxLength: number;
+  readonly trustProxyHops: number;
+  readonly maxSocketsPerIp: number;
+  readonly placeRatePerSec: number;
+  readonly placeBurst: number;
+  readonly canvasCacheMs: number;
+  readonly shutdownDrainMs: number;
+  readonly corsOrigins: readonly string[];
+  /** Empty: serve no web client. */
+  readonly webRoot: string;
+  readonly jwt: { readonly jwksUrl: string; readonly issuer: string | undefined; readonly audience: string | undefined } | undefined;
+}
+
+/** Reads and validates the gateway's environment; throws one ConfigError naming every bad variable. */
+export function loadGatewayConfig(env: Env): GatewayConfig {
+  const reader = new EnvReader(env);
+  const common = readCommonConfig(reader);
+  const sessionSecret = reader.required('SESSION_SECRET', (value) => (value.length < 32 ? 'must be at least 32 characters' : undefined));
+  const palette = reader.list('CANVAS_PALETTE', DEFAULT_PALETTE).map((colour) => colour.toLowerCase());
+  const problem = paletteProblem(palette);
+  if (problem) reader.problem(`CANVAS_PALETTE ${problem}`);
+  const jwksUrl = reader.optionalString('AUTH_JWKS_URL');
+  if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) reader.problem('AUTH_JWKS_URL must be an http(s) URL');
+  const config: GatewayConfig = {
+    ...common,
+    port: reader.port('PORT', GATEWAY_DEFAULTS.port),
+    host: reader.string('HOST', GATEWAY_DEFAULTS.host),
+    sessionSecret,
+    canvasBootstrap: reader.oneOf('CANVAS_BOOTSTRAP', ['create', 'wait'] as const, GATEWAY_DEFAULTS.canvasBootstrap),
+    canvasDefaults: {
+      width: reader.integer('CANVAS_WIDTH', GATEWAY_DEFAULTS.canvasWidth, { min: LIMITS.minCanvasSide, max: LIMITS.maxCanvasSide }),
+      height: reader.integer('CANVAS_HEIGHT', GATEWAY_DEFAULTS.canvasHeight, { min: LIMITS.minCanvasSide, max: LIMITS.maxCanvasSide }),
+      palette,
+      cooldownMs: reader.integer('CANVAS_COOLDOWN_MS', GATEWAY_DEFAULTS.canvasCooldownMs, { min: 0, max: LIMITS.maxCooldownMs }),
+    },
+    streamMaxLength: reader.integer('STREAM_MAX_LEN', GATEWAY_DEFAULTS.streamMaxLength, { min: 1_000 }),
+    trustProxyHops: reader.integer('TRUST_PROXY', GATEWAY_DEFAULTS.trustProxyHops, { min: 0, max: 10 }),
+    maxSocketsPerIp: reader.integer('MAX_SOCKETS_PER_IP', GATEWAY_DEFAULTS.maxSocketsPerIp, { min: 1 }),
+    placeRatePerSec: reader.integer('PLACE_RATE_PER_SEC', GATEWAY_DEFAULTS.placeRatePerSec, { min: 1, max: 10_000 }),
+    placeBurst: reader.integer('PLACE_BURST', GATEWAY_DEFAULTS.placeBurst, { min: 1, max: 100_000 }),
+    canvasCacheMs: reader.integer('CANVAS_CACHE_MS', GATEWAY_DEFAULTS.canvasCacheMs, { min: 0, max: 60_000 }),
+    shutdownDrainMs: reader.integer('SHUTDOWN_DRAIN_MS', GATEWAY_DEFAULTS.shutdownDrainMs, { min: 0, max: 600_000 }),
+    corsOrigins: reader.list('CORS_ORIGINS'),
+    webRoot: env.WEB_ROOT === undefined ? GATEWAY_DEFAULTS.webRoot : env.WEB_ROOT.trim(),
+    jwt: jwksUrl
+      ? { jwksUrl, issuer: reader.optionalString('AUTH_JWT_ISSUER'), audience: reader.optionalString('AUTH_JWT_AUDIENCE') }
+      : undefined,
+  };
+  reader.finish();
+  return Object.freeze(config);
+}

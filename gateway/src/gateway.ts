@@ -1,0 +1,140 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Events } from '@tessera/protocol';
+import { createMetricsRegistry, createRedisClient, waitForRedis, type Logger } from '@tessera/runtime';
+import { createCanvasIfMissing, createPixelPlacer } from '@tessera/store';
+import type { Redis } from 'ioredis';
+import { createCanvasCache } from './canvas-cache.js';
+import { createCanvasRoutes } from './canvas-routes.js';
+import { createAddressResolver } from './client-address.js';
+import type { GatewayConfig } from './config.js';
+import { createConfigSource } from './config-source.js';
+import { createHealthRoutes } from './health-routes.js';
+import { createHttpApp } from './http-app.js';
+import { createJwtVerifier } from './jwt-verifier.js';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
+import { createSessionTokens } from './session-tokens.js';
+import { createSocketServer, type TesseraServer } from './socket-server.js';
+
+export interface Gateway {
+  readonly io: TesseraServer;
+  readonly httpServer: HttpServer;
+  readonly metrics: GatewayMetrics;
+  /** Listens on the configured port (0 picks a free one) and resolves with the port. */
+  listen(): Promise<number>;
+  /** SIGTERM path: refuse new players, move connected ones elsewhere over `shutdownDrainMs`, close. */
+  drain(): Promise<void>;
+  /** Closes at once (tests). */
+  close(): Promise<void>;
+}
+
+/** How long start-up waits for Redis before giving up (the orchestrator restarts us). */
+const REDIS_STARTUP_TIMEOUT_MS = 30_000;
+const DRAIN_STEP_MS = 100;
+
+/** QUIT when connected (flushes replies), plain disconnect otherwise: a dead Redis must not stall shutdown. */
+async function closeRedis(client: Redis): Promise<void> {
+  if (client.status !== 'ready') return client.disconnect();
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref());
+  await Promise.race([client.quit().then(() => undefined, () => undefined), timeout]);
+  client.disconnect();
+}
+
+/** Builds a gateway from its config: everything main.ts wires, so tests build the same thing. */
+export async function createGateway(config: GatewayConfig, log: Logger): Promise<Gateway> {
+  const redis = createRedisClient(config.redis, log, { name: 'gateway' });
+  const pubClient = createRedisClient(config.redis, log, { name: 'gateway-pub', autoPipelining: false });
+  const subClient = createRedisClient(config.redis, log, { name: 'gateway-sub', failFast: false, autoPipelining: false });
+  const clients: Redis[] = [redis, pubClient, subClient];
+  try {
+    await Promise.all(clients.map((client) => waitForRedis(client, REDIS_STARTUP_TIMEOUT_MS)));
+  } catch (error) {
+    clients.forEach((client) => client.disconnect());
+    throw error;
+  }
+
+  if (config.canvasBootstrap === 'create' && (await createCanvasIfMissing(redis, config.canvasId, config.canvasDefaults))) {
+    log.info({ canvasId: config.canvasId, ...config.canvasDefaults, palette: config.canvasDefaults.palette.length }, 'created canvas');
+  }
+
+  const registry = createMetricsRegistry('gateway');
+  const metrics = createGatewayMetrics(registry);
+  const configs = createConfigSource(redis, config.canvasId);
+  const cache = createCanvasCache(redis, config.canvasId, config.canvasCacheMs);
+  let draining = false;
+
+  const readiness = async (): Promise<string | undefined> => {
+    if (draining) return 'draining';
+    if (redis.status !== 'ready') return `redis ${redis.status}`;
+    const canvas = await configs.current().catch(() => undefined);
+    return canvas ? undefined : 'canvas config missing';
+  };
+
+  const app = createHttpApp({
+    routers: [
+      createHealthRoutes({ registry, readiness }),
+      createCanvasRoutes({ canvasId: config.canvasId, cache, configs, metrics, log }),
+    ],
+    webRoot: config.webRoot,
+    trustProxyHops: config.trustProxyHops,
+    log,
+  });
+  const httpServer = createServer(app);
+  const io = createSocketServer({
+    httpServer,
+    redis,
+    pubClient,
+    subClient,
+    canvasId: config.canvasId,
+    placer: createPixelPlacer(redis, config.canvasId, config.streamMaxLength),
+    configs,
+    sessions: createSessionTokens(config.sessionSecret),
+    jwt: config.jwt ? createJwtVerifier(config.jwt) : undefined,
+    addressOf: createAddressResolver(config.trustProxyHops),
+    limits: config,
+    metrics,
+    log,
+    isDraining: () => draining,
+  });
+
+  const closeEverything = async (): Promise<void> => {
+    await new Promise<void>((resolve) => io.close(() => resolve()));
+    httpServer.closeAllConnections();
+    await Promise.all(clients.map((client) => closeRedis(client)));
+  };
+
+  return {
+    io,
+    httpServer,
+    metrics,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          httpServer.off('error', reject);
+          resolve((httpServer.address() as AddressInfo).port);
+        });
+      }),
+    async drain() {
+      draining = true;
+      httpServer.close(); // no new connections; the open ones stay until moved
+      const sockets = [...io.of('/').sockets.values()];
+      const steps = Math.max(1, Math.floor(config.shutdownDrainMs / DRAIN_STEP_MS));
+      const perStep = Math.max(1, Math.ceil(sockets.length / steps));
+      log.info({ sockets: sockets.length, drainMs: config.shutdownDrainMs }, 'draining');
+      // Spread out so the other gateways see a ramp, not a thundering herd of reconnections.
+      for (let index = 0; index < sockets.length; index += perStep) {
+        for (const socket of sockets.slice(index, index + perStep)) {
+          socket.emit(Events.Draining);
+          socket.disconnect(true);
+        }
+        if (index + perStep < sockets.length) await new Promise((resolve) => setTimeout(resolve, DRAIN_STEP_MS));
+      }
+      await closeEverything();
+    },
+    async close() {
+      draining = true;
+      await closeEverything();
+    },
+  };
+}

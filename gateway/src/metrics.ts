@@ -1,0 +1,55 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  readonly connections: Gauge;
+  readonly connectionsRejected: Counter<'reason'>;
+  readonly placements: Counter<'result'>;
+  readonly placeAckSeconds: Histogram;
+  readonly canvasReads: Counter<'source'>;
+  readonly canvasBytesSent: Counter<'encoding'>;
+  readonly malformedPackets: Counter<'reason'>;
+}
+
+export function createGatewayMetrics(registry: Registry): GatewayMetrics {
+  return {
+    registry,
+    connections: new Gauge({ name: 'tessera_gateway_connections', help: 'Sockets connected to this gateway.', registers: [registry] }),
+    connectionsRejected: new Counter({
+      name: 'tessera_gateway_connections_rejected_total',
+      help: 'Connections refused, by reason.',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    placements: new Counter({
+      name: 'tessera_placements_total',
+      help: 'Placement attempts, by result (accepted or an error code).',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    placeAckSeconds: new Histogram({
+      name: 'tessera_place_ack_duration_seconds',
+      help: 'Time from receiving a place event to sending its acknowledgement.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+    canvasReads: new Counter({
+      name: 'tessera_canvas_reads_total',
+      help: 'Canvas reads served, by source (cache or redis).',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
+    canvasBytesSent: new Counter({
+      name: 'tessera_canvas_bytes_sent_total',
+      help: 'Canvas bytes sent over HTTP, by content encoding.',
+      labelNames: ['encoding'],
+      registers: [registry],
+    }),
+    malformedPackets: new Counter({
+      name: 'tessera_gateway_malformed_packets_total',
+      help: 'Socket input dropped or refused as malformed, by reason.',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,66 @@
+import { checkPlacePayload, ErrorCode, LIMITS, type PlaceResult } from '@tessera/protocol';
+import type { Logger } from '@tessera/runtime';
+import type { PixelPlacer } from '@tessera/store';
+import type { GatewayMetrics } from './metrics.js';
+import type { TokenBucket } from './token-bucket.js';
+
+/** What the handler knows about the socket that sent the event. */
+export interface PlaceContext {
+  readonly userId: string;
+  readonly ip: string;
+  readonly guest: boolean;
+  readonly bucket: TokenBucket;
+  /** Size of the raw packet that carried this event, as engine.io received it. */
+  readonly packetBytes: () => number;
+  /** Called when the socket floods past its limit for long enough to be cut off. */
+  readonly onFlood: () => void;
+}
+
+export interface PlaceHandlerDeps {
+  readonly placer: PixelPlacer;
+  readonly metrics: GatewayMetrics;
+  readonly log: Logger;
+  /** Consecutive refusals after which a socket counts as flooding (and is disconnected). */
+  readonly floodThreshold: number;
+}
+
+/**
+ * Judges one `place` event: hard limits first (rate, size, shape: cheap and local), then the
+ * placement script in Redis, which checks everything that depends on live state. Every path
+ * answers with a closed error code; nothing internal reaches the client.
+ */
+export function createPlaceHandler(deps: PlaceHandlerDeps) {
+  return async function handlePlace(context: PlaceContext, payload: unknown, ack: (result: PlaceResult) => void): Promise<void> {
+    const started = performance.now();
+    const reply = (result: PlaceResult): void => {
+      deps.metrics.placements.inc({ result: result.ok ? 'accepted' : result.error });
+      deps.metrics.placeAckSeconds.observe((performance.now() - started) / 1000);
+      ack(result);
+    };
+    if (!context.bucket.take()) {
+      if (context.bucket.refusedInARow >= deps.floodThreshold) context.onFlood();
+      return reply({ ok: false, error: ErrorCode.RateLimited });
+    }
+    if (context.packetBytes() > LIMITS.maxPlacePacketBytes) return reply({ ok: false, error: ErrorCode.PayloadTooLarge });
+    const checked = checkPlacePayload(payload);
+    if (!checked.ok) return reply({ ok: false, error: checked.error });
+    try {
+      const outcome = await deps.placer.place({
+        ...checked.value,
+        userId: context.userId,
+        ip: context.ip,
+        applyIpCooldown: context.guest,
+      });
+      reply(
+        outcome.ok
+          ? { ok: true, nextAt: outcome.nextAt, eventId: outcome.eventId }
+          : outcome.retryAt === undefined
+            ? { ok: false, error: outcome.error }
+            : { ok: false, error: outcome.error, retryAt: outcome.retryAt },
+      );
+    } catch (error) {
+      deps.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'placement failed');
+      reply({ ok: false, error: ErrorCode.CanvasUnavailable });
+    }
+  };
+}

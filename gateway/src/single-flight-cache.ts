@@ -1,0 +1,35 @@
+/**
+ * Caches one async value for `ttlMs`, and shares a single in-flight load among every caller
+ * that asks meanwhile: ten thousand players arriving at once cost one Redis read, not ten thousand.
+ * A failed load is not cached.
+ */
+export class SingleFlightCache<T> {
+  private value: { readonly data: T; readonly at: number } | undefined;
+  private inFlight: Promise<T> | undefined;
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly load: () => Promise<T>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** `hit` says whether the value came from the cache (or a shared in-flight load) or a fresh load. */
+  async get(): Promise<{ data: T; hit: boolean }> {
+    if (this.value && this.now() - this.value.at < this.ttlMs) return { data: this.value.data, hit: true };
+    if (this.inFlight) return { data: await this.inFlight, hit: true };
+    const loading = this.load();
+    this.inFlight = loading;
+    try {
+      const data = await loading;
+      this.value = { data, at: this.now() };
+      return { data, hit: false };
+    } finally {
+      this.inFlight = undefined;
+    }
+  }
+
+  /** Forgets the cached value (a config change, say) so the next get reloads. */
+  invalidate(): void {
+    this.value = undefined;
+  }
+}

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { ConfigError } from '@tessera/runtime';
+import { GATEWAY_DEFAULTS, loadGatewayConfig } from '../src/config.js';
+
+describe('gateway configuration', () => {
+  const valid = { SESSION_SECRET: 'x'.repeat(32) };
+
+  it('applies the documented defaults', () => {
+    const config = loadGatewayConfig(valid);
+    assert.equal(config.port, GATEWAY_DEFAULTS.port);
+    assert.equal(config.canvasDefaults.width, 1000);
+    assert.equal(config.canvasDefaults.cooldownMs, 300_000);
+    assert.equal(config.canvasDefaults.palette.length, 32);
+    assert.equal(config.canvasId, 'main');
+    assert.ok(Object.isFrozen(config));
+  });
+
+  it('names every bad variable in one error', () => {
+    try {
+      loadGatewayConfig({
+        PORT: '70000',
+        CANVAS_WIDTH: 'wide',
+        CANVAS_COOLDOWN_MS: '-5',
+        CANVAS_PALETTE: '#fff,#000000',
+        REDIS_URL: 'http://nope',
+        CANVAS_ID: 'Has Spaces',
+        CANVAS_BOOTSTRAP: 'maybe',
+        LOG_LEVEL: 'loud',
+        AUTH_JWKS_URL: 'ftp://x',
+      });
+      assert.fail('expected a ConfigError');
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      for (const name of ['SESSION_SECRET', 'PORT', 'CANVAS_WIDTH', 'CANVAS_COOLDOWN_MS', 'CANVAS_PALETTE', 'REDIS_URL', 'CANVAS_ID', 'CANVAS_BOOTSTRAP', 'LOG_LEVEL', 'AUTH_JWKS_URL']) {
+        assert.match(error.message, new RegExp(`\\b${name}\\b`), `${name} not named in:\n${error.message}`);
+      }
+    }
+  });
+
+  it('refuses a short session secret', () => {
+    assert.throws(() => loadGatewayConfig({ SESSION_SECRET: 'short' }), /SESSION_SECRET must be at least 32 characters/);
+  });
+
+  it('accepts a zero cooldown and a custom palette', () => {
+    const config = loadGatewayConfig({ ...valid, CANVAS_COOLDOWN_MS: '0', CANVAS_PALETTE: '#FFFFFF, #000000' });
+    assert.equal(config.canvasDefaults.cooldownMs, 0);
+    assert.deepEqual(config.canvasDefaults.palette, ['#ffffff', '#000000']);
+  });
+});

@@ -1,0 +1,67 @@
+import type { CanvasConfig } from './canvas-config.js';
+import type { ErrorCode } from './error-codes.js';
+import type { PlacePayload } from './place-payload.js';
+import type { WireFrame } from './wire.js';
+
+/** Socket.IO event names, shared so no process spells one differently. */
+export const Events = {
+  Place: 'place',
+  Welcome: 'welcome',
+  Delta: 'delta',
+  Sync: 'sync',
+  Config: 'config',
+  Draining: 'draining',
+  Kicked: 'kicked',
+} as const;
+
+export type PlaceResult =
+  /** `nextAt`: epoch ms when this player may place again. `eventId`: the stream id of the placement. */
+  | { readonly ok: true; readonly nextAt: number; readonly eventId: string }
+  /** `retryAt` comes with COOLDOWN: epoch ms when the cooldown ends. */
+  | { readonly ok: false; readonly error: ErrorCode; readonly retryAt?: number };
+
+/** Sent once per connection, before any delta reaches the socket. */
+export interface Welcome {
+  readonly userId: string;
+  /** Present when the gateway issued a new guest session: store it and send it on reconnect. */
+  readonly sessionToken?: string;
+  readonly config: CanvasConfig;
+  /** Epoch ms until which this player's cooldown runs (0 when none). */
+  readonly cooldownUntil: number;
+  /** Server clock, so the client can correct countdowns for its own clock skew. */
+  readonly serverTime: number;
+}
+
+export interface ClientToServerEvents {
+  place: (payload: PlacePayload, ack: (result: PlaceResult) => void) => void;
+}
+
+export interface ServerToClientEvents {
+  welcome: (welcome: Welcome) => void;
+  /** A binary delta (see delta-codec), as base64 text or raw bytes (see wire). */
+  delta: (frame: WireFrame) => void;
+  /** Per-chunk checksums (see sync-codec), same wire forms as delta. */
+  sync: (frame: WireFrame) => void;
+  /** The canvas config changed (palette, size, cooldown, pause). */
+  config: (config: CanvasConfig) => void;
+  /** This gateway is shutting down: reconnect (the load balancer picks another). */
+  draining: () => void;
+  /** The server is closing this connection for a reason the client should show. */
+  kicked: (reason: ErrorCode) => void;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface InterServerEvents {}
+
+/** What a gateway keeps on each socket. */
+export interface SocketData {
+  userId: string;
+  ip: string;
+  /** Guests are cooled down per IP as well as per user. */
+  guest: boolean;
+}
+
+/** The Socket.IO room every player of a canvas joins; the writer broadcasts to it. */
+export function canvasRoom(canvasId: string): string {
+  return `canvas:${canvasId}`;
+}

@@ -1,0 +1,16 @@
+export * from './limits.js';
+export * from './error-codes.js';
+export * from './errors.js';
+export * from './stream-position.js';
+export * from './chunk-geometry.js';
+export * from './checksum.js';
+export * from './delta-codec.js';
+export * from './sync-codec.js';
+export * from './canvas-codec.js';
+export * from './wire.js';
+export * from './canvas-config.js';
+export * from './place-payload.js';
+export * from './events.js';
+export * from './redis-keys.js';
+export { FrameKind, FRAME_FORMAT_VERSION } from './frame-header.js';
+export * from './canvas-replica.js';

@@ -1,0 +1,26 @@
+/**
+ * Hard limits shared by every process and the browser. A value here is a protocol fact:
+ * changing it changes what clients may send or must accept.
+ */
+export const CHUNK_SIZE = 256;
+/** Bytes in one chunk: one byte (a palette index) per pixel. */
+export const CHUNK_BYTES = CHUNK_SIZE * CHUNK_SIZE;
+
+export const LIMITS = {
+  /** Largest width or height; 64×64 chunks keeps chunk coordinates in a u16 with room to spare. */
+  maxCanvasSide: 16_384,
+  minCanvasSide: 1,
+  /** Palette indices are stored as u8. */
+  maxPaletteSize: 256,
+  minPaletteSize: 2,
+  /** Longest cooldown an admin may set (one day). */
+  maxCooldownMs: 86_400_000,
+  /** A `place` packet larger than this is answered with PAYLOAD_TOO_LARGE. */
+  maxPlacePacketBytes: 256,
+  /** Any Socket.IO message larger than this closes the connection (engine.io maxHttpBufferSize). */
+  maxSocketMessageBytes: 4_096,
+  /** Pixels one delta may carry; a busier tick is split over several deltas. */
+  maxDeltaPixels: 1_000_000,
+  /** Longest user id a session or token may carry. */
+  maxUserIdLength: 128,
+} as const;

@@ -1,0 +1,49 @@
+/**
+ * Every Redis key of one canvas. All share the hash tag `{canvasId}` so one Lua script may
+ * touch them together and Redis Cluster keeps a canvas on one shard.
+ */
+export interface CanvasKeys {
+  /** Hash: width, height, palette (JSON), cooldownMs, paused (0/1), version. */
+  readonly config: string;
+  /** Stream: one entry per accepted placement (x, y, c, u). */
+  readonly events: string;
+  /** Hash: userId → ban expiry in epoch ms (0: forever). */
+  readonly bans: string;
+  /** String with TTL: holder id of the writer leadership. */
+  readonly writerLock: string;
+  /** Hash: seq, cursor, last delta (for a standby to resume exactly). */
+  readonly writerState: string;
+  /** Stream: admin actions. */
+  readonly audit: string;
+  /** String: a chunk, one byte per pixel. */
+  chunk(cx: number, cy: number): string;
+  /** String with TTL: this user's cooldown. */
+  userCooldown(userId: string): string;
+  /** String with TTL: this address's cooldown (guests). */
+  ipCooldown(ip: string): string;
+  /** The common prefix, for SCAN patterns. */
+  readonly prefix: string;
+}
+
+const CANVAS_ID = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+export function isCanvasId(value: string): boolean {
+  return CANVAS_ID.test(value);
+}
+
+export function canvasKeys(canvasId: string): CanvasKeys {
+  if (!isCanvasId(canvasId)) throw new Error(`invalid canvas id ${JSON.stringify(canvasId)}`);
+  const prefix = `tessera:{${canvasId}}:`;
+  return Object.freeze({
+    prefix,
+    config: `${prefix}config`,
+    events: `${prefix}events`,
+    bans: `${prefix}bans`,
+    writerLock: `${prefix}writer:lock`,
+    writerState: `${prefix}writer:state`,
+    audit: `${prefix}audit`,
+    chunk: (cx: number, cy: number) => `${prefix}chunk:${cx}:${cy}`,
+    userCooldown: (userId: string) => `${prefix}cooldown:user:${userId}`,
+    ipCooldown: (ip: string) => `${prefix}cooldown:ip:${ip}`,
+  });
+}

@@ -1,0 +1,56 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+export interface ProbeServerOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly registry: Registry;
+  /** Answers /readyz: a reason when not ready, undefined when ready. */
+  readonly readiness: () => Promise<string | undefined> | string | undefined;
+}
+
+export interface ProbeServer {
+  readonly server: Server;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** `/healthz`, `/readyz` and `/metrics` for services that serve nothing else over HTTP. */
+export async function startProbeServer(options: ProbeServerOptions): Promise<ProbeServer> {
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    const reply = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
+      response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      response.end(body);
+    };
+    if (request.method !== 'GET' && request.method !== 'HEAD') return reply(405, 'method not allowed\n');
+    if (path === '/healthz') return reply(200, 'ok\n');
+    if (path === '/readyz') {
+      Promise.resolve()
+        .then(() => options.readiness())
+        .then(
+          (reason) => (reason ? reply(503, `not ready: ${reason}\n`) : reply(200, 'ready\n')),
+          (error: unknown) => reply(503, `not ready: ${String(error)}\n`),
+        );
+      return;
+    }
+    if (path === '/metrics') {
+      options.registry.metrics().then(
+        (text) => reply(200, text, options.registry.contentType),
+        () => reply(500, 'metrics unavailable\n'),
+      );
+      return;
+    }
+    reply(404, 'not found\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  });
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,81 @@
+--[[
+  Places one pixel, or says why not. Everything a placement depends on is checked here against
+  Redis (never a cached config), and the pixel and its event are written together: no pixel
+  without its event, no event without its pixel.
+
+  KEYS[1]  config hash
+  KEYS[2]  chunk string holding (x, y)
+  KEYS[3]  the user's cooldown key
+  KEYS[4]  the IP's cooldown key
+  KEYS[5]  event stream
+  KEYS[6]  bans hash (user id -> ban expiry in epoch ms, 0 = forever)
+  ARGV[1]  x
+  ARGV[2]  y
+  ARGV[3]  palette index
+  ARGV[4]  user id
+  ARGV[5]  1 to apply the IP cooldown (guests), 0 not to
+  ARGV[6]  approximate maximum stream length
+  ARGV[7]  byte offset of (x, y) inside its chunk
+
+  Returns { code, time, eventId, configVersion }:
+    code 0 placed      time = epoch ms when the user may place again
+    code 1 no canvas
+    code 2 paused
+    code 3 out of bounds
+    code 4 bad colour
+    code 5 cooldown    time = epoch ms when the cooldown ends
+    code 6 banned      time = ban expiry (0 = forever)
+  Codes are mapped to meanings in placement-outcome.ts only.
+]]
+local config = redis.call('HMGET', KEYS[1], 'width', 'height', 'paletteSize', 'cooldownMs', 'paused', 'version')
+if not config[1] then
+  return { 1, 0, '', 0 }
+end
+local version = tonumber(config[6])
+if config[5] == '1' then
+  return { 2, 0, '', version }
+end
+
+local x = tonumber(ARGV[1])
+local y = tonumber(ARGV[2])
+local colour = tonumber(ARGV[3])
+if x >= tonumber(config[1]) or y >= tonumber(config[2]) then
+  return { 3, 0, '', version }
+end
+if colour >= tonumber(config[3]) then
+  return { 4, 0, '', version }
+end
+
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local user = ARGV[4]
+
+local banned_until = redis.call('HGET', KEYS[6], user)
+if banned_until then
+  banned_until = tonumber(banned_until)
+  if banned_until == 0 or banned_until > now then
+    return { 6, banned_until, '', version }
+  end
+end
+
+local cooldown = tonumber(config[4])
+local apply_ip = ARGV[5] == '1'
+if cooldown > 0 then
+  local remaining = redis.call('PTTL', KEYS[3])
+  if apply_ip then
+    remaining = math.max(remaining, redis.call('PTTL', KEYS[4]))
+  end
+  if remaining > 0 then
+    return { 5, now + remaining, '', version }
+  end
+end
+
+redis.call('BITFIELD', KEYS[2], 'SET', 'u8', '#' .. ARGV[7], colour)
+local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[6], '*', 'x', x, 'y', y, 'c', colour, 'u', user)
+if cooldown > 0 then
+  redis.call('SET', KEYS[3], '1', 'PX', cooldown)
+  if apply_ip then
+    redis.call('SET', KEYS[4], '1', 'PX', cooldown)
+  end
+end
+return { 0, now + cooldown, id, version }

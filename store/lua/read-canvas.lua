@@ -1,0 +1,33 @@
+--[[
+  Reads every chunk of the canvas together with the stream position they reflect, in one
+  atomic step (invariant 1: a canvas read carries the position it was read at).
+
+  KEYS[1]     config hash
+  KEYS[2]     event stream
+  KEYS[3..n]  chunk keys, row by row over the grid the caller derived from the config
+  ARGV[1]     grid columns the caller assumed
+  ARGV[2]     grid rows the caller assumed
+
+  Returns { 'ok', position, version, width, height, chunk... } with a false (nil) entry for a
+  chunk that does not exist; { 'resized', width, height } when the canvas was resized since the
+  caller read the config (read it again); { 'missing' } when there is no canvas.
+]]
+local config = redis.call('HMGET', KEYS[1], 'width', 'height', 'version')
+if not config[1] then
+  return { 'missing' }
+end
+local width = tonumber(config[1])
+local height = tonumber(config[2])
+if math.ceil(width / 256) ~= tonumber(ARGV[1]) or math.ceil(height / 256) ~= tonumber(ARGV[2]) then
+  return { 'resized', width, height }
+end
+local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+local position = '0-0'
+if last[1] then
+  position = last[1][1]
+end
+local reply = { 'ok', position, tonumber(config[3]), width, height }
+for i = 3, #KEYS do
+  reply[#reply + 1] = redis.call('GET', KEYS[i])
+end
+return reply

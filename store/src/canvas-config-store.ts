@@ -1,0 +1,54 @@
+import { canvasKeys, type CanvasConfig, type CanvasKeys } from '@tessera/protocol';
+import type { Redis } from 'ioredis';
+import { callScript, defineScript } from './lua-scripts.js';
+
+/** What a canvas starts with when Redis has none (from each service's env). */
+export interface CanvasDefaults {
+  readonly width: number;
+  readonly height: number;
+  readonly palette: readonly string[];
+  readonly cooldownMs: number;
+}
+
+/** Creates the config hash unless present; true when this call created it. */
+export async function createCanvasIfMissing(redis: Redis, canvasId: string, defaults: CanvasDefaults): Promise<boolean> {
+  defineScript(redis, 'tesseraCreateCanvas', 'create-canvas-1.lua', 1);
+  const keys = canvasKeys(canvasId);
+  const created = await callScript<number>(redis, 'tesseraCreateCanvas', [
+    keys.config,
+    defaults.width,
+    defaults.height,
+    JSON.stringify(defaults.palette),
+    defaults.palette.length,
+    defaults.cooldownMs,
+  ]);
+  return created === 1;
+}
+
+/** Reads the config hash; undefined when the canvas does not exist. */
+export async function readCanvasConfig(redis: Redis, canvasId: string): Promise<CanvasConfig | undefined> {
+  const hash = await redis.hgetall(canvasKeys(canvasId).config);
+  return parseConfigHash(hash);
+}
+
+/** Parses the config hash, refusing (undefined) anything incomplete rather than guessing. */
+export function parseConfigHash(hash: Record<string, string>): CanvasConfig | undefined {
+  if (!hash.width || !hash.height || !hash.palette || !hash.version) return undefined;
+  let palette: unknown;
+  try {
+    palette = JSON.parse(hash.palette);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(palette)) return undefined;
+  return {
+    width: Number(hash.width),
+    height: Number(hash.height),
+    palette: palette as string[],
+    cooldownMs: Number(hash.cooldownMs ?? 0),
+    paused: hash.paused === '1',
+    version: Number(hash.version),
+  };
+}
+
+export type { CanvasKeys };

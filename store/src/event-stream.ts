@@ -1,0 +1,71 @@
+import { canvasKeys, formatPosition, parsePosition, type StreamPosition } from '@tessera/protocol';
+import type { Redis } from 'ioredis';
+
+/** One accepted placement as recorded in the canvas's event stream. */
+export interface PlacementEvent {
+  readonly id: string;
+  readonly position: StreamPosition;
+  readonly x: number;
+  readonly y: number;
+  readonly color: number;
+  readonly userId: string;
+}
+
+export interface EventBatch {
+  readonly events: PlacementEvent[];
+  /** Entries that could not be parsed (counted, skipped: they can only come from outside Tessera). */
+  readonly malformed: number;
+}
+
+/**
+ * Reads up to `count` events after `after` (exclusive) and up to `until` (inclusive, default:
+ * the newest).
+ */
+export async function readEventsAfter(
+  redis: Redis,
+  canvasId: string,
+  after: StreamPosition,
+  count: number,
+  until?: StreamPosition,
+): Promise<EventBatch> {
+  const keys = canvasKeys(canvasId);
+  const entries = (await redis.xrange(
+    keys.events,
+    `(${formatPosition(after)}`,
+    until ? formatPosition(until) : '+',
+    'COUNT',
+    count,
+  )) as Array<[string, string[]]>;
+  return parseEntries(entries);
+}
+
+export function parseEntries(entries: Array<[string, string[]]>): EventBatch {
+  const events: PlacementEvent[] = [];
+  let malformed = 0;
+  for (const [id, fields] of entries) {
+    const event = parseEntry(id, fields);
+    if (event) events.push(event);
+    else malformed++;
+  }
+  return { events, malformed };
+}
+
+function parseEntry(id: string, fields: string[]): PlacementEvent | undefined {
+  const position = parsePosition(id);
+  if (!position) return undefined;
+  const values: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) values[fields[i]!] = fields[i + 1]!;
+  const x = Number(values.x);
+  const y = Number(values.y);
+  const color = Number(values.c);
+  if (!Number.isInteger(x) || !Number.isInteger(y) || !Number.isInteger(color) || x < 0 || y < 0 || color < 0 || color > 255) {
+    return undefined;
+  }
+  return { id, position, x, y, color, userId: values.u ?? '' };
+}
+
+/** The id of the newest event, or 0-0 for an empty stream. */
+export async function lastEventPosition(redis: Redis, canvasId: string): Promise<StreamPosition> {
+  const last = (await redis.xrevrange(canvasKeys(canvasId).events, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+  return parsePosition(last[0]?.[0] ?? '0-0') ?? { ms: 0, seq: 0 };
+}

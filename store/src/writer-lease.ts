@@ -1,0 +1,39 @@
+import { canvasKeys } from '@tessera/protocol';
+import type { Redis } from 'ioredis';
+import { callScript, defineScript } from './lua-scripts.js';
+
+/**
+ * The writer leadership lock of one canvas: a string holding the leader's id with a TTL.
+ * Acquiring is a plain SET NX PX; renewing and releasing compare the holder first (Lua), so a
+ * writer whose lock expired can never extend or delete its successor's.
+ */
+
+/** Takes the lock if nobody holds it; true when the caller now holds it for `ttlMs`. */
+export async function acquireWriterLease(redis: Redis, canvasId: string, writerId: string, ttlMs: number): Promise<boolean> {
+  const reply = await redis.set(canvasKeys(canvasId).writerLock, writerId, 'PX', ttlMs, 'NX');
+  return reply === 'OK';
+}
+
+/** Extends the lock to `ttlMs` from now; false when the caller no longer holds it. */
+export async function renewWriterLease(redis: Redis, canvasId: string, writerId: string, ttlMs: number): Promise<boolean> {
+  defineScript(redis, 'tesseraRenewLease', 'renew-lease-1.lua', 1);
+  return leaseHeld(await callScript<number>(redis, 'tesseraRenewLease', [canvasKeys(canvasId).writerLock, writerId, ttlMs]));
+}
+
+/** Deletes the lock if the caller holds it; false when it did not. */
+export async function releaseWriterLease(redis: Redis, canvasId: string, writerId: string): Promise<boolean> {
+  defineScript(redis, 'tesseraReleaseLease', 'release-lease-1.lua', 1);
+  return leaseHeld(await callScript<number>(redis, 'tesseraReleaseLease', [canvasKeys(canvasId).writerLock, writerId]));
+}
+
+/** The holder id in the lock, or undefined when nobody leads. */
+export async function writerLeaseHolder(redis: Redis, canvasId: string): Promise<string | undefined> {
+  return (await redis.get(canvasKeys(canvasId).writerLock)) ?? undefined;
+}
+
+/** The one place the lease scripts' result codes get their meaning. */
+function leaseHeld(code: number): boolean {
+  if (code === 1) return true;
+  if (code === 0) return false;
+  throw new Error(`lease script returned unknown code ${String(code)}`);
+}
