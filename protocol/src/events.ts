@@ -12,6 +12,7 @@ export const Events = {
   Config: 'config',
   Draining: 'draining',
   Kicked: 'kicked',
+  Resync: 'resync',
 } as const;
 
 export type PlaceResult =
@@ -48,6 +49,11 @@ export interface ServerToClientEvents {
   draining: () => void;
   /** The server is closing this connection for a reason the client should show. */
   kicked: (reason: ErrorCode) => void;
+  /**
+   * The canvas was rewritten outside the event stream (a snapshot restore, a palette remap, a
+   * rollback): drop the local copy and read the canvas again.
+   */
+  resync: () => void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
