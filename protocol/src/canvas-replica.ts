@@ -157,7 +157,13 @@ export class CanvasReplica {
    * the sync follows. Returns the chunks that differ (and whose data is not newer than the sync).
    */
   checkSync(sync: Sync): ReplicaAction {
-    if (this.canvasPosition === undefined || this.epoch !== sync.epoch || this.lastSeqValue !== sync.afterSeq) return NONE;
+    if (this.canvasPosition === undefined) return NONE;
+    if (this.epoch !== undefined && this.epoch !== sync.epoch) {
+      // The writer history restarted and no delta has said so yet (an idle canvas after a restore).
+      this.invalidate();
+      return { kind: 'refetch-all', reason: 'sync from a new writer epoch' };
+    }
+    if (this.epoch !== sync.epoch || this.lastSeqValue !== sync.afterSeq) return NONE;
     if (comparePositions(this.canvasPosition, sync.position) > 0) return NONE; // read is newer than the sync
     const differing: Array<{ cx: number; cy: number }> = [];
     for (const { cx, cy, checksum } of sync.checksums) {

@@ -15,6 +15,11 @@ export interface CanvasKeys {
   readonly writerState: string;
   /** Stream: admin actions. */
   readonly audit: string;
+  /**
+   * Pub/sub channel: the end position of each delta, published right after it. Gateways drop
+   * their cached canvas read on it, so a player never gets a read older than a delta it missed.
+   */
+  readonly deltaNotices: string;
   /** String: a chunk, one byte per pixel. */
   chunk(cx: number, cy: number): string;
   /** String with TTL: this user's cooldown. */
@@ -42,6 +47,7 @@ export function canvasKeys(canvasId: string): CanvasKeys {
     writerLock: `${prefix}writer:lock`,
     writerState: `${prefix}writer:state`,
     audit: `${prefix}audit`,
+    deltaNotices: `${prefix}delta-notices`,
     chunk: (cx: number, cy: number) => `${prefix}chunk:${cx}:${cy}`,
     userCooldown: (userId: string) => `${prefix}cooldown:user:${userId}`,
     ipCooldown: (ip: string) => `${prefix}cooldown:ip:${ip}`,

@@ -96,6 +96,15 @@ describe('a client canvas replica', () => {
     assert.deepEqual(replica.checkSync({ ...differ, afterSeq: 0 }), { kind: 'none' }, 'not aligned: no verdict');
   });
 
+  it('starts over on a sync from a new epoch even when no delta announced it', () => {
+    const replica = new CanvasReplica();
+    replica.loadCanvas(canvasAt(5, []));
+    replica.applyDelta(delta(1, 5, 10, [[2, 3]]));
+    const sync = { epoch: EPOCH + 1, afterSeq: 0, position: at(10), configVersion: 1, checksums: [] };
+    assert.equal(replica.checkSync(sync).kind, 'refetch-all');
+    assert.equal(replica.loaded, false);
+  });
+
   it('replays newer deltas over a re-read chunk', () => {
     const replica = new CanvasReplica();
     replica.loadCanvas(canvasAt(5, []));

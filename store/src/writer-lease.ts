@@ -8,6 +8,16 @@ import { callScript, defineScript } from './lua-scripts.js';
  * writer whose lock expired can never extend or delete its successor's.
  */
 
+/**
+ * Registers the lease scripts. Call it when the client is created: with auto-pipelining, a script
+ * first defined in the same tick as another command is queued on a pipeline that lacks it, which
+ * ioredis answers with an uncaught TypeError (redis/ioredis#1931).
+ */
+export function defineWriterLeaseScripts(redis: Redis): void {
+  defineScript(redis, 'tesseraRenewLease', 'renew-lease-1.lua', 1);
+  defineScript(redis, 'tesseraReleaseLease', 'release-lease-1.lua', 1);
+}
+
 /** Takes the lock if nobody holds it; true when the caller now holds it for `ttlMs`. */
 export async function acquireWriterLease(redis: Redis, canvasId: string, writerId: string, ttlMs: number): Promise<boolean> {
   const reply = await redis.set(canvasKeys(canvasId).writerLock, writerId, 'PX', ttlMs, 'NX');
@@ -16,13 +26,13 @@ export async function acquireWriterLease(redis: Redis, canvasId: string, writerI
 
 /** Extends the lock to `ttlMs` from now; false when the caller no longer holds it. */
 export async function renewWriterLease(redis: Redis, canvasId: string, writerId: string, ttlMs: number): Promise<boolean> {
-  defineScript(redis, 'tesseraRenewLease', 'renew-lease-1.lua', 1);
+  defineWriterLeaseScripts(redis);
   return leaseHeld(await callScript<number>(redis, 'tesseraRenewLease', [canvasKeys(canvasId).writerLock, writerId, ttlMs]));
 }
 
 /** Deletes the lock if the caller holds it; false when it did not. */
 export async function releaseWriterLease(redis: Redis, canvasId: string, writerId: string): Promise<boolean> {
-  defineScript(redis, 'tesseraReleaseLease', 'release-lease-1.lua', 1);
+  defineWriterLeaseScripts(redis);
   return leaseHeld(await callScript<number>(redis, 'tesseraReleaseLease', [canvasKeys(canvasId).writerLock, writerId]));
 }
 

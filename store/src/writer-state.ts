@@ -33,6 +33,11 @@ export interface StoredWriterState {
 
 export type CommitOutcome = 'committed' | 'not-leader' | 'conflict';
 
+/** Registers the commit script; call it when the client is created (see defineWriterLeaseScripts). */
+export function defineWriterStateScripts(redis: Redis): void {
+  defineScript(redis, 'tesseraCommitWriterState', 'commit-writer-state-2.lua', 2);
+}
+
 /** The fence a commit of `state` leaves behind. */
 export function fenceOf(state: Pick<WriterState, 'epoch' | 'seq'>): WriterFence {
   return { epoch: String(state.epoch), seq: String(state.seq) };
@@ -53,6 +58,12 @@ export async function readWriterState(redis: Redis, canvasId: string): Promise<S
   return { state: { epoch, seq, cursor, lastDelta }, fence, damaged: false };
 }
 
+/** Just the stored epoch and seq (one HMGET): has someone else changed or deleted the state? */
+export async function readWriterFence(redis: Redis, canvasId: string): Promise<WriterFence> {
+  const [epoch, seq] = await redis.hmget(canvasKeys(canvasId).writerState, 'epoch', 'seq');
+  return { epoch: epoch ?? '', seq: seq ?? '' };
+}
+
 /**
  * Writes `next` only if `writerId` still holds the leadership lock and the stored state still
  * matches `expected` (see commit-writer-state-2.lua).
@@ -64,7 +75,7 @@ export async function commitWriterState(
   expected: WriterFence,
   next: WriterState,
 ): Promise<CommitOutcome> {
-  defineScript(redis, 'tesseraCommitWriterState', 'commit-writer-state-2.lua', 2);
+  defineWriterStateScripts(redis);
   const keys = canvasKeys(canvasId);
   const delta = next.lastDelta ? Buffer.from(next.lastDelta.buffer, next.lastDelta.byteOffset, next.lastDelta.byteLength) : '';
   const code = await callScript<number>(redis, 'tesseraCommitWriterState', [

@@ -1,0 +1,60 @@
+import { Emitter } from '@socket.io/redis-emitter';
+import { canvasKeys, canvasRoom, encodeWireFrame, Events, formatPosition, WireFormat, type ServerToClientEvents, type StreamPosition } from '@tessera/protocol';
+import type { Redis } from 'ioredis';
+
+export interface DeltaBroadcaster {
+  /**
+   * Publishes an encoded delta to every gateway, then its end position on the delta-notices
+   * channel (same connection, so gateways see the notice after the delta); resolves once Redis
+   * accepted both.
+   */
+  delta(bytes: Uint8Array, end: StreamPosition): Promise<void>;
+  /** Publishes an encoded sync the same way. */
+  sync(bytes: Uint8Array): Promise<void>;
+}
+
+export interface DeltaBroadcasterOptions {
+  /** A client used for PUBLISH only. */
+  readonly redis: Redis;
+  readonly canvasId: string;
+  readonly wireFormat: WireFormat;
+}
+
+/**
+ * Broadcasts frames to the canvas room through the Socket.IO Redis emitter: one encoding and one
+ * PUBLISH per frame, whatever the number of gateways and sockets.
+ */
+export function createDeltaBroadcaster({ redis, canvasId, wireFormat }: DeltaBroadcasterOptions): DeltaBroadcaster {
+  // The emitter fires PUBLISH and drops the promise; a failed publish would then be an unhandled
+  // rejection. Hand it a client whose publish keeps the promise, so the caller awaits the outcome.
+  let published: Promise<unknown> | undefined;
+  const publisher = {
+    publish(channel: string, message: Buffer | string): Promise<unknown> {
+      const result = redis.publish(channel, message);
+      result.catch(() => undefined);
+      published = result;
+      return result;
+    },
+  };
+  const room = new Emitter<ServerToClientEvents>(publisher).to(canvasRoom(canvasId));
+
+  const send = async (event: typeof Events.Delta | typeof Events.Sync, bytes: Uint8Array): Promise<void> => {
+    // Binary travels as a Buffer, which msgpack (the emitter's parser) keeps as binary.
+    const frame =
+      wireFormat === WireFormat.Binary ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : encodeWireFrame(bytes, wireFormat);
+    published = undefined;
+    room.emit(event, frame);
+    const result = published as Promise<unknown> | undefined;
+    if (!result) throw new Error('the emitter did not publish');
+    await result;
+  };
+
+  const notices = canvasKeys(canvasId).deltaNotices;
+  return {
+    delta: async (bytes, end) => {
+      await send(Events.Delta, bytes);
+      await redis.publish(notices, formatPosition(end));
+    },
+    sync: (bytes) => send(Events.Sync, bytes),
+  };
+}

@@ -1,0 +1,6 @@
+export * from './config.js';
+export * from './coalescer.js';
+export * from './leader-lease.js';
+export * from './delta-broadcaster.js';
+export * from './metrics.js';
+export * from './writer-loop.js';

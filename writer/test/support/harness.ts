@@ -1,0 +1,306 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Emitter } from '@socket.io/redis-emitter';
+import {
+  canvasRoom,
+  CanvasReplica,
+  chunkChecksum,
+  decodeCanvas,
+  decodeDelta,
+  decodeSync,
+  decodeWireFrame,
+  encodeCanvas,
+  type CanvasFrame,
+  type Delta,
+  type ReplicaAction,
+  type Sync,
+} from '@tessera/protocol';
+import { createLogger, createRedisClient, waitForRedis, type Logger } from '@tessera/runtime';
+import { createCanvasIfMissing, createPixelPlacer, lastEventPosition, readCanvas, readChunk, type PixelPlacer } from '@tessera/store';
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { Server } from 'socket.io';
+import { io as connect, type Socket } from 'socket.io-client';
+import { createWriter, createWriterMetrics, WRITER_DEFAULTS, type Writer, type WriterLoopConfig, type WriterMetrics } from '../../src/index.js';
+import { waitFor } from '../../../test-support/index.js';
+
+export const testLog: Logger = createLogger('writer-test', (process.env.TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent');
+
+let canvasCounter = 0;
+/** A canvas id of its own for each test, so tests sharing one redis-server never meet. */
+export function freshCanvasId(): string {
+  return `w${process.pid}-${++canvasCounter}`;
+}
+
+export const PALETTE = ['#ffffff', '#000000', '#ff0000', '#00ff00', '#0000ff', '#ffff00', '#00ffff', '#ff00ff'];
+
+/** Creates a canvas without cooldown and returns a placer for it. */
+export async function createTestCanvas(redis: Redis, canvasId: string, width = 600, height = 300): Promise<PixelPlacer> {
+  await createCanvasIfMissing(redis, canvasId, { width, height, palette: PALETTE, cooldownMs: 0 });
+  return createPixelPlacer(redis, canvasId, 100_000);
+}
+
+/** Places `count` random pixels, `perBurst` at a time with a pause between bursts, so they span several ticks. */
+export async function placeRandom(
+  placer: PixelPlacer,
+  { count, width, height, perBurst = 50, pauseMs = 20, area }: { count: number; width: number; height: number; perBurst?: number; pauseMs?: number; area?: number },
+): Promise<void> {
+  // A small area makes the same pixels change many times (last write wins must hold).
+  const w = Math.min(width, area ?? width);
+  const h = Math.min(height, area ?? height);
+  for (let placed = 0; placed < count; placed += perBurst) {
+    const burst: Array<Promise<unknown>> = [];
+    for (let i = 0; i < Math.min(perBurst, count - placed); i++) {
+      const x = Math.floor(Math.random() * w);
+      const y = Math.floor(Math.random() * h);
+      const color = Math.floor(Math.random() * PALETTE.length);
+      burst.push(
+        placer.place({ x, y, color, userId: `u${i}`, ip: '127.0.0.1', applyIpCooldown: false }).then((outcome) => {
+          if (!outcome.ok) throw new Error(`placement refused: ${outcome.error}`);
+        }),
+      );
+    }
+    await Promise.all(burst);
+    if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+}
+
+export interface TestWriter {
+  readonly writer: Writer;
+  readonly redis: Redis;
+  readonly emitterRedis: Redis;
+  readonly metrics: WriterMetrics;
+  readonly registry: Registry;
+  readonly config: WriterLoopConfig;
+  /** Stops the writer (if running) and closes its connections. */
+  close(): Promise<void>;
+}
+
+/** Builds a writer the way main.ts does, with a fast tick, and starts it. */
+export async function startWriter(url: string, config: Partial<WriterLoopConfig> & { canvasId: string }): Promise<TestWriter> {
+  const redisConfig = { url, sentinels: [], sentinelMaster: 'mymaster' };
+  const redis = createRedisClient(redisConfig, testLog, { name: 'writer' });
+  const emitterRedis = createRedisClient(redisConfig, testLog, { name: 'writer-emitter', autoPipelining: false });
+  await Promise.all([waitForRedis(redis, 5_000), waitForRedis(emitterRedis, 5_000)]);
+  const full: WriterLoopConfig = {
+    writerId: `test-writer-${++canvasCounter}`,
+    tickMs: 100,
+    syncIntervalMs: 60_000,
+    lockTtlMs: 2_000,
+    wireFormat: WRITER_DEFAULTS.deltaWireFormat,
+    maxEventsPerTick: WRITER_DEFAULTS.maxEventsPerTick,
+    ...config,
+  };
+  const registry = new Registry();
+  const metrics = createWriterMetrics(registry);
+  const writer = createWriter({ redis, emitterRedis, config: full, log: testLog, metrics });
+  writer.start();
+  let closed = false;
+  return {
+    writer,
+    redis,
+    emitterRedis,
+    metrics,
+    registry,
+    config: full,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await writer.stop();
+      redis.disconnect();
+      emitterRedis.disconnect();
+    },
+  };
+}
+
+/** A Socket.IO server joined to the others through the Redis adapter, as a gateway is. */
+export interface Relay {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startRelay(redisUrl: string, canvasId: string): Promise<Relay> {
+  const pub = new Redis(redisUrl);
+  const sub = pub.duplicate();
+  const http = createServer();
+  const io = new Server(http, { adapter: createAdapter(pub, sub), transports: ['websocket'] });
+  io.on('connection', (socket) => {
+    void socket.join(canvasRoom(canvasId));
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await new Promise<void>((resolve) => {
+        io.close(() => resolve());
+      });
+      pub.disconnect();
+      sub.disconnect();
+    },
+  };
+}
+
+/** What a player saw of one sync it could check (it had applied exactly the delta the sync follows). */
+export interface CheckedSync {
+  readonly sync: Sync;
+  readonly mismatched: ReadonlyArray<{ cx: number; cy: number }>;
+}
+
+/**
+ * A player: a socket in the canvas room feeding the client logic (CanvasReplica) as the web client
+ * does, refetching over "HTTP" (readCanvas / readChunk through the canvas codec) when told to.
+ */
+export class Player {
+  readonly replica = new CanvasReplica();
+  readonly deltas: Delta[] = [];
+  /** Raw frames as received, to check the wire format. */
+  readonly frames: unknown[] = [];
+  readonly syncs: Sync[] = [];
+  readonly checkedSyncs: CheckedSync[] = [];
+  readonly actions: ReplicaAction[] = [];
+  readonly problems: string[] = [];
+  private work: Promise<void> = Promise.resolve();
+  private constructor(
+    readonly socket: Socket,
+    private readonly redis: Redis,
+    private readonly canvasId: string,
+  ) {}
+
+  /** Connects, waits until broadcasts reach the socket, then loads the canvas. */
+  static async join(relay: Relay, redis: Redis, canvasId: string, options: { load?: boolean } = {}): Promise<Player> {
+    const socket = connect(relay.url, { transports: ['websocket'], reconnection: false, forceNew: true });
+    const player = new Player(socket, redis, canvasId);
+    socket.on('delta', (frame: unknown) => player.onDelta(frame));
+    socket.on('sync', (frame: unknown) => player.onSync(frame));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    // The adapter subscribes asynchronously: probe until a broadcast gets through.
+    let probed = false;
+    socket.on('probe', () => (probed = true));
+    const emitter = new Emitter(redis);
+    await waitFor(
+      () => {
+        emitter.to(canvasRoom(canvasId)).emit('probe');
+        return probed;
+      },
+      { timeoutMs: 5_000, intervalMs: 50, message: 'a broadcast to reach the player' },
+    );
+    if (options.load ?? true) player.enqueue(() => player.loadCanvas());
+    await player.settled();
+    return player;
+  }
+
+  get lastDelta(): Delta | undefined {
+    return this.deltas[this.deltas.length - 1];
+  }
+
+  /** Resolves when every refetch asked for so far has landed. */
+  async settled(): Promise<void> {
+    let current: Promise<void>;
+    do {
+      current = this.work;
+      await current;
+    } while (current !== this.work);
+  }
+
+  close(): void {
+    this.socket.disconnect();
+  }
+
+  private onDelta(frame: unknown): void {
+    this.frames.push(frame);
+    const bytes = decodeWireFrame(frame);
+    if (!bytes.ok) return void this.problems.push(`undecodable delta frame: ${bytes.error.message}`);
+    const delta = decodeDelta(bytes.value);
+    if (!delta.ok) return void this.problems.push(`undecodable delta: ${delta.error.message}`);
+    this.deltas.push(delta.value);
+    this.handle(this.replica.applyDelta(delta.value));
+  }
+
+  private onSync(frame: unknown): void {
+    const bytes = decodeWireFrame(frame);
+    if (!bytes.ok) return void this.problems.push(`undecodable sync frame: ${bytes.error.message}`);
+    const sync = decodeSync(bytes.value);
+    if (!sync.ok) return void this.problems.push(`undecodable sync: ${sync.error.message}`);
+    this.syncs.push(sync.value);
+    if (this.replica.loaded && this.replica.lastSeq === sync.value.afterSeq) {
+      const mismatched = sync.value.checksums.filter(({ cx, cy, checksum }) => chunkChecksum(this.replica.chunkBytes(cx, cy)) !== checksum);
+      this.checkedSyncs.push({ sync: sync.value, mismatched });
+    }
+    this.handle(this.replica.checkSync(sync.value));
+  }
+
+  private handle(action: ReplicaAction): void {
+    if (action.kind === 'none') return;
+    this.actions.push(action);
+    if (action.kind === 'refetch-all') this.enqueue(() => this.loadCanvas());
+    else this.enqueue(() => this.loadChunks(action.chunks));
+  }
+
+  private enqueue(job: () => Promise<void>): void {
+    this.work = this.work.then(job).catch((error: unknown) => void this.problems.push(`refetch failed: ${String(error)}`));
+  }
+
+  private async loadCanvas(): Promise<void> {
+    const frame = await readCanvas(this.redis, this.canvasId);
+    if (!frame) throw new Error('no canvas');
+    this.handle(this.replica.loadCanvas(overHttp(frame)));
+  }
+
+  private async loadChunks(chunks: ReadonlyArray<{ cx: number; cy: number }>): Promise<void> {
+    for (const { cx, cy } of chunks) {
+      const frame = await readChunk(this.redis, this.canvasId, cx, cy);
+      if (!frame) throw new Error('no canvas');
+      this.handle(this.replica.loadChunk(overHttp(frame), cx, cy));
+    }
+  }
+}
+
+/** What a browser gets: the frame through the binary canvas codec. */
+function overHttp(frame: CanvasFrame): CanvasFrame {
+  const decoded = decodeCanvas(encodeCanvas(frame));
+  if (!decoded.ok) throw decoded.error;
+  return decoded.value;
+}
+
+/** The canvas in Redis as width×height palette indices. */
+export async function canvasInRedis(redis: Redis, canvasId: string): Promise<Uint8Array> {
+  const frame = await readCanvas(redis, canvasId);
+  if (!frame) throw new Error('no canvas');
+  const replica = new CanvasReplica();
+  replica.loadCanvas(overHttp(frame));
+  return replica.toIndexArray();
+}
+
+/** Waits until the player has applied a delta ending at the newest event. */
+export async function waitUntilCaughtUp(player: Player, redis: Redis, canvasId: string, timeoutMs = 5_000): Promise<void> {
+  const newest = await lastEventPosition(redis, canvasId);
+  await waitFor(
+    () => {
+      const last = player.lastDelta;
+      return last !== undefined && last.end.ms === newest.ms && last.end.seq === newest.seq;
+    },
+    { timeoutMs, message: `the player to receive the delta ending at ${newest.ms}-${newest.seq}` },
+  );
+  await player.settled();
+}
+
+/** Asserts the deltas a player received form one unbroken chain (resends of the last one aside). */
+export function chainProblems(deltas: readonly Delta[]): string[] {
+  const problems: string[] = [];
+  for (let i = 1; i < deltas.length; i++) {
+    const previous = deltas[i - 1]!;
+    const delta = deltas[i]!;
+    if (delta.epoch !== previous.epoch) continue;
+    if (delta.seq === previous.seq) continue; // a resend after a takeover
+    if (delta.seq !== previous.seq + 1) problems.push(`seq ${previous.seq} followed by ${delta.seq}`);
+    else if (delta.start.ms !== previous.end.ms || delta.start.seq !== previous.end.seq) {
+      problems.push(`delta ${delta.seq} starts at ${delta.start.ms}-${delta.start.seq}, not where ${previous.seq} ended`);
+    }
+  }
+  return problems;
+}
