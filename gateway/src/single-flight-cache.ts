@@ -6,6 +6,8 @@
 export class SingleFlightCache<T> {
   private value: { readonly data: T; readonly at: number } | undefined;
   private inFlight: Promise<T> | undefined;
+  /** Bumped by invalidate(): a load that started before must not be cached after it. */
+  private generation = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -18,18 +20,21 @@ export class SingleFlightCache<T> {
     if (this.value && this.now() - this.value.at < this.ttlMs) return { data: this.value.data, hit: true };
     if (this.inFlight) return { data: await this.inFlight, hit: true };
     const loading = this.load();
+    const generation = this.generation;
     this.inFlight = loading;
     try {
       const data = await loading;
-      this.value = { data, at: this.now() };
+      if (generation === this.generation) this.value = { data, at: this.now() };
       return { data, hit: false };
     } finally {
-      this.inFlight = undefined;
+      if (this.inFlight === loading) this.inFlight = undefined;
     }
   }
 
   /** Forgets the cached value (a config change, say) so the next get reloads. */
   invalidate(): void {
     this.value = undefined;
+    this.inFlight = undefined;
+    this.generation++;
   }
 }

@@ -1,0 +1,19 @@
+import { canvasKeys } from '@tessera/protocol';
+import type { Logger } from '@tessera/runtime';
+import type { Redis } from 'ioredis';
+
+/**
+ * Listens for the writer's delta notices and drops the cached canvas read on each one. A player
+ * joins the broadcast room before reading the canvas, so it receives every delta after its read
+ * only if the read is not older than the last delta broadcast before it joined: a read cached
+ * across a delta would force it to read again.
+ */
+export async function followDeltaNotices(subscriber: Redis, canvasId: string, onDelta: () => void, log: Logger): Promise<void> {
+  const channel = canvasKeys(canvasId).deltaNotices;
+  subscriber.on('message', (from: string) => {
+    if (from === channel) onDelta();
+  });
+  // Re-subscribed by ioredis after a reconnection; a notice missed meanwhile only costs a refetch.
+  await subscriber.subscribe(channel);
+  log.debug({ channel }, 'following delta notices');
+}

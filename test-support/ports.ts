@@ -1,0 +1,1 @@
+export { getFreePort, isPortFree } from '../scripts/lib/free-port.mjs';
