@@ -1,0 +1,275 @@
+import {
+  ErrorCode,
+  isErrorCode,
+  type CanvasConfig,
+  type ClientToServerEvents,
+  type PlacePayload,
+  type PlaceResult,
+  type ServerToClientEvents,
+  type Welcome,
+  type WireFrame,
+} from '@tessera/protocol';
+import { io, type Socket } from 'socket.io-client';
+import { ClientError } from './messages.js';
+
+/** A placement's outcome as the player sees it: the server's answer or a client-side failure. */
+export type PlaceOutcome = PlaceResult | { readonly ok: false; readonly error: ClientError; readonly retryAt?: undefined };
+
+export type ConnectionState =
+  /** Never connected yet; `failures` counts attempts that failed. */
+  | { readonly kind: 'connecting'; readonly failures: number; readonly reason?: ErrorCode }
+  /** Welcomed by a gateway: deltas flow. */
+  | { readonly kind: 'live' }
+  /** Was live, lost the connection, retrying. */
+  | { readonly kind: 'reconnecting'; readonly reason?: ErrorCode }
+  /** Not connected and not retrying on its own (banned), or the browser is offline. */
+  | { readonly kind: 'offline'; readonly reason?: ErrorCode; readonly retrying: boolean };
+
+export interface ConnectionHandlers {
+  onState(state: ConnectionState): void;
+  /** A (re)connection was welcomed: the owner refetches the canvas now, not before. */
+  onWelcome(welcome: Welcome): void;
+  onDelta(frame: WireFrame): void;
+  onSync(frame: WireFrame): void;
+  onConfig(config: CanvasConfig): void;
+  /** The server closed this connection for a reason to show (kicked). */
+  onKicked(reason: ErrorCode): void;
+}
+
+export interface TokenStore {
+  get(): string | undefined;
+  set(token: string): void;
+  clear(): void;
+}
+
+export interface ConnectionOptions {
+  /** Gateway origin (default: this page's origin). */
+  readonly url?: string;
+  /** Where the guest session token lives (default localStorage `tessera.session`). */
+  readonly tokens?: TokenStore;
+  /** How long a placement waits for its acknowledgement (default 5000 ms). */
+  readonly placeTimeoutMs?: number;
+  /** Failed first attempts before the state reads "offline" rather than "connecting" (default 3). */
+  readonly offlineAfterFailures?: number;
+}
+
+export interface Connection {
+  readonly state: ConnectionState;
+  place(payload: PlacePayload): Promise<PlaceOutcome>;
+  close(): void;
+}
+
+const DEFAULTS = { placeTimeoutMs: 5000, offlineAfterFailures: 3 } as const;
+export const SESSION_STORAGE_KEY = 'tessera.session';
+
+/** localStorage, or memory when storage is blocked (private modes, sandboxed iframes). */
+export function createTokenStore(key = SESSION_STORAGE_KEY): TokenStore {
+  let memory: string | undefined;
+  return {
+    get() {
+      try {
+        return window.localStorage.getItem(key) ?? memory;
+      } catch {
+        return memory;
+      }
+    },
+    set(token) {
+      memory = token;
+      try {
+        window.localStorage.setItem(key, token);
+      } catch {
+        // memory only
+      }
+    },
+    clear() {
+      memory = undefined;
+      try {
+        window.localStorage.removeItem(key);
+      } catch {
+        // memory only
+      }
+    },
+  };
+}
+
+/** How long to wait before trying again after the server refused or closed us for `reason`. */
+function retryDelayMs(reason: ErrorCode | undefined, attempt: number): number {
+  if (reason === ErrorCode.Draining) return 0; // another gateway takes us right away
+  const base = reason === ErrorCode.TooManyConnections || reason === ErrorCode.RateLimited ? 10_000 : 1000;
+  const capped = Math.min(base * 2 ** Math.min(attempt, 5), 60_000);
+  return capped * (0.5 + Math.random() / 2); // jitter: a fleet of clients must not return in step
+}
+
+/**
+ * The Socket.IO connection to a gateway: WebSocket only, the guest session token in `auth`,
+ * reconnection after drops, drains and refusals, and placements with a timeout.
+ */
+export function createConnection(handlers: ConnectionHandlers, options: ConnectionOptions = {}): Connection {
+  const tokens = options.tokens ?? createTokenStore();
+  const placeTimeoutMs = options.placeTimeoutMs ?? DEFAULTS.placeTimeoutMs;
+  const offlineAfter = options.offlineAfterFailures ?? DEFAULTS.offlineAfterFailures;
+
+  const socketOptions = {
+    path: '/socket.io/',
+    transports: ['websocket'],
+    // A function, so every attempt sends the token as it is now (it may have just been dropped).
+    auth: (cb: (data: object) => void) => {
+      const token = tokens.get();
+      cb(token ? { token } : {});
+    },
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 10_000,
+    randomizationFactor: 0.5,
+    timeout: 10_000,
+  };
+  const socket: Socket<ServerToClientEvents, ClientToServerEvents> =
+    options.url === undefined ? io(socketOptions) : io(options.url, socketOptions);
+
+  let state: ConnectionState = { kind: 'connecting', failures: 0 };
+  let everLive = false;
+  let failures = 0;
+  /** Manual retries in a row (after refusals and kicks, which Socket.IO does not retry itself). */
+  let manualAttempts = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let banned = false;
+  let closed = false;
+  let droppedTokenAt = 0;
+
+  function setState(next: ConnectionState): void {
+    state = next;
+    handlers.onState(next);
+  }
+
+  function notLive(reason: ErrorCode | undefined, retrying = true): void {
+    if (banned) setState({ kind: 'offline', reason: ErrorCode.Banned, retrying: false });
+    else if (typeof navigator !== 'undefined' && navigator.onLine === false) setState({ kind: 'offline', retrying: true });
+    else if (everLive) setState({ kind: 'reconnecting', ...(reason ? { reason } : {}) });
+    else if (failures >= offlineAfter) setState({ kind: 'offline', retrying, ...(reason ? { reason } : {}) });
+    else setState({ kind: 'connecting', failures, ...(reason ? { reason } : {}) });
+  }
+
+  /** Closes this connection (if open) and opens a new one after `delayMs`. */
+  function reconnectAfter(delayMs: number): void {
+    if (banned || closed) return;
+    clearTimeout(retryTimer);
+    if (socket.connected || socket.active) socket.disconnect();
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      if (!banned && !closed) socket.connect();
+    }, delayMs);
+  }
+
+  socket.on('welcome', (welcome) => {
+    if (typeof welcome !== 'object' || welcome === null || typeof welcome.config !== 'object') return;
+    if (typeof welcome.sessionToken === 'string' && welcome.sessionToken.length > 0) tokens.set(welcome.sessionToken);
+    everLive = true;
+    failures = 0;
+    manualAttempts = 0;
+    setState({ kind: 'live' });
+    handlers.onWelcome(welcome);
+  });
+  socket.on('delta', (frame) => handlers.onDelta(frame));
+  socket.on('sync', (frame) => handlers.onSync(frame));
+  socket.on('config', (config) => {
+    if (typeof config === 'object' && config !== null) handlers.onConfig(config);
+  });
+  socket.on('draining', () => {
+    // The load balancer hands the new connection to another gateway; nothing to wait for.
+    notLive(ErrorCode.Draining);
+    reconnectAfter(0);
+  });
+  socket.on('kicked', (reason) => {
+    const code = isErrorCode(reason) ? reason : ErrorCode.Internal;
+    handlers.onKicked(code);
+    if (code === ErrorCode.Banned) {
+      banned = true;
+      clearTimeout(retryTimer);
+      socket.disconnect();
+      notLive(code, false);
+      return;
+    }
+    notLive(code);
+    reconnectAfter(retryDelayMs(code, manualAttempts++));
+  });
+
+  socket.on('connect_error', (err) => {
+    failures++;
+    const code = isErrorCode(err.message) ? err.message : undefined;
+    if (socket.active) {
+      // A transport failure (gateway down, network): Socket.IO retries with its own backoff.
+      notLive(code);
+      return;
+    }
+    // Refused by the server's middleware: Socket.IO leaves the retry to us.
+    if (code === ErrorCode.Banned) {
+      banned = true;
+      handlers.onKicked(code);
+      notLive(code, false);
+      return;
+    }
+    if (code === ErrorCode.Unauthorized) {
+      // The stored session is unknown or forged: drop it and come back as a new guest. If it
+      // happens again at once (no token to blame), back off like any other refusal.
+      const hadToken = tokens.get() !== undefined;
+      tokens.clear();
+      notLive(code);
+      if (hadToken && Date.now() - droppedTokenAt > 5000) {
+        droppedTokenAt = Date.now();
+        reconnectAfter(0);
+      } else {
+        reconnectAfter(retryDelayMs(code, manualAttempts++));
+      }
+      return;
+    }
+    notLive(code);
+    reconnectAfter(retryDelayMs(code, manualAttempts++));
+  });
+
+  socket.on('disconnect', (reason) => {
+    if (closed) return;
+    notLive(undefined, !banned);
+    // The server closed us without a kick (e.g. it restarts): Socket.IO does not retry that itself.
+    if (reason === 'io server disconnect' && retryTimer === undefined) reconnectAfter(retryDelayMs(undefined, manualAttempts++));
+  });
+
+  if (typeof window !== 'undefined') {
+    window.addEventListener('offline', () => {
+      if (!socket.connected) notLive(undefined);
+    });
+    window.addEventListener('online', () => {
+      if (socket.connected || banned || closed) return;
+      notLive(undefined);
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
+      socket.connect();
+    });
+  }
+
+  return {
+    get state() {
+      return state;
+    },
+    place(payload) {
+      if (!socket.connected || state.kind !== 'live') return Promise.resolve({ ok: false, error: ClientError.Offline });
+      return new Promise<PlaceOutcome>((resolve) => {
+        socket.timeout(placeTimeoutMs).emit('place', payload, (err: Error | null, result: PlaceResult) => {
+          if (err) resolve({ ok: false, error: ClientError.NoAnswer });
+          else if (isPlaceResult(result)) resolve(result);
+          else resolve({ ok: false, error: ErrorCode.Internal });
+        });
+      });
+    },
+    close() {
+      closed = true;
+      clearTimeout(retryTimer);
+      socket.disconnect();
+    },
+  };
+}
+
+function isPlaceResult(value: unknown): value is PlaceResult {
+  if (typeof value !== 'object' || value === null) return false;
+  const result = value as Record<string, unknown>;
+  if (result['ok'] === true) return typeof result['nextAt'] === 'number';
+  return result['ok'] === false && isErrorCode(result['error']);
+}

@@ -1,0 +1,79 @@
+export interface Cooldown {
+  /** The server clock at this moment (from `welcome`), to correct for this device's clock. */
+  syncClock(serverTime: number): void;
+  /** The cooldown runs until this server-clock epoch ms (0: none). */
+  setUntil(serverEpochMs: number): void;
+  /** Milliseconds left, never negative. */
+  remainingMs(): number;
+  readonly ready: boolean;
+}
+
+export interface CooldownOptions {
+  /** Shows "Ready" or the time left. */
+  readonly element: HTMLElement;
+  /** Called when a running cooldown ends. */
+  readonly onReady?: () => void;
+  readonly now?: () => number;
+}
+
+/** `m:ss`, or `h:mm:ss` from an hour up; rounds up so "0:00" never shows while waiting. */
+export function formatRemaining(ms: number): string {
+  const total = Math.ceil(ms / 1000);
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  const ss = String(seconds).padStart(2, '0');
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${ss}` : `${minutes}:${ss}`;
+}
+
+/** The countdown until the next placement, in server time corrected for the local clock's skew. */
+export function createCooldown(options: CooldownOptions): Cooldown {
+  const now = options.now ?? Date.now;
+  const { element } = options;
+  /** serverTime − localTime, measured at the last welcome. */
+  let skewMs = 0;
+  let until = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  function remainingMs(): number {
+    return Math.max(0, until - (now() + skewMs));
+  }
+
+  function tick(): void {
+    clearTimeout(timer);
+    timer = undefined;
+    const left = remainingMs();
+    element.dataset['ready'] = String(left === 0);
+    if (left === 0) {
+      element.textContent = 'Ready';
+      element.setAttribute('aria-label', 'Ready to place a pixel');
+      return;
+    }
+    element.textContent = formatRemaining(left);
+    element.setAttribute('aria-label', `Next pixel in ${formatRemaining(left)}`);
+    // Wake at the next whole-second boundary of the remaining time, so the display never lags.
+    timer = setTimeout(() => {
+      const wasRunning = remainingMs() > 0;
+      tick();
+      if (wasRunning && remainingMs() === 0) options.onReady?.();
+    }, (left % 1000) + 5);
+  }
+
+  tick();
+  return {
+    syncClock(serverTime) {
+      skewMs = serverTime - now();
+      tick();
+    },
+    setUntil(serverEpochMs) {
+      const wasRunning = remainingMs() > 0;
+      until = serverEpochMs;
+      tick();
+      if (wasRunning && remainingMs() === 0) options.onReady?.();
+    },
+    remainingMs,
+    get ready() {
+      return remainingMs() === 0;
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import type { ErrorCode } from '@tessera/protocol';
+
+/** Outcomes the client produces itself; a server never sends these. */
+export const ClientError = {
+  /** The server did not acknowledge in time. */
+  NoAnswer: 'NO_ANSWER',
+  /** There is no connection to send on. */
+  Offline: 'OFFLINE',
+} as const;
+export type ClientError = (typeof ClientError)[keyof typeof ClientError];
+
+// A Record over the whole union: adding an ErrorCode to the protocol fails the build until it has text here.
+const TEXT = {
+  INVALID_PAYLOAD: 'That placement was not understood.',
+  PAYLOAD_TOO_LARGE: 'That request was too large.',
+  OUT_OF_BOUNDS: 'That pixel is outside the canvas.',
+  INVALID_COLOR: 'That colour is not in the palette any more.',
+  COOLDOWN: 'Not yet: your cooldown is still running.',
+  PAUSED: 'The canvas is paused.',
+  RATE_LIMITED: 'Slow down: too many requests.',
+  BANNED: 'You are banned from this canvas.',
+  UNAUTHORIZED: 'Your session was not accepted; starting a new one.',
+  TOO_MANY_CONNECTIONS: 'Too many connections from your network. Close other tabs and wait a moment.',
+  CANVAS_UNAVAILABLE: 'The canvas is unavailable right now.',
+  SERVER_DRAINING: 'The server is restarting; reconnecting.',
+  INTERNAL: 'Something went wrong on the server.',
+  NO_ANSWER: 'The server did not answer. Try again.',
+  OFFLINE: 'Not connected to the server.',
+} as const satisfies Record<ErrorCode | ClientError, string>;
+
+/** The one place an error code becomes words for a player; unknown codes (a newer server) get a generic line. */
+export function describeError(code: string): string {
+  return Object.hasOwn(TEXT, code) ? TEXT[code as keyof typeof TEXT] : 'Something went wrong.';
+}

@@ -1,0 +1,83 @@
+import type { ConnectionState } from './connection.js';
+import { describeError } from './messages.js';
+
+export interface StatusElements {
+  /** The connection pill; its `data-state` drives the dot's colour. */
+  readonly indicator: HTMLElement;
+  readonly label: HTMLElement;
+  /** "The canvas is paused" banner. */
+  readonly pausedBanner: HTMLElement;
+  /** Why the client stopped trying (banned): stays until the page is reloaded. */
+  readonly blockedBanner: HTMLElement;
+  /** Covers the board until the first canvas is loaded, saying why it is not there yet. */
+  readonly splash: HTMLElement;
+  readonly splashText: HTMLElement;
+}
+
+export interface Status {
+  setConnection(state: ConnectionState): void;
+  setPaused(paused: boolean): void;
+  /** Whether a complete canvas is on screen. */
+  setLoaded(loaded: boolean): void;
+}
+
+const LABELS = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline',
+} as const satisfies Record<ConnectionState['kind'], string>;
+
+/** The connection indicator, the paused banner and the loading screen. */
+export function createStatus(elements: StatusElements): Status {
+  let connection: ConnectionState = { kind: 'connecting', failures: 0 };
+  let loaded = false;
+  let everLoaded = false;
+
+  function splashText(): string {
+    const reason = 'reason' in connection && connection.reason ? describeError(connection.reason) : undefined;
+    switch (connection.kind) {
+      case 'connecting':
+        return reason ?? 'Connecting to the canvas…';
+      case 'live':
+        return 'Loading the canvas…';
+      case 'reconnecting':
+        return reason ?? 'Connection lost. Reconnecting…';
+      case 'offline':
+        if (!connection.retrying) return reason ?? 'Disconnected.';
+        return reason ? `${reason} Retrying…` : "Can't reach the server. Retrying…";
+    }
+  }
+
+  function render(): void {
+    const { indicator, label, splash } = elements;
+    indicator.dataset['state'] = connection.kind;
+    const reason = 'reason' in connection && connection.reason ? connection.reason : undefined;
+    label.textContent = LABELS[connection.kind];
+    indicator.title = reason ? describeError(reason) : LABELS[connection.kind];
+    // The splash only covers a board that was never shown; after that a stale board beats a blank one.
+    splash.hidden = everLoaded;
+    elements.splashText.textContent = splashText();
+    splash.dataset['state'] = connection.kind;
+    document.body.dataset['loaded'] = String(loaded);
+    const blocked = connection.kind === 'offline' && !connection.retrying;
+    elements.blockedBanner.hidden = !blocked;
+    if (blocked) elements.blockedBanner.textContent = reason ? describeError(reason) : 'Disconnected. Reload the page to try again.';
+  }
+
+  render();
+  return {
+    setConnection(state) {
+      connection = state;
+      render();
+    },
+    setPaused(paused) {
+      elements.pausedBanner.hidden = !paused;
+    },
+    setLoaded(next) {
+      loaded = next;
+      everLoaded ||= next;
+      render();
+    },
+  };
+}

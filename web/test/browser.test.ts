@@ -1,0 +1,240 @@
+// The built web client in real Chromium against a real cluster: a private redis-server, two
+// gateways and one writer started from their dist/main.js. Set TESSERA_BROWSER_LOGS=1 to see
+// their output and the pages' console.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { spawnService, stopAll, type Service } from '../../scripts/lib/processes.mjs';
+import { getFreePort, useRedis, waitFor } from '../../test-support/index.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const GATEWAY_MAIN = `${ROOT}gateway/dist/main.js`;
+const WRITER_MAIN = `${ROOT}writer/dist/main.js`;
+const WEB_ROOT = `${ROOT}web/dist`;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const SESSION_SECRET = 'browser-test-secret-that-is-at-least-32-characters';
+const VERBOSE = Boolean(process.env.TESSERA_BROWSER_LOGS);
+
+/** What the page's test hook (web/src/test-hook.ts) exposes; only what these tests read. */
+interface Hook {
+  readonly replica: { colorAt(x: number, y: number): number; readonly width: number };
+  readonly placeCount: number;
+  readonly lastResult: { ok: boolean; error?: string } | undefined;
+  readonly connection: string;
+  readonly loaded: boolean;
+  readonly stats: { canvasReads: number };
+  clientPointOf(x: number, y: number): { x: number; y: number };
+  canvasPointOf(x: number, y: number): { x: number; y: number };
+}
+declare global {
+  interface Window {
+    readonly __tessera?: Hook;
+  }
+}
+
+/** Starts a process from a built main.js; its output is kept quiet unless asked for. */
+function startService(name: string, script: string, env: Record<string, string>): Service {
+  const output = VERBOSE ? process.stdout : new PassThrough().resume();
+  return spawnService({
+    name,
+    command: process.execPath,
+    args: [script],
+    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', ...env },
+    cwd: ROOT,
+    stdout: output,
+    stderr: output,
+  });
+}
+
+async function isOk(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url)).ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Red, green, blue of a `#rrggbb` colour. */
+function rgb(hex: string): [number, number, number] {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+describe('the web client in a browser', function () {
+  this.timeout(90_000);
+
+  // First, so nothing starts when the services are not built yet.
+  before(function () {
+    if (!existsSync(GATEWAY_MAIN)) {
+      console.warn(`      skipped: ${GATEWAY_MAIN} is missing (build the gateway first: npm run build)`);
+      this.skip();
+    }
+    assert.ok(existsSync(WRITER_MAIN), `${WRITER_MAIN} is missing: run npm run build`);
+    assert.ok(existsSync(`${WEB_ROOT}/index.html`), `${WEB_ROOT}/index.html is missing: run npm run build -w web`);
+    assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
+  });
+
+  const services: Service[] = [];
+  const gatewayPorts: number[] = [];
+  let gateways: Service[] = [];
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+
+  // Registered before useRedis(), so it runs before Redis stops: the services never see it go.
+  after(async function () {
+    this.timeout(20_000);
+    await browser?.close();
+    await stopAll(services, 5_000);
+  });
+
+  const redis = useRedis();
+
+  function startGateway(index: number): Service {
+    const service = startService(`gateway-${index}`, GATEWAY_MAIN, {
+      PORT: String(gatewayPorts[index]),
+      HOST: '127.0.0.1',
+      REDIS_URL: redis.url,
+      SESSION_SECRET,
+      CANVAS_COOLDOWN_MS: '0',
+      SHUTDOWN_DRAIN_MS: '200',
+      WEB_ROOT,
+    });
+    services.push(service);
+    return service;
+  }
+
+  before(async function () {
+    this.timeout(60_000);
+    gatewayPorts.push(await getFreePort(), await getFreePort());
+    gateways = [startGateway(0), startGateway(1)];
+    const writerPort = await getFreePort();
+    services.push(startService('writer', WRITER_MAIN, { REDIS_URL: redis.url, HTTP_PORT: String(writerPort) }));
+    await Promise.all([
+      ...gatewayPorts.map((port) => waitFor(() => isOk(`http://127.0.0.1:${port}/readyz`), { timeoutMs: 30_000, message: `gateway on ${port} ready` })),
+      waitFor(() => isOk(`http://127.0.0.1:${writerPort}/readyz`), { timeoutMs: 30_000, message: 'writer ready' }),
+    ]);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((context) => context.close()));
+  });
+
+
+  /** Opens the client served by gateway `index`, looking at (x, y) zoomed in, and waits until it is live. */
+  async function openPage(index: number, x: number, y: number): Promise<Page> {
+    assert.ok(browser);
+    const context = await browser.newContext({ viewport: { width: 900, height: 700 }, deviceScaleFactor: 1 });
+    contexts.push(context);
+    const page = await context.newPage();
+    if (VERBOSE) page.on('console', (message) => console.log(`[page ${index}] ${message.text()}`));
+    page.on('pageerror', (error) => console.error(`[page ${index}] ${error.message}`));
+    await page.goto(`http://127.0.0.1:${gatewayPorts[index]}/#x=${x + 0.5}&y=${y + 0.5}&z=16`);
+    await waitUntilLive(page);
+    return page;
+  }
+
+  async function waitUntilLive(page: Page, timeout = 15_000): Promise<void> {
+    await page.waitForFunction(() => window.__tessera?.connection === 'live' && window.__tessera.loaded, null, { timeout });
+  }
+
+  /** Selects palette index `color` by its swatch, as a player would, and returns its `#rrggbb`. */
+  async function pickColour(page: Page, color: number): Promise<string> {
+    const swatch = page.getByRole('radio', { name: new RegExp(`^Colour ${color + 1}: #`) });
+    await swatch.click();
+    assert.equal(await swatch.getAttribute('aria-checked'), 'true');
+    const label = (await swatch.getAttribute('aria-label')) ?? '';
+    const hex = /#[0-9a-f]{6}/.exec(label)?.[0];
+    assert.ok(hex, `swatch label "${label}" names no colour`);
+    return hex;
+  }
+
+  async function clickPixel(page: Page, x: number, y: number): Promise<void> {
+    const point = await page.evaluate(([px, py]) => window.__tessera!.clientPointOf(px, py), [x, y] as const);
+    await page.mouse.click(point.x, point.y);
+  }
+
+  /** The colour the page shows on screen at board pixel (x, y): read back from the rendered canvas. */
+  function screenPixel(page: Page, x: number, y: number): Promise<number[]> {
+    return page.evaluate(([px, py]) => {
+      const point = window.__tessera!.canvasPointOf(px, py);
+      const board = document.getElementById('board') as HTMLCanvasElement;
+      return [...board.getContext('2d')!.getImageData(point.x, point.y, 1, 1).data.slice(0, 3)];
+    }, [x, y] as const);
+  }
+
+  async function waitForScreenColour(page: Page, x: number, y: number, hex: string, what: string): Promise<void> {
+    const expected = rgb(hex);
+    let seen: number[] = [];
+    await waitFor(
+      async () => {
+        seen = await screenPixel(page, x, y);
+        return seen.every((value, i) => value === expected[i]);
+      },
+      { timeoutMs: 5_000, message: `${what} to show ${hex} at (${x}, ${y}) on screen` },
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; it shows rgb(${seen.join(', ')})`);
+    });
+  }
+
+  it('shows a pixel placed on one gateway to a player on the other, in the replica and on screen', async () => {
+    const [x, y, color] = [123, 45, 13];
+    const a = await openPage(0, x, y);
+    const b = await openPage(1, x, y);
+    assert.notEqual(await b.evaluate(([px, py]) => window.__tessera!.replica.colorAt(px, py), [x, y] as const), color);
+
+    const hex = await pickColour(a, color);
+    await clickPixel(a, x, y);
+    await a.waitForFunction(() => window.__tessera!.lastResult !== undefined, null, { timeout: 6_000 });
+    assert.deepEqual(await a.evaluate(() => window.__tessera!.lastResult?.ok), true, 'the placement was accepted');
+
+    await b.waitForFunction(([px, py, c]) => window.__tessera!.replica.colorAt(px, py) === c, [x, y, color] as const, { timeout: 5_000 });
+    await waitForScreenColour(b, x, y, hex, 'page B');
+    // A's overlay gives way to the delta, which must leave the same colour.
+    await a.waitForFunction(([px, py, c]) => window.__tessera!.replica.colorAt(px, py) === c, [x, y, color] as const, { timeout: 5_000 });
+    await waitForScreenColour(a, x, y, hex, 'page A');
+  });
+
+  it('pans on a drag without placing a pixel, and puts the view in the URL', async () => {
+    const page = await openPage(0, 200, 200);
+    const before = await page.evaluate(() => window.__tessera!.placeCount);
+    const start = await page.evaluate(() => window.__tessera!.clientPointOf(200, 200));
+    await page.mouse.move(start.x, start.y);
+    await page.mouse.down();
+    await page.mouse.move(start.x - 80, start.y - 48, { steps: 8 });
+    await page.mouse.up();
+    assert.equal(await page.evaluate(() => window.__tessera!.placeCount), before, 'a drag must not place');
+    // 80 × 48 CSS px at 16 px per board pixel: the centre moved by (5, 3).
+    await page.waitForFunction(() => location.hash.startsWith('#x=205.5&y=203.5&z=16'), null, { timeout: 3_000 });
+  });
+
+  it('refetches after its gateway restarts and shows what was placed meanwhile', async () => {
+    const [x, y, color] = [60, 70, 27];
+    const a = await openPage(0, x, y);
+    const b = await openPage(1, x, y);
+    const readsBefore = await b.evaluate(() => window.__tessera!.stats.canvasReads);
+
+    await stopAll([gateways[1]!], 5_000);
+    await b.waitForFunction(() => window.__tessera!.connection !== 'live', null, { timeout: 5_000 });
+    const hex = await pickColour(a, color);
+    await clickPixel(a, x, y);
+    await a.waitForFunction(() => window.__tessera!.lastResult?.ok === true, null, { timeout: 6_000 });
+
+    gateways[1] = startGateway(1);
+    await waitUntilLive(b, 30_000);
+    await b.waitForFunction(([px, py, c]) => window.__tessera!.replica.colorAt(px, py) === c, [x, y, color] as const, { timeout: 5_000 });
+    assert.ok((await b.evaluate(() => window.__tessera!.stats.canvasReads)) > readsBefore, 'the canvas was read again');
+    await waitForScreenColour(b, x, y, hex, 'page B after reconnecting');
+  });
+});
