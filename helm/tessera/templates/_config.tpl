@@ -1,0 +1,88 @@
+{{/*
+ConfigMap data of each service: every non-secret variable it reads (docs/configuration.md), as
+strings. Secrets (SESSION_SECRET, ADMIN_TOKENS, REDIS_URL, AWS_*) are added to the containers'
+env from Secrets instead.
+*/}}
+
+{{- define "tessera.gatewayConfig" -}}
+{{- $g := .Values.gateway -}}
+{{ include "tessera.commonConfig" . }}
+PORT: {{ $g.port | int | quote }}
+HOST: "0.0.0.0"
+CANVAS_BOOTSTRAP: {{ include "tessera.canvasBootstrap" . | quote }}
+{{ include "tessera.canvasConfig" . }}
+TRUST_PROXY: {{ include "tessera.trustProxy" . | quote }}
+MAX_SOCKETS_PER_IP: {{ $g.config.maxSocketsPerIp | int | quote }}
+PLACE_RATE_PER_SEC: {{ $g.config.placeRatePerSec | int | quote }}
+PLACE_BURST: {{ $g.config.placeBurst | int | quote }}
+CANVAS_CACHE_MS: {{ $g.config.canvasCacheMs | int | quote }}
+SHUTDOWN_DRAIN_MS: {{ $g.config.shutdownDrainMs | int | quote }}
+{{- with $g.config.corsOrigins }}
+CORS_ORIGINS: {{ join "," . | quote }}
+{{- end }}
+{{- if not $g.config.serveWebClient }}
+WEB_ROOT: ""
+{{- end }}
+# The admin API's snapshot endpoints queue jobs for the snapshotter; without one they answer 503.
+SNAPSHOTS_ENABLED: {{ .Values.snapshotter.enabled | toString | quote }}
+{{- with $g.oidc.jwksUrl }}
+AUTH_JWKS_URL: {{ . | quote }}
+{{- end }}
+{{- with $g.oidc.issuer }}
+AUTH_JWT_ISSUER: {{ . | quote }}
+{{- end }}
+{{- with $g.oidc.audience }}
+AUTH_JWT_AUDIENCE: {{ . | quote }}
+{{- end }}
+{{- end }}
+
+{{- define "tessera.writerConfig" -}}
+{{- $w := .Values.writer -}}
+{{ include "tessera.commonConfig" . }}
+HTTP_PORT: {{ $w.port | int | quote }}
+TICK_MS: {{ $w.config.tickMs | int | quote }}
+SYNC_INTERVAL_MS: {{ $w.config.syncIntervalMs | int | quote }}
+LOCK_TTL_MS: {{ $w.config.lockTtlMs | int | quote }}
+DELTA_WIRE_FORMAT: {{ $w.config.deltaWireFormat | quote }}
+MAX_EVENTS_PER_TICK: {{ $w.config.maxEventsPerTick | int | quote }}
+{{- end }}
+
+{{- define "tessera.snapshotterConfig" -}}
+{{- $s := .Values.snapshotter -}}
+{{ include "tessera.commonConfig" . }}
+HTTP_PORT: {{ $s.port | int | quote }}
+S3_BUCKET: {{ $s.s3.bucket | quote }}
+S3_PREFIX: {{ $s.s3.prefix | quote }}
+S3_REGION: {{ $s.s3.region | quote }}
+{{- with $s.s3.endpoint }}
+S3_ENDPOINT: {{ . | quote }}
+{{- end }}
+S3_FORCE_PATH_STYLE: {{ $s.s3.forcePathStyle | toString | quote }}
+SNAPSHOT_INTERVAL_MS: {{ $s.intervalMs | int | quote }}
+{{ include "tessera.canvasConfig" . }}
+{{- end }}
+
+{{/*
+Secret-backed env of the snapshotter: REDIS_URL and, when configured, static S3 credentials.
+*/}}
+{{- define "tessera.snapshotterEnv" -}}
+{{- $s := .Values.snapshotter }}
+{{- include "tessera.redisEnv" . }}
+{{- if or $s.s3.existingSecret $s.s3.accessKeyId }}
+{{- $name := default (include "tessera.secretName" .) $s.s3.existingSecret }}
+{{- /* Static credentials; without them the AWS SDK's default chain finds IRSA or pod identity. */}}
+- name: AWS_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ $name }}
+      key: {{ ternary $s.s3.accessKeyIdKey "AWS_ACCESS_KEY_ID" (not (empty $s.s3.existingSecret)) }}
+- name: AWS_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ $name }}
+      key: {{ ternary $s.s3.secretAccessKeyKey "AWS_SECRET_ACCESS_KEY" (not (empty $s.s3.existingSecret)) }}
+{{- end }}
+{{- with $s.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
