@@ -32,6 +32,8 @@ export interface ConnectionHandlers {
   onDelta(frame: WireFrame): void;
   onSync(frame: WireFrame): void;
   onConfig(config: CanvasConfig): void;
+  /** The canvas was rewritten outside the event stream (restore, remap, resize): read it again. */
+  onResync(): void;
   /** The server closed this connection for a reason to show (kicked). */
   onKicked(reason: ErrorCode): void;
 }
@@ -170,6 +172,7 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
   });
   socket.on('delta', (frame) => handlers.onDelta(frame));
   socket.on('sync', (frame) => handlers.onSync(frame));
+  socket.on('resync', () => handlers.onResync());
   socket.on('config', (config) => {
     if (typeof config === 'object' && config !== null) handlers.onConfig(config);
   });

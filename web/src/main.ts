@@ -137,6 +137,7 @@ const connection = createConnection({
   },
   onDelta: (frame) => sync.handleDelta(frame),
   onSync: (frame) => sync.handleSync(frame),
+  onResync: () => sync.start(),
   onConfig: (next) => {
     if (!config || next.version > config.version) applyConfig(next);
   },
