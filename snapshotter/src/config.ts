@@ -1,0 +1,98 @@
+import { DEFAULT_PALETTE, LIMITS, paletteProblem } from '@tessera/protocol';
+import { EnvReader, readCommonConfig, type CommonConfig, type Env } from '@tessera/runtime';
+import type { CanvasDefaults } from '@tessera/store';
+import type { S3Settings } from './object-store.js';
+
+export const SNAPSHOTTER_DEFAULTS = {
+  /** `/healthz`, `/readyz`, `/metrics`. */
+  httpPort: 9092,
+  /** Key prefix inside the bucket; each canvas gets `<prefix><canvasId>/`. */
+  s3Prefix: 'tessera/',
+  s3Region: 'us-east-1',
+  /** Path-style addressing (MinIO and most local servers need it; AWS does not). */
+  s3ForcePathStyle: false,
+  /** Socket timeout of one S3 request. */
+  s3RequestTimeoutMs: 30_000,
+  /** Interval between snapshots: the most placements a Redis loss without AOF can cost. */
+  snapshotIntervalMs: 10_000,
+  /**
+   * How long SIGTERM waits for a running job before abandoning it (a stalled job is retried
+   * elsewhere); with 5 s to close connections this fits Kubernetes' default 30 s grace period.
+   */
+  shutdownTimeoutMs: 20_000,
+  /** As the gateway: the canvas created when Redis and S3 are both empty. */
+  canvasWidth: 1000,
+  canvasHeight: 1000,
+  canvasCooldownMs: 300_000,
+  /** The gateways' CANVAS_CACHE_MS: a resync after a restore waits it out. */
+  canvasCacheMs: 1_000,
+} as const;
+
+/** Bounds outside which the service refuses to start. */
+export const SNAPSHOTTER_LIMITS = {
+  minSnapshotIntervalMs: 100,
+  maxSnapshotIntervalMs: 86_400_000,
+  minS3RequestTimeoutMs: 100,
+  maxS3RequestTimeoutMs: 600_000,
+  maxShutdownTimeoutMs: 600_000,
+} as const;
+
+export interface SnapshotterConfig extends CommonConfig {
+  readonly httpPort: number;
+  readonly s3: S3Settings & { readonly prefix: string };
+  readonly snapshotIntervalMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly canvasDefaults: CanvasDefaults;
+  /** How long gateways serve one canvas read (their CANVAS_CACHE_MS). */
+  readonly canvasCacheMs: number;
+}
+
+// Loose on purpose: legacy AWS buckets and some S3-compatible servers allow capitals and underscores.
+const BUCKET = /^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$/;
+
+/** Reads and validates the snapshotter's environment; throws one ConfigError naming every bad variable. */
+export function loadSnapshotterConfig(env: Env): SnapshotterConfig {
+  const reader = new EnvReader(env);
+  const common = readCommonConfig(reader);
+  const bucket = reader.required('S3_BUCKET', (value) => (BUCKET.test(value) ? undefined : 'must be a bucket name (3 to 255 of A-Z a-z 0-9 . _ -)'));
+  let prefix = reader.string('S3_PREFIX', SNAPSHOTTER_DEFAULTS.s3Prefix);
+  if (prefix.startsWith('/')) reader.problem(`S3_PREFIX must not start with /, got ${JSON.stringify(prefix)}`);
+  if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
+  const endpoint = reader.optionalString('S3_ENDPOINT');
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) reader.problem(`S3_ENDPOINT must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
+  const palette = reader.list('CANVAS_PALETTE', DEFAULT_PALETTE).map((colour) => colour.toLowerCase());
+  const problem = paletteProblem(palette);
+  if (problem) reader.problem(`CANVAS_PALETTE ${problem}`);
+  const config: SnapshotterConfig = {
+    ...common,
+    httpPort: reader.port('HTTP_PORT', SNAPSHOTTER_DEFAULTS.httpPort),
+    s3: {
+      bucket,
+      prefix,
+      region: reader.string('S3_REGION', SNAPSHOTTER_DEFAULTS.s3Region),
+      endpoint,
+      forcePathStyle: reader.boolean('S3_FORCE_PATH_STYLE', SNAPSHOTTER_DEFAULTS.s3ForcePathStyle),
+      requestTimeoutMs: reader.integer('S3_REQUEST_TIMEOUT_MS', SNAPSHOTTER_DEFAULTS.s3RequestTimeoutMs, {
+        min: SNAPSHOTTER_LIMITS.minS3RequestTimeoutMs,
+        max: SNAPSHOTTER_LIMITS.maxS3RequestTimeoutMs,
+      }),
+    },
+    snapshotIntervalMs: reader.integer('SNAPSHOT_INTERVAL_MS', SNAPSHOTTER_DEFAULTS.snapshotIntervalMs, {
+      min: SNAPSHOTTER_LIMITS.minSnapshotIntervalMs,
+      max: SNAPSHOTTER_LIMITS.maxSnapshotIntervalMs,
+    }),
+    shutdownTimeoutMs: reader.integer('SHUTDOWN_TIMEOUT_MS', SNAPSHOTTER_DEFAULTS.shutdownTimeoutMs, {
+      min: 0,
+      max: SNAPSHOTTER_LIMITS.maxShutdownTimeoutMs,
+    }),
+    canvasCacheMs: reader.integer('CANVAS_CACHE_MS', SNAPSHOTTER_DEFAULTS.canvasCacheMs, { min: 0, max: 60_000 }),
+    canvasDefaults: {
+      width: reader.integer('CANVAS_WIDTH', SNAPSHOTTER_DEFAULTS.canvasWidth, { min: LIMITS.minCanvasSide, max: LIMITS.maxCanvasSide }),
+      height: reader.integer('CANVAS_HEIGHT', SNAPSHOTTER_DEFAULTS.canvasHeight, { min: LIMITS.minCanvasSide, max: LIMITS.maxCanvasSide }),
+      palette,
+      cooldownMs: reader.integer('CANVAS_COOLDOWN_MS', SNAPSHOTTER_DEFAULTS.canvasCooldownMs, { min: 0, max: LIMITS.maxCooldownMs }),
+    },
+  };
+  reader.finish();
+  return Object.freeze(config);
+}

@@ -1,0 +1,189 @@
+import type { Logger } from '@tessera/runtime';
+import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { SnapshotFormatError } from './format-error.js';
+import type { SnapshotMetrics } from './metrics.js';
+import {
+  SNAPSHOT_QUEUE_PREFIX,
+  SNAPSHOT_SCHEDULER_ID,
+  snapshotQueueName,
+  SnapshotJob,
+  type ListJobData,
+  type ListResult,
+  type RegionJobData,
+  type RegionResult,
+  type RestoreJobData,
+  type RestoreResult,
+  type SnapshotResult,
+} from './snapshot-jobs.js';
+import { SnapshotRequestError, type SnapshotService } from './snapshot-service.js';
+
+/** Options of every scheduled snapshot: a failure retries with backoff, and finished jobs do not pile up. */
+export const SCHEDULED_JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: 100,
+  removeOnFail: 500,
+} as const satisfies JobsOptions;
+
+export const WORKER_DEFAULTS = {
+  /**
+   * A job's lock lives this long without renewal (BullMQ renews it every half); past it the job
+   * counts as stalled and another replica may take it. Longer than BullMQ's 30 s because encoding
+   * a very large canvas holds the event loop.
+   */
+  lockDurationMs: 60_000,
+} as const;
+
+/** Called around every job; tests record runs with them. */
+export interface JobHooks {
+  onStart?(name: string, jobId: string | undefined): void | Promise<void>;
+  onEnd?(name: string, jobId: string | undefined, outcome: 'completed' | 'failed'): void | Promise<void>;
+}
+
+export interface SnapshotWorkerOptions {
+  /** For BullMQ: must have `maxRetriesPerRequest: null` (a blocking connection is duplicated from it). */
+  readonly connection: Redis;
+  readonly canvasId: string;
+  readonly intervalMs: number;
+  readonly service: SnapshotService;
+  readonly log: Logger;
+  readonly metrics: SnapshotMetrics;
+  readonly hooks?: JobHooks;
+  /** Default WORKER_DEFAULTS.lockDurationMs. */
+  readonly lockDurationMs?: number;
+}
+
+export interface SnapshotWorker {
+  /** Installs the schedule and the global concurrency of one, then starts taking jobs. */
+  start(): Promise<void>;
+  /**
+   * Puts the schedule and the concurrency limit back if Redis lost them (a restart without
+   * persistence); true when something was missing.
+   */
+  ensureSchedule(): Promise<boolean>;
+  /** Waits for the running job up to `timeoutMs`, then abandons it (its lock lapses and another replica retries it). */
+  close(timeoutMs: number): Promise<void>;
+  readonly running: boolean;
+}
+
+type JobResult = SnapshotResult | RestoreResult | ListResult | RegionResult;
+
+/**
+ * The BullMQ side: one queue per canvas, a job scheduler that snapshots every interval, and a
+ * worker for scheduled and on-demand jobs. `setGlobalConcurrency(1)` makes the queue hand out at
+ * most one active job at a time across every replica, so two snapshots (or a snapshot and a
+ * restore) never overlap.
+ */
+export function createSnapshotWorker(options: SnapshotWorkerOptions): SnapshotWorker {
+  const { connection, canvasId, intervalMs, service, log, metrics, hooks } = options;
+  const name = snapshotQueueName(canvasId);
+  const queue = new Queue(name, { connection, prefix: SNAPSHOT_QUEUE_PREFIX });
+  queue.on('error', (error) => log.warn({ err: error.message }, 'snapshot queue error'));
+
+  const processJob = async (job: Job): Promise<JobResult> => {
+    await hooks?.onStart?.(job.name, job.id);
+    let outcome: 'completed' | 'failed' = 'failed';
+    try {
+      const result = await run(job);
+      outcome = 'completed';
+      if (job.name === SnapshotJob.Snapshot) metrics.lastSuccess.set(Date.now() / 1000);
+      return result;
+    } catch (error) {
+      // A request that cannot succeed (bad key, corrupt object) is not retried.
+      if (error instanceof SnapshotFormatError || error instanceof SnapshotRequestError) throw new UnrecoverableError(error.message);
+      throw error;
+    } finally {
+      await hooks?.onEnd?.(job.name, job.id, outcome);
+    }
+  };
+
+  const run = async (job: Job): Promise<JobResult> => {
+    switch (job.name) {
+      case SnapshotJob.Snapshot:
+        return service.take();
+      case SnapshotJob.Restore: {
+        const { key } = (job.data ?? {}) as Partial<RestoreJobData>;
+        if (typeof key !== 'string') throw new SnapshotRequestError('a restore job needs { key }');
+        return service.restore(key);
+      }
+      case SnapshotJob.List: {
+        const { limit } = (job.data ?? {}) as ListJobData;
+        const bounded = typeof limit === 'number' && Number.isInteger(limit) && limit > 0 ? Math.min(limit, 10_000) : 100;
+        return { snapshots: await service.list(bounded) };
+      }
+      case SnapshotJob.Region: {
+        const { key, rect } = (job.data ?? {}) as Partial<RegionJobData>;
+        if (typeof key !== 'string' || typeof rect !== 'object' || rect === null) throw new SnapshotRequestError('a region job needs { key, rect }');
+        const pixels = await service.readRegion(key, rect);
+        return { width: rect.width, height: rect.height, pixels: Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength).toString('base64') };
+      }
+      default:
+        throw new SnapshotRequestError(`unknown job ${JSON.stringify(job.name)}`);
+    }
+  };
+
+  const worker = new Worker(name, processJob, {
+    connection,
+    prefix: SNAPSHOT_QUEUE_PREFIX,
+    autorun: false,
+    concurrency: 1,
+    lockDuration: options.lockDurationMs ?? WORKER_DEFAULTS.lockDurationMs,
+  });
+  worker.on('failed', (job, error) => {
+    metrics.failures.inc({ job: job?.name ?? 'unknown' });
+    const attempts = job?.opts.attempts ?? 1;
+    const willRetry = job !== undefined && job.attemptsMade < attempts && !(error instanceof UnrecoverableError);
+    log.warn({ job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, attempts, willRetry, err: error.message }, 'snapshot job failed');
+  });
+  worker.on('error', (error) => log.warn({ err: error.message }, 'snapshot worker error'));
+
+  let running = false;
+  let loop: Promise<void> | undefined;
+
+  const installSchedule = async (): Promise<void> => {
+    // The limit first: a scheduled job must never find the queue without it.
+    await queue.setGlobalConcurrency(1);
+    // Every replica upserts the same scheduler: the interval follows the newest deployment.
+    await queue.upsertJobScheduler(SNAPSHOT_SCHEDULER_ID, { every: intervalMs }, { name: SnapshotJob.Snapshot, data: {}, opts: SCHEDULED_JOB_OPTIONS });
+  };
+
+  return {
+    get running() {
+      return running;
+    },
+    async start() {
+      await installSchedule();
+      running = true;
+      loop = worker.run().catch((error: unknown) => {
+        log.error({ err: error }, 'snapshot worker stopped');
+      });
+      log.info({ queue: name, intervalMs }, 'snapshot worker started');
+    },
+    async ensureSchedule() {
+      const [concurrency, scheduler] = await Promise.all([queue.getGlobalConcurrency(), queue.getJobScheduler(SNAPSHOT_SCHEDULER_ID)]);
+      if (concurrency === 1 && scheduler) return false;
+      log.warn({ queue: name }, 'the snapshot schedule was missing from Redis: installing it again');
+      await installSchedule();
+      return true;
+    },
+    async close(timeoutMs) {
+      running = false;
+      let timer: NodeJS.Timeout | undefined;
+      const gentle = worker.close();
+      const timedOut = await Promise.race([
+        gentle.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        log.warn({ timeoutMs }, 'a snapshot job outlived the shutdown wait: abandoning it (another replica retries it)');
+        await worker.close(true);
+      }
+      await loop;
+      await queue.close();
+    },
+  };
+}
