@@ -18,8 +18,11 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     rolldownOptions: {
-      // One entry per page: the admin page (admin.html) joins here when it is built.
-      input: { main: fileURLToPath(new URL('./index.html', import.meta.url)) },
+      // One entry per page.
+      input: {
+        main: fileURLToPath(new URL('./index.html', import.meta.url)),
+        admin: fileURLToPath(new URL('./admin.html', import.meta.url)),
+      },
     },
   },
   server: { proxy },

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_PALETTE, LIMITS, paletteProblem } from '@tessera/protocol';
 import { EnvReader, readCommonConfig, type CommonConfig, type Env } from '@tessera/runtime';
 import type { CanvasDefaults } from '@tessera/store';
+import { readAdminSettings, type AdminSettings } from './admin/admin-settings.js';
 
 export const GATEWAY_DEFAULTS = {
   /** HTTP and WebSocket port. */
@@ -48,6 +49,8 @@ export interface GatewayConfig extends CommonConfig {
   /** Empty: serve no web client. */
   readonly webRoot: string;
   readonly jwt: { readonly jwksUrl: string; readonly issuer: string | undefined; readonly audience: string | undefined } | undefined;
+  /** Admin API: credentials, rate limit, snapshots (defaults in admin/admin-settings.ts). */
+  readonly admin: AdminSettings;
 }
 
 /** Reads and validates the gateway's environment; throws one ConfigError naming every bad variable. */
@@ -84,6 +87,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     jwt: jwksUrl
       ? { jwksUrl, issuer: reader.optionalString('AUTH_JWT_ISSUER'), audience: reader.optionalString('AUTH_JWT_AUDIENCE') }
       : undefined,
+    admin: readAdminSettings(reader),
   };
   reader.finish();
   return Object.freeze(config);

@@ -4,11 +4,13 @@ import { Events } from '@tessera/protocol';
 import { createMetricsRegistry, createRedisClient, waitForRedis, type Logger } from '@tessera/runtime';
 import { createCanvasIfMissing, createPixelPlacer } from '@tessera/store';
 import type { Redis } from 'ioredis';
+import { createAdminApi } from './admin/admin-api.js';
 import { createCanvasCache } from './canvas-cache.js';
 import { createCanvasRoutes } from './canvas-routes.js';
 import { createAddressResolver } from './client-address.js';
 import type { GatewayConfig } from './config.js';
 import { createConfigSource } from './config-source.js';
+import { followDeltaNotices } from './delta-notices.js';
 import { createHealthRoutes } from './health-routes.js';
 import { createHttpApp } from './http-app.js';
 import { createJwtVerifier } from './jwt-verifier.js';
@@ -31,6 +33,8 @@ export interface Gateway {
 /** How long start-up waits for Redis before giving up (the orchestrator restarts us). */
 const REDIS_STARTUP_TIMEOUT_MS = 30_000;
 const DRAIN_STEP_MS = 100;
+/** How long the config shown to players is cached (the admin API re-broadcasts a change after it). */
+const CONFIG_CACHE_MS = 500;
 
 /** QUIT when connected (flushes replies), plain disconnect otherwise: a dead Redis must not stall shutdown. */
 async function closeRedis(client: Redis): Promise<void> {
@@ -45,7 +49,8 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   const redis = createRedisClient(config.redis, log, { name: 'gateway' });
   const pubClient = createRedisClient(config.redis, log, { name: 'gateway-pub', autoPipelining: false });
   const subClient = createRedisClient(config.redis, log, { name: 'gateway-sub', failFast: false, autoPipelining: false });
-  const clients: Redis[] = [redis, pubClient, subClient];
+  const noticeClient = createRedisClient(config.redis, log, { name: 'gateway-notices', failFast: false, autoPipelining: false });
+  const clients: Redis[] = [redis, pubClient, subClient, noticeClient];
   try {
     await Promise.all(clients.map((client) => waitForRedis(client, REDIS_STARTUP_TIMEOUT_MS)));
   } catch (error) {
@@ -59,8 +64,9 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
 
   const registry = createMetricsRegistry('gateway');
   const metrics = createGatewayMetrics(registry);
-  const configs = createConfigSource(redis, config.canvasId);
+  const configs = createConfigSource(redis, config.canvasId, CONFIG_CACHE_MS);
   const cache = createCanvasCache(redis, config.canvasId, config.canvasCacheMs);
+  await followDeltaNotices(noticeClient, config.canvasId, () => cache.invalidate(), log);
   let draining = false;
 
   const readiness = async (): Promise<string | undefined> => {
@@ -70,10 +76,28 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     return canvas ? undefined : 'canvas config missing';
   };
 
+  const jwt = config.jwt ? createJwtVerifier(config.jwt) : undefined;
+  // Admin API (admin/): the io it broadcasts through is created below, after the HTTP server.
+  const admin = createAdminApi({
+    settings: config.admin,
+    redis,
+    redisConfig: config.redis,
+    canvasId: config.canvasId,
+    streamMaxLength: config.streamMaxLength,
+    canvasCacheMs: config.canvasCacheMs,
+    configCacheMs: CONFIG_CACHE_MS,
+    configs,
+    cache,
+    jwt,
+    io: () => io,
+    log,
+  });
+
   const app = createHttpApp({
     routers: [
       createHealthRoutes({ registry, readiness }),
       createCanvasRoutes({ canvasId: config.canvasId, cache, configs, metrics, log }),
+      admin.router,
     ],
     webRoot: config.webRoot,
     trustProxyHops: config.trustProxyHops,
@@ -89,7 +113,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     placer: createPixelPlacer(redis, config.canvasId, config.streamMaxLength),
     configs,
     sessions: createSessionTokens(config.sessionSecret),
-    jwt: config.jwt ? createJwtVerifier(config.jwt) : undefined,
+    jwt,
     addressOf: createAddressResolver(config.trustProxyHops),
     limits: config,
     metrics,
@@ -98,6 +122,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   });
 
   const closeEverything = async (): Promise<void> => {
+    await admin.close();
     await new Promise<void>((resolve) => io.close(() => resolve()));
     httpServer.closeAllConnections();
     await Promise.all(clients.map((client) => closeRedis(client)));

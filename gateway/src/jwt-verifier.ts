@@ -1,29 +1,36 @@
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { LIMITS } from '@tessera/protocol';
 
 /** Verifies identity-provider JWTs (Firebase, Auth0, Google, any OIDC) against the provider's JWKS. */
 export interface JwtVerifier {
   /** The account's user id (`sub`, prefixed), or undefined when the token is not valid. */
   verify(token: unknown): Promise<string | undefined>;
+  /** All claims of a valid token (the admin API reads its role claim), or undefined. */
+  claims(token: unknown): Promise<JWTPayload | undefined>;
 }
 
 export function createJwtVerifier(options: { jwksUrl: string; issuer: string | undefined; audience: string | undefined }): JwtVerifier {
   // jose caches the key set and refetches it on an unknown `kid`, with its own cooldown.
   const keys = createRemoteJWKSet(new URL(options.jwksUrl));
+  async function claims(token: unknown): Promise<JWTPayload | undefined> {
+    if (typeof token !== 'string' || token.length > 8_192) return undefined;
+    try {
+      const { payload } = await jwtVerify(token, keys, {
+        ...(options.issuer ? { issuer: options.issuer } : {}),
+        ...(options.audience ? { audience: options.audience } : {}),
+      });
+      return payload;
+    } catch {
+      return undefined;
+    }
+  }
   return {
+    claims,
     async verify(token) {
-      if (typeof token !== 'string' || token.length > 8_192) return undefined;
-      try {
-        const { payload } = await jwtVerify(token, keys, {
-          ...(options.issuer ? { issuer: options.issuer } : {}),
-          ...(options.audience ? { audience: options.audience } : {}),
-        });
-        if (typeof payload.sub !== 'string' || payload.sub === '') return undefined;
-        const userId = `a_${payload.sub}`;
-        return userId.length <= LIMITS.maxUserIdLength ? userId : undefined;
-      } catch {
-        return undefined;
-      }
+      const payload = await claims(token);
+      if (typeof payload?.sub !== 'string' || payload.sub === '') return undefined;
+      const userId = `a_${payload.sub}`;
+      return userId.length <= LIMITS.maxUserIdLength ? userId : undefined;
     },
   };
 }

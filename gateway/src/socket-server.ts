@@ -10,14 +10,15 @@ import {
   type InterServerEvents,
   type ServerToClientEvents,
   type SocketData,
+  userRoom,
 } from '@tessera/protocol';
 import type { Logger } from '@tessera/runtime';
-import type { PixelPlacer } from '@tessera/store';
+import { isUserBanned, type PixelPlacer } from '@tessera/store';
 import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import type { ConfigSource } from './config-source.js';
 import { ConnectionCounter } from './connection-counter.js';
-import { resolveIdentity } from './identity.js';
+import { resolveIdentity, type Identity } from './identity.js';
 import type { JwtVerifier } from './jwt-verifier.js';
 import type { GatewayMetrics } from './metrics.js';
 import { createPlaceHandler } from './place-handler.js';
@@ -88,9 +89,13 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     floodThreshold: deps.limits.placeBurst * 2,
   });
 
+  // A banned user may not connect (the placement script refuses their pixels too).
+  const refuseBanned = async (identity: Identity): Promise<Identity> =>
+    identity.ok && (await isUserBanned(deps.redis, deps.canvasId, identity.userId)) ? { ok: false, error: ErrorCode.Banned } : identity;
+
   io.use((socket, next) => {
     const ip = deps.addressOf(socket.request);
-    resolveIdentity(socket.handshake.auth, deps.sessions, deps.jwt).then(
+    resolveIdentity(socket.handshake.auth, deps.sessions, deps.jwt).then(refuseBanned).then(
       (identity) => {
         if (!identity.ok) {
           metrics.connectionsRejected.inc({ reason: identity.error });
@@ -116,8 +121,8 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     metrics.connections.inc();
     socket.once('disconnect', () => metrics.connections.dec());
     // Joined before welcome is sent: the client fetches the canvas after welcome, so every delta
-    // broadcast after that read reaches it.
-    socket.join(room);
+    // broadcast after that read reaches it. The user's room lets a ban reach all their sockets.
+    socket.join([room, userRoom(socket.data.userId)]);
 
     let packetBytes = 0;
     socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {

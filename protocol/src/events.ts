@@ -71,3 +71,8 @@ export interface SocketData {
 export function canvasRoom(canvasId: string): string {
   return `canvas:${canvasId}`;
 }
+
+/** The Socket.IO room of one user's sockets on every gateway: a ban disconnects them all. */
+export function userRoom(userId: string): string {
+  return `user:${userId}`;
+}

@@ -14,3 +14,4 @@ export * from './events.js';
 export * from './redis-keys.js';
 export { FrameKind, FRAME_FORMAT_VERSION } from './frame-header.js';
 export * from './canvas-replica.js';
+export * from './admin-api.js';

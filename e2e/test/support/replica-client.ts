@@ -53,10 +53,6 @@ export class ReplicaClient {
         await this.refetchAll();
       })();
     });
-    this.socket.on('resync', () => {
-      this.replica.invalidate();
-      void this.refetchAll();
-    });
     this.socket.on('delta', (frame: unknown) => {
       const bytes = decodeWireFrame(frame);
       const delta = bytes.ok ? decodeDelta(bytes.value) : bytes;

@@ -11,6 +11,7 @@ PORT: {{ $g.port | int | quote }}
 HOST: "0.0.0.0"
 CANVAS_BOOTSTRAP: {{ include "tessera.canvasBootstrap" . | quote }}
 {{ include "tessera.canvasConfig" . }}
+STREAM_MAX_LEN: {{ .Values.canvas.streamMaxLen | int | quote }}
 TRUST_PROXY: {{ include "tessera.trustProxy" . | quote }}
 MAX_SOCKETS_PER_IP: {{ $g.config.maxSocketsPerIp | int | quote }}
 PLACE_RATE_PER_SEC: {{ $g.config.placeRatePerSec | int | quote }}
@@ -59,6 +60,8 @@ S3_ENDPOINT: {{ . | quote }}
 {{- end }}
 S3_FORCE_PATH_STYLE: {{ $s.s3.forcePathStyle | toString | quote }}
 SNAPSHOT_INTERVAL_MS: {{ $s.intervalMs | int | quote }}
+# A restore tells players to re-read only after every gateway's cached canvas read has expired.
+CANVAS_CACHE_MS: {{ .Values.gateway.config.canvasCacheMs | int | quote }}
 {{ include "tessera.canvasConfig" . }}
 {{- end }}
 

@@ -199,7 +199,6 @@ CANVAS_COOLDOWN_MS: {{ .Values.canvas.cooldownMs | int | quote }}
 {{- with .Values.canvas.palette }}
 CANVAS_PALETTE: {{ join "," . | quote }}
 {{- end }}
-STREAM_MAX_LEN: {{ .Values.canvas.streamMaxLen | int | quote }}
 {{- end }}
 
 {{/*

@@ -1,0 +1,79 @@
+import type { Logger, RedisConfig } from '@tessera/runtime';
+import { createRedisClient } from '@tessera/runtime';
+import type { Redis } from 'ioredis';
+import type { Router } from 'express';
+import type { CanvasCache } from '../canvas-cache.js';
+import type { ConfigSource } from '../config-source.js';
+import type { JwtVerifier } from '../jwt-verifier.js';
+import type { TesseraServer } from '../socket-server.js';
+import { createAdminAuthenticator } from './admin-auth.js';
+import { createAdminOperations } from './admin-operations.js';
+import { AdminRateLimiter } from './admin-rate-limit.js';
+import { createAdminRouter } from './admin-router.js';
+import type { AdminSettings } from './admin-settings.js';
+import { loadSnapshotAccess, type SnapshotAccess } from './snapshot-access.js';
+
+export interface AdminApi {
+  readonly router: Router;
+  /** Stops timers and closes the snapshot client (gateway shutdown). */
+  close(): Promise<void>;
+}
+
+export interface AdminApiDeps {
+  readonly settings: AdminSettings;
+  readonly redis: Redis;
+  /** For the snapshot client's own connections (BullMQ blocks on one). */
+  readonly redisConfig: RedisConfig;
+  readonly canvasId: string;
+  readonly streamMaxLength: number;
+  readonly canvasCacheMs: number;
+  readonly configCacheMs: number;
+  readonly configs: ConfigSource;
+  readonly cache: CanvasCache;
+  readonly jwt: JwtVerifier | undefined;
+  readonly io: () => TesseraServer;
+  readonly log: Logger;
+}
+
+/** The admin REST API, wired: what gateway.ts mounts. */
+export function createAdminApi(deps: AdminApiDeps): AdminApi {
+  const { settings, log } = deps;
+  let snapshots: Promise<SnapshotAccess> | undefined;
+  let snapshotRedis: Redis | undefined;
+  const operations = createAdminOperations({
+    redis: deps.redis,
+    canvasId: deps.canvasId,
+    streamMaxLength: deps.streamMaxLength,
+    configs: deps.configs,
+    cache: deps.cache,
+    io: deps.io,
+    canvasCacheMs: deps.canvasCacheMs,
+    configCacheMs: deps.configCacheMs,
+    log,
+    snapshots: async () => {
+      if (!settings.snapshotsEnabled) return undefined;
+      snapshots ??= (async () => {
+        snapshotRedis = createRedisClient(deps.redisConfig, log, { name: 'gateway-snapshots', failFast: false, autoPipelining: false });
+        return loadSnapshotAccess({ connection: snapshotRedis, canvasId: deps.canvasId, timeoutMs: settings.snapshotTimeoutMs });
+      })();
+      snapshots.catch(() => (snapshots = undefined));
+      return snapshots;
+    },
+  });
+  const router = createAdminRouter({
+    operations,
+    auth: createAdminAuthenticator({ tokens: settings.tokens, jwt: deps.jwt, roleClaim: settings.jwtRoleClaim, role: settings.jwtRole }),
+    limiter: new AdminRateLimiter(settings.ratePerMin),
+    log,
+  });
+  if (settings.tokens.length === 0 && !deps.jwt) log.info('no ADMIN_TOKENS and no AUTH_JWKS_URL: the admin API refuses every request');
+  return {
+    router,
+    async close() {
+      operations.close();
+      const access = await snapshots?.catch(() => undefined);
+      await access?.close().catch(() => undefined);
+      snapshotRedis?.disconnect();
+    },
+  };
+}

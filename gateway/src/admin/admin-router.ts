@@ -1,0 +1,129 @@
+import { ADMIN_API_BASE, AdminErrorCode, type AdminError, type AdminIdentity } from '@tessera/protocol';
+import type { Logger } from '@tessera/runtime';
+import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import type { AdminAuthenticator } from './admin-auth.js';
+import { AdminFailure, type AdminOperations } from './admin-operations.js';
+import type { AdminRateLimiter } from './admin-rate-limit.js';
+import { check, createAdminValidators } from './admin-validation.js';
+import { ADMIN_OPENAPI } from './openapi.js';
+
+/** Largest admin request body (a full 256-colour palette is ~6 kB). */
+const MAX_BODY = '32kb';
+
+type Handler = (call: {
+  admin: AdminIdentity;
+  body: never;
+  query: Record<string, unknown>;
+  params: Record<string, string>;
+}) => Promise<unknown>;
+
+/**
+ * `/api/admin/*`: the OpenAPI document (public), then for everything else authentication,
+ * the per-credential rate limit, strict validation against the document, and the operation.
+ * Every answer is JSON and never cached; internal errors never reach the caller.
+ */
+export function createAdminRouter(deps: {
+  operations: AdminOperations;
+  auth: AdminAuthenticator;
+  limiter: AdminRateLimiter;
+  log: Logger;
+}): Router {
+  const { operations, log } = deps;
+  const validators = createAdminValidators(ADMIN_OPENAPI);
+  const router = Router();
+  const admins = new WeakMap<Request, AdminIdentity>();
+
+  router.get(`${ADMIN_API_BASE}/openapi.json`, (_request, response) => {
+    response.set('cache-control', 'no-cache').json(ADMIN_OPENAPI);
+  });
+
+  router.use(ADMIN_API_BASE, async (request, response, next) => {
+    response.set('cache-control', 'no-store');
+    const result = await deps.auth.authenticate(request.get('authorization'));
+    // Refused callers are limited per address, so guessing costs as much as using.
+    const limited = deps.limiter.take(result.ok ? `admin:${result.admin.name}` : `ip:${request.ip ?? 'unknown'}`);
+    if (!limited.ok) {
+      response.set('retry-after', String(limited.retryAfterSeconds));
+      return void send(response, 429, { error: AdminErrorCode.RateLimited, message: `retry in ${limited.retryAfterSeconds} s` });
+    }
+    if (!result.ok) {
+      if (result.status === 401) response.set('www-authenticate', 'Bearer realm="tessera-admin"');
+      return void send(response, result.status, {
+        error: result.status === 401 ? AdminErrorCode.Unauthorized : AdminErrorCode.Forbidden,
+        message: result.status === 401 ? 'an admin credential is required' : 'this credential does not carry the admin role',
+      });
+    }
+    admins.set(request, result.admin);
+    next();
+  });
+  router.use(ADMIN_API_BASE, express.json({ limit: MAX_BODY, strict: true }));
+
+  function route(method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, handler: Handler): void {
+    const validator = validators.get(`${method.toUpperCase()} ${path}`);
+    if (!validator) throw new Error(`the OpenAPI document lacks ${method.toUpperCase()} ${path}`);
+    router[method](`${ADMIN_API_BASE}${path.replace(/\{(\w+)\}/g, ':$1')}`, async (request: Request, response: Response) => {
+      const admin = admins.get(request);
+      if (!admin) return void send(response, 401, { error: AdminErrorCode.Unauthorized });
+      const params = { ...(request.params as Record<string, string>) };
+      const query: Record<string, unknown> = { ...(request.query as Record<string, unknown>) };
+      const body: unknown = request.body;
+      for (const [part, data] of [
+        ['path', params],
+        ['query', query],
+        ['body', validator.body ? body : undefined],
+      ] as const) {
+        const checked = check(validator[part], data);
+        if (!checked.ok) {
+          return void send(response, 400, { error: AdminErrorCode.InvalidPayload, field: checked.invalid.field, message: checked.invalid.message });
+        }
+      }
+      try {
+        send(response, 200, await handler({ admin, body: body as never, query, params }));
+      } catch (error) {
+        if (error instanceof AdminFailure) {
+          return void send(response, error.status, {
+            error: error.code,
+            message: error.message,
+            ...(error.field === undefined ? {} : { field: error.field }),
+          });
+        }
+        log.error({ err: error, path, admin: admin.name }, 'admin request failed');
+        send(response, 500, { error: AdminErrorCode.Internal });
+      }
+    });
+  }
+
+  route('get', '/whoami', async ({ admin }) => admin);
+  route('get', '/config', async () => operations.config());
+  route('get', '/palette', async () => operations.palette());
+  route('patch', '/palette', async ({ admin, body }) => operations.recolour(admin, body));
+  route('post', '/palette/colors', async ({ admin, body }) => operations.addColours(admin, body));
+  route('post', '/palette/remove', async ({ admin, body }) => operations.removeColours(admin, body));
+  route('put', '/size', async ({ admin, body }) => operations.resize(admin, body));
+  route('put', '/cooldown', async ({ admin, body }) => operations.setCooldown(admin, body));
+  route('put', '/paused', async ({ admin, body }) => operations.setPaused(admin, body));
+  route('get', '/bans', async () => operations.listBans());
+  route('put', '/bans/{userId}', async ({ admin, body, params }) => operations.ban(admin, params.userId!, body));
+  route('delete', '/bans/{userId}', async ({ admin, params }) => operations.unban(admin, params.userId!));
+  route('post', '/rollback/erase', async ({ admin, body }) => operations.erase(admin, body));
+  route('post', '/rollback/restore', async ({ admin, body }) => operations.restoreRegion(admin, body));
+  route('get', '/snapshots', async () => operations.listSnapshots());
+  route('post', '/snapshots', async ({ admin }) => operations.takeSnapshot(admin));
+  route('post', '/snapshots/restore', async ({ admin, body }) => operations.restoreSnapshot(admin, (body as { key: string }).key));
+  route('get', '/audit', async ({ query }) => operations.audit((query.limit as number | undefined) ?? 50, query.before as string | undefined));
+
+  router.use(ADMIN_API_BASE, (_request, response) => send(response, 404, { error: AdminErrorCode.NotFound, message: 'no such admin endpoint' }));
+  const onError: ErrorRequestHandler = (error: unknown, _request, response, next) => {
+    const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
+    if (type === 'entity.parse.failed') return send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: 'is not valid JSON' });
+    if (type === 'entity.too.large') return send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: `is larger than ${MAX_BODY}` });
+    if (type !== undefined) return send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: 'could not be read' });
+    next(error);
+  };
+  router.use(ADMIN_API_BASE, onError);
+  return router;
+}
+
+function send(response: Response, status: number, body: AdminError | unknown): void {
+  response.status(status).json(body);
+}

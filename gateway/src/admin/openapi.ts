@@ -1,0 +1,380 @@
+import { ADMIN_API_BASE, ADMIN_LIMITS, LIMITS } from '@tessera/protocol';
+
+/**
+ * The admin API's OpenAPI 3.1 document: served at `GET /api/admin/openapi.json`, and the one
+ * source of the request schemas the router validates with (admin-validation.ts compiles them), so
+ * the documentation and the checks cannot drift apart. Tests check every response against it.
+ */
+type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
+export type OpenApiDocument = { readonly [key: string]: Json };
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Json) => ({ content: { 'application/json': { schema } } });
+const integer = (minimum: number, maximum: number, description?: string): Json =>
+  description === undefined ? { type: 'integer', minimum, maximum } : { type: 'integer', minimum, maximum, description };
+const object = (properties: Record<string, Json>, required: readonly string[], description?: string): Json => ({
+  type: 'object',
+  ...(description === undefined ? {} : { description }),
+  properties,
+  required,
+  additionalProperties: false,
+});
+
+const side = integer(LIMITS.minCanvasSide, LIMITS.maxCanvasSide);
+const coordinate = integer(0, LIMITS.maxCanvasSide - 1);
+const paletteIndex = integer(0, LIMITS.maxPaletteSize - 1);
+const rectProperties = {
+  x: coordinate,
+  y: coordinate,
+  width: side,
+  height: side,
+};
+
+/** Answers every authenticated operation may give besides its own. */
+const common = {
+  '401': { $ref: '#/components/responses/Unauthorized' },
+  '403': { $ref: '#/components/responses/Forbidden' },
+  '429': { $ref: '#/components/responses/RateLimited' },
+};
+const mutating = {
+  ...common,
+  '400': { $ref: '#/components/responses/InvalidPayload' },
+  '409': { $ref: '#/components/responses/Conflict' },
+  '503': { $ref: '#/components/responses/Unavailable' },
+};
+const snapshotAnswers = { ...common, '503': { $ref: '#/components/responses/Unavailable' } };
+
+function operation(
+  summary: string,
+  description: string,
+  responses: Record<string, Json>,
+  extra: { requestBody?: string; parameters?: readonly Json[]; operationId: string; tags: readonly string[] },
+): Json {
+  return {
+    operationId: extra.operationId,
+    tags: extra.tags,
+    summary,
+    description,
+    ...(extra.parameters ? { parameters: extra.parameters } : {}),
+    ...(extra.requestBody ? { requestBody: { required: true, ...json(ref(extra.requestBody)) } } : {}),
+    responses,
+  };
+}
+
+const ok = (schema: string, description: string) => ({ '200': { description, ...json(ref(schema)) } });
+const userIdParameter = {
+  name: 'userId',
+  in: 'path',
+  required: true,
+  description: 'The user id as the gateway knows it (`g_…` for guests, `a_<sub>` for accounts).',
+  schema: { type: 'string', minLength: 1, maxLength: LIMITS.maxUserIdLength, pattern: '^[^\\u0000-\\u001f\\u007f]+$' },
+};
+
+export const ADMIN_OPENAPI: OpenApiDocument = {
+  openapi: '3.1.0',
+  jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+  info: {
+    title: 'Tessera admin API',
+    version: '1.0.0',
+    description: [
+      'Live administration of one canvas: palette, size, cooldown, pause, bans, rollbacks, snapshots, audit log.',
+      'Every change is versioned in Redis, written to the audit stream, and pushed to every connected player',
+      '(`config` event; `resync` when the canvas was rewritten outside the event stream).',
+      'Authenticate with `Authorization: Bearer <token>`: an ADMIN_TOKENS token, or an identity-provider JWT',
+      'whose role claim holds the admin role. No or an invalid credential: 401; a valid one without the role: 403.',
+      'Requests are rate limited per credential (429 with Retry-After).',
+      'Invalid bodies are refused with 400 `{ error: "INVALID_PAYLOAD", field, message }`; unknown fields are refused.',
+    ].join(' '),
+  },
+  servers: [{ url: ADMIN_API_BASE }],
+  security: [{ bearer: [] }],
+  tags: [
+    { name: 'canvas', description: 'Palette, size, cooldown, pause.' },
+    { name: 'moderation', description: 'Bans and rollbacks.' },
+    { name: 'snapshots', description: 'Served by the snapshotter; 503 when it is not deployed.' },
+    { name: 'audit', description: 'Who did what, when.' },
+  ],
+  paths: {
+    '/openapi.json': {
+      get: {
+        operationId: 'getOpenApi',
+        summary: 'This document',
+        security: [],
+        responses: { '200': { description: 'The OpenAPI document.', content: { 'application/json': { schema: { type: 'object' } } } } },
+      },
+    },
+    '/whoami': {
+      get: operation('The caller', 'Checks a credential: the admin it belongs to.', { ...ok('AdminIdentity', 'The admin.'), ...common }, {
+        operationId: 'whoami',
+        tags: ['audit'],
+      }),
+    },
+    '/config': {
+      get: operation('The canvas config', 'The config as Redis holds it now (not a cache).', { ...ok('AdminConfig', 'The config.'), ...common, '503': { $ref: '#/components/responses/Unavailable' } }, {
+        operationId: 'getConfig',
+        tags: ['canvas'],
+      }),
+    },
+    '/palette': {
+      get: operation('The palette', 'The palette and the config version it belongs to.', { ...ok('Palette', 'The palette.'), ...common, '503': { $ref: '#/components/responses/Unavailable' } }, {
+        operationId: 'getPalette',
+        tags: ['canvas'],
+      }),
+      patch: operation(
+        'Replace colours',
+        'Gives existing palette indices new colours. Pixels keep their index, so players see them recoloured at once; no canvas data changes.',
+        { ...ok('ConfigChange', 'The new config.'), ...mutating },
+        { operationId: 'recolour', tags: ['canvas'], requestBody: 'RecolourRequest' },
+      ),
+    },
+    '/palette/colors': {
+      post: operation('Add colours', 'Appends colours at the end of the palette.', { ...ok('ConfigChange', 'The new config.'), ...mutating }, {
+        operationId: 'addColours',
+        tags: ['canvas'],
+        requestBody: 'AddColoursRequest',
+      }),
+    },
+    '/palette/remove': {
+      post: operation(
+        'Remove colours',
+        [
+          'Removes colours; each removed index names the kept index (current numbering) its pixels become.',
+          'The colours after a removed one move down, keeping their order; index 0 (the background) cannot be removed.',
+          'Placements are limited to the indices below the first removed one while every chunk is rewritten (each chunk',
+          'atomically); then the new palette is installed in one versioned step, and players re-read the canvas.',
+        ].join(' '),
+        { ...ok('RemoveColoursResponse', 'The new config and the old-to-new index table.'), ...mutating },
+        { operationId: 'removeColours', tags: ['canvas'], requestBody: 'RemoveColoursRequest' },
+      ),
+    },
+    '/size': {
+      put: operation(
+        'Resize the canvas',
+        [
+          'Grows or shrinks the canvas live. Growing adds background. Shrinking erases every pixel outside the new',
+          'bounds in the same atomic step, so growing back later shows background, never stale art; players re-read the',
+          'canvas when anything was erased.',
+        ].join(' '),
+        { ...ok('ResizeResponse', 'The new config, and whether pixels were erased.'), ...mutating },
+        { operationId: 'resize', tags: ['canvas'], requestBody: 'ResizeRequest' },
+      ),
+    },
+    '/cooldown': {
+      put: operation('Set the cooldown', 'Sets the time between two placements of one player (0: none). Running cooldowns keep their end.', { ...ok('ConfigChange', 'The new config.'), ...mutating }, {
+        operationId: 'setCooldown',
+        tags: ['canvas'],
+        requestBody: 'CooldownRequest',
+      }),
+    },
+    '/paused': {
+      put: operation('Pause or resume', 'While paused, every placement is refused with PAUSED.', { ...ok('ConfigChange', 'The new config.'), ...mutating }, {
+        operationId: 'setPaused',
+        tags: ['canvas'],
+        requestBody: 'PausedRequest',
+      }),
+    },
+    '/bans': {
+      get: operation('Bans in force', 'Every ban that has not expired, newest first.', { ...ok('BanList', 'The bans.'), ...common }, {
+        operationId: 'listBans',
+        tags: ['moderation'],
+      }),
+    },
+    '/bans/{userId}': {
+      put: operation(
+        'Ban a user',
+        "Refuses the user's placements and handshakes, and disconnects their sockets on every gateway at once. Banning again replaces the ban.",
+        { ...ok('Ban', 'The ban.'), ...mutating },
+        { operationId: 'ban', tags: ['moderation'], requestBody: 'BanRequest', parameters: [userIdParameter] },
+      ),
+      delete: operation('Unban a user', 'Lifts the ban (a no-op for a user who is not banned).', { ...ok('UnbanResponse', 'Whether a ban was lifted.'), ...common, '400': { $ref: '#/components/responses/InvalidPayload' } }, {
+        operationId: 'unban',
+        tags: ['moderation'],
+        parameters: [userIdParameter],
+      }),
+    },
+    '/rollback/erase': {
+      post: operation(
+        'Erase a rectangle',
+        `Sets every pixel of the rectangle (clipped to the canvas) to the background, through the event stream: each changed pixel is one event by \`admin:<name>\`, so deltas carry it to every player and history stays exact. At most ${ADMIN_LIMITS.maxRegionPixels} pixels.`,
+        { ...ok('RegionResponse', 'How many pixels changed.'), ...mutating },
+        { operationId: 'erase', tags: ['moderation'], requestBody: 'EraseRequest' },
+      ),
+    },
+    '/rollback/restore': {
+      post: operation(
+        'Restore a rectangle from a snapshot',
+        `Sets every pixel of the rectangle to its colour in the snapshot, through the event stream like an erase. At most ${ADMIN_LIMITS.maxRegionPixels} pixels. 503 when the snapshotter is not deployed.`,
+        { ...ok('RegionResponse', 'How many pixels changed.'), ...mutating, '404': { $ref: '#/components/responses/NotFound' } },
+        { operationId: 'restoreRegion', tags: ['moderation'], requestBody: 'RestoreRegionRequest' },
+      ),
+    },
+    '/snapshots': {
+      get: operation('List snapshots', 'Snapshots in storage, newest first.', { ...ok('SnapshotList', 'The snapshots.'), ...snapshotAnswers }, {
+        operationId: 'listSnapshots',
+        tags: ['snapshots'],
+      }),
+      post: operation('Take a snapshot now', 'Asks the snapshotter for a snapshot and waits for it.', { ...ok('SnapshotTaken', 'The snapshot taken, or why none was needed.'), ...snapshotAnswers }, {
+        operationId: 'takeSnapshot',
+        tags: ['snapshots'],
+      }),
+    },
+    '/snapshots/restore': {
+      post: operation(
+        'Restore a snapshot',
+        'Replaces the whole canvas (pixels and config) with the snapshot; players re-read it. The event stream, bans and the audit log are kept.',
+        { ...ok('RestoreSnapshotResponse', 'The config now in force.'), ...mutating, '404': { $ref: '#/components/responses/NotFound' } },
+        { operationId: 'restoreSnapshot', tags: ['snapshots'], requestBody: 'RestoreSnapshotRequest' },
+      ),
+    },
+    '/audit': {
+      get: operation('The audit log', 'Admin actions, newest first.', { ...ok('AuditPage', 'One page of entries.'), ...common, '400': { $ref: '#/components/responses/InvalidPayload' } }, {
+        operationId: 'audit',
+        tags: ['audit'],
+        parameters: [
+          { name: 'limit', in: 'query', required: false, description: 'Entries per page (default 50).', schema: integer(1, ADMIN_LIMITS.maxAuditPage) },
+          { name: 'before', in: 'query', required: false, description: 'Only entries older than this id (the `next` of the previous page).', schema: { type: 'string', pattern: '^\\d{1,16}-\\d{1,16}$' } },
+        ],
+      }),
+    },
+  },
+  components: {
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer', description: 'An ADMIN_TOKENS token, or a JWT carrying the admin role.' },
+    },
+    responses: {
+      InvalidPayload: { description: 'The request is malformed; `field` names the first bad field.', ...json(ref('Error')) },
+      Unauthorized: { description: 'No credential, or an invalid one.', ...json(ref('Error')) },
+      Forbidden: { description: 'A valid credential without the admin role.', ...json(ref('Error')) },
+      NotFound: { description: 'No such snapshot.', ...json(ref('Error')) },
+      Conflict: { description: 'The config kept changing under the request, or a colour removal is in progress: try again.', ...json(ref('Error')) },
+      RateLimited: {
+        description: 'Too many requests with this credential.',
+        headers: { 'Retry-After': { description: 'Seconds until the next request is allowed.', schema: { type: 'integer', minimum: 1 } } },
+        ...json(ref('Error')),
+      },
+      Unavailable: { description: 'The canvas does not exist, or the snapshotter is not deployed or did not answer.', ...json(ref('Error')) },
+    },
+    schemas: {
+      Error: {
+        type: 'object',
+        properties: {
+          error: {
+            type: 'string',
+            enum: ['INVALID_PAYLOAD', 'UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMITED', 'NOT_FOUND', 'CONFLICT', 'REMAP_IN_PROGRESS', 'CANVAS_UNAVAILABLE', 'SNAPSHOTS_UNAVAILABLE', 'INTERNAL'],
+          },
+          field: { type: 'string', description: 'For INVALID_PAYLOAD: the bad field as a dotted path, or `body`.' },
+          message: { type: 'string' },
+        },
+        required: ['error'],
+        additionalProperties: false,
+      },
+      Colour: { type: 'string', pattern: '^#[0-9a-f]{6}$', description: 'A lower-case `#rrggbb` colour.' },
+      CanvasConfig: object(
+        {
+          width: side,
+          height: side,
+          palette: { type: 'array', items: ref('Colour'), minItems: LIMITS.minPaletteSize, maxItems: LIMITS.maxPaletteSize },
+          cooldownMs: integer(0, LIMITS.maxCooldownMs),
+          paused: { type: 'boolean' },
+          version: { type: 'integer', minimum: 1 },
+        },
+        ['width', 'height', 'palette', 'cooldownMs', 'paused', 'version'],
+      ),
+      AdminIdentity: object({ name: { type: 'string' }, via: { type: 'string', enum: ['token', 'jwt'] } }, ['name', 'via']),
+      AdminConfig: object(
+        { canvasId: { type: 'string' }, config: ref('CanvasConfig'), remapping: { type: 'boolean', description: 'A colour removal is rewriting the canvas.' } },
+        ['canvasId', 'config', 'remapping'],
+      ),
+      Palette: object(
+        { palette: { type: 'array', items: ref('Colour') }, version: { type: 'integer', minimum: 1 } },
+        ['palette', 'version'],
+      ),
+      ConfigChange: object({ config: ref('CanvasConfig') }, ['config']),
+      RecolourRequest: object(
+        {
+          colors: {
+            type: 'array',
+            minItems: 1,
+            maxItems: LIMITS.maxPaletteSize,
+            items: object({ index: paletteIndex, color: ref('Colour') }, ['index', 'color']),
+          },
+        },
+        ['colors'],
+      ),
+      AddColoursRequest: object(
+        { colors: { type: 'array', minItems: 1, maxItems: LIMITS.maxPaletteSize - LIMITS.minPaletteSize, items: ref('Colour') } },
+        ['colors'],
+      ),
+      RemoveColoursRequest: object(
+        {
+          remove: {
+            type: 'array',
+            minItems: 1,
+            maxItems: LIMITS.maxPaletteSize - LIMITS.minPaletteSize,
+            items: object(
+              { index: integer(1, LIMITS.maxPaletteSize - 1, 'A colour to remove (not 0, the background).'), mapTo: integer(0, LIMITS.maxPaletteSize - 1, 'The kept colour its pixels become.') },
+              ['index', 'mapTo'],
+            ),
+          },
+        },
+        ['remove'],
+      ),
+      RemoveColoursResponse: object(
+        { config: ref('CanvasConfig'), mapping: { type: 'array', items: paletteIndex, description: 'For every old index, its new index.' } },
+        ['config', 'mapping'],
+      ),
+      ResizeRequest: object({ width: side, height: side }, ['width', 'height']),
+      ResizeResponse: object({ config: ref('CanvasConfig'), erased: { type: 'boolean' } }, ['config', 'erased']),
+      CooldownRequest: object({ cooldownMs: integer(0, LIMITS.maxCooldownMs) }, ['cooldownMs']),
+      PausedRequest: object({ paused: { type: 'boolean' } }, ['paused']),
+      BanRequest: object(
+        {
+          reason: { type: 'string', maxLength: ADMIN_LIMITS.maxBanReasonLength },
+          durationMs: integer(1, ADMIN_LIMITS.maxBanDurationMs, 'How long the ban lasts; absent: forever.'),
+        },
+        [],
+      ),
+      Ban: object(
+        {
+          userId: { type: 'string' },
+          expiresAt: { type: 'integer', minimum: 0, description: 'Epoch ms; 0: never.' },
+          reason: { type: 'string' },
+          by: { type: 'string' },
+          at: { type: 'integer', minimum: 0 },
+        },
+        ['userId', 'expiresAt', 'reason', 'by', 'at'],
+      ),
+      BanList: object({ bans: { type: 'array', items: ref('Ban') } }, ['bans']),
+      UnbanResponse: object({ userId: { type: 'string' }, wasBanned: { type: 'boolean' } }, ['userId', 'wasBanned']),
+      EraseRequest: object(rectProperties, ['x', 'y', 'width', 'height']),
+      RestoreRegionRequest: object({ ...rectProperties, snapshot: { type: 'string', minLength: 1, maxLength: 1024 } }, ['x', 'y', 'width', 'height', 'snapshot']),
+      RegionResponse: object({ changed: { type: 'integer', minimum: 0 }, pixels: { type: 'integer', minimum: 0 } }, ['changed', 'pixels']),
+      Snapshot: {
+        type: 'object',
+        description: 'A snapshot as the snapshotter describes it; `key` identifies it.',
+        properties: { key: { type: 'string' }, takenAt: { type: 'integer', minimum: 0 } },
+        required: ['key', 'takenAt'],
+      },
+      SnapshotTaken: {
+        type: 'object',
+        description: 'The snapshotter\'s report: `taken: false` with a `reason` when the canvas is unchanged since the newest snapshot.',
+        properties: { taken: { type: 'boolean' }, key: { type: 'string' }, reason: { type: 'string' } },
+        required: ['taken'],
+      },
+      SnapshotList: object({ snapshots: { type: 'array', items: ref('Snapshot') } }, ['snapshots']),
+      RestoreSnapshotRequest: object({ key: { type: 'string', minLength: 1, maxLength: 1024 } }, ['key']),
+      RestoreSnapshotResponse: object({ config: ref('CanvasConfig'), snapshot: { type: 'string' } }, ['config', 'snapshot']),
+      AuditEntry: object(
+        {
+          id: { type: 'string' },
+          action: { type: 'string' },
+          actor: { type: 'string' },
+          at: { type: 'integer', minimum: 0 },
+          details: { type: 'object' },
+        },
+        ['id', 'action', 'actor', 'at', 'details'],
+      ),
+      AuditPage: object({ entries: { type: 'array', items: ref('AuditEntry') }, next: { type: 'string' } }, ['entries']),
+    },
+  },
+};

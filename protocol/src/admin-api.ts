@@ -1,0 +1,217 @@
+import type { CanvasConfig } from './canvas-config.js';
+
+/**
+ * Request and response bodies of the admin REST API (`/api/admin/*`), shared by the gateway and
+ * the admin page. The gateway's OpenAPI document (`GET /api/admin/openapi.json`) is the schema
+ * the server validates against; these types describe the same shapes for TypeScript callers.
+ */
+export const ADMIN_API_BASE = '/api/admin';
+
+/** The error codes of the admin API, in `{ error, field?, message? }` bodies. */
+export const AdminErrorCode = {
+  /** The body, query or path is malformed; `field` names the first bad field. */
+  InvalidPayload: 'INVALID_PAYLOAD',
+  /** No credential, or one that is not valid. */
+  Unauthorized: 'UNAUTHORIZED',
+  /** A valid credential without the admin role. */
+  Forbidden: 'FORBIDDEN',
+  /** Too many admin requests with this credential: see Retry-After. */
+  RateLimited: 'RATE_LIMITED',
+  NotFound: 'NOT_FOUND',
+  /** The config kept changing under this request; try again. */
+  Conflict: 'CONFLICT',
+  /** A palette remap (colour removal) is still rewriting the canvas; try again shortly. */
+  RemapInProgress: 'REMAP_IN_PROGRESS',
+  CanvasUnavailable: 'CANVAS_UNAVAILABLE',
+  /** The snapshotter is not deployed here, or did not answer in time. */
+  SnapshotsUnavailable: 'SNAPSHOTS_UNAVAILABLE',
+  Internal: 'INTERNAL',
+} as const;
+export type AdminErrorCode = (typeof AdminErrorCode)[keyof typeof AdminErrorCode];
+
+export const ADMIN_LIMITS = {
+  /** Largest rectangle one rollback may rewrite (each changed pixel becomes one stream event). */
+  maxRegionPixels: 250_000,
+  /** Most audit entries one page returns. */
+  maxAuditPage: 500,
+  maxBanReasonLength: 500,
+  /** Longest ban (ten years); no duration means forever. */
+  maxBanDurationMs: 315_360_000_000,
+} as const;
+
+export interface AdminError {
+  readonly error: AdminErrorCode;
+  /** For INVALID_PAYLOAD: the bad field, as a dotted path (`colors.1.color`), or `body`. */
+  readonly field?: string;
+  readonly message?: string;
+}
+
+export interface AdminIdentity {
+  /** The token's name from ADMIN_TOKENS, or `jwt:<sub>`. */
+  readonly name: string;
+  readonly via: 'token' | 'jwt';
+}
+
+export interface AdminConfigResponse {
+  readonly canvasId: string;
+  readonly config: CanvasConfig;
+  /** True while a colour removal is rewriting the canvas (palette changes wait). */
+  readonly remapping: boolean;
+}
+
+/** Every config change answers with the config as it now stands. */
+export interface AdminConfigChange {
+  readonly config: CanvasConfig;
+}
+
+/** `PATCH /palette`: give existing indices new colours (pixels keep their index). */
+export interface RecolourRequest {
+  readonly colors: ReadonlyArray<{ readonly index: number; readonly color: string }>;
+}
+
+/** `POST /palette/colors`: append colours at the end of the palette. */
+export interface AddColoursRequest {
+  readonly colors: readonly string[];
+}
+
+/**
+ * `POST /palette/remove`: remove colours; every removed index names the kept index (in the
+ * current numbering) its pixels become. The remaining colours close up, keeping their order.
+ */
+export interface RemoveColoursRequest {
+  readonly remove: ReadonlyArray<{ readonly index: number; readonly mapTo: number }>;
+}
+
+export interface RemoveColoursResponse extends AdminConfigChange {
+  /** For every index of the old palette, its index in the new one. */
+  readonly mapping: readonly number[];
+}
+
+/** `PUT /size`. Shrinking erases every pixel outside the new bounds. */
+export interface ResizeRequest {
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface ResizeResponse extends AdminConfigChange {
+  /** True when pixels outside the new bounds were erased (a shrink). */
+  readonly erased: boolean;
+}
+
+/** `PUT /cooldown`. */
+export interface CooldownRequest {
+  readonly cooldownMs: number;
+}
+
+/** `PUT /paused`. */
+export interface PausedRequest {
+  readonly paused: boolean;
+}
+
+/** `PUT /bans/{userId}`. */
+export interface BanRequest {
+  readonly reason?: string;
+  /** How long the ban lasts; absent means forever. */
+  readonly durationMs?: number;
+}
+
+export interface BanEntry {
+  readonly userId: string;
+  /** Epoch ms when the ban ends; 0: never. */
+  readonly expiresAt: number;
+  readonly reason: string;
+  /** The admin who banned. */
+  readonly by: string;
+  /** Epoch ms of the ban. */
+  readonly at: number;
+}
+
+export interface BanList {
+  readonly bans: readonly BanEntry[];
+}
+
+export interface UnbanResponse {
+  readonly userId: string;
+  readonly wasBanned: boolean;
+}
+
+export interface Rect {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** `POST /rollback/erase`: set every pixel of the rectangle to the background. */
+export type EraseRequest = Rect;
+
+/** `POST /rollback/restore`: set every pixel of the rectangle to its colour in a snapshot. */
+export interface RestoreRegionRequest extends Rect {
+  readonly snapshot: string;
+}
+
+export interface RegionResponse {
+  /** Pixels whose colour changed (each is one event in the stream, so deltas carry it). */
+  readonly changed: number;
+  /** Pixels of the rectangle inside the canvas. */
+  readonly pixels: number;
+}
+
+/** One snapshot in S3, as the snapshotter lists it. */
+export interface SnapshotInfo {
+  /** Object key of the binary snapshot: the identifier to restore from. */
+  readonly key: string;
+  /** Object key of the indexed PNG beside it. */
+  readonly pngKey: string;
+  /** Epoch ms when the snapshot was taken. */
+  readonly takenAt: number;
+  /** Stream position `ms-seq` the snapshot reflects. */
+  readonly position: string;
+  /** Size of the binary snapshot in bytes. */
+  readonly bytes: number;
+}
+
+export interface SnapshotList {
+  readonly snapshots: readonly SnapshotInfo[];
+}
+
+/** `POST /snapshots/restore`. */
+export interface RestoreSnapshotRequest {
+  readonly key: string;
+}
+
+export interface AuditEntry {
+  /** Audit stream id (`ms-seq`); pass as `before` to page back. */
+  readonly id: string;
+  /** What was done, e.g. `palette.recolour`, `canvas.resize`, `user.ban`. */
+  readonly action: string;
+  readonly actor: string;
+  /** Epoch ms. */
+  readonly at: number;
+  /** The request that did it (and what it changed). */
+  readonly details: Record<string, unknown>;
+}
+
+export interface AuditPage {
+  readonly entries: readonly AuditEntry[];
+  /** Pass as `before` for the next (older) page; absent at the end. */
+  readonly next?: string;
+}
+
+/** The actions written to the audit stream. */
+export const AuditAction = {
+  Recolour: 'palette.recolour',
+  AddColours: 'palette.add',
+  RemoveColours: 'palette.remove',
+  Resize: 'canvas.resize',
+  Cooldown: 'canvas.cooldown',
+  Pause: 'canvas.pause',
+  Resume: 'canvas.resume',
+  Ban: 'user.ban',
+  Unban: 'user.unban',
+  Erase: 'rollback.erase',
+  RestoreRegion: 'rollback.restore',
+  TakeSnapshot: 'snapshot.take',
+  RestoreSnapshot: 'snapshot.restore',
+} as const;
+export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];

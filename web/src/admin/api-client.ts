@@ -1,0 +1,65 @@
+import {
+  ADMIN_API_BASE,
+  type AdminConfigChange,
+  type AdminConfigResponse,
+  type AdminError,
+  type AdminIdentity,
+  type AuditPage,
+  type BanEntry,
+  type BanList,
+  type BanRequest,
+  type RecolourRequest,
+  type RegionResponse,
+  type RemoveColoursResponse,
+  type ResizeResponse,
+  type Rect,
+  type SnapshotList,
+  type UnbanResponse,
+} from '@tessera/protocol';
+
+/** An admin API call that was answered with an error body. */
+export class AdminApiError extends Error {
+  override readonly name = 'AdminApiError';
+  constructor(
+    readonly status: number,
+    readonly body: AdminError,
+  ) {
+    super(`${body.error}${body.field ? ` (${body.field})` : ''}${body.message ? `: ${body.message}` : ''}`);
+  }
+}
+
+/** The admin REST API, typed from the shared request and response types. */
+export function createAdminApiClient(token: string, baseUrl = '') {
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${baseUrl}${ADMIN_API_BASE}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      cache: 'no-store',
+    });
+    const parsed = (await response.json().catch(() => ({ error: 'INTERNAL' }))) as T | AdminError;
+    if (!response.ok) throw new AdminApiError(response.status, parsed as AdminError);
+    return parsed as T;
+  }
+  return {
+    whoami: () => call<AdminIdentity>('GET', '/whoami'),
+    config: () => call<AdminConfigResponse>('GET', '/config'),
+    recolour: (colors: RecolourRequest['colors']) => call<AdminConfigChange>('PATCH', '/palette', { colors }),
+    addColours: (colors: readonly string[]) => call<AdminConfigChange>('POST', '/palette/colors', { colors }),
+    removeColour: (index: number, mapTo: number) => call<RemoveColoursResponse>('POST', '/palette/remove', { remove: [{ index, mapTo }] }),
+    resize: (width: number, height: number) => call<ResizeResponse>('PUT', '/size', { width, height }),
+    setCooldown: (cooldownMs: number) => call<AdminConfigChange>('PUT', '/cooldown', { cooldownMs }),
+    setPaused: (paused: boolean) => call<AdminConfigChange>('PUT', '/paused', { paused }),
+    bans: () => call<BanList>('GET', '/bans'),
+    ban: (userId: string, request: BanRequest) => call<BanEntry>('PUT', `/bans/${encodeURIComponent(userId)}`, request),
+    unban: (userId: string) => call<UnbanResponse>('DELETE', `/bans/${encodeURIComponent(userId)}`),
+    erase: (rect: Rect) => call<RegionResponse>('POST', '/rollback/erase', rect),
+    restoreRegion: (rect: Rect, snapshot: string) => call<RegionResponse>('POST', '/rollback/restore', { ...rect, snapshot }),
+    snapshots: () => call<SnapshotList>('GET', '/snapshots'),
+    takeSnapshot: () => call<Record<string, unknown>>('POST', '/snapshots'),
+    restoreSnapshot: (key: string) => call<AdminConfigChange>('POST', '/snapshots/restore', { key }),
+    audit: (before?: string) => call<AuditPage>('GET', `/audit?limit=50${before ? `&before=${encodeURIComponent(before)}` : ''}`),
+  };
+}
+
+export type AdminApiClient = ReturnType<typeof createAdminApiClient>;

@@ -1,0 +1,296 @@
+import './admin.css';
+import type { AdminConfigResponse, AuditEntry, BanEntry, CanvasConfig, SnapshotInfo } from '@tessera/protocol';
+import { AdminApiError, createAdminApiClient, type AdminApiClient } from './api-client.js';
+
+// The admin page: every operation of the admin API behind the admin token. Plain DOM, no framework.
+
+const TOKEN_KEY = 'tessera.adminToken';
+
+function element<T extends HTMLElement = HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`admin.html lacks #${id}`);
+  return found as T;
+}
+function cell(text: string, className?: string): HTMLTableCellElement {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+function option(value: string, text: string): HTMLOptionElement {
+  const opt = document.createElement('option');
+  opt.value = value;
+  opt.textContent = text;
+  return opt;
+}
+function when(ms: number): string {
+  return ms === 0 ? 'forever' : new Date(ms).toLocaleString();
+}
+function numberField(form: HTMLFormElement, name: string): number {
+  return Number((form.elements.namedItem(name) as HTMLInputElement).value);
+}
+function textField(form: HTMLFormElement, name: string): string {
+  return (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value.trim();
+}
+
+const notice = element('notice');
+let noticeTimer: number | undefined;
+function say(text: string, kind: 'ok' | 'error' = 'ok'): void {
+  notice.textContent = text;
+  notice.dataset['kind'] = kind;
+  notice.hidden = false;
+  window.clearTimeout(noticeTimer);
+  noticeTimer = window.setTimeout(() => (notice.hidden = true), kind === 'error' ? 10_000 : 4_000);
+}
+
+let api: AdminApiClient | undefined;
+let current: AdminConfigResponse | undefined;
+let auditNext: string | undefined;
+
+/** Runs an admin action, shows its outcome, and refreshes what it may have changed. */
+async function act(what: string, action: (client: AdminApiClient) => Promise<unknown>, after: Array<() => Promise<void>> = [loadConfig, loadAudit]): Promise<void> {
+  if (!api) return;
+  const client = api;
+  try {
+    await action(client);
+    say(`${what}: done`);
+  } catch (error) {
+    if (error instanceof AdminApiError && error.status === 401) return signOut('That token is not valid (any more).');
+    say(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, 'error');
+  }
+  await Promise.all(after.map((load) => load().catch(() => undefined)));
+}
+
+// Signing in and out.
+
+async function signIn(token: string): Promise<void> {
+  const client = createAdminApiClient(token);
+  try {
+    const who = await client.whoami();
+    sessionStorage.setItem(TOKEN_KEY, token);
+    api = client;
+    element('who').textContent = `signed in as ${who.name}`;
+    element('sign-out').hidden = false;
+    element('sign-in').hidden = true;
+    element('console').hidden = false;
+    await Promise.all([loadConfig(), loadBans(), loadAudit(), loadSnapshots()]);
+  } catch (error) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    say(error instanceof AdminApiError && error.status === 401 ? 'That token is not valid.' : `Sign-in failed: ${String(error)}`, 'error');
+  }
+}
+
+function signOut(message?: string): void {
+  sessionStorage.removeItem(TOKEN_KEY);
+  api = undefined;
+  element('console').hidden = true;
+  element('sign-in').hidden = false;
+  element('sign-out').hidden = true;
+  element('who').textContent = '';
+  if (message) say(message, 'error');
+}
+
+element<HTMLFormElement>('sign-in-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void signIn(element<HTMLInputElement>('token').value.trim());
+});
+element('sign-out').addEventListener('click', () => signOut());
+
+// The canvas and its palette.
+
+async function loadConfig(): Promise<void> {
+  if (!api) return;
+  current = await api.config();
+  showConfig(current.config);
+}
+
+function showConfig(config: CanvasConfig): void {
+  element('canvas-id').textContent = current?.canvasId ?? '';
+  element('fact-size').textContent = `${config.width} × ${config.height}`;
+  element('fact-cooldown').textContent = `${config.cooldownMs / 1000} s`;
+  element('fact-state').textContent = `${config.paused ? 'paused' : 'open'}${current?.remapping ? ' (removing colours…)' : ''}`;
+  element('fact-version').textContent = String(config.version);
+  element('pause-toggle').textContent = config.paused ? 'Resume placement' : 'Pause placement';
+  const size = element<HTMLFormElement>('size-form');
+  (size.elements.namedItem('width') as HTMLInputElement).value = String(config.width);
+  (size.elements.namedItem('height') as HTMLInputElement).value = String(config.height);
+  (element<HTMLFormElement>('cooldown-form').elements.namedItem('seconds') as HTMLInputElement).value = String(config.cooldownMs / 1000);
+  showPalette(config.palette);
+}
+
+function showPalette(palette: readonly string[]): void {
+  const container = element('palette');
+  container.replaceChildren(
+    ...palette.map((colour, index) => {
+      const label = document.createElement('label');
+      label.className = 'swatch';
+      label.textContent = String(index);
+      const input = document.createElement('input');
+      input.type = 'color';
+      input.value = colour;
+      input.dataset['index'] = String(index);
+      input.dataset['original'] = colour;
+      input.setAttribute('aria-label', `Palette index ${index}`);
+      input.addEventListener('input', () => label.classList.toggle('changed', input.value !== colour));
+      label.append(input);
+      return label;
+    }),
+  );
+  const removable = element<HTMLSelectElement>('remove-index');
+  const mapTo = element<HTMLSelectElement>('remove-map');
+  removable.replaceChildren(...palette.map((colour, index) => option(String(index), `${index} ${colour}`)).slice(1));
+  mapTo.replaceChildren(...palette.map((colour, index) => option(String(index), `${index} ${colour}`)));
+}
+
+element<HTMLFormElement>('palette-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const colors = [...element('palette').querySelectorAll<HTMLInputElement>('input[type=color]')]
+    .filter((input) => input.value !== input.dataset['original'])
+    .map((input) => ({ index: Number(input.dataset['index']), color: input.value.toLowerCase() }));
+  if (colors.length === 0) return say('No colour changed.');
+  void act(`Recolouring ${colors.length} colour(s)`, (client) => client.recolour(colors));
+});
+
+element<HTMLFormElement>('add-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const colour = textField(event.currentTarget as HTMLFormElement, 'colour').toLowerCase();
+  void act(`Adding ${colour}`, (client) => client.addColours([colour]));
+});
+
+element<HTMLFormElement>('remove-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.currentTarget as HTMLFormElement;
+  const index = numberField(form, 'index');
+  const mapTo = numberField(form, 'mapTo');
+  if (index === mapTo) return say('A colour cannot be mapped to itself.', 'error');
+  if (!window.confirm(`Remove colour ${index}? Its pixels become colour ${mapTo}, and the colours after it move down by one.`)) return;
+  void act(`Removing colour ${index}`, (client) => client.removeColour(index, mapTo));
+});
+
+element<HTMLFormElement>('size-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.currentTarget as HTMLFormElement;
+  const [width, height] = [numberField(form, 'width'), numberField(form, 'height')];
+  const config = current?.config;
+  if (config && (width < config.width || height < config.height) && !window.confirm('Shrinking erases every pixel outside the new size. Go on?')) return;
+  void act(`Resizing to ${width} × ${height}`, (client) => client.resize(width, height));
+});
+
+element<HTMLFormElement>('cooldown-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const ms = Math.round(numberField(event.currentTarget as HTMLFormElement, 'seconds') * 1000);
+  void act(`Setting the cooldown to ${ms / 1000} s`, (client) => client.setCooldown(ms));
+});
+
+element('pause-toggle').addEventListener('click', () => {
+  const paused = !(current?.config.paused ?? false);
+  void act(paused ? 'Pausing' : 'Resuming', (client) => client.setPaused(paused));
+});
+element('refresh').addEventListener('click', () => void act('Refreshing', async () => undefined, [loadConfig, loadBans, loadAudit]));
+
+// Bans.
+
+async function loadBans(): Promise<void> {
+  if (!api) return;
+  const { bans } = await api.bans();
+  element('bans').replaceChildren(...bans.map(banRow));
+}
+
+function banRow(ban: BanEntry): HTMLTableRowElement {
+  const row = document.createElement('tr');
+  const unban = document.createElement('button');
+  unban.type = 'button';
+  unban.textContent = 'Unban';
+  unban.addEventListener('click', () => void act(`Unbanning ${ban.userId}`, (client) => client.unban(ban.userId), [loadBans, loadAudit]));
+  const action = document.createElement('td');
+  action.append(unban);
+  row.append(cell(ban.userId), cell(ban.reason), cell(when(ban.expiresAt)), cell(ban.by), action);
+  return row;
+}
+
+element<HTMLFormElement>('ban-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.currentTarget as HTMLFormElement;
+  const userId = textField(form, 'userId');
+  const reason = textField(form, 'reason');
+  const minutes = textField(form, 'minutes');
+  const request = { ...(reason ? { reason } : {}), ...(minutes ? { durationMs: Math.round(Number(minutes) * 60_000) } : {}) };
+  void act(`Banning ${userId}`, (client) => client.ban(userId, request), [loadBans, loadAudit]).then(() => form.reset());
+});
+
+// Rollback.
+
+element<HTMLFormElement>('erase-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.currentTarget as HTMLFormElement;
+  const rect = { x: numberField(form, 'x'), y: numberField(form, 'y'), width: numberField(form, 'width'), height: numberField(form, 'height') };
+  const source = textField(form, 'source');
+  void act(
+    source ? `Restoring ${rect.width} × ${rect.height} from ${source}` : `Erasing ${rect.width} × ${rect.height}`,
+    async (client) => {
+      const result = source ? await client.restoreRegion(rect, source) : await client.erase(rect);
+      say(`${result.changed} of ${result.pixels} pixels changed`);
+    },
+    [loadAudit],
+  );
+});
+
+// Snapshots.
+
+async function loadSnapshots(): Promise<void> {
+  if (!api) return;
+  const table = element('snapshots');
+  const sources = element<HTMLSelectElement>('rollback-source');
+  try {
+    const { snapshots } = await api.snapshots();
+    table.replaceChildren(...snapshots.map(snapshotRow));
+    sources.replaceChildren(option('', 'background (erase)'), ...snapshots.map((snapshot) => option(snapshot.key, `snapshot ${when(snapshot.takenAt)}`)));
+  } catch (error) {
+    const row = document.createElement('tr');
+    row.append(cell(error instanceof AdminApiError && error.body.error === 'SNAPSHOTS_UNAVAILABLE' ? 'No snapshotter is deployed for this canvas.' : String(error)));
+    table.replaceChildren(row);
+  }
+}
+
+function snapshotRow(snapshot: SnapshotInfo): HTMLTableRowElement {
+  const row = document.createElement('tr');
+  const restore = document.createElement('button');
+  restore.type = 'button';
+  restore.className = 'danger';
+  restore.textContent = 'Restore';
+  restore.addEventListener('click', () => {
+    if (!window.confirm(`Replace the whole canvas with the snapshot of ${when(snapshot.takenAt)}?`)) return;
+    void act('Restoring the snapshot', (client) => client.restoreSnapshot(snapshot.key));
+  });
+  const action = document.createElement('td');
+  action.append(restore);
+  row.append(cell(when(snapshot.takenAt)), cell(String(snapshot['position'] ?? '')), cell(snapshot.key, 'details'), action);
+  return row;
+}
+
+element('snapshot-take').addEventListener('click', () => void act('Taking a snapshot', (client) => client.takeSnapshot(), [loadSnapshots, loadAudit]));
+element('snapshot-list').addEventListener('click', () => void loadSnapshots());
+
+// Audit log.
+
+async function loadAudit(more = false): Promise<void> {
+  if (!api) return;
+  const page = await api.audit(more ? auditNext : undefined);
+  const rows = page.entries.map(auditRow);
+  if (more) element('audit').append(...rows);
+  else element('audit').replaceChildren(...rows);
+  auditNext = page.next;
+  element('audit-more').hidden = auditNext === undefined;
+}
+
+function auditRow(entry: AuditEntry): HTMLTableRowElement {
+  const row = document.createElement('tr');
+  row.append(cell(new Date(entry.at).toLocaleString()), cell(entry.actor), cell(entry.action), cell(JSON.stringify(entry.details), 'details'));
+  return row;
+}
+
+element('audit-more').addEventListener('click', () => void loadAudit(true));
+
+// Start: a token from this tab's session signs in at once.
+const saved = sessionStorage.getItem(TOKEN_KEY);
+if (saved) void signIn(saved);

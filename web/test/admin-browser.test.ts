@@ -1,0 +1,210 @@
+// The admin page in real Chromium against a real gateway (and the writer, when built): an admin
+// changes a palette colour, and a player's page shows it without a reload. Set
+// TESSERA_BROWSER_LOGS=1 to see the services' output and the pages' console.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { io } from 'socket.io-client';
+import { spawnService, stopAll, type Service } from '../../scripts/lib/processes.mjs';
+import { getFreePort, useRedis, waitFor } from '../../test-support/index.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const GATEWAY_MAIN = `${ROOT}gateway/dist/main.js`;
+const WRITER_MAIN = `${ROOT}writer/dist/main.js`;
+const WEB_ROOT = `${ROOT}web/dist`;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const SESSION_SECRET = 'admin-browser-test-secret-at-least-32-characters';
+const ADMIN_TOKEN = 'browser-admin-token-0123456789abcdef';
+const VERBOSE = Boolean(process.env.TESSERA_BROWSER_LOGS);
+
+/** What these tests read of the player page's test hook (web/src/test-hook.ts). */
+interface Hook {
+  readonly replica: { colorAt(x: number, y: number): number };
+  readonly connection: string;
+  readonly loaded: boolean;
+  canvasPointOf(x: number, y: number): { x: number; y: number };
+}
+declare global {
+  interface Window {
+    readonly __tessera?: Hook;
+  }
+}
+
+function startService(name: string, script: string, env: Record<string, string>): Service {
+  const output = VERBOSE ? process.stdout : new PassThrough().resume();
+  return spawnService({
+    name,
+    command: process.execPath,
+    args: [script],
+    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', ...env },
+    cwd: ROOT,
+    stdout: output,
+    stderr: output,
+  });
+}
+
+async function isOk(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url)).ok;
+  } catch {
+    return false;
+  }
+}
+
+function rgb(hex: string): number[] {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+describe('the admin page in a browser', function () {
+  this.timeout(90_000);
+
+  before(function () {
+    if (!existsSync(GATEWAY_MAIN)) {
+      console.warn(`      skipped: ${GATEWAY_MAIN} is missing (build the gateway first: npm run build)`);
+      this.skip();
+    }
+    assert.ok(existsSync(`${WEB_ROOT}/admin.html`), `${WEB_ROOT}/admin.html is missing: run npm run build -w web`);
+    assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
+  });
+
+  const services: Service[] = [];
+  let url = '';
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+
+  // Registered before useRedis(), so it runs before Redis stops.
+  after(async function () {
+    this.timeout(20_000);
+    await browser?.close();
+    await stopAll(services, 5_000);
+  });
+
+  const redis = useRedis();
+
+  before(async function () {
+    this.timeout(60_000);
+    const port = await getFreePort();
+    url = `http://127.0.0.1:${port}`;
+    services.push(
+      startService('gateway', GATEWAY_MAIN, {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        REDIS_URL: redis.url,
+        SESSION_SECRET,
+        ADMIN_TOKENS: `ops:${ADMIN_TOKEN}`,
+        CANVAS_COOLDOWN_MS: '0',
+        SHUTDOWN_DRAIN_MS: '200',
+        WEB_ROOT,
+      }),
+    );
+    const ready = [waitFor(() => isOk(`${url}/readyz`), { timeoutMs: 30_000, message: 'gateway ready' })];
+    if (existsSync(WRITER_MAIN)) {
+      const writerPort = await getFreePort();
+      services.push(startService('writer', WRITER_MAIN, { REDIS_URL: redis.url, HTTP_PORT: String(writerPort) }));
+      ready.push(waitFor(() => isOk(`http://127.0.0.1:${writerPort}/readyz`), { timeoutMs: 30_000, message: 'writer ready' }));
+    }
+    await Promise.all(ready);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((context) => context.close()));
+  });
+
+  async function newPage(path: string, name: string): Promise<Page> {
+    assert.ok(browser);
+    const context = await browser.newContext({ viewport: { width: 1000, height: 800 }, deviceScaleFactor: 1 });
+    contexts.push(context);
+    const page = await context.newPage();
+    if (VERBOSE) page.on('console', (message) => console.log(`[${name}] ${message.text()}`));
+    page.on('pageerror', (error) => console.error(`[${name}] ${error.message}`));
+    await page.goto(`${url}${path}`);
+    return page;
+  }
+
+  /** Places one pixel as a headless player, so it is on the canvas whatever the player page does. */
+  async function placePixel(x: number, y: number, color: number): Promise<void> {
+    const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('welcome', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      const result = (await socket.timeout(5_000).emitWithAck('place', { x, y, color })) as { ok: boolean };
+      assert.equal(result.ok, true);
+    } finally {
+      socket.close();
+    }
+  }
+
+  /** The colour a player's palette swatch shows (its colour variable) and names (its label), when they agree. */
+  function swatchColour(page: Page, index: number): Promise<string> {
+    return page.evaluate((i) => {
+      const swatch = document.querySelector<HTMLElement>(`#palette [data-index="${i}"]`);
+      if (!swatch) return 'missing';
+      const shown = getComputedStyle(swatch).getPropertyValue('--swatch-colour').trim();
+      return (swatch.getAttribute('aria-label') ?? '').includes(shown) ? shown : `disagrees: ${shown} / ${swatch.getAttribute('aria-label')}`;
+    }, index);
+  }
+
+  function screenPixel(page: Page, x: number, y: number): Promise<number[]> {
+    return page.evaluate(([px, py]) => {
+      const point = window.__tessera!.canvasPointOf(px, py);
+      const board = document.getElementById('board') as HTMLCanvasElement;
+      return [...board.getContext('2d')!.getImageData(point.x, point.y, 1, 1).data.slice(0, 3)];
+    }, [x, y] as const);
+  }
+
+  it('refuses a wrong token, then recolours palette index 1, which a player sees live: swatch and rendered pixel', async () => {
+    const [x, y] = [40, 30];
+    await placePixel(x, y, 1);
+    const player = await newPage(`/#x=${x + 0.5}&y=${y + 0.5}&z=16`, 'player');
+    await player.waitForFunction(() => window.__tessera?.connection === 'live' && window.__tessera.loaded, null, { timeout: 15_000 });
+    await player.waitForFunction(([px, py]) => window.__tessera!.replica.colorAt(px, py) === 1, [x, y] as const, { timeout: 5_000 });
+    const before = await swatchColour(player, 1);
+    assert.match(before, /^#[0-9a-f]{6}$/);
+    await waitFor(async () => (await screenPixel(player, x, y)).join() === rgb(before).join(), { message: `the pixel drawn in ${before}` });
+
+    const admin = await newPage('/admin.html', 'admin');
+    await admin.fill('#token', 'not-the-token-but-long-enough');
+    await admin.click('#sign-in-form button[type=submit]');
+    await admin.waitForSelector('#notice:not([hidden])');
+    assert.match((await admin.textContent('#notice')) ?? '', /not valid/);
+    assert.equal(await admin.isVisible('#console'), false);
+
+    await admin.fill('#token', ADMIN_TOKEN);
+    await admin.click('#sign-in-form button[type=submit]');
+    await admin.waitForSelector('#console:not([hidden])');
+    assert.match((await admin.textContent('#who')) ?? '', /ops/);
+    const input = admin.getByLabel('Palette index 1', { exact: true });
+    assert.equal(await input.inputValue(), before);
+
+    const next = before === '#12ab9c' ? '#9c12ab' : '#12ab9c';
+    await input.fill(next);
+    await admin.click('#palette-save');
+    await admin.waitForFunction((hex) => document.querySelector<HTMLInputElement>('input[data-index="1"]')?.dataset['original'] === hex, next, { timeout: 5_000 });
+    // The audit log on the page shows who did it.
+    await admin.waitForFunction(() => [...document.querySelectorAll('#audit tr')].some((row) => row.textContent?.includes('palette.recolour')), null, { timeout: 5_000 });
+    assert.match((await admin.textContent('#audit tr')) ?? '', /ops.*palette\.recolour/);
+
+    // The player's page, without a reload: its swatch and the pixel of index 1 on screen.
+    await waitFor(async () => (await swatchColour(player, 1)) === next, { timeoutMs: 5_000, message: `swatch 1 showing ${next}` });
+    await waitFor(async () => (await screenPixel(player, x, y)).join() === rgb(next).join(), {
+      timeoutMs: 5_000,
+      message: `the pixel redrawn in ${next}`,
+    });
+    assert.equal(await player.evaluate(([px, py]) => window.__tessera!.replica.colorAt(px, py), [x, y] as const), 1, 'the pixel keeps its index');
+  });
+});
