@@ -3,73 +3,12 @@
 // their output and the pages' console.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { spawnService, stopAll, type Service } from '../../scripts/lib/processes.mjs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { stopAll, type Service } from '../../scripts/lib/processes.mjs';
 import { getFreePort, useRedis, waitFor } from '../../test-support/index.js';
+import { CHROMIUM, GATEWAY_MAIN, isOk, launchChromium, rgb, startService, VERBOSE, WEB_ROOT, WRITER_MAIN } from './support/browser-harness.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const GATEWAY_MAIN = `${ROOT}gateway/dist/main.js`;
-const WRITER_MAIN = `${ROOT}writer/dist/main.js`;
-const WEB_ROOT = `${ROOT}web/dist`;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const SESSION_SECRET = 'browser-test-secret-that-is-at-least-32-characters';
-const VERBOSE = Boolean(process.env.TESSERA_BROWSER_LOGS);
-
-/** What the page's test hook (web/src/test-hook.ts) exposes; only what these tests read. */
-interface Hook {
-  readonly replica: { colorAt(x: number, y: number): number; readonly width: number };
-  readonly placeCount: number;
-  readonly lastResult: { ok: boolean; error?: string } | undefined;
-  readonly connection: string;
-  readonly loaded: boolean;
-  readonly stats: { canvasReads: number };
-  clientPointOf(x: number, y: number): { x: number; y: number };
-  canvasPointOf(x: number, y: number): { x: number; y: number };
-}
-declare global {
-  interface Window {
-    readonly __tessera?: Hook;
-  }
-}
-
-/** Starts a process from a built main.js; its output is kept quiet unless asked for. */
-function startService(name: string, script: string, env: Record<string, string>): Service {
-  const output = VERBOSE ? process.stdout : new PassThrough().resume();
-  return spawnService({
-    name,
-    command: process.execPath,
-    args: [script],
-    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', ...env },
-    cwd: ROOT,
-    stdout: output,
-    stderr: output,
-  });
-}
-
-async function isOk(url: string): Promise<boolean> {
-  try {
-    return (await fetch(url)).ok;
-  } catch {
-    return false;
-  }
-}
-
-/** Red, green, blue of a `#rrggbb` colour. */
-function rgb(hex: string): [number, number, number] {
-  const n = Number.parseInt(hex.slice(1), 16);
-  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
-}
 
 describe('the web client in a browser', function () {
   this.timeout(90_000);
@@ -124,7 +63,7 @@ describe('the web client in a browser', function () {
       ...gatewayPorts.map((port) => waitFor(() => isOk(`http://127.0.0.1:${port}/readyz`), { timeoutMs: 30_000, message: `gateway on ${port} ready` })),
       waitFor(() => isOk(`http://127.0.0.1:${writerPort}/readyz`), { timeoutMs: 30_000, message: 'writer ready' }),
     ]);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   afterEach(async () => {
