@@ -304,7 +304,8 @@ async function main() {
       };
     }
     const port = await pickPort(undefined, taken);
-    startService('snapshotter', ENTRY.snapshotter, { ...common, ...s3Env, HTTP_PORT: String(port) });
+    // The AWS SDK warns on every start that future releases need Node 22; locally that is noise.
+    startService('snapshotter', ENTRY.snapshotter, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...common, ...s3Env, HTTP_PORT: String(port) });
     endpoints.push({ name: 'snapshotter', port, kind: 'snapshotter' });
   } else {
     say('snapshotter/dist/main.js not built: running without snapshots (no S3 server)');

@@ -22,7 +22,8 @@ export function createRedisClient(config: RedisConfig, log: Logger, options: Red
     connectionName: `tessera-${options.name}`,
     enableAutoPipelining: options.autoPipelining ?? true,
     maxRetriesPerRequest: failFast ? 1 : null,
-    enableOfflineQueue: !failFast,
+    // Queue until the first connection so start-up commands wait for Redis; see 'ready' below.
+    enableOfflineQueue: true,
     // Reconnect forever with a capped backoff: Redis restarts and failovers are survivable.
     retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 6), 5_000),
     lazyConnect: false,
@@ -39,6 +40,8 @@ export function createRedisClient(config: RedisConfig, log: Logger, options: Red
   client.on('ready', () => {
     if (announcedDown) log.info({ client: options.name }, 'redis connection restored');
     announcedDown = false;
+    // From now on a fail-fast client refuses commands while disconnected instead of queueing them.
+    if (failFast) client.options.enableOfflineQueue = false;
   });
   return client;
 }
