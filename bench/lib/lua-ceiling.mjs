@@ -1,0 +1,135 @@
+// The ceiling: place-pixel-6.lua driven straight at Redis, no gateway in between, with the
+// gateway's key shapes (guest user and IP cooldown keys, cooldown 0). Run as a child process
+// (pinned away from Redis's core when pinning is on) so the driver does not steal the CPU it
+// measures. Prints one JSON line: { driver, placed, refused, errors, seconds, perSec }.
+//
+//   node bench/lib/lua-ceiling.mjs <ioredis|raw> <redisUrl> <canvasId> <seconds> <connections> <inFlight> <streamMaxLen>
+//
+// `ioredis`: pipelined EVALSHA through ioredis, as the gateway sends them. On one core the
+// client's own command building and reply parsing (~30 µs a placement) saturates first.
+// `raw`: the same commands as pre-formatted RESP written in large batches, replies counted by
+// scanning bytes: a few µs a placement on the client, so Redis itself is what saturates.
+import net from 'node:net';
+import { canvasKeys, chunkOf } from '@tessera/protocol';
+import { loadLua } from '@tessera/store';
+import { Redis } from 'ioredis';
+
+const [driver = 'raw', redisUrl = 'redis://127.0.0.1:6379', canvasId = 'bench', secondsArg, connectionsArg, inFlightArg, maxLenArg] = process.argv.slice(2);
+const seconds = Number(secondsArg ?? 5);
+const connections = Number(connectionsArg ?? 4);
+const inFlight = Number(inFlightArg ?? 256);
+const STREAM_MAX_LEN = Number(maxLenArg ?? 1_000_000); // as the gateway under test was configured
+const keys = canvasKeys(canvasId);
+const admin = new Redis(redisUrl);
+const sha = /** @type {string} */ (await admin.script('LOAD', loadLua('place-pixel-6.lua')));
+admin.disconnect();
+
+let placed = 0;
+let refused = 0;
+let errors = 0;
+let running = true;
+let measuring = false;
+let serial = 0;
+
+/** The 13 arguments after EVALSHA sha, as the gateway's placer passes them. */
+function args() {
+  const x = (Math.random() * 1000) | 0;
+  const y = (Math.random() * 1000) | 0;
+  const { cx, cy, offset } = chunkOf(x, y);
+  const user = `g_ceiling${serial++}`;
+  return [6, keys.config, keys.chunk(cx, cy), keys.userCooldown(user), keys.ipCooldown('127.0.0.1'), keys.events, keys.bans,
+    x, y, 1 + ((Math.random() * 31) | 0), user, 1, STREAM_MAX_LEN, offset];
+}
+
+/**
+ * Pre-formatted commands, reused round-robin: the driver's cost per placement is then one copy.
+ * With cooldown 0 a user key is never written, so reusing users changes nothing in Redis.
+ */
+const POOL = Array.from({ length: 20_000 }, () => {
+  const parts = [sha, ...args()].map(String);
+  let out = `*${parts.length + 1}\r\n$7\r\nEVALSHA\r\n`;
+  for (const p of parts) out += `$${Buffer.byteLength(p)}\r\n${p}\r\n`;
+  return Buffer.from(out);
+});
+
+/** @param {Redis} redis */
+async function driveIoredis(redis) {
+  const batchSize = Math.max(1, Math.floor(inFlight / 2));
+  // Two batches in flight per connection: one being answered while the next is sent.
+  const lane = async () => {
+    while (running) {
+      const batch = redis.pipeline();
+      for (let i = 0; i < batchSize; i++) /** @type {any} */ (batch).evalsha(sha, ...args());
+      const results = (await batch.exec()) ?? [];
+      if (!measuring) continue;
+      for (const [error, reply] of results) {
+        if (error) errors++;
+        else if (Array.isArray(reply) && reply[0] === 0) placed++;
+        else refused++;
+      }
+    }
+  };
+  await Promise.all([lane(), lane()]);
+}
+
+/** One raw connection keeping `inFlight` commands outstanding. */
+function driveRaw() {
+  const { hostname, port } = new URL(redisUrl);
+  const socket = net.connect({ host: hostname, port: Number(port), noDelay: true });
+  let outstanding = 0;
+  let next = 0;
+  const refill = () => {
+    if (!running) return;
+    const n = inFlight - outstanding;
+    if (n < inFlight / 4) return; // write in large batches
+    const batch = [];
+    for (let i = 0; i < n; i++) batch.push(POOL[next++ % POOL.length]);
+    outstanding += n;
+    socket.write(Buffer.concat(batch));
+  };
+  // Every reply is `*4\r\n:<code>\r\n…` and no other byte of a reply is '*'; an error reply starts a line with '-'.
+  let previous = 0x0a;
+  /** Bytes still needed to read the code after a '*' split across chunks. */
+  let pending = -1;
+  socket.on('data', (/** @type {Buffer} */ data) => {
+    for (let i = 0; i < data.length; i++) {
+      const c = data[i];
+      if (pending >= 0) {
+        if (pending === 0) {
+          outstanding--;
+          if (measuring) c === 0x30 ? placed++ : refused++;
+          pending = -1;
+        } else pending--;
+      } else if (c === 0x2a) pending = 4; // '*' then '4\r\n:' then the code digit
+      else if (c === 0x2d && previous === 0x0a) {
+        outstanding--;
+        if (measuring) errors++;
+      }
+      previous = c;
+    }
+    refill();
+  });
+  socket.on('connect', refill);
+  return new Promise((resolve) => {
+    const stop = setInterval(() => {
+      if (running) return;
+      clearInterval(stop);
+      socket.destroy();
+      resolve(undefined);
+    }, 50);
+  });
+}
+
+const clients = driver === 'ioredis' ? Array.from({ length: connections }, () => new Redis(redisUrl, { enableAutoPipelining: false })) : [];
+const lanes = driver === 'ioredis' ? clients.map((redis) => driveIoredis(redis)) : Array.from({ length: connections }, () => driveRaw());
+await new Promise((resolve) => setTimeout(resolve, 1_000)); // warm-up
+measuring = true;
+const started = performance.now();
+await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+measuring = false;
+const elapsed = (performance.now() - started) / 1000;
+running = false;
+await Promise.all(lanes);
+clients.forEach((c) => c.disconnect());
+process.stdout.write(`${JSON.stringify({ driver, connections, inFlight, placed, refused, errors, seconds: elapsed, perSec: placed / elapsed })}\n`);
+process.exit(0);
