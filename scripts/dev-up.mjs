@@ -326,6 +326,8 @@ async function main() {
       PORT: String(port),
       SESSION_SECRET: sessionSecret,
       ADMIN_TOKENS: adminToken,
+      // As the Helm chart: a larger young generation halves GC time on the placement path.
+      NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-semi-space-size=64',
       // With a snapshotter, an empty Redis is restored from S3 before gateways serve it.
       ...(withSnapshotter && !process.env.CANVAS_BOOTSTRAP ? { CANVAS_BOOTSTRAP: 'wait' } : {}),
     });

@@ -9,6 +9,9 @@ import { spawnService, stopAll } from '../../scripts/lib/processes.mjs';
 import { startRedis } from '../../scripts/lib/redis-server.mjs';
 import { sleep } from './stats.mjs';
 
+/** What the Helm chart and `npm start` give gateways (helm/tessera/values.yaml gateway.nodeOptions). */
+const GATEWAY_NODE_OPTIONS = '--max-semi-space-size=64';
+
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SESSION_SECRET = 'bench-secret-that-is-at-least-32-characters-long';
 
@@ -98,7 +101,7 @@ export class Cluster {
   async startGateway(env, options = {}) {
     const port = await getFreePort();
     this.inspectPort = options.inspect ? await getFreePort() : 0;
-    const nodeOptions = [process.env.BENCH_GATEWAY_NODE_OPTIONS ?? '', this.inspectPort ? `--inspect=127.0.0.1:${this.inspectPort}` : '', env.NODE_OPTIONS ?? '']
+    const nodeOptions = [process.env.BENCH_GATEWAY_NODE_OPTIONS ?? GATEWAY_NODE_OPTIONS, this.inspectPort ? `--inspect=127.0.0.1:${this.inspectPort}` : '', env.NODE_OPTIONS ?? '']
       .join(' ')
       .trim();
     // BENCH_GATEWAY_SCRIPT: an alternative entry point (an experiment on a copy of main.js).
@@ -115,7 +118,7 @@ export class Cluster {
       WEB_ROOT: '',
       SHUTDOWN_DRAIN_MS: '0',
       ...env,
-      // BENCH_GATEWAY_NODE_OPTIONS: try V8 flags on the gateway, e.g. --max-semi-space-size=64.
+      // BENCH_GATEWAY_NODE_OPTIONS: try other V8 flags on the gateway ('' for Node's defaults).
       ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
     });
     this.gatewayUrl = `http://127.0.0.1:${port}`;

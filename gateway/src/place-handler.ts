@@ -30,10 +30,18 @@ export interface PlaceHandlerDeps {
  * answers with a closed error code; nothing internal reaches the client.
  */
 export function createPlaceHandler(deps: PlaceHandlerDeps) {
+  // Counter children bound once per result: labelling by object on every event hashes the labels
+  // each time, measurable at 20,000 placements/s.
+  const counted = new Map<string, { inc(): void }>();
+  const countResult = (result: string): void => {
+    let child = counted.get(result);
+    if (!child) counted.set(result, (child = deps.metrics.placements.labels(result)));
+    child.inc();
+  };
   return async function handlePlace(context: PlaceContext, payload: unknown, ack: (result: PlaceResult) => void): Promise<void> {
     const started = performance.now();
     const reply = (result: PlaceResult): void => {
-      deps.metrics.placements.inc({ result: result.ok ? 'accepted' : result.error });
+      countResult(result.ok ? 'accepted' : result.error);
       deps.metrics.placeAckSeconds.observe((performance.now() - started) / 1000);
       ack(result);
     };

@@ -27,11 +27,11 @@ const SERVICES = ['gateway', 'writer', 'snapshotter'] as const;
 /** The port each service reads and serves its probes and metrics on (docs/configuration.md). */
 const PORT_VARIABLE = { gateway: 'PORT', writer: 'HTTP_PORT', snapshotter: 'HTTP_PORT' } as const;
 /**
- * Variables read by libraries rather than a service's EnvReader: the AWS SDK reads the standard
- * credential variables itself (docs/configuration.md names them in prose under the snapshotter).
+ * Variables read by libraries rather than a service's EnvReader: Node reads NODE_OPTIONS, the AWS
+ * SDK the standard credential variables (docs/configuration.md names both).
  */
 const READ_BY_LIBRARIES: Record<string, readonly string[]> = {
-  gateway: [],
+  gateway: ['NODE_OPTIONS'],
   writer: [],
   snapshotter: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'],
 };
