@@ -56,7 +56,9 @@ describe('placing a pixel', () => {
   it('refuses a forged or tampered session token', async () => {
     const first = await newPlayer();
     const token = first.welcome.sessionToken!;
-    const tampered = token.replace(/\.([^.]+)\.(\d+)\./, (_whole, user: string, at: string) => `.${user.slice(0, -1)}x.${at}.`);
+    // Another user id under the same signature (a different last character, whatever it was).
+    const tampered = token.replace(/\.([^.]+)\.(\d+)\./, (_whole, user: string, at: string) => `.${user.slice(0, -1)}${user.endsWith('x') ? 'y' : 'x'}.${at}.`);
+    assert.notEqual(tampered, token);
     await assert.rejects(connectPlayer(gateway.url, { token: tampered }), { message: ErrorCode.Unauthorized });
     await assert.rejects(connectPlayer(gateway.url, { token: 42 }), { message: ErrorCode.Unauthorized });
     await assert.rejects(connectPlayer(gateway.url, { idToken: 'not-configured' }), { message: ErrorCode.Unauthorized });
