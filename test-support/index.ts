@@ -2,3 +2,4 @@ export * from './ports.js';
 export * from './redis.js';
 export * from './s3.js';
 export * from './wait.js';
+export * from './built.js';

@@ -2,10 +2,9 @@
 // every client's canvas must still end byte for byte equal to Redis (invariant 4) when the canvas
 // is resized, or colours removed, while players place pixels as fast as they can.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_API_BASE, type CanvasConfig } from '@tessera/protocol';
-import { sleep, waitFor } from '../../test-support/index.js';
+import { sleep, waitFor, requireBuilt } from '../../test-support/index.js';
 import { assertConverged } from '../../e2e/test/support/canvas-truth.js';
 import { Cluster } from '../../e2e/test/support/cluster.js';
 import { ReplicaClient } from '../../e2e/test/support/replica-client.js';
@@ -21,10 +20,7 @@ describe('admin changes during concurrent placement, in a cluster', function () 
   const clients: ReplicaClient[] = [];
 
   before(async function () {
-    if (!existsSync(`${ROOT}gateway/dist/main.js`) || !existsSync(`${ROOT}writer/dist/main.js`)) {
-      console.warn('      skipped: build the gateway and the writer first (npm run build)');
-      this.skip();
-    }
+    requireBuilt(this, [`${ROOT}gateway/dist/main.js`, `${ROOT}writer/dist/main.js`]);
     await cluster.start({
       env: { CANVAS_WIDTH: String(WIDTH), CANVAS_HEIGHT: String(HEIGHT) },
       gatewayEnv: { ADMIN_TOKENS: `alice:${ADMIN_TOKEN}`, ADMIN_RATE_PER_MIN: '10000' },

@@ -1,13 +1,12 @@
 // The admin snapshot endpoints against a real snapshotter process (from snapshotter/dist/main.js)
 // and a real S3-compatible server: list, take now, restore.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { canvasKeys, type CanvasConfig, type PlaceResult, type SnapshotList } from '@tessera/protocol';
 import { Redis } from 'ioredis';
 import { spawnService, stopAll, type Service } from '../../scripts/lib/processes.mjs';
-import { getFreePort, useRedis, useS3, waitFor } from '../../test-support/index.js';
+import { getFreePort, useRedis, useS3, waitFor, requireBuilt } from '../../test-support/index.js';
 import { ADMIN_ENV, adminClient, OpenApiChecker } from './support/admin-harness.js';
 import { connectPlayer, startGateway, type Player, type RunningGateway } from './support/gateway-harness.js';
 
@@ -18,10 +17,7 @@ describe('the admin snapshot endpoints with a snapshotter', function () {
   this.timeout(60_000);
 
   before(function () {
-    if (!existsSync(SNAPSHOTTER_MAIN) || !existsSync(`${ROOT}snapshotter/dist/snapshot-client.js`)) {
-      console.warn('      skipped: build the snapshotter first (npm run build)');
-      this.skip();
-    }
+    requireBuilt(this, [SNAPSHOTTER_MAIN, `${ROOT}snapshotter/dist/snapshot-client.js`]);
   });
 
   const services: Service[] = [];

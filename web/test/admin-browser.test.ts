@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { io } from 'socket.io-client';
 import { stopAll, type Service } from '../../scripts/lib/processes.mjs';
-import { getFreePort, useRedis, waitFor } from '../../test-support/index.js';
+import { getFreePort, useRedis, waitFor, requireBuilt } from '../../test-support/index.js';
 import { CHROMIUM, GATEWAY_MAIN, isOk, launchChromium, rgb, startService, VERBOSE, WEB_ROOT, WRITER_MAIN } from './support/browser-harness.js';
 
 const SESSION_SECRET = 'admin-browser-test-secret-at-least-32-characters';
@@ -16,10 +16,7 @@ describe('the admin page in a browser', function () {
   this.timeout(90_000);
 
   before(function () {
-    if (!existsSync(GATEWAY_MAIN)) {
-      console.warn(`      skipped: ${GATEWAY_MAIN} is missing (build the gateway first: npm run build)`);
-      this.skip();
-    }
+    requireBuilt(this, [GATEWAY_MAIN]);
     assert.ok(existsSync(`${WEB_ROOT}/admin.html`), `${WEB_ROOT}/admin.html is missing: run npm run build -w web`);
     assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
   });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { stopAll, type Service } from '../../scripts/lib/processes.mjs';
-import { getFreePort, useRedis, waitFor } from '../../test-support/index.js';
+import { getFreePort, useRedis, waitFor, requireBuilt } from '../../test-support/index.js';
 import { CHROMIUM, GATEWAY_MAIN, isOk, launchChromium, rgb, startService, VERBOSE, WEB_ROOT, WRITER_MAIN } from './support/browser-harness.js';
 
 const SESSION_SECRET = 'browser-test-secret-that-is-at-least-32-characters';
@@ -15,10 +15,7 @@ describe('the web client in a browser', function () {
 
   // First, so nothing starts when the services are not built yet.
   before(function () {
-    if (!existsSync(GATEWAY_MAIN)) {
-      console.warn(`      skipped: ${GATEWAY_MAIN} is missing (build the gateway first: npm run build)`);
-      this.skip();
-    }
+    requireBuilt(this, [GATEWAY_MAIN]);
     assert.ok(existsSync(WRITER_MAIN), `${WRITER_MAIN} is missing: run npm run build`);
     assert.ok(existsSync(`${WEB_ROOT}/index.html`), `${WEB_ROOT}/index.html is missing: run npm run build -w web`);
     assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
