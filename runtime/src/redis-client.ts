@@ -52,7 +52,8 @@ export async function waitForRedis(client: Redis, timeoutMs: number): Promise<vo
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       client.off('ready', onReady);
-      reject(new Error(`redis not ready after ${timeoutMs} ms (status ${client.status})`));
+      const where = client.options.sentinels?.length ? `master ${client.options.name ?? ''} via Sentinel` : `${client.options.host}:${client.options.port}`;
+      reject(new Error(`redis at ${where} not ready after ${timeoutMs} ms (status ${client.status}): is it running and is REDIS_URL right?`));
     }, timeoutMs);
     const onReady = (): void => {
       clearTimeout(timer);
