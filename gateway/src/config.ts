@@ -7,6 +7,8 @@ import { readAdminSettings, type AdminSettings } from './admin/admin-settings.js
 export const GATEWAY_DEFAULTS = {
   /** HTTP and WebSocket port. */
   port: 8080,
+  /** Unset: /metrics on `port`. Set: /metrics only on this port, kept off the public one. */
+  metricsPort: undefined as number | undefined,
   host: '0.0.0.0',
   /** `create`: write the canvas config from the defaults when missing; `wait`: let the snapshotter do it. */
   canvasBootstrap: 'create',
@@ -34,6 +36,8 @@ export const GATEWAY_DEFAULTS = {
 
 export interface GatewayConfig extends CommonConfig {
   readonly port: number;
+  /** When set, /metrics (with /healthz and /readyz) is served on this port only. */
+  readonly metricsPort: number | undefined;
   readonly host: string;
   readonly sessionSecret: string;
   readonly canvasBootstrap: 'create' | 'wait';
@@ -66,6 +70,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   const config: GatewayConfig = {
     ...common,
     port: reader.port('PORT', GATEWAY_DEFAULTS.port),
+    metricsPort: reader.optionalString('METRICS_PORT') === undefined ? GATEWAY_DEFAULTS.metricsPort : reader.integer('METRICS_PORT', 0, { min: 1, max: 65_535 }),
     host: reader.string('HOST', GATEWAY_DEFAULTS.host),
     sessionSecret,
     canvasBootstrap: reader.oneOf('CANVAS_BOOTSTRAP', ['create', 'wait'] as const, GATEWAY_DEFAULTS.canvasBootstrap),
@@ -89,6 +94,9 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       : undefined,
     admin: readAdminSettings(reader),
   };
+  if (config.metricsPort !== undefined && config.metricsPort === config.port && config.port !== 0) {
+    reader.problem('METRICS_PORT must differ from PORT');
+  }
   reader.finish();
   return Object.freeze(config);
 }

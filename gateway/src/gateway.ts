@@ -1,7 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Events } from '@tessera/protocol';
-import { createMetricsRegistry, createRedisClient, waitForRedis, type Logger } from '@tessera/runtime';
+import { createMetricsRegistry, createRedisClient, startProbeServer, waitForRedis, type Logger, type ProbeServer } from '@tessera/runtime';
 import { createCanvasIfMissing, createPixelPlacer } from '@tessera/store';
 import type { Redis } from 'ioredis';
 import { createAdminApi } from './admin/admin-api.js';
@@ -95,7 +95,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
 
   const app = createHttpApp({
     routers: [
-      createHealthRoutes({ registry, readiness }),
+      createHealthRoutes({ registry, readiness, serveMetrics: config.metricsPort === undefined }),
       createCanvasRoutes({ canvasId: config.canvasId, cache, configs, metrics, log }),
       admin.router,
     ],
@@ -121,7 +121,9 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     isDraining: () => draining,
   });
 
+  let metricsServer: ProbeServer | undefined;
   const closeEverything = async (): Promise<void> => {
+    await metricsServer?.close();
     await admin.close();
     await new Promise<void>((resolve) => io.close(() => resolve()));
     httpServer.closeAllConnections();
@@ -132,14 +134,19 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     io,
     httpServer,
     metrics,
-    listen: () =>
-      new Promise((resolve, reject) => {
+    async listen() {
+      if (config.metricsPort !== undefined) {
+        metricsServer = await startProbeServer({ port: config.metricsPort, host: config.host, registry, readiness });
+        log.info({ port: metricsServer.port }, 'metrics on their own port');
+      }
+      return new Promise<number>((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(config.port, config.host, () => {
           httpServer.off('error', reject);
           resolve((httpServer.address() as AddressInfo).port);
         });
-      }),
+      });
+    },
     async drain() {
       draining = true;
       httpServer.close(); // no new connections; the open ones stay until moved

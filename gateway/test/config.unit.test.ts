@@ -37,6 +37,13 @@ describe('gateway configuration', () => {
     }
   });
 
+  it('refuses a metrics port equal to the public one, and a bad one', () => {
+    assert.throws(() => loadGatewayConfig({ ...valid, PORT: '9000', METRICS_PORT: '9000' }), /METRICS_PORT must differ from PORT/);
+    assert.throws(() => loadGatewayConfig({ ...valid, METRICS_PORT: 'nine' }), /METRICS_PORT must be an integer/);
+    assert.equal(loadGatewayConfig(valid).metricsPort, undefined);
+    assert.equal(loadGatewayConfig({ ...valid, METRICS_PORT: '9090' }).metricsPort, 9090);
+  });
+
   it('refuses a short session secret', () => {
     assert.throws(() => loadGatewayConfig({ SESSION_SECRET: 'short' }), /SESSION_SECRET must be at least 32 characters/);
   });

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { canvasKeys, ErrorCode } from '@tessera/protocol';
 import { Redis } from 'ioredis';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { useRedis, waitFor } from '../../test-support/index.js';
+import { getFreePort, useRedis, waitFor } from '../../test-support/index.js';
 import { connectPlayer, startGateway, type Player } from './support/gateway-harness.js';
 
 describe('a gateway', () => {
@@ -48,6 +48,21 @@ describe('a gateway', () => {
       await gateway.close();
       waitingRedis.disconnect();
     }
+  });
+
+  it('keeps /metrics off the public port when METRICS_PORT is set', async () => {
+    const metricsPort = await getFreePort();
+    const gateway = await startGateway(redisServer.url, { METRICS_PORT: String(metricsPort) });
+    try {
+      assert.equal((await fetch(`${gateway.url}/metrics`)).status, 404);
+      assert.equal((await fetch(`${gateway.url}/readyz`)).status, 200, 'probes stay on the public port');
+      const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      assert.equal(metrics.status, 200);
+      assert.match(await metrics.text(), /^tessera_placements_total|^tessera_gateway_connections[{ ]/m);
+    } finally {
+      await gateway.close();
+    }
+    await assert.rejects(fetch(`http://127.0.0.1:${metricsPort}/metrics`), 'the metrics port closes with the gateway');
   });
 
   it('drains on shutdown: not ready, players told to reconnect elsewhere, then closed', async () => {

@@ -8,6 +8,7 @@ env from Secrets instead.
 {{- $g := .Values.gateway -}}
 {{ include "tessera.commonConfig" . }}
 PORT: {{ $g.port | int | quote }}
+METRICS_PORT: {{ $g.metricsPort | int | quote }}
 HOST: "0.0.0.0"
 CANVAS_BOOTSTRAP: {{ include "tessera.canvasBootstrap" . | quote }}
 {{ include "tessera.canvasConfig" . }}
