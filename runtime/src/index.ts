@@ -5,3 +5,4 @@ export * from './redis-client.js';
 export * from './metrics.js';
 export * from './probe-server.js';
 export * from './shutdown.js';
+export * from './room-emitter.js';

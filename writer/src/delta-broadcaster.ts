@@ -1,5 +1,5 @@
-import { Emitter } from '@socket.io/redis-emitter';
-import { canvasKeys, canvasRoom, encodeWireFrame, Events, formatPosition, WireFormat, type ServerToClientEvents, type StreamPosition } from '@tessera/protocol';
+import { canvasKeys, canvasRoom, encodeWireFrame, Events, formatPosition, WireFormat, type StreamPosition } from '@tessera/protocol';
+import { createRoomEmitter } from '@tessera/runtime';
 import type { Redis } from 'ioredis';
 
 export interface DeltaBroadcaster {
@@ -25,29 +25,10 @@ export interface DeltaBroadcasterOptions {
  * PUBLISH per frame, whatever the number of gateways and sockets.
  */
 export function createDeltaBroadcaster({ redis, canvasId, wireFormat }: DeltaBroadcasterOptions): DeltaBroadcaster {
-  // The emitter fires PUBLISH and drops the promise; a failed publish would then be an unhandled
-  // rejection. Hand it a client whose publish keeps the promise, so the caller awaits the outcome.
-  let published: Promise<unknown> | undefined;
-  const publisher = {
-    publish(channel: string, message: Buffer | string): Promise<unknown> {
-      const result = redis.publish(channel, message);
-      result.catch(() => undefined);
-      published = result;
-      return result;
-    },
-  };
-  const room = new Emitter<ServerToClientEvents>(publisher).to(canvasRoom(canvasId));
-
-  const send = async (event: typeof Events.Delta | typeof Events.Sync, bytes: Uint8Array): Promise<void> => {
+  const emit = createRoomEmitter(redis, canvasRoom(canvasId));
+  const send = (event: typeof Events.Delta | typeof Events.Sync, bytes: Uint8Array): Promise<void> =>
     // Binary travels as a Buffer, which msgpack (the emitter's parser) keeps as binary.
-    const frame =
-      wireFormat === WireFormat.Binary ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : encodeWireFrame(bytes, wireFormat);
-    published = undefined;
-    room.emit(event, frame);
-    const result = published as Promise<unknown> | undefined;
-    if (!result) throw new Error('the emitter did not publish');
-    await result;
-  };
+    emit(event, wireFormat === WireFormat.Binary ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : encodeWireFrame(bytes, wireFormat));
 
   const notices = canvasKeys(canvasId).deltaNotices;
   return {
