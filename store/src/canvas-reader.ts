@@ -1,10 +1,8 @@
-import { canvasKeys, chunkGrid, parsePosition, type CanvasFrame, type ChunkData } from '@tessera/protocol';
+import { canvasKeys, chunkGrid, parsePosition, type CanvasFrame } from '@tessera/protocol';
 import type { Redis } from 'ioredis';
 import { readCanvasConfig } from './canvas-config-store.js';
-import { callScript, defineScript } from './lua-scripts.js';
-
-/** A resize can land between reading the config and reading the chunks; retry a few times. */
-const MAX_RESIZE_RETRIES = 5;
+import { callOverChunkGrid, chunksFromReply } from './chunk-grid-read.js';
+import { defineScript } from './lua-scripts.js';
 
 /**
  * Reads every chunk and the stream position they reflect, atomically (invariant 1).
@@ -12,41 +10,20 @@ const MAX_RESIZE_RETRIES = 5;
  */
 export async function readCanvas(redis: Redis, canvasId: string): Promise<CanvasFrame | undefined> {
   defineScript(redis, 'tesseraReadCanvas', 'read-canvas.lua');
-  const keys = canvasKeys(canvasId);
   const config = await readCanvasConfig(redis, canvasId);
   if (!config) return undefined;
-  let { width, height } = config;
-  for (let attempt = 0; attempt < MAX_RESIZE_RETRIES; attempt++) {
-    const { columns, rows } = chunkGrid(width, height);
-    const chunkKeys: string[] = [];
-    for (let cy = 0; cy < rows; cy++) for (let cx = 0; cx < columns; cx++) chunkKeys.push(keys.chunk(cx, cy));
-    const reply = await callScript<Array<Buffer | number | null>>(redis, 'tesseraReadCanvasBuffer', [
-      2 + chunkKeys.length,
-      keys.config,
-      keys.events,
-      ...chunkKeys,
-      columns,
-      rows,
-    ]);
-    const status = String(reply[0]);
-    if (status === 'missing') return undefined;
-    if (status === 'resized') {
-      width = Number(reply[1]);
-      height = Number(reply[2]);
-      continue;
-    }
-    const position = parsePosition(String(reply[1]));
-    if (!position) throw new Error(`read-canvas returned an invalid position ${String(reply[1])}`);
-    const chunks: ChunkData[] = [];
-    for (let index = 0; index < chunkKeys.length; index++) {
-      const bytes = reply[5 + index];
-      if (bytes instanceof Buffer && bytes.length > 0) {
-        chunks.push({ cx: index % columns, cy: Math.floor(index / columns), bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) });
-      }
-    }
-    return { position, configVersion: Number(reply[2]), width: Number(reply[3]), height: Number(reply[4]), chunks };
-  }
-  throw new Error(`canvas kept resizing during ${MAX_RESIZE_RETRIES} reads`);
+  const grid = await callOverChunkGrid(redis, canvasId, 'tesseraReadCanvasBuffer', config);
+  if (!grid) return undefined;
+  const { reply } = grid;
+  const position = parsePosition(String(reply[1]));
+  if (!position) throw new Error(`read-canvas returned an invalid position ${String(reply[1])}`);
+  return {
+    position,
+    configVersion: Number(reply[2]),
+    width: Number(reply[3]),
+    height: Number(reply[4]),
+    chunks: chunksFromReply(reply, 5, grid.columns, grid.chunkCount),
+  };
 }
 
 /** Reads one chunk with the stream position it reflects (MULTI/EXEC: atomic). */
