@@ -38,50 +38,89 @@ export class BinaryWriter {
   }
 }
 
+/** Options of a BinaryReader: what the bytes are, and the error a malformed read throws. */
+export interface BinaryReaderOptions {
+  /** Names the bytes in messages (default "frame"). */
+  readonly what?: string;
+  /** Builds the error to throw (default DecodeError, which the frame decoders catch). */
+  readonly fail?: (message: string) => Error;
+}
+
 /**
- * Little-endian reader that checks every read against the end of the buffer and throws
- * DecodeError (caught by the decoders) rather than reading out of bounds.
+ * Little-endian reader that checks every read against the end of the buffer and throws (by
+ * default DecodeError, caught by the decoders) rather than reading out of bounds. Shared by the
+ * wire frames and the snapshotter's storage formats.
  */
 export class BinaryReader {
   private readonly view: DataView;
   private offset = 0;
+  private readonly what: string;
+  private readonly fail: (message: string) => Error;
 
-  constructor(private readonly bytes: Uint8Array) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    options: BinaryReaderOptions = {},
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.what = options.what ?? 'frame';
+    this.fail = options.fail ?? ((message) => new DecodeError(message));
   }
 
-  private need(size: number, what: string): void {
+  private need(size: number, field: string): void {
     if (this.offset + size > this.bytes.byteLength) {
-      throw new DecodeError(`truncated frame: ${what} needs ${size} bytes at offset ${this.offset} of ${this.bytes.byteLength}`);
+      throw this.fail(`${this.what} is truncated: ${field} needs ${size} bytes at offset ${this.offset} of ${this.bytes.byteLength}`);
     }
   }
-  u8(what: string): number {
-    this.need(1, what);
+  u8(field: string): number {
+    this.need(1, field);
     const value = this.view.getUint8(this.offset);
     this.offset += 1;
     return value;
   }
-  u16(what: string): number {
-    this.need(2, what);
+  u16(field: string): number {
+    this.need(2, field);
     const value = this.view.getUint16(this.offset, true);
     this.offset += 2;
     return value;
   }
-  u32(what: string): number {
-    this.need(4, what);
+  u32(field: string): number {
+    this.need(4, field);
     const value = this.view.getUint32(this.offset, true);
     this.offset += 4;
     return value;
   }
-  f64(what: string): number {
-    this.need(8, what);
+  f64(field: string): number {
+    this.need(8, field);
     const value = this.view.getFloat64(this.offset, true);
     this.offset += 8;
     return value;
   }
+  /** An unsigned integer stored in 8 bytes, refused above 2^53. */
+  u64(field: string): number {
+    this.need(8, field);
+    const value = this.view.getBigUint64(this.offset, true);
+    this.offset += 8;
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw this.fail(`${this.what} has an out-of-range ${field}`);
+    return Number(value);
+  }
+  /** Unsigned LEB128 of at most 8 bytes, exact up to 2^53. */
+  varint(field: string): number {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      const byte = this.u8(field);
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) {
+        if (!Number.isSafeInteger(value)) break;
+        return value;
+      }
+      scale *= 0x80;
+    }
+    throw this.fail(`${this.what} has an out-of-range ${field}`);
+  }
   /** A view (not a copy) of the next `length` bytes. */
-  slice(length: number, what: string): Uint8Array {
-    this.need(length, what);
+  slice(length: number, field: string): Uint8Array {
+    this.need(length, field);
     const view = this.bytes.subarray(this.offset, this.offset + length);
     this.offset += length;
     return view;
@@ -89,8 +128,8 @@ export class BinaryReader {
   get remaining(): number {
     return this.bytes.byteLength - this.offset;
   }
-  /** Trailing bytes mean the frame is not what its header claims. */
+  /** Trailing bytes mean the bytes are not what their header claims. */
   end(): void {
-    if (this.remaining !== 0) throw new DecodeError(`frame has ${this.remaining} unexpected trailing bytes`);
+    if (this.remaining !== 0) throw this.fail(`${this.what} has ${this.remaining} unexpected trailing bytes`);
   }
 }

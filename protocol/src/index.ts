@@ -15,3 +15,4 @@ export * from './redis-keys.js';
 export { FrameKind, FRAME_FORMAT_VERSION } from './frame-header.js';
 export * from './canvas-replica.js';
 export * from './admin-api.js';
+export { BinaryReader, type BinaryReaderOptions } from './binary.js';

@@ -1,7 +1,9 @@
 /**
  * Little-endian byte writer and bounds-checked reader for the snapshot and history formats.
- * The reader throws SnapshotFormatError with what it was reading, never reads past the end.
+ * The reader (protocol's BinaryReader) throws SnapshotFormatError with what it was reading, and
+ * never reads past the end.
  */
+import { BinaryReader } from '@tessera/protocol';
 import { SnapshotFormatError } from './format-error.js';
 
 /** A writer that grows as needed (snapshots are sized by their chunks, segments by their events). */
@@ -69,75 +71,9 @@ export class ByteWriter {
   }
 }
 
-export class ByteReader {
-  private readonly view: DataView;
-  private offset = 0;
-
-  constructor(
-    private readonly bytes: Uint8Array,
-    private readonly what: string,
-  ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-
-  private need(size: number, field: string): void {
-    if (this.offset + size > this.bytes.byteLength) {
-      throw new SnapshotFormatError(
-        `${this.what} is truncated: ${field} needs ${size} bytes at offset ${this.offset} of ${this.bytes.byteLength}`,
-      );
-    }
-  }
-  u8(field: string): number {
-    this.need(1, field);
-    const value = this.view.getUint8(this.offset);
-    this.offset += 1;
-    return value;
-  }
-  u16(field: string): number {
-    this.need(2, field);
-    const value = this.view.getUint16(this.offset, true);
-    this.offset += 2;
-    return value;
-  }
-  u32(field: string): number {
-    this.need(4, field);
-    const value = this.view.getUint32(this.offset, true);
-    this.offset += 4;
-    return value;
-  }
-  u64(field: string): number {
-    this.need(8, field);
-    const value = this.view.getBigUint64(this.offset, true);
-    this.offset += 8;
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new SnapshotFormatError(`${this.what} has an out-of-range ${field}`);
-    return Number(value);
-  }
-  varint(field: string): number {
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 8; i++) {
-      const byte = this.u8(field);
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) {
-        if (!Number.isSafeInteger(value)) break;
-        return value;
-      }
-      scale *= 0x80;
-    }
-    throw new SnapshotFormatError(`${this.what} has an out-of-range ${field}`);
-  }
-  /** A view of the next `length` bytes (not a copy). */
-  slice(length: number, field: string): Uint8Array {
-    this.need(length, field);
-    const out = this.bytes.subarray(this.offset, this.offset + length);
-    this.offset += length;
-    return out;
-  }
-  get remaining(): number {
-    return this.bytes.byteLength - this.offset;
-  }
-  /** Refuses trailing bytes: a well-formed object ends exactly where its content does. */
-  end(): void {
-    if (this.remaining !== 0) throw new SnapshotFormatError(`${this.what} has ${this.remaining} unexpected bytes at its end`);
+/** The protocol's bounds-checked reader, failing with SnapshotFormatError naming the object kind. */
+export class ByteReader extends BinaryReader {
+  constructor(bytes: Uint8Array, what: string) {
+    super(bytes, { what, fail: (message) => new SnapshotFormatError(message) });
   }
 }
