@@ -1,24 +1,13 @@
-import type { Rect, SnapshotInfo } from '@tessera/protocol';
-import type { RestoreResult, SnapshotResult } from '@tessera/snapshotter/client';
+import type { SnapshotClient } from '@tessera/snapshotter/client';
 import type { Redis } from 'ioredis';
 
 /**
- * What the admin API needs from the snapshotter: the BullMQ client of `@tessera/snapshotter/client`
- * (jobs on Redis; no S3 credentials in the gateway). Loaded only when SNAPSHOTS_ENABLED, so a
- * gateway deployed without a snapshotter neither loads BullMQ nor waits for jobs nobody runs.
+ * What the admin API needs from the snapshotter: its BullMQ client (`@tessera/snapshotter/client`:
+ * jobs on Redis, no S3 credentials in the gateway), with failures turned into SnapshotNotFound or
+ * SnapshotsUnavailable. Loaded only when SNAPSHOTS_ENABLED, so a gateway deployed without a
+ * snapshotter neither loads BullMQ nor waits for jobs nobody runs.
  */
-export interface SnapshotAccess {
-  list(): Promise<SnapshotInfo[]>;
-  takeNow(): Promise<SnapshotResult>;
-  /** Resolves with the config version now in Redis; the snapshotter tells clients to re-read. */
-  restore(key: string): Promise<RestoreResult>;
-  /**
-   * The palette indices of `rect` in a snapshot, width × height bytes row by row (pixels outside
-   * the snapshot's canvas: 0).
-   */
-  readRegion(key: string, rect: Rect): Promise<Uint8Array>;
-  close(): Promise<void>;
-}
+export type SnapshotAccess = Pick<SnapshotClient, 'list' | 'takeNow' | 'restore' | 'readRegion' | 'close'>;
 
 /** A snapshot job failed for a reason the caller can act on (no such snapshot). */
 export class SnapshotNotFound extends Error {
