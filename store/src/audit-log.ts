@@ -1,5 +1,5 @@
 import { canvasKeys, parsePosition } from '@tessera/protocol';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 import { AUDIT_MAX_LENGTH, type AuditRecord } from './admin-keys.js';
 
 /** One entry of a canvas's audit stream. */
@@ -15,7 +15,7 @@ export interface AuditLogEntry {
  * Appends an audit entry on its own, for actions that take several scripts (a rollback, a
  * snapshot); single-script actions write theirs inside the script.
  */
-export async function appendAudit(redis: Redis, canvasId: string, action: string, record: AuditRecord): Promise<string> {
+export async function appendAudit(redis: RedisConnection, canvasId: string, action: string, record: AuditRecord): Promise<string> {
   const id = await redis.xadd(
     canvasKeys(canvasId).audit,
     'MAXLEN',
@@ -36,7 +36,7 @@ export async function appendAudit(redis: Redis, canvasId: string, action: string
 }
 
 /** Newest first: up to `limit` entries older than `before` (exclusive; default: from the newest). */
-export async function readAudit(redis: Redis, canvasId: string, limit: number, before?: string): Promise<AuditLogEntry[]> {
+export async function readAudit(redis: RedisConnection, canvasId: string, limit: number, before?: string): Promise<AuditLogEntry[]> {
   const entries = (await redis.xrevrange(canvasKeys(canvasId).audit, before ? `(${before}` : '+', '-', 'COUNT', limit)) as Array<
     [string, string[]]
   >;

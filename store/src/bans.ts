@@ -1,5 +1,5 @@
 import { canvasKeys } from '@tessera/protocol';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 import { adminKeys, AUDIT_MAX_LENGTH, type AuditRecord } from './admin-keys.js';
 import { callScript, defineScript } from './lua-scripts.js';
 
@@ -14,7 +14,7 @@ export interface StoredBan {
 
 /** Bans a user (see ban-user-3.lua); durationMs 0 bans forever. */
 export async function banUser(
-  redis: Redis,
+  redis: RedisConnection,
   canvasId: string,
   ban: { readonly userId: string; readonly durationMs: number; readonly reason: string },
   audit: AuditRecord,
@@ -36,7 +36,7 @@ export async function banUser(
 }
 
 /** Lifts a ban; false when the user was not banned. */
-export async function unbanUser(redis: Redis, canvasId: string, userId: string, audit: AuditRecord): Promise<boolean> {
+export async function unbanUser(redis: RedisConnection, canvasId: string, userId: string, audit: AuditRecord): Promise<boolean> {
   defineScript(redis, 'tesseraUnbanUser', 'unban-user-3.lua', 3);
   const keys = canvasKeys(canvasId);
   const [removed] = await callScript<[number, string]>(redis, 'tesseraUnbanUser', [
@@ -57,13 +57,13 @@ export function banActive(expiresAt: number, now: number): boolean {
 }
 
 /** Whether a user is banned now (the handshake check; placements are judged in Redis). */
-export async function isUserBanned(redis: Redis, canvasId: string, userId: string, now = Date.now()): Promise<boolean> {
+export async function isUserBanned(redis: RedisConnection, canvasId: string, userId: string, now = Date.now()): Promise<boolean> {
   const expiry = await redis.hget(canvasKeys(canvasId).bans, userId);
   return expiry !== null && banActive(Number(expiry), now);
 }
 
 /** Bans in force, newest first (expired entries stay in the hashes, harmless, until a re-ban or unban). */
-export async function listBans(redis: Redis, canvasId: string, now = Date.now()): Promise<StoredBan[]> {
+export async function listBans(redis: RedisConnection, canvasId: string, now = Date.now()): Promise<StoredBan[]> {
   const keys = canvasKeys(canvasId);
   const detailsKey = adminKeys(canvasId).banDetails;
   const [expiries, details] = await Promise.all([redis.hgetall(keys.bans), redis.hgetall(detailsKey)]);

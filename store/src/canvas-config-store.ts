@@ -1,5 +1,5 @@
 import { canvasKeys, type CanvasConfig, type CanvasKeys } from '@tessera/protocol';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 import { callScript, defineScript } from './lua-scripts.js';
 
 /** What a canvas starts with when Redis has none (from each service's env). */
@@ -11,7 +11,7 @@ export interface CanvasDefaults {
 }
 
 /** Creates the config hash unless present; true when this call created it. */
-export async function createCanvasIfMissing(redis: Redis, canvasId: string, defaults: CanvasDefaults): Promise<boolean> {
+export async function createCanvasIfMissing(redis: RedisConnection, canvasId: string, defaults: CanvasDefaults): Promise<boolean> {
   defineScript(redis, 'tesseraCreateCanvas', 'create-canvas-1.lua', 1);
   const keys = canvasKeys(canvasId);
   const created = await callScript<number>(redis, 'tesseraCreateCanvas', [
@@ -26,7 +26,7 @@ export async function createCanvasIfMissing(redis: Redis, canvasId: string, defa
 }
 
 /** Reads the config hash; undefined when the canvas does not exist. */
-export async function readCanvasConfig(redis: Redis, canvasId: string): Promise<CanvasConfig | undefined> {
+export async function readCanvasConfig(redis: RedisConnection, canvasId: string): Promise<CanvasConfig | undefined> {
   const hash = await redis.hgetall(canvasKeys(canvasId).config);
   return parseConfigHash(hash);
 }

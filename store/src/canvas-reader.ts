@@ -1,5 +1,5 @@
 import { canvasKeys, chunkGrid, parsePosition, type CanvasFrame } from '@tessera/protocol';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 import { readCanvasConfig } from './canvas-config-store.js';
 import { callOverChunkGrid, chunksFromReply } from './chunk-grid-read.js';
 import { defineScript } from './lua-scripts.js';
@@ -8,7 +8,7 @@ import { defineScript } from './lua-scripts.js';
  * Reads every chunk and the stream position they reflect, atomically (invariant 1).
  * Undefined when the canvas does not exist.
  */
-export async function readCanvas(redis: Redis, canvasId: string): Promise<CanvasFrame | undefined> {
+export async function readCanvas(redis: RedisConnection, canvasId: string): Promise<CanvasFrame | undefined> {
   defineScript(redis, 'tesseraReadCanvas', 'read-canvas.lua');
   const config = await readCanvasConfig(redis, canvasId);
   if (!config) return undefined;
@@ -27,7 +27,7 @@ export async function readCanvas(redis: Redis, canvasId: string): Promise<Canvas
 }
 
 /** Reads one chunk with the stream position it reflects (MULTI/EXEC: atomic). */
-export async function readChunk(redis: Redis, canvasId: string, cx: number, cy: number): Promise<CanvasFrame | undefined> {
+export async function readChunk(redis: RedisConnection, canvasId: string, cx: number, cy: number): Promise<CanvasFrame | undefined> {
   const keys = canvasKeys(canvasId);
   const results = await redis
     .multi()

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { canvasKeys, chunkGrid, chunkId, type ChunkData } from '@tessera/protocol';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 import { callScript, defineScript } from './lua-scripts.js';
 
 /** What to put back: a config hash and the chunks that exist (all others become background). */
@@ -58,7 +58,7 @@ export function restoreCode(code: number): RestoreCode {
  * left alone. Readers see the old canvas or the new one, never a mixture.
  */
 export async function restoreCanvas(
-  redis: Redis,
+  redis: RedisConnection,
   canvasId: string,
   input: CanvasRestoreInput,
   options: CanvasRestoreOptions = {},
@@ -145,7 +145,7 @@ function gridKeys(
   return out;
 }
 
-async function stage(redis: Redis, chunks: readonly ChunkData[], staging: string, ttlMs: number): Promise<void> {
+async function stage(redis: RedisConnection, chunks: readonly ChunkData[], staging: string, ttlMs: number): Promise<void> {
   for (let start = 0; start < chunks.length; start += RESTORE_DEFAULTS.stagingBatch) {
     const pipeline = redis.pipeline();
     for (const chunk of chunks.slice(start, start + RESTORE_DEFAULTS.stagingBatch)) {
@@ -158,7 +158,7 @@ async function stage(redis: Redis, chunks: readonly ChunkData[], staging: string
   }
 }
 
-async function unstage(redis: Redis, moves: readonly string[]): Promise<void> {
+async function unstage(redis: RedisConnection, moves: readonly string[]): Promise<void> {
   const staged = moves.filter((_, index) => index % 2 === 0);
   for (let start = 0; start < staged.length; start += RESTORE_DEFAULTS.stagingBatch) {
     await redis.del(...staged.slice(start, start + RESTORE_DEFAULTS.stagingBatch));

@@ -1,5 +1,5 @@
 import { canvasKeys, chunkGrid, type ChunkData } from '@tessera/protocol';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 import { callScript } from './lua-scripts.js';
 
 /** A resize can land between reading the size and reading the chunks; retry a few times. */
@@ -22,7 +22,7 @@ export interface ChunkGridReply {
  * the new size. Undefined when the canvas does not exist.
  */
 export async function callOverChunkGrid(
-  redis: Redis,
+  redis: RedisConnection,
   canvasId: string,
   script: string,
   size: { width: number; height: number },

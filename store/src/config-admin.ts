@@ -1,5 +1,5 @@
 import { canvasKeys, chunkGrid, CHUNK_SIZE, parsePosition, type StreamPosition } from '@tessera/protocol';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 import { AUDIT_MAX_LENGTH, type AuditRecord } from './admin-keys.js';
 import { callScript, defineScript } from './lua-scripts.js';
 
@@ -40,7 +40,7 @@ export interface ConfigWrite {
 }
 
 /** Sets config fields, bumps the version and writes the audit entry in one script. */
-export async function writeCanvasConfig(redis: Redis, canvasId: string, write: ConfigWrite): Promise<ConfigWriteOutcome> {
+export async function writeCanvasConfig(redis: RedisConnection, canvasId: string, write: ConfigWrite): Promise<ConfigWriteOutcome> {
   defineScript(redis, 'tesseraAdminSetConfig', 'admin-set-config-2.lua', 2);
   const keys = canvasKeys(canvasId);
   const pairs = Object.entries(write.fields).flatMap(([field, value]) => [field, String(value)]);
@@ -110,7 +110,7 @@ export function chunksOutside(
  * erasing what lies outside a smaller canvas (see resize-canvas.lua).
  */
 export async function resizeCanvas(
-  redis: Redis,
+  redis: RedisConnection,
   canvasId: string,
   from: { readonly width: number; readonly height: number; readonly version: number },
   to: { readonly width: number; readonly height: number },

@@ -1,5 +1,5 @@
 import { canvasKeys, comparePositions, formatPosition, parsePosition, type StreamPosition } from '@tessera/protocol';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 import { parseEntries, type PlacementEvent } from './event-stream.js';
 
 /** One page of the event stream as the writer consumes it. */
@@ -33,7 +33,7 @@ const EMPTY: EventPage = Object.freeze({ events: [], malformed: 0, entries: 0, l
  * survived reads as lost too: the caller starts over, which costs clients one refetch.
  */
 export async function readEventPage(
-  redis: Redis,
+  redis: RedisConnection,
   canvasId: string,
   after: StreamPosition,
   count: number,
@@ -69,7 +69,7 @@ export async function readEventPage(
 }
 
 /** The newest entry of the stream (a page of at most one entry). */
-export async function readNewestEvent(redis: Redis, canvasId: string): Promise<EventPage> {
+export async function readNewestEvent(redis: RedisConnection, canvasId: string): Promise<EventPage> {
   const entries = (await redis.xrevrange(canvasKeys(canvasId).events, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
   const id = entries[0]?.[0];
   if (id === undefined) return EMPTY;

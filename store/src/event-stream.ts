@@ -1,5 +1,5 @@
 import { canvasKeys, formatPosition, parsePosition, type StreamPosition } from '@tessera/protocol';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 
 /** One accepted placement as recorded in the canvas's event stream. */
 export interface PlacementEvent {
@@ -22,7 +22,7 @@ export interface EventBatch {
  * the newest).
  */
 export async function readEventsAfter(
-  redis: Redis,
+  redis: RedisConnection,
   canvasId: string,
   after: StreamPosition,
   count: number,
@@ -65,7 +65,7 @@ function parseEntry(id: string, fields: string[]): PlacementEvent | undefined {
 }
 
 /** The id of the newest event, or 0-0 for an empty stream. */
-export async function lastEventPosition(redis: Redis, canvasId: string): Promise<StreamPosition> {
+export async function lastEventPosition(redis: RedisConnection, canvasId: string): Promise<StreamPosition> {
   const last = (await redis.xrevrange(canvasKeys(canvasId).events, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
   return parsePosition(last[0]?.[0] ?? '0-0') ?? { ms: 0, seq: 0 };
 }

@@ -1,4 +1,5 @@
 export * from './lua-scripts.js';
+export * from './redis-connection.js';
 export * from './canvas-config-store.js';
 export * from './placement.js';
 export * from './canvas-reader.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 
 const LUA_DIR = fileURLToPath(new URL('../lua/', import.meta.url));
 
@@ -14,7 +14,7 @@ export function loadLua(file: string): string {
  * after a Redis restart flushed the script cache. `keys` undefined means the caller passes the
  * key count first (variable-key scripts).
  */
-export function defineScript(redis: Redis, name: string, file: string, keys?: number): void {
+export function defineScript(redis: RedisConnection, name: string, file: string, keys?: number): void {
   const registered = redis as unknown as Record<string, unknown>;
   if (typeof registered[name] === 'function') return;
   redis.defineCommand(name, keys === undefined ? { lua: loadLua(file) } : { lua: loadLua(file), numberOfKeys: keys });
@@ -26,15 +26,15 @@ export function defineScript(redis: Redis, name: string, file: string, keys?: nu
  * earlier in the same tick lacks a command defined after it, and calling the command then throws
  * inside ioredis (redis/ioredis#1931); the first call therefore waits for that pipeline to flush.
  */
-const fresh = new WeakMap<Redis, Set<string>>();
-function freshlyDefined(redis: Redis): Set<string> {
+const fresh = new WeakMap<RedisConnection, Set<string>>();
+function freshlyDefined(redis: RedisConnection): Set<string> {
   let names = fresh.get(redis);
   if (!names) fresh.set(redis, (names = new Set()));
   return names;
 }
 
 /** Calls a script registered with defineScript (`<name>Buffer` for Buffer replies). */
-export async function callScript<T>(redis: Redis, name: string, args: Array<string | number | Buffer>): Promise<T> {
+export async function callScript<T>(redis: RedisConnection, name: string, args: Array<string | number | Buffer>): Promise<T> {
   const names = freshlyDefined(redis);
   const base = name.replace(/Buffer$/, '');
   if (names.has(base)) {

@@ -1,5 +1,5 @@
 import { canvasKeys, chunkId, parsePosition, type StreamPosition } from '@tessera/protocol';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 import { adminKeys, AUDIT_MAX_LENGTH, type AuditRecord } from './admin-keys.js';
 import { callScript, defineScript } from './lua-scripts.js';
 
@@ -88,14 +88,14 @@ export function remapFinishOutcome(reply: FinishReply): RemapFinishOutcome {
   }
 }
 
-function defineRemapScripts(redis: Redis): void {
+function defineRemapScripts(redis: RedisConnection): void {
   defineScript(redis, 'tesseraBeginPaletteRemap', 'begin-palette-remap-3.lua', 3);
   defineScript(redis, 'tesseraRemapChunk', 'remap-chunk-3.lua', 3);
   defineScript(redis, 'tesseraFinishPaletteRemap', 'finish-palette-remap-4.lua', 4);
 }
 
 export async function beginPaletteRemap(
-  redis: Redis,
+  redis: RedisConnection,
   canvasId: string,
   plan: PaletteRemapPlan,
   leaseMs: number,
@@ -126,14 +126,14 @@ export async function beginPaletteRemap(
 }
 
 /** The remap in progress, or undefined. */
-export async function readPaletteRemap(redis: Redis, canvasId: string): Promise<RemapState | undefined> {
+export async function readPaletteRemap(redis: RedisConnection, canvasId: string): Promise<RemapState | undefined> {
   const [id, columns, rows, lease] = await redis.hmget(adminKeys(canvasId).remap, 'id', 'columns', 'rows', 'lease');
   if (id == null || columns == null || rows == null) return undefined;
   return { id, columns: Number(columns), rows: Number(rows), leaseUntil: Number(lease ?? 0) };
 }
 
 /** True when the config is marked as remapping (placements are narrowed, palette edits wait). */
-export async function isRemapping(redis: Redis, canvasId: string): Promise<boolean> {
+export async function isRemapping(redis: RedisConnection, canvasId: string): Promise<boolean> {
   return (await redis.hget(canvasKeys(canvasId).config, 'remapping')) === '1';
 }
 
@@ -145,7 +145,7 @@ const REMAP_CONCURRENCY = 4;
  * gateway that began the remap and by any gateway that finds one whose lease ran out. Safe to run
  * twice at once. With no remap state but a config still marked as remapping, repairs the mark.
  */
-export async function completePaletteRemap(redis: Redis, canvasId: string, leaseMs: number): Promise<RemapFinishOutcome> {
+export async function completePaletteRemap(redis: RedisConnection, canvasId: string, leaseMs: number): Promise<RemapFinishOutcome> {
   defineRemapScripts(redis);
   const keys = canvasKeys(canvasId);
   const admin = adminKeys(canvasId);

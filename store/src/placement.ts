@@ -1,5 +1,5 @@
 import { canvasKeys, chunkOf, ErrorCode } from '@tessera/protocol';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 import { callScript, defineScript } from './lua-scripts.js';
 
 export interface PlacementRequest {
@@ -46,7 +46,7 @@ export interface PixelPlacer {
 }
 
 /** Places pixels on one canvas through the place-pixel script. */
-export function createPixelPlacer(redis: Redis, canvasId: string, streamMaxLength: number): PixelPlacer {
+export function createPixelPlacer(redis: RedisConnection, canvasId: string, streamMaxLength: number): PixelPlacer {
   defineScript(redis, 'tesseraPlacePixel', 'place-pixel-6.lua', 6);
   const keys = canvasKeys(canvasId);
   return {

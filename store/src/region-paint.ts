@@ -1,5 +1,5 @@
 import { canvasKeys, CHUNK_SIZE } from '@tessera/protocol';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 import { callScript, defineScript } from './lua-scripts.js';
 
 export interface PaintRect {
@@ -49,7 +49,7 @@ export function paintCode(code: number): 'painted' | 'missing' | 'remapping' {
  * rows inside one chunk, each atomic, each changed pixel one event, so deltas carry the result to
  * every client like placements. Stops at the first band refused (no canvas, or a remap began).
  */
-export async function paintRegion(redis: Redis, canvasId: string, rect: PaintRect, target: PaintTarget, options: PaintOptions): Promise<PaintOutcome> {
+export async function paintRegion(redis: RedisConnection, canvasId: string, rect: PaintRect, target: PaintTarget, options: PaintOptions): Promise<PaintOutcome> {
   defineScript(redis, 'tesseraPaintRegion', 'paint-region-3.lua', 3);
   const keys = canvasKeys(canvasId);
   if ('pixels' in target && target.pixels.length !== rect.width * rect.height) {

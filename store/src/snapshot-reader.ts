@@ -1,5 +1,5 @@
 import { canvasKeys, parsePosition, type ChunkData, type StreamPosition } from '@tessera/protocol';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 import { callOverChunkGrid, chunksFromReply } from './chunk-grid-read.js';
 import { defineScript } from './lua-scripts.js';
 
@@ -19,7 +19,7 @@ export interface CanvasSnapshotState {
  * Reads the whole config hash, the stream position and every chunk atomically (see
  * read-snapshot.lua). Undefined when the canvas does not exist.
  */
-export async function readSnapshotState(redis: Redis, canvasId: string): Promise<CanvasSnapshotState | undefined> {
+export async function readSnapshotState(redis: RedisConnection, canvasId: string): Promise<CanvasSnapshotState | undefined> {
   defineScript(redis, 'tesseraReadSnapshot', 'read-snapshot.lua');
   const size = await redis.hmget(canvasKeys(canvasId).config, 'width', 'height');
   if (!size[0] || !size[1]) return undefined;

@@ -1,5 +1,5 @@
 import { canvasKeys } from '@tessera/protocol';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 import { callScript, defineScript } from './lua-scripts.js';
 
 /**
@@ -13,31 +13,31 @@ import { callScript, defineScript } from './lua-scripts.js';
  * first defined in the same tick as another command is queued on a pipeline that lacks it, which
  * ioredis answers with an uncaught TypeError (redis/ioredis#1931).
  */
-export function defineWriterLeaseScripts(redis: Redis): void {
+export function defineWriterLeaseScripts(redis: RedisConnection): void {
   defineScript(redis, 'tesseraRenewLease', 'renew-lease-1.lua', 1);
   defineScript(redis, 'tesseraReleaseLease', 'release-lease-1.lua', 1);
 }
 
 /** Takes the lock if nobody holds it; true when the caller now holds it for `ttlMs`. */
-export async function acquireWriterLease(redis: Redis, canvasId: string, writerId: string, ttlMs: number): Promise<boolean> {
+export async function acquireWriterLease(redis: RedisConnection, canvasId: string, writerId: string, ttlMs: number): Promise<boolean> {
   const reply = await redis.set(canvasKeys(canvasId).writerLock, writerId, 'PX', ttlMs, 'NX');
   return reply === 'OK';
 }
 
 /** Extends the lock to `ttlMs` from now; false when the caller no longer holds it. */
-export async function renewWriterLease(redis: Redis, canvasId: string, writerId: string, ttlMs: number): Promise<boolean> {
+export async function renewWriterLease(redis: RedisConnection, canvasId: string, writerId: string, ttlMs: number): Promise<boolean> {
   defineWriterLeaseScripts(redis);
   return leaseHeld(await callScript<number>(redis, 'tesseraRenewLease', [canvasKeys(canvasId).writerLock, writerId, ttlMs]));
 }
 
 /** Deletes the lock if the caller holds it; false when it did not. */
-export async function releaseWriterLease(redis: Redis, canvasId: string, writerId: string): Promise<boolean> {
+export async function releaseWriterLease(redis: RedisConnection, canvasId: string, writerId: string): Promise<boolean> {
   defineWriterLeaseScripts(redis);
   return leaseHeld(await callScript<number>(redis, 'tesseraReleaseLease', [canvasKeys(canvasId).writerLock, writerId]));
 }
 
 /** The holder id in the lock, or undefined when nobody leads. */
-export async function writerLeaseHolder(redis: Redis, canvasId: string): Promise<string | undefined> {
+export async function writerLeaseHolder(redis: RedisConnection, canvasId: string): Promise<string | undefined> {
   return (await redis.get(canvasKeys(canvasId).writerLock)) ?? undefined;
 }
 

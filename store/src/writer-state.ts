@@ -1,5 +1,5 @@
 import { canvasKeys, formatPosition, parsePosition, type StreamPosition } from '@tessera/protocol';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 import { callScript, defineScript } from './lua-scripts.js';
 
 /** Where the writer leader stands: enough for a standby to resume exactly and re-send the last delta. */
@@ -34,7 +34,7 @@ export interface StoredWriterState {
 export type CommitOutcome = 'committed' | 'not-leader' | 'conflict';
 
 /** Registers the commit script; call it when the client is created (see defineWriterLeaseScripts). */
-export function defineWriterStateScripts(redis: Redis): void {
+export function defineWriterStateScripts(redis: RedisConnection): void {
   defineScript(redis, 'tesseraCommitWriterState', 'commit-writer-state-2.lua', 2);
 }
 
@@ -43,7 +43,7 @@ export function fenceOf(state: Pick<WriterState, 'epoch' | 'seq'>): WriterFence 
   return { epoch: String(state.epoch), seq: String(state.seq) };
 }
 
-export async function readWriterState(redis: Redis, canvasId: string): Promise<StoredWriterState> {
+export async function readWriterState(redis: RedisConnection, canvasId: string): Promise<StoredWriterState> {
   const hash = await redis.hgetallBuffer(canvasKeys(canvasId).writerState);
   const text = (field: string): string => hash[field]?.toString('utf8') ?? '';
   const fence = { epoch: text('epoch'), seq: text('seq') };
@@ -59,7 +59,7 @@ export async function readWriterState(redis: Redis, canvasId: string): Promise<S
 }
 
 /** Just the stored epoch and seq (one HMGET): has someone else changed or deleted the state? */
-export async function readWriterFence(redis: Redis, canvasId: string): Promise<WriterFence> {
+export async function readWriterFence(redis: RedisConnection, canvasId: string): Promise<WriterFence> {
   const [epoch, seq] = await redis.hmget(canvasKeys(canvasId).writerState, 'epoch', 'seq');
   return { epoch: epoch ?? '', seq: seq ?? '' };
 }
@@ -69,7 +69,7 @@ export async function readWriterFence(redis: Redis, canvasId: string): Promise<W
  * matches `expected` (see commit-writer-state-2.lua).
  */
 export async function commitWriterState(
-  redis: Redis,
+  redis: RedisConnection,
   canvasId: string,
   writerId: string,
   expected: WriterFence,
