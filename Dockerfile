@@ -5,7 +5,12 @@
 #
 # Build from the repository root: docker build -t tessera .
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24 LTS (supported to April 2028), pinned to the patch release CI tests (.ci/run), so a
+# rebuild gets the same runtime. For a byte-identical base, pin its digest as well:
+#   docker buildx imagetools inspect node:24.22.3-bookworm-slim --format '{{json .Manifest.Digest}}'
+#   docker build --build-arg NODE_IMAGE=node:24.22.3-bookworm-slim@sha256:<digest> .
+# The digest of a multi-arch tag is that of its index, so one digest pins amd64 and arm64 alike.
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 # --- manifests: only the package.json files and the lockfile, so the npm ci layers below stay
 # cached until a dependency changes (a source edit does not reinstall node_modules).
