@@ -520,6 +520,19 @@ describe('the admin API', function () {
         all.body.entries.slice(4, 8).map((entry) => entry.id),
       );
     });
+
+    it('refuses a page cursor Redis cannot take with a 400 naming it, and still reads the oldest page', async () => {
+      const { api } = await gatewayOn();
+      await api('PUT', '/cooldown', { cooldownMs: 0 });
+      for (const cursor of ['0-0', '00-000', '0', '-1-0', '1-0-0', 'x', '1-0%0a', '99999999999999999-0']) {
+        const refused = await api('GET', `/audit?before=${cursor}`);
+        assert.equal(refused.status, 400, `before=${cursor}`);
+        assert.deepEqual([refused.body.error, refused.body.field], ['INVALID_PAYLOAD', 'before'], `before=${cursor}`);
+      }
+      // The smallest id Redis can store is 0-1: nothing is older, and that is an empty page, not an error.
+      assert.deepEqual((await api('GET', '/audit?before=0-1')).body, { entries: [] });
+      assert.equal((await api('GET', '/audit?before=9999999999999999-9999999999999999')).status, 200);
+    });
   });
 
   it('waits for the other gateways to see a change: a player welcomed from a stale cache gets the new config after all', async () => {

@@ -232,7 +232,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         tags: ['audit'],
         parameters: [
           { name: 'limit', in: 'query', required: false, description: 'Entries per page (default 50).', schema: integer(1, ADMIN_LIMITS.maxAuditPage) },
-          { name: 'before', in: 'query', required: false, description: 'Only entries older than this id (the `next` of the previous page).', schema: { type: 'string', pattern: '^\\d{1,16}-\\d{1,16}$' } },
+          { name: 'before', in: 'query', required: false, description: 'Only entries older than this id (the `next` of the previous page); `0-0` has nothing older and is refused.', schema: { type: 'string', pattern: '^(?!0+-0+$)\\d{1,16}-\\d{1,16}$' } },
         ],
       }),
     },
