@@ -26,10 +26,22 @@ export const GATEWAY_DEFAULTS = {
   placeRatePerSec: 10,
   /** Token bucket size for place events. */
   placeBurst: 20,
+  /** IPv6 clients are one address per prefix of this length (a host is routed a whole /64). */
+  ipv6PrefixLength: 64,
+  /** New guest sessions one address may start per window (a venue NAT starts a few hundred an hour). */
+  guestSessionsPerAddress: 300,
+  /** The guest session window: one hour. */
+  guestSessionWindowMs: 3_600_000,
+  /** Sustained place events per address per second on one gateway, across all its sockets. */
+  placeRatePerAddressPerSec: 20,
+  /** Token bucket size for one address's place events on one gateway. */
+  placeBurstPerAddress: 40,
   /** How long one compressed canvas read is served before Redis is asked again. */
   canvasCacheMs: 1_000,
   /** How long SIGTERM spreads socket disconnections over. */
   shutdownDrainMs: 10_000,
+  /** Clock skew allowed on an identity token's `exp`/`nbf`/`iat`: small, so an expired token stays expired. */
+  jwtClockSkewMs: 30_000,
   /** Built web client, relative to this package. */
   webRoot: fileURLToPath(new URL('../../web/dist/', import.meta.url)),
 } as const;
@@ -47,14 +59,27 @@ export interface GatewayConfig extends CommonConfig {
   readonly maxSocketsPerIp: number;
   readonly placeRatePerSec: number;
   readonly placeBurst: number;
+  readonly ipv6PrefixLength: number;
+  readonly guestSessionsPerAddress: number;
+  readonly guestSessionWindowMs: number;
+  readonly placeRatePerAddressPerSec: number;
+  readonly placeBurstPerAddress: number;
   readonly canvasCacheMs: number;
   readonly shutdownDrainMs: number;
   readonly corsOrigins: readonly string[];
   /** Empty: serve no web client. */
   readonly webRoot: string;
-  readonly jwt: { readonly jwksUrl: string; readonly issuer: string | undefined; readonly audience: string | undefined } | undefined;
+  /** Set only with all of AUTH_JWKS_URL, AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE (a shared key set signs other projects' tokens too). */
+  readonly jwt: JwtConfig | undefined;
   /** Admin API: credentials, rate limit, snapshots (defaults in admin/admin-settings.ts). */
   readonly admin: AdminSettings;
+}
+
+export interface JwtConfig {
+  readonly jwksUrl: string;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly clockSkewMs: number;
 }
 
 /** Reads and validates the gateway's environment; throws one ConfigError naming every bad variable. */
@@ -67,6 +92,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   if (problem) reader.problem(`CANVAS_PALETTE ${problem}`);
   const jwksUrl = reader.optionalString('AUTH_JWKS_URL');
   if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) reader.problem('AUTH_JWKS_URL must be an http(s) URL');
+  const jwt = readJwtConfig(reader, jwksUrl);
   const config: GatewayConfig = {
     ...common,
     port: reader.port('PORT', GATEWAY_DEFAULTS.port),
@@ -85,13 +111,16 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     maxSocketsPerIp: reader.integer('MAX_SOCKETS_PER_IP', GATEWAY_DEFAULTS.maxSocketsPerIp, { min: 1 }),
     placeRatePerSec: reader.integer('PLACE_RATE_PER_SEC', GATEWAY_DEFAULTS.placeRatePerSec, { min: 1, max: 10_000 }),
     placeBurst: reader.integer('PLACE_BURST', GATEWAY_DEFAULTS.placeBurst, { min: 1, max: 100_000 }),
+    ipv6PrefixLength: reader.integer('IPV6_PREFIX_LENGTH', GATEWAY_DEFAULTS.ipv6PrefixLength, { min: 32, max: 128 }),
+    guestSessionsPerAddress: reader.integer('GUEST_SESSIONS_PER_ADDRESS', GATEWAY_DEFAULTS.guestSessionsPerAddress, { min: 1, max: 10_000_000 }),
+    guestSessionWindowMs: reader.integer('GUEST_SESSION_WINDOW_MS', GATEWAY_DEFAULTS.guestSessionWindowMs, { min: 100, max: 604_800_000 }),
+    placeRatePerAddressPerSec: reader.integer('PLACE_RATE_PER_ADDRESS_PER_SEC', GATEWAY_DEFAULTS.placeRatePerAddressPerSec, { min: 1, max: 100_000 }),
+    placeBurstPerAddress: reader.integer('PLACE_BURST_PER_ADDRESS', GATEWAY_DEFAULTS.placeBurstPerAddress, { min: 1, max: 1_000_000 }),
     canvasCacheMs: reader.integer('CANVAS_CACHE_MS', GATEWAY_DEFAULTS.canvasCacheMs, { min: 0, max: 60_000 }),
     shutdownDrainMs: reader.integer('SHUTDOWN_DRAIN_MS', GATEWAY_DEFAULTS.shutdownDrainMs, { min: 0, max: 600_000 }),
     corsOrigins: reader.list('CORS_ORIGINS'),
     webRoot: env.WEB_ROOT === undefined ? GATEWAY_DEFAULTS.webRoot : env.WEB_ROOT.trim(),
-    jwt: jwksUrl
-      ? { jwksUrl, issuer: reader.optionalString('AUTH_JWT_ISSUER'), audience: reader.optionalString('AUTH_JWT_AUDIENCE') }
-      : undefined,
+    jwt,
     admin: readAdminSettings(reader),
   };
   if (config.metricsPort !== undefined && config.metricsPort === config.port && config.port !== 0) {
@@ -99,4 +128,20 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   }
   reader.finish();
   return Object.freeze(config);
+}
+
+/**
+ * Firebase and Google sign every project's tokens with one shared key set, so a JWKS alone proves
+ * nothing about who the token is for: without both the issuer and the audience it must name, the
+ * gateway refuses to start rather than accept anyone's token.
+ */
+function readJwtConfig(reader: EnvReader, jwksUrl: string | undefined): JwtConfig | undefined {
+  const issuer = reader.optionalString('AUTH_JWT_ISSUER');
+  const audience = reader.optionalString('AUTH_JWT_AUDIENCE');
+  const clockSkewMs = reader.integer('AUTH_JWT_CLOCK_SKEW_MS', GATEWAY_DEFAULTS.jwtClockSkewMs, { min: 0, max: 300_000 });
+  if (!jwksUrl) return undefined;
+  if (issuer && audience) return { jwksUrl, issuer, audience, clockSkewMs };
+  const missing = [issuer ? undefined : 'AUTH_JWT_ISSUER', audience ? undefined : 'AUTH_JWT_AUDIENCE'].filter((name) => name !== undefined);
+  reader.problem(`${missing.join(' and ')} must be set with AUTH_JWKS_URL (a key set alone accepts tokens minted for any project it signs for)`);
+  return undefined;
 }

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { LIMITS } from '@tessera/protocol';
+import type { JwtConfig } from './config.js';
 
 /** Verifies identity-provider JWTs (Firebase, Auth0, Google, any OIDC) against the provider's JWKS. */
 export interface JwtVerifier {
@@ -9,15 +10,22 @@ export interface JwtVerifier {
   claims(token: unknown): Promise<JWTPayload | undefined>;
 }
 
-export function createJwtVerifier(options: { jwksUrl: string; issuer: string | undefined; audience: string | undefined }): JwtVerifier {
+/**
+ * A token is valid only when signed by the key set, issued by `issuer`, for `audience`, and not
+ * expired (`exp` is required: a token without one would be valid forever once leaked), judged
+ * with at most `clockSkewMs` of tolerance.
+ */
+export function createJwtVerifier(options: JwtConfig): JwtVerifier {
   // jose caches the key set and refetches it on an unknown `kid`, with its own cooldown.
   const keys = createRemoteJWKSet(new URL(options.jwksUrl));
   async function claims(token: unknown): Promise<JWTPayload | undefined> {
     if (typeof token !== 'string' || token.length > 8_192) return undefined;
     try {
       const { payload } = await jwtVerify(token, keys, {
-        ...(options.issuer ? { issuer: options.issuer } : {}),
-        ...(options.audience ? { audience: options.audience } : {}),
+        issuer: options.issuer,
+        audience: options.audience,
+        requiredClaims: ['exp'],
+        clockTolerance: options.clockSkewMs / 1000,
       });
       return payload;
     } catch {

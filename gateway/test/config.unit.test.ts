@@ -44,6 +44,21 @@ describe('gateway configuration', () => {
     assert.equal(loadGatewayConfig({ ...valid, METRICS_PORT: '9090' }).metricsPort, 9090);
   });
 
+  it('refuses a JWKS without both the issuer and the audience its tokens must name', () => {
+    const jwks = { ...valid, AUTH_JWKS_URL: 'https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com' };
+    assert.throws(() => loadGatewayConfig(jwks), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE must be set with AUTH_JWKS_URL/);
+      return true;
+    });
+    assert.throws(() => loadGatewayConfig({ ...jwks, AUTH_JWT_ISSUER: 'https://securetoken.google.com/p' }), /\bAUTH_JWT_AUDIENCE must be set/);
+    assert.throws(() => loadGatewayConfig({ ...jwks, AUTH_JWT_AUDIENCE: 'p' }), /\bAUTH_JWT_ISSUER must be set/);
+    assert.throws(() => loadGatewayConfig({ ...jwks, AUTH_JWT_ISSUER: 'i', AUTH_JWT_AUDIENCE: 'a', AUTH_JWT_CLOCK_SKEW_MS: '3600000' }), /AUTH_JWT_CLOCK_SKEW_MS/);
+    const jwt = loadGatewayConfig({ ...jwks, AUTH_JWT_ISSUER: 'https://securetoken.google.com/p', AUTH_JWT_AUDIENCE: 'p' }).jwt;
+    assert.deepEqual(jwt, { jwksUrl: jwks.AUTH_JWKS_URL, issuer: 'https://securetoken.google.com/p', audience: 'p', clockSkewMs: GATEWAY_DEFAULTS.jwtClockSkewMs });
+    assert.equal(loadGatewayConfig(valid).jwt, undefined);
+  });
+
   it('refuses a short session secret', () => {
     assert.throws(() => loadGatewayConfig({ SESSION_SECRET: 'short' }), /SESSION_SECRET must be at least 32 characters/);
   });

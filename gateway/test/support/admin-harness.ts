@@ -95,22 +95,31 @@ export function adminClient(baseUrl: string, checker: OpenApiChecker, token: str
   };
 }
 
+/** What a test token may get wrong: another issuer or audience, an expiry in the past, or none (`exp: null`). */
+export interface TokenOverrides {
+  readonly issuer?: string;
+  readonly audience?: string;
+  /** Seconds since the epoch; null: no `exp` claim at all. Default: five minutes from now. */
+  readonly exp?: number | null;
+}
+
 /** A local JWKS server and a signer for tokens it vouches for. */
-export async function startJwks(): Promise<{ url: string; sign: (claims: Record<string, unknown>) => Promise<string>; close: () => Promise<void> }> {
+export async function startJwks(): Promise<{ url: string; sign: (claims: Record<string, unknown>, overrides?: TokenOverrides) => Promise<string>; close: () => Promise<void> }> {
   const { publicKey, privateKey } = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'admin-test-key', alg: 'RS256', use: 'sig' };
   const server: Server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`,
-    sign: (claims) =>
-      new SignJWT(claims)
+    sign: (claims, overrides = {}) => {
+      const token = new SignJWT(claims)
         .setProtectedHeader({ alg: 'RS256', kid: 'admin-test-key' })
-        .setIssuer('https://issuer.test')
-        .setAudience('tessera')
-        .setIssuedAt()
-        .setExpirationTime('5m')
-        .sign(privateKey),
+        .setIssuer(overrides.issuer ?? 'https://issuer.test')
+        .setAudience(overrides.audience ?? 'tessera')
+        .setIssuedAt(overrides.exp ? overrides.exp - 300 : undefined);
+      if (overrides.exp !== null) token.setExpirationTime(overrides.exp ?? '5m');
+      return token.sign(privateKey);
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
