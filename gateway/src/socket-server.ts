@@ -1,7 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import {
-  canvasKeys,
   canvasRoom,
   ErrorCode,
   Events,
@@ -13,7 +12,7 @@ import {
   userRoom,
 } from '@tessera/protocol';
 import type { Logger } from '@tessera/runtime';
-import { isUserBanned, type PixelPlacer } from '@tessera/store';
+import { isUserBanned, readCooldownRemaining, type PixelPlacer } from '@tessera/store';
 import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import type { ConfigSource } from './config-source.js';
@@ -80,7 +79,6 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
   });
 
   const connections = new ConnectionCounter(deps.limits.maxSocketsPerIp);
-  const keys = canvasKeys(deps.canvasId);
   const room = canvasRoom(deps.canvasId);
   const handlePlace = createPlaceHandler({
     placer: deps.placer,
@@ -166,14 +164,12 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
 
   async function sendWelcome(socket: TesseraSocket): Promise<void> {
     const { userId, ip, guest } = socket.data;
-    const [config, userTtl, ipTtl] = await Promise.all([
-      deps.configs.current(),
-      deps.redis.pttl(keys.userCooldown(userId)),
-      guest ? deps.redis.pttl(keys.ipCooldown(ip)) : Promise.resolve(0),
-    ]);
+    const config = await deps.configs.current();
     if (!config) throw new Error('canvas config is missing');
+    // Judged by the cooldown of the config sent with it, so the client can recompute the end
+    // when a config push changes the cooldown.
+    const remaining = await readCooldownRemaining(deps.redis, deps.canvasId, { userId, ip, applyIpCooldown: guest }, config.cooldownMs);
     const now = Date.now();
-    const remaining = Math.max(userTtl, ipTtl, 0);
     const sessionToken = (socket as unknown as { newSessionToken?: string }).newSessionToken;
     socket.emit(Events.Welcome, {
       userId,

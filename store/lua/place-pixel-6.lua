@@ -5,8 +5,8 @@
 
   KEYS[1]  config hash
   KEYS[2]  chunk string holding (x, y)
-  KEYS[3]  the user's cooldown key
-  KEYS[4]  the IP's cooldown key
+  KEYS[3]  the user's cooldown key (value: epoch ms of the last placement; TTL: the cooldown then)
+  KEYS[4]  the IP's cooldown key (the same, for guests)
   KEYS[5]  event stream
   KEYS[6]  bans hash (user id -> ban expiry in epoch ms, 0 = forever)
   ARGV[1]  x
@@ -60,10 +60,28 @@ end
 
 local cooldown = tonumber(config[4])
 local apply_ip = ARGV[5] == '1'
+-- A wait ends at the placement time plus the cooldown in force now, so lowering the cooldown frees
+-- waiting players at once; it never ends later than the key's expiry (the cooldown when placed),
+-- so raising it applies from each player's next placement. Keep in step with read-cooldown-2.lua.
+local function remaining_after(key)
+  local placed_at = tonumber(redis.call('GET', key))
+  if not placed_at then
+    return 0
+  end
+  if placed_at == 1 then
+    -- Written before keys held the placement time: its TTL is all there is to go by.
+    return math.max(redis.call('PTTL', key), 0)
+  end
+  local left = placed_at + cooldown - now
+  if left <= 0 then
+    return 0
+  end
+  return math.min(left, redis.call('PTTL', key))
+end
 if cooldown > 0 then
-  local remaining = redis.call('PTTL', KEYS[3])
+  local remaining = remaining_after(KEYS[3])
   if apply_ip then
-    remaining = math.max(remaining, redis.call('PTTL', KEYS[4]))
+    remaining = math.max(remaining, remaining_after(KEYS[4]))
   end
   if remaining > 0 then
     return { 5, now + remaining, '', version }
@@ -73,9 +91,9 @@ end
 redis.call('BITFIELD', KEYS[2], 'SET', 'u8', '#' .. ARGV[7], colour)
 local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[6], '*', 'x', x, 'y', y, 'c', colour, 'u', user)
 if cooldown > 0 then
-  redis.call('SET', KEYS[3], '1', 'PX', cooldown)
+  redis.call('SET', KEYS[3], string.format('%d', now), 'PX', cooldown)
   if apply_ip then
-    redis.call('SET', KEYS[4], '1', 'PX', cooldown)
+    redis.call('SET', KEYS[4], string.format('%d', now), 'PX', cooldown)
   end
 end
 return { 0, now + cooldown, id, version }

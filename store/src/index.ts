@@ -15,4 +15,5 @@ export * from './config-admin.js';
 export * from './palette-remap.js';
 export * from './region-paint.js';
 export * from './bans.js';
+export * from './cooldowns.js';
 export * from './chunk-grid-read.js';

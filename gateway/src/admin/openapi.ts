@@ -160,7 +160,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
       ),
     },
     '/cooldown': {
-      put: operation('Set the cooldown', 'Sets the time between two placements of one player (0: none). Running cooldowns keep their end.', { ...ok('ConfigChange', 'The new config.'), ...mutating }, {
+      put: operation('Set the cooldown', 'Sets the time between two placements of one player (0: none). Applies at once to players already waiting: a wait ends at their placement time plus the new cooldown, but never later than the end their placement was given (a raise applies from each player\'s next placement).', { ...ok('ConfigChange', 'The new config.'), ...mutating }, {
         operationId: 'setCooldown',
         tags: ['canvas'],
         requestBody: 'CooldownRequest',
