@@ -31,6 +31,18 @@ export class SingleFlightCache<T> {
     }
   }
 
+  /**
+   * Like get, but a value `accept` refuses (too old for this caller) is loaded again, once, and
+   * that load is shared too: every caller that finds the same value too old waits for one read.
+   */
+  async getAccepted(accept: (data: T) => boolean): Promise<{ data: T; hit: boolean }> {
+    const first = await this.get();
+    if (accept(first.data)) return first;
+    // Expire only the value this caller saw; a newer one (or a load under way) is shared as is.
+    if (this.value?.data === first.data) this.value = undefined;
+    return this.get();
+  }
+
   /** Forgets the cached value (a config change, say) so the next get reloads. */
   invalidate(): void {
     this.value = undefined;

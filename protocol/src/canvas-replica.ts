@@ -40,6 +40,12 @@ export class CanvasReplica {
   /** Recent deltas in sequence order, replayed over reads that land after they arrived. */
   private history: Delta[] = [];
   private canvasPosition: StreamPosition | undefined;
+  /** Position the whole replica reflects: the read's, moved forward by every delta applied over it. */
+  private dataPosition: StreamPosition | undefined;
+  /** The connection's promise (invariant 6): no read older than this may be installed. */
+  private minPosition: StreamPosition | undefined;
+  /** The writer epoch that promise was made in: another epoch's positions do not compare with it. */
+  private minEpoch: number | undefined;
   private lastSeqValue: number | undefined;
   private epoch: number | undefined;
   private widthValue = 0;
@@ -66,12 +72,42 @@ export class CanvasReplica {
     return this.lastSeqValue;
   }
 
-  /** The connection was lost: deltas may have been missed, so the next read starts afresh. */
+  /** The position a read must at least have to be installed (undefined: none was promised). */
+  get requiredPosition(): StreamPosition | undefined {
+    return this.minPosition;
+  }
+
+  /** The position the replica's data reflects, when it holds a complete read (else undefined). */
+  get position(): StreamPosition | undefined {
+    return this.canvasPosition === undefined ? undefined : this.dataPosition;
+  }
+
+  /** Deltas may have been missed (a gap, a new epoch): the next read starts afresh. */
   invalidate(): void {
     this.canvasPosition = undefined;
+    this.dataPosition = undefined;
     this.lastSeqValue = undefined;
     this.epoch = undefined;
     this.history = [];
+  }
+
+  /**
+   * A new connection: forget everything the previous one said (its deltas, its chain, its promise).
+   * Deltas that reach the new connection before its welcome are buffered from here on.
+   */
+  reset(): void {
+    this.invalidate();
+    this.minPosition = undefined;
+    this.minEpoch = undefined;
+  }
+
+  /**
+   * The welcome's promise (invariant 6): every delta broadcast before this connection joined ends at
+   * or before `position`, so a read older than it (a browser or CDN copy) would miss them for good.
+   */
+  requireAtLeast(position: StreamPosition | undefined, epoch?: number): void {
+    this.minPosition = position;
+    this.minEpoch = epoch;
   }
 
   /** Canvas size changed by config; chunk data is unaffected (chunks outside are simply not drawn). */
@@ -83,6 +119,9 @@ export class CanvasReplica {
 
   /** Installs a full canvas read and replays the buffered deltas that end after it. */
   loadCanvas(frame: CanvasFrame): ReplicaAction {
+    if (this.isOlderThanPromised(frame.position)) {
+      return { kind: 'refetch-all', reason: 'canvas read is older than the position this connection was promised' };
+    }
     this.widthValue = frame.width;
     this.heightValue = frame.height;
     this.chunks = new Map();
@@ -97,6 +136,7 @@ export class CanvasReplica {
       this.invalidate();
       return { kind: 'refetch-all', reason: 'canvas read is older than the oldest buffered delta' };
     }
+    this.dataPosition = frame.position;
     for (const delta of pending) this.applyToChunks(delta, undefined);
     this.onChange?.({ kind: 'all' });
     return NONE;
@@ -104,6 +144,7 @@ export class CanvasReplica {
 
   /** Installs a re-read of one chunk (after a checksum mismatch) and replays deltas that end after it. */
   loadChunk(frame: CanvasFrame, cx: number, cy: number): ReplicaAction {
+    if (this.isOlderThanPromised(frame.position)) return { kind: 'refetch-chunks', chunks: [{ cx, cy }] };
     const id = chunkId(cx, cy);
     const data = frame.chunks.find((chunk) => chunk.cx === cx && chunk.cy === cy);
     this.chunks.set(id, padChunk(data?.bytes ?? new Uint8Array(0)));
@@ -120,6 +161,7 @@ export class CanvasReplica {
 
   /** Applies a live delta in sequence order; a gap asks for a full refetch. */
   applyDelta(delta: Delta): ReplicaAction {
+    this.forgetPromiseOutside(delta.epoch);
     if (this.epoch !== undefined && delta.epoch !== this.epoch) {
       return this.restartFrom(delta, 'the writer history restarted (new epoch)');
     }
@@ -129,7 +171,12 @@ export class CanvasReplica {
         return this.restartFrom(delta, 'first delta starts after the canvas read');
       }
     } else {
-      if (delta.seq <= this.lastSeqValue) return NONE; // a resend after a writer failover: already applied
+      if (delta.seq <= this.lastSeqValue) {
+        // A resend after a writer failover is harmless only if it is the very delta applied under that
+        // number; other content under a used number means the writer's history was rolled back.
+        if (this.isResendOf(delta)) return NONE;
+        return this.restartFrom(delta, `seq ${delta.seq} came again with a different window (the writer history was rolled back)`);
+      }
       if (delta.seq !== this.lastSeqValue + 1) {
         return this.restartFrom(delta, `sequence gap: expected ${this.lastSeqValue + 1}, got ${delta.seq}`);
       }
@@ -153,18 +200,31 @@ export class CanvasReplica {
   }
 
   /**
-   * Compares the sync's checksums with this replica, which must have applied exactly the delta
-   * the sync follows. Returns the chunks that differ (and whose data is not newer than the sync).
+   * Compares the sync's checksums with this replica whenever its data is at or before the sync's
+   * position (invariant 8): a missed delta, a stale cached read or a dropped broadcast is repaired
+   * by the next sync even on a quiet or paused canvas. Returns the chunks that differ; afterwards
+   * the replica continues the sync's chain, so the next delta applies without a gap.
    */
   checkSync(sync: Sync): ReplicaAction {
+    this.forgetPromiseOutside(sync.epoch);
     if (this.canvasPosition === undefined) return NONE;
     if (this.epoch !== undefined && this.epoch !== sync.epoch) {
       // The writer history restarted and no delta has said so yet (an idle canvas after a restore).
       this.invalidate();
       return { kind: 'refetch-all', reason: 'sync from a new writer epoch' };
     }
-    if (this.epoch !== sync.epoch || this.lastSeqValue !== sync.afterSeq) return NONE;
-    if (comparePositions(this.canvasPosition, sync.position) > 0) return NONE; // read is newer than the sync
+    if (this.epoch === sync.epoch && this.lastSeqValue !== undefined && this.lastSeqValue > sync.afterSeq) {
+      // The writer stands before deltas this replica applied: they are gone from Redis.
+      const reason = `sync after seq ${sync.afterSeq}, but seq ${this.lastSeqValue} was applied (rolled back)`;
+      this.invalidate();
+      return { kind: 'refetch-all', reason };
+    }
+    // From here on the replica continues the sync's chain: the deltas up to it are in its data or
+    // (below) repaired by re-reading the chunks that differ, so the next delta applies without a gap.
+    this.epoch = sync.epoch;
+    this.lastSeqValue = sync.afterSeq;
+    const position = this.dataPosition ?? this.canvasPosition;
+    if (comparePositions(position, sync.position) > 0) return NONE; // data is newer than the sync
     const differing: Array<{ cx: number; cy: number }> = [];
     for (const { cx, cy, checksum } of sync.checksums) {
       const id = chunkId(cx, cy);
@@ -172,6 +232,7 @@ export class CanvasReplica {
       if (chunkPosition && comparePositions(chunkPosition, sync.position) > 0) continue;
       if (chunkChecksum(this.chunks.get(id)) !== checksum) differing.push({ cx, cy });
     }
+    this.dataPosition = sync.position;
     return differing.length > 0 ? { kind: 'refetch-chunks', chunks: differing } : NONE;
   }
 
@@ -203,6 +264,24 @@ export class CanvasReplica {
     return out;
   }
 
+  /** Positions of another epoch's history do not compare with the promise (a rollback reuses them). */
+  private forgetPromiseOutside(epoch: number): void {
+    if (this.minEpoch !== undefined && epoch !== this.minEpoch) {
+      this.minPosition = undefined;
+      this.minEpoch = undefined;
+    }
+  }
+
+  private isOlderThanPromised(position: StreamPosition): boolean {
+    return this.minPosition !== undefined && comparePositions(position, this.minPosition) < 0;
+  }
+
+  /** The delta applied under this number had the same window: this one is a copy of it. */
+  private isResendOf(delta: Delta): boolean {
+    const applied = this.history.find((entry) => entry.seq === delta.seq && entry.epoch === delta.epoch);
+    return applied !== undefined && comparePositions(applied.start, delta.start) === 0 && comparePositions(applied.end, delta.end) === 0;
+  }
+
   private remember(delta: Delta): void {
     this.history.push(delta);
     if (this.history.length > this.historyLimit) this.history.shift();
@@ -225,6 +304,7 @@ export class CanvasReplica {
       for (let i = 0; i < offsets.length; i++) chunk[offsets[i]!] = colors[i]!;
       applied.push(changes);
     }
+    if (onlyChunk === undefined && (!this.dataPosition || comparePositions(delta.end, this.dataPosition) > 0)) this.dataPosition = delta.end;
     if (applied.length > 0) this.onChange?.({ kind: 'pixels', chunks: applied });
   }
 }

@@ -82,7 +82,7 @@ describe('a client canvas replica', () => {
     assert.equal(replica.applyDelta(delta(1, 0, 3, [[2, 3]], EPOCH + 1)).kind, 'refetch-all');
   });
 
-  it('finds the chunks a sync says differ, and only when aligned with the delta it follows', () => {
+  it('finds the chunks a sync says differ', () => {
     const replica = new CanvasReplica();
     replica.loadCanvas(canvasAt(5, []));
     replica.applyDelta(delta(1, 5, 10, [[2, 3]]));
@@ -93,7 +93,91 @@ describe('a client canvas replica', () => {
     truth[9] = 1; // drift the client missed
     const differ = { ...agree, checksums: [{ cx: 0, cy: 0, checksum: chunkChecksum(truth) }] };
     assert.deepEqual(replica.checkSync(differ), { kind: 'refetch-chunks', chunks: [{ cx: 0, cy: 0 }] });
-    assert.deepEqual(replica.checkSync({ ...differ, afterSeq: 0 }), { kind: 'none' }, 'not aligned: no verdict');
+  });
+
+  it('repairs a client that missed the last delta before a quiet period (invariant 8)', () => {
+    const replica = new CanvasReplica();
+    replica.loadCanvas(canvasAt(5, []));
+    replica.applyDelta(delta(1, 5, 10, [[2, 3]]));
+    // Delta 2 (10, 20] setting pixel 4 was lost; the canvas then went quiet and the sync follows seq 2.
+    const truth = new Uint8Array(256);
+    truth[2] = 3;
+    truth[4] = 6;
+    const sync = { epoch: EPOCH, afterSeq: 2, position: at(20), configVersion: 1, checksums: [{ cx: 0, cy: 0, checksum: chunkChecksum(truth) }] };
+    assert.deepEqual(replica.checkSync(sync), { kind: 'refetch-chunks', chunks: [{ cx: 0, cy: 0 }] });
+    assert.deepEqual(replica.loadChunk(canvasAt(20, [[2, 3], [4, 6]]), 0, 0), { kind: 'none' });
+    // The replica continues the sync's chain: delta 3 is no gap.
+    assert.deepEqual(replica.applyDelta(delta(3, 20, 30, [[5, 1]])), { kind: 'none' });
+    assert.equal(replica.colorAt(4, 0), 6);
+    assert.equal(replica.colorAt(5, 0), 1);
+  });
+
+  it('repairs a stale read on a canvas where no delta arrived since (an idle or paused canvas)', () => {
+    const replica = new CanvasReplica();
+    replica.loadCanvas(canvasAt(5, [])); // a cached copy from before pixel 9 was placed at 8
+    const truth = new Uint8Array(256);
+    truth[9] = 2;
+    const sync = { epoch: EPOCH, afterSeq: 4, position: at(8), configVersion: 1, checksums: [{ cx: 0, cy: 0, checksum: chunkChecksum(truth) }] };
+    assert.deepEqual(replica.checkSync(sync), { kind: 'refetch-chunks', chunks: [{ cx: 0, cy: 0 }] });
+  });
+
+  it('gives no verdict on a sync older than its data', () => {
+    const replica = new CanvasReplica();
+    replica.loadCanvas(canvasAt(50, [[1, 1]]));
+    const sync = { epoch: EPOCH, afterSeq: 4, position: at(40), configVersion: 1, checksums: [{ cx: 0, cy: 0, checksum: chunkChecksum(new Uint8Array(256)) }] };
+    assert.deepEqual(replica.checkSync(sync), { kind: 'none' });
+  });
+
+  it('starts over on a sync that stands before deltas it applied (Redis rolled back)', () => {
+    const replica = new CanvasReplica();
+    replica.loadCanvas(canvasAt(5, []));
+    replica.applyDelta(delta(1, 5, 10, [[2, 3]]));
+    replica.applyDelta(delta(2, 10, 20, [[4, 4]]));
+    const sync = { epoch: EPOCH, afterSeq: 1, position: at(10), configVersion: 1, checksums: [] };
+    const action = replica.checkSync(sync);
+    assert.equal(action.kind, 'refetch-all');
+    assert.equal(replica.loaded, false);
+  });
+
+  it('treats a resend whose window differs from the delta it applied as a gap (invariant 7)', () => {
+    const replica = new CanvasReplica();
+    replica.loadCanvas(canvasAt(5, []));
+    replica.applyDelta(delta(1, 5, 10, [[2, 3]]));
+    replica.applyDelta(delta(2, 10, 20, [[4, 4]]));
+    assert.deepEqual(replica.applyDelta(delta(2, 10, 20, [[4, 4]])), { kind: 'none' }, 'the same delta again is a resend');
+    // Redis lost delta 2's events; the writer re-issued seq 2 over a different window.
+    const action = replica.applyDelta(delta(2, 10, 25, [[6, 1]]));
+    assert.equal(action.kind, 'refetch-all');
+    assert.equal(replica.loaded, false);
+  });
+
+  it('refuses a read older than the position its connection was promised (invariant 6)', () => {
+    const replica = new CanvasReplica();
+    replica.requireAtLeast(at(30), EPOCH);
+    assert.equal(replica.loadCanvas(canvasAt(20, [])).kind, 'refetch-all', 'a cached copy from before the reconnection');
+    assert.equal(replica.loaded, false);
+    assert.equal(replica.loadChunk(canvasAt(20, []), 0, 0).kind, 'refetch-chunks');
+    assert.deepEqual(replica.loadCanvas(canvasAt(30, [[1, 1]])), { kind: 'none' });
+    assert.equal(replica.colorAt(1, 0), 1);
+  });
+
+  it('drops the promise when the writer history starts a new epoch (its positions no longer compare)', () => {
+    const replica = new CanvasReplica();
+    replica.requireAtLeast(at(30), EPOCH);
+    replica.applyDelta(delta(1, 10, 12, [[1, 1]], EPOCH + 1));
+    assert.deepEqual(replica.loadCanvas(canvasAt(12, [[1, 1]])), { kind: 'none' });
+  });
+
+  it('forgets the previous connection on reset, but buffers what reaches the new one before its read', () => {
+    const replica = new CanvasReplica();
+    replica.loadCanvas(canvasAt(5, []));
+    replica.applyDelta(delta(1, 5, 10, [[2, 3]]));
+    replica.reset(); // the connection dropped; deltas 2..4 were missed
+    replica.applyDelta(delta(5, 40, 50, [[7, 7]])); // reaches the new socket before its welcome
+    replica.requireAtLeast(at(45), EPOCH);
+    assert.deepEqual(replica.loadCanvas(canvasAt(45, [[2, 3], [3, 3]])), { kind: 'none' }, 'no spurious gap');
+    assert.equal(replica.colorAt(7, 0), 7);
+    assert.deepEqual(replica.applyDelta(delta(6, 50, 60, [[8, 8]])), { kind: 'none' });
   });
 
   it('starts over on a sync from a new epoch even when no delta announced it', () => {

@@ -69,3 +69,20 @@ export async function lastEventPosition(redis: RedisConnection, canvasId: string
   const last = (await redis.xrevrange(canvasKeys(canvasId).events, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
   return parsePosition(last[0]?.[0] ?? '0-0') ?? { ms: 0, seq: 0 };
 }
+
+/** What a new connection is promised (invariant 6): where the stream ends now, and in which writer epoch. */
+export interface StreamPromise {
+  readonly position: StreamPosition;
+  /** The writer's epoch (0 before any writer has run). */
+  readonly epoch: number;
+}
+
+/**
+ * Read after the socket joined the broadcast room: every delta broadcast before it ends at or
+ * before this position, so a canvas read at least this new misses none of them.
+ */
+export async function readStreamPromise(redis: RedisConnection, canvasId: string): Promise<StreamPromise> {
+  const [position, epoch] = await Promise.all([lastEventPosition(redis, canvasId), redis.hget(canvasKeys(canvasId).writerState, 'epoch')]);
+  const parsed = Number(epoch);
+  return { position, epoch: Number.isInteger(parsed) && parsed > 0 && parsed <= 0xffff_ffff ? parsed : 0 };
+}

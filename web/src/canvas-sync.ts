@@ -1,12 +1,14 @@
 import {
   CanvasReplica,
-  comparePositions,
   decodeCanvas,
   decodeDelta,
   decodeSync,
   decodeWireFrame,
+  formatPosition,
+  parsePosition,
   type CanvasConfig,
   type CanvasFrame,
+  type Delta,
   type ReplicaAction,
   type ReplicaChange,
   type StreamPosition,
@@ -19,9 +21,14 @@ import {
  */
 export interface CanvasSync {
   readonly replica: CanvasReplica;
-  /** A (re)connection was welcomed: forget what may have been missed and read the canvas again. */
-  start(): void;
-  /** The connection dropped: cancel reads (the next welcome starts afresh). */
+  /**
+   * A (re)connection was welcomed: read the canvas, at least as new as the welcome's promise
+   * (invariant 6). Deltas that reached this connection before its welcome are kept and replayed.
+   */
+  start(promise?: ConnectionPromise): void;
+  /** The canvas was rewritten outside the stream (a resync): drop the local copy and read it again. */
+  reload(): void;
+  /** The connection dropped: cancel reads and forget its deltas (the next connection starts afresh). */
   stop(): void;
   handleDelta(frame: unknown): void;
   handleSync(frame: unknown): void;
@@ -30,6 +37,12 @@ export interface CanvasSync {
   /** Stream position the replica's data reflects, when it holds a complete read (else undefined). */
   readonly appliedThrough: StreamPosition | undefined;
   readonly stats: Readonly<SyncStats>;
+}
+
+/** What a welcome promises (see Welcome.minPosition): no read older than `position` is installed. */
+export interface ConnectionPromise {
+  readonly minPosition: string;
+  readonly epoch: number;
 }
 
 export interface SyncStats {
@@ -49,6 +62,10 @@ export interface CanvasSyncOptions {
   readonly onApplied?: () => void;
   /** A complete canvas is installed (first load and every reload). */
   readonly onLoaded?: () => void;
+  /** Every delta that decoded, before the replica judges it (for tests and diagnostics). */
+  readonly onDelta?: (delta: Delta) => void;
+  /** The replica asked for a read (a gap, a new epoch, a stale read, a checksum mismatch). */
+  readonly onRefetch?: (action: Exclude<ReplicaAction, { kind: 'none' }>) => void;
   /** Prefix of the API URLs (default '' = this origin). */
   readonly baseUrl?: string;
   /** Chunk reads in flight at once (default 4). */
@@ -86,11 +103,6 @@ export function createCanvasSync(options: CanvasSyncOptions = {}): CanvasSync {
   const chunksWanted = new Set<string>();
   let chunksInFlight = 0;
 
-  // For the optimistic overlay only: the position of the installed read and of the last delta in its chain.
-  let readPosition: StreamPosition | undefined;
-  let lastDeltaEnd: StreamPosition | undefined;
-  let lastEpoch: number | undefined;
-
   function backoff(attempt: number): number {
     return Math.min(maxRetryMs, retryMs * 2 ** attempt) * (0.75 + Math.random() / 2);
   }
@@ -110,7 +122,12 @@ export function createCanvasSync(options: CanvasSyncOptions = {}): CanvasSync {
    * CDN's (a query string it has not seen), for reads that must not be older than a known delta.
    */
   async function readFrame(path: string, fresh: boolean, signal: AbortSignal): Promise<CanvasFrame> {
-    const url = `${baseUrl}${path}${fresh ? `?t=${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}` : ''}`;
+    // `after`: the gateway and any cache in between answer no older than the connection's promise.
+    const query = new URLSearchParams();
+    const required = replica.requiredPosition;
+    if (required) query.set('after', formatPosition(required));
+    if (fresh) query.set('t', `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`);
+    const url = `${baseUrl}${path}${query.size > 0 ? `?${query.toString()}` : ''}`;
     const response = await fetchFn(url, { cache: fresh ? 'no-store' : 'default', signal, credentials: 'same-origin' });
     if (!response.ok) throw new HttpError(`GET ${path} answered ${response.status}`);
     const decoded = decodeCanvas(new Uint8Array(await response.arrayBuffer()));
@@ -124,12 +141,13 @@ export function createCanvasSync(options: CanvasSyncOptions = {}): CanvasSync {
         return;
       case 'refetch-all':
         stats.refetches++;
+        options.onRefetch?.(action);
         log(`refetching the canvas: ${action.reason}`);
-        readPosition = undefined;
         void readCanvas(true);
         return;
       case 'refetch-chunks':
         stats.refetches++;
+        options.onRefetch?.(action);
         log(`refetching ${action.chunks.length} chunk(s) whose checksum differs`);
         for (const { cx, cy } of action.chunks) queueChunk(cx, cy, 0);
         return;
@@ -153,7 +171,6 @@ export function createCanvasSync(options: CanvasSyncOptions = {}): CanvasSync {
           if (gen !== generation) return;
           const action = replica.loadCanvas(frame);
           if (action.kind === 'none') {
-            readPosition = frame.position;
             reconcileSize(frame.configVersion);
             options.onLoaded?.();
             options.onApplied?.();
@@ -161,6 +178,7 @@ export function createCanvasSync(options: CanvasSyncOptions = {}): CanvasSync {
           }
           // The read predates deltas already received (a cache served it): ask again past the caches.
           stats.refetches++;
+          options.onRefetch?.(action);
           log(`canvas read rejected (${action.kind === 'refetch-all' ? action.reason : action.kind}); reading again`);
         } catch (error) {
           if (signal.aborted || gen !== generation) return;
@@ -236,20 +254,24 @@ export function createCanvasSync(options: CanvasSyncOptions = {}): CanvasSync {
     replica,
     stats,
     get appliedThrough() {
-      if (!replica.loaded || !readPosition) return undefined;
-      if (lastDeltaEnd && comparePositions(lastDeltaEnd, readPosition) > 0) return lastDeltaEnd;
-      return readPosition;
+      return replica.position;
     },
-    start() {
+    start(promise) {
+      reset();
+      // A gateway of an older version sends no promise: then nothing is required.
+      const position = typeof promise?.minPosition === 'string' ? parsePosition(promise.minPosition) : undefined;
+      const epoch = typeof promise?.epoch === 'number' && promise.epoch > 0 ? promise.epoch : undefined;
+      replica.requireAtLeast(position, epoch);
+      void readCanvas(false);
+    },
+    reload() {
       reset();
       replica.invalidate();
-      readPosition = undefined;
-      lastDeltaEnd = undefined;
-      lastEpoch = undefined;
-      void readCanvas(false);
+      void readCanvas(true);
     },
     stop() {
       reset();
+      replica.reset();
     },
     handleDelta(frame) {
       const bytes = decodeWireFrame(frame);
@@ -260,16 +282,8 @@ export function createCanvasSync(options: CanvasSyncOptions = {}): CanvasSync {
         return;
       }
       stats.deltas++;
-      const delta = decoded.value;
-      if (lastEpoch !== undefined && lastEpoch !== delta.epoch) {
-        // A new writer history: its positions do not compare with the old ones (the replica refetches).
-        lastDeltaEnd = undefined;
-        readPosition = undefined;
-      }
-      lastEpoch = delta.epoch;
-      const action = replica.applyDelta(delta);
-      if (!lastDeltaEnd || comparePositions(delta.end, lastDeltaEnd) > 0) lastDeltaEnd = delta.end;
-      handle(action);
+      options.onDelta?.(decoded.value);
+      handle(replica.applyDelta(decoded.value));
       options.onApplied?.();
     },
     handleSync(frame) {

@@ -1,10 +1,10 @@
 import './style.css';
 import type { CanvasConfig } from '@tessera/protocol';
-import { createCanvasSync } from './canvas-sync.js';
-import { createConnection, type ConnectionState } from './connection.js';
+import type { ConnectionState } from './connection.js';
 import { createCooldown } from './cooldown.js';
 import { createHud } from './hud.js';
 import { attachInput } from './input.js';
+import { createLiveCanvas } from './live-canvas.js';
 import { describeError } from './messages.js';
 import { createPalette } from './palette.js';
 import { createPlacement } from './placement.js';
@@ -44,14 +44,25 @@ let config: CanvasConfig | undefined;
 let connectionState: ConnectionState = { kind: 'connecting', failures: 0 };
 let renderer: Renderer | undefined;
 
-const sync = createCanvasSync({
+const live = createLiveCanvas({
   onChange: (change) => {
     renderer?.onReplicaChange(change);
     if (change.kind === 'all') view.setBoard(sync.replica.width, sync.replica.height);
   },
   onApplied: () => placement.onApplied(),
   onLoaded: () => status.setLoaded(true),
+  onState: (state) => {
+    connectionState = state;
+    status.setConnection(state);
+  },
+  onWelcome: (welcome) => {
+    cooldown.syncClock(welcome.serverTime);
+    cooldown.setUntil(welcome.cooldownUntil, welcome.config.cooldownMs); // the server judged it by this config
+  },
+  onConfig: (next) => applyConfig(next),
+  onKicked: (reason) => toast.show(describeError(reason), 'error', 8000),
 });
+const { sync, connection } = live;
 const { replica } = sync;
 const boardSize = () => ({ width: replica.width, height: replica.height });
 const hud = createHud(element('coords'), view, boardSize);
@@ -114,34 +125,13 @@ element('zoom-fit').addEventListener('click', () => view.fit());
 
 function applyConfig(next: CanvasConfig): void {
   config = next;
+  cooldown.setCooldownMs(next.cooldownMs); // a change applies at once to a running wait
   document.body.dataset['ready'] = 'true'; // the dock (palette, cooldown) means nothing before a config
-  sync.applyConfig(next);
   draw.setPalette(next.palette);
   palette.setColours(next.palette);
   palette.setDisabled(next.paused);
   status.setPaused(next.paused);
   hint.textContent = next.paused ? 'Placing is paused' : placeHint;
 }
-
-const connection = createConnection({
-  onState: (state) => {
-    connectionState = state;
-    status.setConnection(state);
-    if (state.kind !== 'live') sync.stop();
-  },
-  onWelcome: (welcome) => {
-    cooldown.syncClock(welcome.serverTime);
-    cooldown.setUntil(welcome.cooldownUntil);
-    applyConfig(welcome.config); // a new connection's config is the truth, whatever its version
-    sync.start(); // only now: the socket is in the broadcast room, so no delta falls between
-  },
-  onDelta: (frame) => sync.handleDelta(frame),
-  onSync: (frame) => sync.handleSync(frame),
-  onResync: () => sync.start(),
-  onConfig: (next) => {
-    if (!config || next.version > config.version) applyConfig(next);
-  },
-  onKicked: (reason) => toast.show(describeError(reason), 'error', 8000),
-});
 
 installTestHook({ replica, placement, renderer: draw, view, board, palette, connection: () => connectionState, sync });
