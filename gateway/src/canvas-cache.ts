@@ -1,6 +1,6 @@
 import { encodeCanvas, formatPosition, type CanvasFrame } from '@tessera/protocol';
 import { readCanvas, readChunk } from '@tessera/store';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@tessera/store';
 import { CompressedBody } from './compressed-body.js';
 import { SingleFlightCache } from './single-flight-cache.js';
 
@@ -23,7 +23,7 @@ export interface CanvasCache {
 /** At most this many chunk caches are kept (a sync mismatch refetches a few, a restore all). */
 const MAX_CHUNK_ENTRIES = 4_096;
 
-export function createCanvasCache(redis: Redis, canvasId: string, ttlMs: number): CanvasCache {
+export function createCanvasCache(redis: RedisConnection, canvasId: string, ttlMs: number): CanvasCache {
   let previous: CachedCanvas | undefined;
   const full = new SingleFlightCache<CachedCanvas | undefined>(ttlMs, async () => {
     const frame = await readCanvas(redis, canvasId);

@@ -1,6 +1,6 @@
 import type { CanvasConfig } from '@tessera/protocol';
 import { readCanvasConfig } from '@tessera/store';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@tessera/store';
 import { SingleFlightCache } from './single-flight-cache.js';
 
 /**
@@ -12,7 +12,7 @@ export interface ConfigSource {
   invalidate(): void;
 }
 
-export function createConfigSource(redis: Redis, canvasId: string, ttlMs = 500): ConfigSource {
+export function createConfigSource(redis: RedisConnection, canvasId: string, ttlMs = 500): ConfigSource {
   const cache = new SingleFlightCache(ttlMs, () => readCanvasConfig(redis, canvasId));
   return {
     current: async () => (await cache.get()).data,

@@ -1,6 +1,6 @@
 import { canvasKeys } from '@tessera/protocol';
 import type { Logger } from '@tessera/runtime';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@tessera/store';
 
 /**
  * Listens for the writer's delta notices and drops the cached canvas read on each one. A player
@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
  * only if the read is not older than the last delta broadcast before it joined: a read cached
  * across a delta would force it to read again.
  */
-export async function followDeltaNotices(subscriber: Redis, canvasId: string, onDelta: () => void, log: Logger): Promise<void> {
+export async function followDeltaNotices(subscriber: RedisConnection, canvasId: string, onDelta: () => void, log: Logger): Promise<void> {
   const channel = canvasKeys(canvasId).deltaNotices;
   subscriber.on('message', (from: string) => {
     if (from === channel) onDelta();

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Events } from '@tessera/protocol';
 import { createMetricsRegistry, createRedisClient, startProbeServer, waitForRedis, type Logger, type ProbeServer } from '@tessera/runtime';
 import { createCanvasIfMissing, createPixelPlacer } from '@tessera/store';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@tessera/store';
 import { createAdminApi } from './admin/admin-api.js';
 import { createCanvasCache } from './canvas-cache.js';
 import { createCanvasRoutes } from './canvas-routes.js';
@@ -37,7 +37,7 @@ const DRAIN_STEP_MS = 100;
 const CONFIG_CACHE_MS = 500;
 
 /** QUIT when connected (flushes replies), plain disconnect otherwise: a dead Redis must not stall shutdown. */
-async function closeRedis(client: Redis): Promise<void> {
+async function closeRedis(client: RedisConnection): Promise<void> {
   if (client.status !== 'ready') return client.disconnect();
   const timeout = new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref());
   await Promise.race([client.quit().then(() => undefined, () => undefined), timeout]);
@@ -50,7 +50,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   const pubClient = createRedisClient(config.redis, log, { name: 'gateway-pub', autoPipelining: false });
   const subClient = createRedisClient(config.redis, log, { name: 'gateway-sub', failFast: false, autoPipelining: false });
   const noticeClient = createRedisClient(config.redis, log, { name: 'gateway-notices', failFast: false, autoPipelining: false });
-  const clients: Redis[] = [redis, pubClient, subClient, noticeClient];
+  const clients: RedisConnection[] = [redis, pubClient, subClient, noticeClient];
   try {
     await Promise.all(clients.map((client) => waitForRedis(client, REDIS_STARTUP_TIMEOUT_MS)));
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import {
+  canvasKeys,
   canvasRoom,
   ErrorCode,
   Events,
@@ -13,7 +14,7 @@ import {
 } from '@tessera/protocol';
 import type { Logger } from '@tessera/runtime';
 import { isUserBanned, readCooldownRemaining, type PixelPlacer } from '@tessera/store';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@tessera/store';
 import { Server, type Socket } from 'socket.io';
 import type { ConfigSource } from './config-source.js';
 import { ConnectionCounter } from './connection-counter.js';
@@ -29,9 +30,9 @@ type TesseraSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterSer
 
 export interface SocketServerDeps {
   readonly httpServer: HttpServer;
-  readonly redis: Redis;
-  readonly pubClient: Redis;
-  readonly subClient: Redis;
+  readonly redis: RedisConnection;
+  readonly pubClient: RedisConnection;
+  readonly subClient: RedisConnection;
   readonly canvasId: string;
   readonly placer: PixelPlacer;
   readonly configs: ConfigSource;
@@ -67,7 +68,7 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     pingInterval: 25_000,
     pingTimeout: 20_000,
     cors: deps.limits.corsOrigins.length > 0 ? { origin: [...deps.limits.corsOrigins] } : undefined,
-    adapter: createAdapter(deps.pubClient, deps.subClient, { key: 'socket.io' }),
+    adapter: createAdapter(deps.pubClient, deps.subClient, { key: canvasKeys(deps.canvasId).socketIo }),
     allowRequest: (_request, callback) => {
       // Refused here, before the upgrade, a draining gateway costs nothing more per attempt.
       if (deps.isDraining()) {

@@ -20,6 +20,11 @@ export interface CanvasKeys {
    * their cached canvas read on it, so a player never gets a read older than a delta it missed.
    */
   readonly deltaNotices: string;
+  /**
+   * Key of the Socket.IO Redis adapter and emitter: the prefix of their pub/sub channels. Per
+   * canvas, so releases sharing one Redis never receive each other's broadcasts or requests.
+   */
+  readonly socketIo: string;
   /** String: a chunk, one byte per pixel. */
   chunk(cx: number, cy: number): string;
   /** String with TTL: this user's cooldown. */
@@ -48,6 +53,7 @@ export function canvasKeys(canvasId: string): CanvasKeys {
     writerState: `${prefix}writer:state`,
     audit: `${prefix}audit`,
     deltaNotices: `${prefix}delta-notices`,
+    socketIo: `${prefix}socket.io`,
     chunk: (cx: number, cy: number) => `${prefix}chunk:${cx}:${cy}`,
     userCooldown: (userId: string) => `${prefix}cooldown:user:${userId}`,
     ipCooldown: (ip: string) => `${prefix}cooldown:ip:${ip}`,

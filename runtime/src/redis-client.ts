@@ -1,4 +1,6 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisConnection } from '@tessera/store';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { RedisConfig } from './common-config.js';
 import type { Logger } from './logger.js';
 
@@ -13,10 +15,21 @@ export interface RedisClientOptions {
   readonly failFast?: boolean;
   /** Batch commands issued in the same tick into one write (default true): the placement hot path. */
   readonly autoPipelining?: boolean;
+  /**
+   * Resend commands that were written but unanswered when the connection dropped (default true,
+   * ioredis' own default). False for the client that runs placements: Redis may already have run
+   * such a script, and running it again would place a pixel twice. ioredis then never settles those
+   * commands, so whoever sends on such a client must settle them itself (see store's placer).
+   */
+  readonly resendUnanswered?: boolean;
 }
 
-/** Builds an ioredis client from the shared config: a URL, or Sentinels when given. */
-export function createRedisClient(config: RedisConfig, log: Logger, options: RedisClientOptions): Redis {
+/**
+ * Builds an ioredis client from the shared config: a URL, a master found through Sentinels, or a
+ * Redis Cluster. Every client a service opens (commands, pub/sub, the Socket.IO adapter and
+ * emitter, BullMQ) comes from here, so all of them carry the same credentials and TLS settings.
+ */
+export function createRedisClient(config: RedisConfig, log: Logger, options: RedisClientOptions): RedisConnection {
   const failFast = options.failFast ?? true;
   const common: RedisOptions = {
     connectionName: `tessera-${options.name}`,
@@ -27,11 +40,9 @@ export function createRedisClient(config: RedisConfig, log: Logger, options: Red
     // Reconnect forever with a capped backoff: Redis restarts and failovers are survivable.
     retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 6), 5_000),
     lazyConnect: false,
+    autoResendUnfulfilledCommands: options.resendUnanswered ?? true,
   };
-  const client =
-    config.sentinels.length > 0
-      ? new Redis({ ...common, sentinels: [...config.sentinels], name: config.sentinelMaster })
-      : new Redis(config.url, common);
+  const client = buildClient(config, common);
   let announcedDown = false;
   client.on('error', (error: Error) => {
     if (!announcedDown) log.warn({ err: error.message, client: options.name }, 'redis connection error');
@@ -47,13 +58,12 @@ export function createRedisClient(config: RedisConfig, log: Logger, options: Red
 }
 
 /** Waits until the client is ready, or rejects after `timeoutMs`. */
-export async function waitForRedis(client: Redis, timeoutMs: number): Promise<void> {
+export async function waitForRedis(client: RedisConnection, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       client.off('ready', onReady);
-      const where = client.options.sentinels?.length ? `master ${client.options.name ?? ''} via Sentinel` : `${client.options.host}:${client.options.port}`;
-      reject(new Error(`redis at ${where} not ready after ${timeoutMs} ms (status ${client.status}): is it running and is REDIS_URL right?`));
+      reject(new Error(`redis at ${describeTarget(client)} not ready after ${timeoutMs} ms (status ${client.status}): is it running, and are REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES) and its credentials right?`));
     }, timeoutMs);
     const onReady = (): void => {
       clearTimeout(timer);
@@ -61,4 +71,60 @@ export async function waitForRedis(client: Redis, timeoutMs: number): Promise<vo
     };
     client.once('ready', onReady);
   });
+}
+
+/** TLS options for one kind of connection, or undefined for plain TCP. */
+function tlsOptions(enabled: boolean | undefined, config: RedisConfig): TlsOptions | undefined {
+  if (!enabled) return undefined;
+  return config.tlsCa === undefined ? {} : { ca: config.tlsCa };
+}
+
+function buildClient(config: RedisConfig, common: RedisOptions): RedisConnection {
+  // Credentials and TLS of the data nodes (standalone server, Sentinel's master and replicas, cluster nodes).
+  const node: RedisOptions = {
+    ...common,
+    ...(config.username === undefined ? {} : { username: config.username }),
+    ...(config.password === undefined ? {} : { password: config.password }),
+  };
+  const tls = tlsOptions(config.tls, config);
+  if (config.clusterNodes && config.clusterNodes.length > 0) {
+    const clusterOptions: ClusterOptions = {
+      redisOptions: { ...node, ...(tls ? { tls } : {}) },
+      enableOfflineQueue: true,
+      enableAutoPipelining: common.enableAutoPipelining ?? true,
+      clusterRetryStrategy: common.retryStrategy,
+      // Keep the seed host names: TLS certificates name them, not the addresses they resolve to
+      // (the setting ioredis documents for ElastiCache with TLS).
+      ...(tls ? { dnsLookup: (address: string, callback: (error: null, address: string) => void) => callback(null, address) } : {}),
+    };
+    const cluster = new Cluster(config.clusterNodes.map(({ host, port }) => ({ host, port })), clusterOptions);
+    clusterSeeds.set(cluster, config.clusterNodes.map(({ host, port }) => `${host}:${port}`).join(','));
+    return cluster;
+  }
+  if (config.sentinels.length > 0) {
+    const sentinelTls = tlsOptions(config.sentinelTls, config);
+    return new Redis({
+      ...node,
+      sentinels: config.sentinels.map(({ host, port }) => ({ host, port })),
+      name: config.sentinelMaster,
+      ...(config.sentinelUsername === undefined ? {} : { sentinelUsername: config.sentinelUsername }),
+      ...(config.sentinelPassword === undefined ? {} : { sentinelPassword: config.sentinelPassword }),
+      ...(sentinelTls ? { sentinelTLS: sentinelTls } : {}),
+      ...(tls ? { tls, enableTLSForSentinelMode: true } : {}),
+      // Subscribes to the Sentinels' +switch-master, so a failover is followed at once, not on the next error.
+      failoverDetector: true,
+    });
+  }
+  // A URL's own user and password win inside ioredis; config.ts refuses a second source for them.
+  return new Redis(config.url, { ...node, ...(tls ? { tls } : {}) });
+}
+
+/** The seeds each cluster client was built with (ioredis keeps its own private). */
+const clusterSeeds = new WeakMap<Cluster, string>();
+
+/** Where a client points, for messages (never its credentials). */
+export function describeTarget(client: RedisConnection): string {
+  if (client instanceof Cluster) return `cluster ${clusterSeeds.get(client) ?? '(seeds unknown)'}`;
+  if (client.options.sentinels?.length) return `master ${client.options.name ?? ''} via Sentinel`;
+  return `${client.options.host}:${client.options.port}`;
 }

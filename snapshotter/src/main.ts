@@ -1,5 +1,5 @@
 import { createLogger, createMetricsRegistry, createRedisClient, exitOnSignals, failStartup, startProbeServer, type Logger } from '@tessera/runtime';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@tessera/store';
 import { loadSnapshotterConfig, type SnapshotterConfig } from './config.js';
 import { createSnapshotMetrics } from './metrics.js';
 import { createSnapshotter } from './snapshotter.js';
@@ -42,7 +42,7 @@ try {
   failStartup(log, error);
 }
 
-async function closeRedis(client: Redis, logger: Logger): Promise<void> {
+async function closeRedis(client: RedisConnection, logger: Logger): Promise<void> {
   try {
     await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
   } catch (error) {

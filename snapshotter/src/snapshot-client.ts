@@ -4,7 +4,8 @@
  * imports nothing from the S3 side (`@tessera/snapshotter/client`).
  */
 import { Queue, QueueEvents, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { RedisConnection } from '@tessera/store';
+import { Cluster, Redis } from 'ioredis';
 import {
   SNAPSHOT_QUEUE_PREFIX,
   snapshotQueueName,
@@ -33,7 +34,7 @@ export interface SnapshotClientOptions {
    * client is shared for adding jobs; the events listener always opens its own blocking
    * connection from the same options.
    */
-  readonly connection: Redis | ConnectionOptions;
+  readonly connection: RedisConnection | ConnectionOptions;
   readonly canvasId: string;
   /** Default SNAPSHOT_CLIENT_DEFAULTS.timeoutMs. */
   readonly timeoutMs?: number;
@@ -114,7 +115,10 @@ export function createSnapshotClient(options: SnapshotClientOptions): SnapshotCl
  * `maxRetriesPerRequest` is not null for blocking reads, so a client's options are copied with
  * the settings a blocking reader needs.
  */
-function blockingOptions(connection: Redis | ConnectionOptions): ConnectionOptions {
+function blockingOptions(connection: RedisConnection | ConnectionOptions): ConnectionOptions {
+  // A cluster's nodes are not in its options: BullMQ duplicates the client itself, which needs
+  // `maxRetriesPerRequest: null` (createRedisClient with failFast false).
+  if (connection instanceof Cluster) return connection;
   if (!(connection instanceof Redis)) return connection;
   return { ...connection.options, maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: false } as ConnectionOptions;
 }

@@ -9,7 +9,7 @@ import {
 } from '@tessera/protocol';
 import type { Logger } from '@tessera/runtime';
 import { parseConfigHash, readEventPage, readSnapshotState, restoreCanvas } from '@tessera/store';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@tessera/store';
 import { chunksToPixels, encodeCanvasPng } from './canvas-image.js';
 import { Compression } from './envelope.js';
 import { SnapshotFormatError } from './format-error.js';
@@ -45,7 +45,7 @@ export class SnapshotRequestError extends Error {
 
 export interface SnapshotServiceOptions {
   /** Commands: atomic reads, the stream, the restore swap. */
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   /** The canvas's folder in the bucket. */
   readonly objects: ObjectStore;
   readonly canvasId: string;

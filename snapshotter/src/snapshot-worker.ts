@@ -1,6 +1,6 @@
 import type { Logger } from '@tessera/runtime';
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@tessera/store';
 import { SnapshotFormatError } from './format-error.js';
 import type { SnapshotMetrics } from './metrics.js';
 import {
@@ -43,7 +43,7 @@ export interface JobHooks {
 
 export interface SnapshotWorkerOptions {
   /** For BullMQ: must have `maxRetriesPerRequest: null` (a blocking connection is duplicated from it). */
-  readonly connection: Redis;
+  readonly connection: RedisConnection;
   readonly canvasId: string;
   readonly intervalMs: number;
   readonly service: SnapshotService;

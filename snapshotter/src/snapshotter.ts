@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '@tessera/runtime';
 import { createCanvasIfMissing } from '@tessera/store';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@tessera/store';
 import type { SnapshotterConfig } from './config.js';
 import type { Compression } from './envelope.js';
 import type { SnapshotMetrics } from './metrics.js';
@@ -16,9 +16,9 @@ export type SnapshotterSettings = Pick<SnapshotterConfig, 'canvasId' | 's3' | 's
 export interface SnapshotterDependencies {
   readonly config: SnapshotterSettings;
   /** Commands and PUBLISH (fail-fast is fine). */
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   /** For BullMQ: `maxRetriesPerRequest: null`. */
-  readonly bullConnection: Redis;
+  readonly bullConnection: RedisConnection;
   readonly log: Logger;
   readonly metrics: SnapshotMetrics;
   /** Default: built from `config.s3` with the default credential chain. */

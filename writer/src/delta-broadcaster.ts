@@ -1,6 +1,6 @@
-import { canvasKeys, canvasRoom, encodeWireFrame, Events, formatPosition, WireFormat, type StreamPosition } from '@tessera/protocol';
+import { canvasKeys, encodeWireFrame, Events, formatPosition, WireFormat, type StreamPosition } from '@tessera/protocol';
 import { createRoomEmitter } from '@tessera/runtime';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@tessera/store';
 
 export interface DeltaBroadcaster {
   /**
@@ -15,7 +15,7 @@ export interface DeltaBroadcaster {
 
 export interface DeltaBroadcasterOptions {
   /** A client used for PUBLISH only. */
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly canvasId: string;
   readonly wireFormat: WireFormat;
 }
@@ -25,7 +25,7 @@ export interface DeltaBroadcasterOptions {
  * PUBLISH per frame, whatever the number of gateways and sockets.
  */
 export function createDeltaBroadcaster({ redis, canvasId, wireFormat }: DeltaBroadcasterOptions): DeltaBroadcaster {
-  const emit = createRoomEmitter(redis, canvasRoom(canvasId));
+  const emit = createRoomEmitter(redis, canvasId);
   const send = (event: typeof Events.Delta | typeof Events.Sync, bytes: Uint8Array): Promise<void> =>
     // Binary travels as a Buffer, which msgpack (the emitter's parser) keeps as binary.
     emit(event, wireFormat === WireFormat.Binary ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : encodeWireFrame(bytes, wireFormat));

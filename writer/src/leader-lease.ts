@@ -1,8 +1,8 @@
 import { acquireWriterLease, releaseWriterLease, renewWriterLease } from '@tessera/store';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@tessera/store';
 
 export interface LeaderLeaseOptions {
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly canvasId: string;
   readonly writerId: string;
   readonly ttlMs: number;

@@ -1,5 +1,5 @@
 import { createLogger, createMetricsRegistry, createRedisClient, exitOnSignals, failStartup, startProbeServer, type Logger } from '@tessera/runtime';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@tessera/store';
 import { loadWriterConfig, type WriterConfig } from './config.js';
 import { createWriterMetrics } from './metrics.js';
 import { createWriter } from './writer-loop.js';
@@ -45,7 +45,7 @@ try {
   failStartup(log, error);
 }
 
-async function closeRedis(client: Redis, logger: Logger): Promise<void> {
+async function closeRedis(client: RedisConnection, logger: Logger): Promise<void> {
   try {
     await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
   } catch (error) {

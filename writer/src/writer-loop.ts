@@ -30,7 +30,7 @@ import {
   type WriterFence,
   type WriterState,
 } from '@tessera/store';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@tessera/store';
 import { createCoalescer, type Coalescer } from './coalescer.js';
 import type { WriterLoopConfig } from './config.js';
 import { createDeltaBroadcaster, type DeltaBroadcaster } from './delta-broadcaster.js';
@@ -39,9 +39,9 @@ import { WriterStage, type WriterMetrics } from './metrics.js';
 
 export interface WriterDependencies {
   /** Commands: lock, state, stream, canvas reads. */
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   /** PUBLISH only, for the Socket.IO emitter. */
-  readonly emitterRedis: Redis;
+  readonly emitterRedis: RedisConnection;
   readonly config: WriterLoopConfig;
   readonly log: Logger;
   readonly metrics: WriterMetrics;
@@ -122,7 +122,7 @@ export function createWriter(dependencies: WriterDependencies): Writer {
 }
 
 class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   private readonly config: WriterLoopConfig;
   private readonly log: Logger;
   private readonly metrics: WriterMetrics;

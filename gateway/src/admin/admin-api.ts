@@ -1,6 +1,6 @@
 import type { Logger, RedisConfig } from '@tessera/runtime';
 import { createRedisClient } from '@tessera/runtime';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@tessera/store';
 import type { Router } from 'express';
 import type { CanvasCache } from '../canvas-cache.js';
 import type { ConfigSource } from '../config-source.js';
@@ -21,7 +21,7 @@ export interface AdminApi {
 
 export interface AdminApiDeps {
   readonly settings: AdminSettings;
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   /** For the snapshot client's own connections (BullMQ blocks on one). */
   readonly redisConfig: RedisConfig;
   readonly canvasId: string;
@@ -39,7 +39,7 @@ export interface AdminApiDeps {
 export function createAdminApi(deps: AdminApiDeps): AdminApi {
   const { settings, log } = deps;
   let snapshots: Promise<SnapshotAccess> | undefined;
-  let snapshotRedis: Redis | undefined;
+  let snapshotRedis: RedisConnection | undefined;
   const operations = createAdminOperations({
     redis: deps.redis,
     canvasId: deps.canvasId,

@@ -47,7 +47,7 @@ import {
   lastEventPosition,
   type AuditRecord,
 } from '@tessera/store';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@tessera/store';
 import type { CanvasCache } from '../canvas-cache.js';
 import type { ConfigSource } from '../config-source.js';
 import type { TesseraServer } from '../socket-server.js';
@@ -69,7 +69,7 @@ export class AdminFailure extends Error {
 }
 
 export interface AdminOperationsDeps {
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly canvasId: string;
   readonly streamMaxLength: number;
   readonly configs: ConfigSource;

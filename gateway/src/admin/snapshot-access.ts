@@ -1,5 +1,5 @@
 import type { SnapshotClient } from '@tessera/snapshotter/client';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@tessera/store';
 
 /**
  * What the admin API needs from the snapshotter: its BullMQ client (`@tessera/snapshotter/client`:
@@ -19,7 +19,7 @@ export class SnapshotsUnavailable extends Error {
   override readonly name = 'SnapshotsUnavailable';
 }
 
-export async function loadSnapshotAccess(options: { connection: Redis; canvasId: string; timeoutMs: number }): Promise<SnapshotAccess> {
+export async function loadSnapshotAccess(options: { connection: RedisConnection; canvasId: string; timeoutMs: number }): Promise<SnapshotAccess> {
   // Imported on demand: a gateway deployed without a snapshotter never loads BullMQ.
   const { createSnapshotClient } = await import('@tessera/snapshotter/client');
   const client = createSnapshotClient(options);
