@@ -61,10 +61,12 @@ export function readCommonConfig(env: EnvReader): CommonConfig {
   if (!/^rediss?:\/\//.test(url)) env.problem(`REDIS_URL must start with redis:// or rediss://, got ${JSON.stringify(url)}`);
   const sentinels = hostPorts(env, 'REDIS_SENTINELS');
   const clusterNodes = hostPorts(env, 'REDIS_CLUSTER_NODES');
-  if (sentinels.length > 0 && clusterNodes.length > 0) env.problem('REDIS_SENTINELS and REDIS_CLUSTER_NODES are exclusive: Sentinel manages one master, a cluster has many');
+  const viaSentinel = env.list('REDIS_SENTINELS').length > 0;
+  const viaCluster = env.list('REDIS_CLUSTER_NODES').length > 0;
+  if (viaSentinel && viaCluster) env.problem('REDIS_SENTINELS and REDIS_CLUSTER_NODES are exclusive: Sentinel manages one master, a cluster has many');
   const username = env.optionalString('REDIS_USERNAME');
   const password = env.optionalString('REDIS_PASSWORD');
-  if (sentinels.length === 0 && clusterNodes.length === 0) {
+  if (!viaSentinel && !viaCluster) {
     // ioredis lets credentials in the URL win silently; two sources that disagree are a deployment bug.
     const inUrl = urlCredentials(url);
     if (inUrl.username && username !== undefined) env.problem('REDIS_USERNAME is set and REDIS_URL carries a user too: keep one');

@@ -48,6 +48,7 @@ export function findRedisServer(searchPath = process.env.PATH) {
  * @param {number} [options.port] default a free port (retried if someone takes it first)
  * @param {boolean} [options.appendonly] AOF persistence, for the launcher's data dir (default false)
  * @param {string[]} [options.args] extra arguments, after ours, so they win
+ * @param {string} [options.configFile] a config file, first on the command line (`redis-server <file> --sentinel` needs one it can rewrite)
  * @param {string} [options.bin] executable (default: `redis-server` found on PATH)
  * @param {number} [options.timeoutMs] how long to wait for PONG (default 10000)
  * @param {number} [options.stopTimeoutMs] how long stop() waits before SIGKILL (default 5000)
@@ -95,6 +96,7 @@ class RedisStartError extends Error {
  */
 async function startOnce(bin, port, dir, ownDir, options) {
   const args = [
+    ...(options.configFile ? [options.configFile] : []),
     '--port', String(port),
     '--bind', '127.0.0.1',
     '--protected-mode', 'no',
@@ -139,7 +141,8 @@ async function startOnce(bin, port, dir, ownDir, options) {
     }
     try {
       last = await ping(port);
-      if (last === '+PONG') break;
+      // A server with requirepass answers NOAUTH: it is up, and its clients bring the password.
+      if (last === '+PONG' || last.startsWith('-NOAUTH')) break;
     } catch (err) {
       last = /** @type {Error} */ (err).message;
     }
