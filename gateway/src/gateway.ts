@@ -1,10 +1,11 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Events } from '@tessera/protocol';
+import { canvasRoom, Events } from '@tessera/protocol';
 import { createMetricsRegistry, createRedisClient, startProbeServer, waitForRedis, type Logger, type ProbeServer } from '@tessera/runtime';
 import { createCanvasIfMissing, createPixelPlacer } from '@tessera/store';
 import type { RedisConnection } from '@tessera/store';
 import { createAdminApi } from './admin/admin-api.js';
+import { watchCanvasAvailability } from './canvas-availability.js';
 import { createCanvasCache } from './canvas-cache.js';
 import { createCanvasRoutes } from './canvas-routes.js';
 import { createAddressResolver } from './client-address.js';
@@ -13,9 +14,11 @@ import { createConfigSource } from './config-source.js';
 import { followDeltaNotices } from './delta-notices.js';
 import { createHealthRoutes } from './health-routes.js';
 import { createHttpApp } from './http-app.js';
+import { createReadiness } from './readiness.js';
 import { createJwtVerifier } from './jwt-verifier.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { createSessionTokens } from './session-tokens.js';
+import { guardPublishes, publishFailureReporter } from './safe-publisher.js';
 import { createSocketServer, type TesseraServer } from './socket-server.js';
 
 export interface Gateway {
@@ -69,12 +72,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   await followDeltaNotices(noticeClient, config.canvasId, () => cache.invalidate(), log);
   let draining = false;
 
-  const readiness = async (): Promise<string | undefined> => {
-    if (draining) return 'draining';
-    if (redis.status !== 'ready') return `redis ${redis.status}`;
-    const canvas = await configs.current().catch(() => undefined);
-    return canvas ? undefined : 'canvas config missing';
-  };
+  const readiness = createReadiness({ isDraining: () => draining, configs });
 
   const jwt = config.jwt ? createJwtVerifier(config.jwt) : undefined;
   // Admin API (admin/): the io it broadcasts through is created below, after the HTTP server.
@@ -104,10 +102,14 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     log,
   });
   const httpServer = createServer(app);
+  // Every room broadcast this gateway makes (config, resync, ban) is a PUBLISH on this client:
+  // during a Redis blip it must fail quietly, never as an unhandled rejection.
+  const publishFailures = publishFailureReporter(log, () => metrics.publishFailures.inc());
+  pubClient.on('ready', publishFailures.recovered);
   const io = createSocketServer({
     httpServer,
     redis,
-    pubClient,
+    pubClient: guardPublishes(pubClient, publishFailures.onFailure),
     subClient,
     canvasId: config.canvasId,
     placer: createPixelPlacer(redis, config.canvasId, config.streamMaxLength),
@@ -121,8 +123,11 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     isDraining: () => draining,
   });
 
+  const availability = watchCanvasAvailability({ redis, io, room: canvasRoom(config.canvasId), log });
+
   let metricsServer: ProbeServer | undefined;
   const closeEverything = async (): Promise<void> => {
+    availability.stop();
     await metricsServer?.close();
     await admin.close();
     await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -9,6 +9,7 @@ export interface GatewayMetrics {
   readonly canvasReads: Counter<'source'>;
   readonly canvasBytesSent: Counter<'encoding'>;
   readonly malformedPackets: Counter<'reason'>;
+  readonly publishFailures: Counter;
 }
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
@@ -49,6 +50,11 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
       name: 'tessera_gateway_malformed_packets_total',
       help: 'Socket input dropped or refused as malformed, by reason.',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    publishFailures: new Counter({
+      name: 'tessera_gateway_publish_failures_total',
+      help: 'Broadcasts to other gateways dropped because Redis refused the PUBLISH (an outage).',
       registers: [registry],
     }),
   };

@@ -13,6 +13,7 @@ export const Events = {
   Draining: 'draining',
   Kicked: 'kicked',
   Resync: 'resync',
+  CanvasStatus: 'canvas-status',
 } as const;
 
 export type PlaceResult =
@@ -54,6 +55,16 @@ export interface ServerToClientEvents {
    * rollback): drop the local copy and read the canvas again.
    */
   resync: () => void;
+  /**
+   * This gateway lost (available false) or regained its Redis: while it lasts placements are
+   * answered CANVAS_UNAVAILABLE and canvas reads 503, so the client says so instead of failing
+   * each action on its own. The connection itself stays up.
+   */
+  'canvas-status': (status: CanvasStatus) => void;
+}
+
+export interface CanvasStatus {
+  readonly available: boolean;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
