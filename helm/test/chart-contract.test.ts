@@ -177,7 +177,10 @@ describe('the rendered services', function () {
 
       it('scrapes every service with a ServiceMonitor when the Prometheus Operator API exists', () => {
         const monitors = ofKind(objects, 'ServiceMonitor');
-        assert.deepEqual(monitors.map((m) => m.metadata.name).sort(), SERVICES.filter(present).map(name).sort());
+        // The embedded Valkey's exporter is scraped too: TesseraRedisMemoryHigh reads it.
+        const embeddedRedis = objects.some((o) => o.kind === 'StatefulSet' && o.metadata.name === name('redis'));
+        const expected = [...SERVICES.filter(present), ...(embeddedRedis ? ['redis'] : [])].map(name).sort();
+        assert.deepEqual(monitors.map((m) => m.metadata.name).sort(), expected);
         for (const monitor of monitors) assert.equal(monitor.spec.endpoints[0].path, '/metrics');
       });
     });
@@ -252,7 +255,8 @@ describe('the rendered services', function () {
       const rule = find(objects, 'PrometheusRule', RELEASE);
       const alerts = rule.spec.groups.flatMap((group: K8sObject) => group.rules.map((r: K8sObject) => r.alert));
       assert.ok(alerts.includes('TesseraNoWriterLeader'));
-      assert.ok(alerts.includes('TesseraSnapshotStale'));
+      assert.ok(alerts.includes('TesseraSnapshotTooOld'));
+      assert.equal(rule.metadata.labels?.release, 'kube-prometheus-stack');
     });
   });
 

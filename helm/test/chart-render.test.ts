@@ -18,7 +18,7 @@ describe('the chart', function () {
   this.timeout(60_000);
 
   it('has a ci values file for each deployment shape CI checks', () => {
-    for (const name of ['default', 'autoscaling', 'embedded-redis', 'ingress', 'gateway-api']) {
+    for (const name of ['default', 'autoscaling', 'embedded-redis', 'ingress', 'gateway-api', 'no-values', 'escape-hatches']) {
       assert.ok(ciFiles.has(name), `helm/tessera/ci/${name}-values.yaml is missing`);
     }
   });

@@ -57,18 +57,18 @@ describe('the chart values', function () {
   });
 
   describe('rules the schema cannot express', () => {
-    it('refuses to render without any Redis', async () => {
-      const error = await renderError({ set: ['snapshotter.s3.bucket=b'] });
+    it('refuses to render without any Redis once the embedded one is off', async () => {
+      const error = await renderError({ set: ['redis.embedded.enabled=false'] });
       assert.match(error, /Redis is not configured/);
     });
 
-    it('refuses two Redis at once', async () => {
-      const error = await renderError({ valuesFiles: [defaults], set: ['redis.embedded.enabled=true'] });
+    it('refuses two external Redis at once', async () => {
+      const error = await renderError({ valuesFiles: [defaults], set: ['redis.sentinel.hosts={sentinel-0:26379}'] });
       assert.match(error, /set only one Redis/);
     });
 
-    it('refuses a snapshotter without a bucket', async () => {
-      const error = await renderError({ set: ['redis.url=redis://r:6379'] });
+    it('refuses a snapshotter with neither a bucket nor the bundled store', async () => {
+      const error = await renderError({ set: ['redis.url=redis://r:6379', 'objectStore.enabled=false'] });
       assert.match(error, /snapshotter\.s3\.bucket is required/);
     });
 

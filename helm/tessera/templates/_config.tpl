@@ -57,6 +57,14 @@ S3_BUCKET: {{ $s.s3.bucket | quote }}
 S3_PREFIX: {{ $s.s3.prefix | quote }}
 S3_REGION: {{ $s.s3.region | quote }}
 {{- with $s.s3.endpoint }}
+{{- if include "tessera.objectStoreEnabled" . }}
+# The bundled SeaweedFS (objectStore): path-style, any region.
+S3_BUCKET: {{ .Values.objectStore.bucket | quote }}
+S3_PREFIX: {{ $s.s3.prefix | quote }}
+S3_REGION: "us-east-1"
+S3_ENDPOINT: {{ include "tessera.objectStoreEndpoint" . | quote }}
+S3_FORCE_PATH_STYLE: "true"
+{{- else }}
 S3_ENDPOINT: {{ . | quote }}
 {{- end }}
 S3_FORCE_PATH_STYLE: {{ $s.s3.forcePathStyle | toString | quote }}
@@ -65,6 +73,7 @@ SNAPSHOT_INTERVAL_MS: {{ $s.intervalMs | int | quote }}
 CANVAS_CACHE_MS: {{ .Values.gateway.config.canvasCacheMs | int | quote }}
 {{ include "tessera.canvasConfig" . }}
 {{- end }}
+{{- end }}
 
 {{/*
 Secret-backed env of the snapshotter: REDIS_URL and, when configured, static S3 credentials.
@@ -72,7 +81,19 @@ Secret-backed env of the snapshotter: REDIS_URL and, when configured, static S3 
 {{- define "tessera.snapshotterEnv" -}}
 {{- $s := .Values.snapshotter }}
 {{- include "tessera.redisEnv" . }}
-{{- if or $s.s3.existingSecret $s.s3.accessKeyId }}
+{{- if include "tessera.objectStoreEnabled" . }}
+{{- /* The bundled SeaweedFS's generated keys, in the release's Secret. */}}
+- name: AWS_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tessera.secretName" . }}
+      key: AWS_ACCESS_KEY_ID
+- name: AWS_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tessera.secretName" . }}
+      key: AWS_SECRET_ACCESS_KEY
+{{- else if or $s.s3.existingSecret $s.s3.accessKeyId }}
 {{- $name := default (include "tessera.secretName" .) $s.s3.existingSecret }}
 {{- /* Static credentials; without them the AWS SDK's default chain finds IRSA or pod identity. */}}
 - name: AWS_ACCESS_KEY_ID

@@ -134,20 +134,70 @@ generates. Call with (dict "ctx" $ "key" "SESSION_SECRET" "value" "…" "length"
 {{- end }}
 
 {{/*
-Which Redis the services use: "sentinel", "embedded" or "url". Fails when none or several are set.
+Which Redis the services use: "sentinel", "embedded" or "url". An external Redis, once set, replaces
+the embedded one (on by default), so switching is one value; two external ones fail, as does none
+with the embedded Redis off.
 */}}
 {{- define "tessera.redisMode" -}}
 {{- $r := .Values.redis }}
 {{- $modes := list }}
 {{- if or $r.url $r.existingSecret }}{{- $modes = append $modes "url" }}{{- end }}
 {{- if $r.sentinel.hosts }}{{- $modes = append $modes "sentinel" }}{{- end }}
-{{- if $r.embedded.enabled }}{{- $modes = append $modes "embedded" }}{{- end }}
+{{- if and (eq (len $modes) 0) $r.embedded.enabled }}{{- $modes = append $modes "embedded" }}{{- end }}
 {{- if eq (len $modes) 0 }}
 {{- fail "Redis is not configured: set redis.url (or redis.existingSecret), redis.sentinel.hosts, or redis.embedded.enabled=true" }}
 {{- else if gt (len $modes) 1 }}
-{{- fail (printf "set only one Redis: redis.url/existingSecret, redis.sentinel.hosts or redis.embedded.enabled (got %s)" (join ", " $modes)) }}
+{{- fail (printf "set only one Redis: redis.url/existingSecret or redis.sentinel.hosts (got %s)" (join ", " $modes)) }}
 {{- end }}
 {{- first $modes }}
+{{- end }}
+
+{{/*
+"true" when the snapshotter writes to the bundled SeaweedFS: snapshots on, no bucket of your own.
+Setting snapshotter.s3.bucket switches to real S3 in one value.
+*/}}
+{{- define "tessera.objectStoreEnabled" -}}
+{{- if and .Values.snapshotter.enabled .Values.objectStore.enabled (not .Values.snapshotter.s3.bucket) }}true{{ end }}
+{{- end }}
+
+{{/*
+Name of the bundled object store's objects.
+*/}}
+{{- define "tessera.objectStoreName" -}}
+{{- include "tessera.componentName" (dict "ctx" . "component" "objectstore") }}
+{{- end }}
+
+{{/*
+S3 endpoint of the bundled object store (SeaweedFS's S3 API port).
+*/}}
+{{- define "tessera.objectStoreEndpoint" -}}
+{{- printf "http://%s.%s.svc:8333" (include "tessera.objectStoreName" .) .Release.Namespace }}
+{{- end }}
+
+{{/*
+PromQL label matchers of one component's series as the Prometheus Operator scrapes them: the
+namespace and the component's metrics Service, so two releases in one namespace never mix.
+Call with (dict "ctx" $ "component" "gateway"); component "tessera" matches the three services.
+*/}}
+{{- define "tessera.alertSelector" -}}
+{{- $base := include "tessera.fullname" .ctx }}
+{{- if eq .component "tessera" }}
+{{- printf "namespace=%q, service=~%q" .ctx.Release.Namespace (printf "%s-(gateway|writer|snapshotter)-metrics" $base) }}
+{{- else }}
+{{- printf "namespace=%q, service=%q" .ctx.Release.Namespace (printf "%s-%s-metrics" $base .component) }}
+{{- end }}
+{{- end }}
+
+{{/*
+Deployment-level rollout settings of a component. Call with (dict "ctx" $ "component" "gateway").
+*/}}
+{{- define "tessera.rollout" -}}
+{{- $c := index .ctx.Values .component -}}
+{{- with $c.minReadySeconds }}
+minReadySeconds: {{ . }}
+{{- end }}
+strategy:
+  {{- toYaml $c.updateStrategy | nindent 2 }}
 {{- end }}
 
 {{/*
@@ -319,4 +369,27 @@ Volumes every Tessera pod mounts: the root filesystem is read-only, so /tmp is a
 - name: tmp
   emptyDir:
     sizeLimit: 64Mi
+{{- end }}
+
+{{/*
+Volume mounts of a Tessera container: /tmp plus the component's extraVolumeMounts.
+Call with (dict "ctx" $ "component" "gateway").
+*/}}
+{{- define "tessera.volumeMounts" -}}
+- name: tmp
+  mountPath: /tmp
+{{- with (index .ctx.Values .component).extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Volumes of a Tessera pod: the /tmp emptyDir plus the component's extraVolumes.
+Call with (dict "ctx" $ "component" "gateway").
+*/}}
+{{- define "tessera.volumes" -}}
+{{ include "tessera.tmpVolume" .ctx }}
+{{- with (index .ctx.Values .component).extraVolumes }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { helmPath } from '../../../scripts/helm.mjs';
+import { crdCheck } from './crd-schemas.js';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -192,6 +193,12 @@ function unknownFields(validate: ValidateFunction, object: unknown): string[] {
 
 /** Throws when an object breaks its Kubernetes (or CRD) schema or carries a field the schema lacks. */
 export function validateObject(object: K8sObject): void {
+  const crd = crdCheck(object.apiVersion, object.kind);
+  if (crd) {
+    const errors = crd(object);
+    if (errors.length > 0) throw new Error(`${object.kind}/${object.metadata.name}: ${errors.join('; ')}`);
+    return;
+  }
   const Model = modelClass(object.apiVersion, object.kind);
   new Model(object).validate();
   const compiled = compiledValidator(object.apiVersion, object.kind);
