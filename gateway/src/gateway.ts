@@ -4,6 +4,7 @@ import { canvasRoom, Events } from '@tessera/protocol';
 import { createMetricsRegistry, createRedisClient, startProbeServer, waitForRedis, type Logger, type ProbeServer } from '@tessera/runtime';
 import { createCanvasIfMissing, createPixelPlacer } from '@tessera/store';
 import type { RedisConnection } from '@tessera/store';
+import { createAddressKeying } from './address-prefix.js';
 import { createAdminApi } from './admin/admin-api.js';
 import { watchCanvasAvailability } from './canvas-availability.js';
 import { createCanvasCache } from './canvas-cache.js';
@@ -75,6 +76,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   const readiness = createReadiness({ isDraining: () => draining, configs });
 
   const jwt = config.jwt ? createJwtVerifier(config.jwt) : undefined;
+  const addressKeying = createAddressKeying(config.ipv6PrefixLength);
   // Admin API (admin/): the io it broadcasts through is created below, after the HTTP server.
   const admin = createAdminApi({
     settings: config.admin,
@@ -88,6 +90,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     cache,
     jwt,
     io: () => io,
+    addressKeying,
     log,
   });
 
@@ -116,7 +119,8 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     configs,
     sessions: createSessionTokens(config.sessionSecret),
     jwt,
-    addressOf: createAddressResolver(config.trustProxyHops),
+    addressOf: createAddressResolver(config.trustProxyHops, addressKeying),
+    addressKeying,
     limits: config,
     metrics,
     log,

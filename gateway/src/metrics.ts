@@ -9,6 +9,7 @@ export interface GatewayMetrics {
   readonly canvasReads: Counter<'source'>;
   readonly canvasBytesSent: Counter<'encoding'>;
   readonly malformedPackets: Counter<'reason'>;
+  readonly placementsAnsweredLocally: Counter;
   readonly publishFailures: Counter;
 }
 
@@ -50,6 +51,11 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
       name: 'tessera_gateway_malformed_packets_total',
       help: 'Socket input dropped or refused as malformed, by reason.',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    placementsAnsweredLocally: new Counter({
+      name: 'tessera_placements_answered_locally_total',
+      help: 'Placements refused COOLDOWN by the gateway from what it told the socket, without a script call.',
       registers: [registry],
     }),
     publishFailures: new Counter({

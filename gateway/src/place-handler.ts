@@ -2,14 +2,28 @@ import { checkPlacePayload, ErrorCode, LIMITS, type PlaceResult } from '@tessera
 import type { Logger } from '@tessera/runtime';
 import type { PixelPlacer } from '@tessera/store';
 import type { GatewayMetrics } from './metrics.js';
-import type { TokenBucket } from './token-bucket.js';
+import type { AddressBuckets, TokenBucket } from './token-bucket.js';
+
+/**
+ * What one socket was last told about its cooldown: until `retryAt` (Redis clock, epoch ms) it
+ * is answered COOLDOWN without a script call, as long as the config is still at `version` (a
+ * cooldown change applies at once to waiting players, so it voids what the socket was told).
+ */
+export interface KnownCooldown {
+  retryAt: number;
+  version: number;
+}
 
 /** What the handler knows about the socket that sent the event. */
 export interface PlaceContext {
   readonly userId: string;
   readonly ip: string;
   readonly guest: boolean;
+  /** The ban prefixes covering `ip`, checked by the placement script. */
+  readonly addressPrefixes: readonly string[];
   readonly bucket: TokenBucket;
+  /** Mutable: the cooldown this socket was last given (retryAt 0: none known). */
+  readonly cooldown: KnownCooldown;
   /** Size of the raw packet that carried this event, as engine.io received it. */
   readonly packetBytes: () => number;
   /** Called when the socket floods past its limit for long enough to be cut off. */
@@ -22,6 +36,13 @@ export interface PlaceHandlerDeps {
   readonly log: Logger;
   /** Consecutive refusals after which a socket counts as flooding (and is disconnected). */
   readonly floodThreshold: number;
+  /** Per-address buckets on this gateway: the last gate before the script. */
+  readonly addressBuckets: AddressBuckets;
+  /**
+   * The config version now (a cache shared by the gateway, not a Redis call per event); undefined
+   * when it cannot be told, and then the script decides.
+   */
+  readonly configVersion: () => Promise<number | undefined>;
 }
 
 /**
@@ -52,13 +73,30 @@ export function createPlaceHandler(deps: PlaceHandlerDeps) {
     if (context.packetBytes() > LIMITS.maxPlacePacketBytes) return reply({ ok: false, error: ErrorCode.PayloadTooLarge });
     const checked = checkPlacePayload(payload);
     if (!checked.ok) return reply({ ok: false, error: checked.error });
+    const known = context.cooldown;
+    if (known.retryAt > Date.now()) {
+      const version = await deps.configVersion().catch(() => undefined);
+      if (version === known.version && known.retryAt > Date.now()) {
+        deps.metrics.placementsAnsweredLocally.inc();
+        return reply({ ok: false, error: ErrorCode.Cooldown, retryAt: known.retryAt });
+      }
+      known.retryAt = 0;
+    }
+    if (!deps.addressBuckets.take(context.ip)) return reply({ ok: false, error: ErrorCode.RateLimited });
     try {
       const outcome = await deps.placer.place({
         ...checked.value,
         userId: context.userId,
         ip: context.ip,
         applyIpCooldown: context.guest,
+        addressPrefixes: context.addressPrefixes,
       });
+      // Remember the wait the socket is given, so its next tries until then stay off Redis.
+      const retryAt = outcome.ok ? outcome.nextAt : outcome.error === ErrorCode.Cooldown ? (outcome.retryAt ?? 0) : 0;
+      if (retryAt > Date.now()) {
+        known.retryAt = retryAt;
+        known.version = outcome.configVersion;
+      }
       reply(
         outcome.ok
           ? { ok: true, nextAt: outcome.nextAt, eventId: outcome.eventId }

@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import {
   canvasKeys,
+  addressRoom,
   canvasRoom,
   ErrorCode,
   Events,
@@ -13,9 +14,10 @@ import {
   userRoom,
 } from '@tessera/protocol';
 import type { Logger } from '@tessera/runtime';
-import { isUserBanned, readCooldownRemaining, type PixelPlacer } from '@tessera/store';
+import { admitGuestSession, isAddressBanned, isUserBanned, readCooldownRemaining, type PixelPlacer } from '@tessera/store';
 import type { RedisConnection } from '@tessera/store';
 import { Server, type Socket } from 'socket.io';
+import type { AddressKeying } from './address-prefix.js';
 import type { ConfigSource } from './config-source.js';
 import { ConnectionCounter } from './connection-counter.js';
 import { resolveIdentity, type Identity } from './identity.js';
@@ -23,7 +25,7 @@ import type { JwtVerifier } from './jwt-verifier.js';
 import type { GatewayMetrics } from './metrics.js';
 import { createPlaceHandler } from './place-handler.js';
 import type { SessionTokens } from './session-tokens.js';
-import { TokenBucket } from './token-bucket.js';
+import { AddressBuckets, TokenBucket } from './token-bucket.js';
 
 export type TesseraServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type TesseraSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -39,10 +41,16 @@ export interface SocketServerDeps {
   readonly sessions: SessionTokens;
   readonly jwt: JwtVerifier | undefined;
   readonly addressOf: (request: import('node:http').IncomingMessage) => string;
+  /** The ban prefixes covering an address key (what handshakes and placements check). */
+  readonly addressKeying: AddressKeying;
   readonly limits: {
     readonly maxSocketsPerIp: number;
     readonly placeRatePerSec: number;
     readonly placeBurst: number;
+    readonly placeRatePerAddressPerSec: number;
+    readonly placeBurstPerAddress: number;
+    readonly guestSessionsPerAddress: number;
+    readonly guestSessionWindowMs: number;
     readonly corsOrigins: readonly string[];
   };
   readonly metrics: GatewayMetrics;
@@ -86,15 +94,32 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     metrics,
     log,
     floodThreshold: deps.limits.placeBurst * 2,
+    addressBuckets: new AddressBuckets(deps.limits.placeRatePerAddressPerSec, deps.limits.placeBurstPerAddress),
+    configVersion: async () => (await deps.configs.current())?.version,
   });
+  // A config change on another gateway voids this one's cached config at once (see place-handler's
+  // local cooldown answers): a lowered cooldown frees waiting players here too.
+  io.on('configChanged', () => deps.configs.invalidate());
 
-  // A banned user may not connect (the placement script refuses their pixels too).
-  const refuseBanned = async (identity: Identity): Promise<Identity> =>
-    identity.ok && (await isUserBanned(deps.redis, deps.canvasId, identity.userId)) ? { ok: false, error: ErrorCode.Banned } : identity;
+  // A banned user or address may not connect (the placement script refuses their pixels too). A
+  // new guest session counts against its address's allowance in Redis: a guest who clears storage
+  // is a new user, so without it one address could mint identities without end.
+  const admit = async (identity: Identity, ip: string, prefixes: readonly string[]): Promise<Identity> => {
+    if (!identity.ok) return identity;
+    const [userBanned, addressBanned] = await Promise.all([
+      isUserBanned(deps.redis, deps.canvasId, identity.userId),
+      isAddressBanned(deps.redis, deps.canvasId, prefixes),
+    ]);
+    if (userBanned || addressBanned) return { ok: false, error: ErrorCode.Banned };
+    if (identity.newSessionToken === undefined) return identity;
+    const limit = { perWindow: deps.limits.guestSessionsPerAddress, windowMs: deps.limits.guestSessionWindowMs };
+    return (await admitGuestSession(deps.redis, deps.canvasId, ip, limit)).ok ? identity : { ok: false, error: ErrorCode.RateLimited };
+  };
 
   io.use((socket, next) => {
     const ip = deps.addressOf(socket.request);
-    resolveIdentity(socket.handshake.auth, deps.sessions, deps.jwt).then(refuseBanned).then(
+    const addressPrefixes = deps.addressKeying.coveringPrefixes(ip);
+    resolveIdentity(socket.handshake.auth, deps.sessions, deps.jwt).then((identity) => admit(identity, ip, addressPrefixes)).then(
       (identity) => {
         if (!identity.ok) {
           metrics.connectionsRejected.inc({ reason: identity.error });
@@ -104,7 +129,7 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
           metrics.connectionsRejected.inc({ reason: ErrorCode.TooManyConnections });
           return next(new Error(ErrorCode.TooManyConnections));
         }
-        socket.data = { userId: identity.userId, ip, guest: identity.guest };
+        socket.data = { userId: identity.userId, ip, guest: identity.guest, addressPrefixes };
         socket.once('disconnect', () => connections.release(ip));
         if (identity.newSessionToken) (socket as unknown as { newSessionToken?: string }).newSessionToken = identity.newSessionToken;
         next();
@@ -122,6 +147,8 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     // Joined before welcome is sent: the client fetches the canvas after welcome, so every delta
     // broadcast after that read reaches it. The user's room lets a ban reach all their sockets.
     socket.join([room, userRoom(socket.data.userId)]);
+    // One room per covering ban prefix, so an address ban reaches these sockets on every gateway.
+    socket.join(socket.data.addressPrefixes.map(addressRoom));
 
     let packetBytes = 0;
     socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
@@ -132,7 +159,9 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
       userId: socket.data.userId,
       ip: socket.data.ip,
       guest: socket.data.guest,
+      addressPrefixes: socket.data.addressPrefixes,
       bucket,
+      cooldown: { retryAt: 0, version: 0 },
       packetBytes: () => packetBytes,
       onFlood: () => {
         metrics.malformedPackets.inc({ reason: 'flood' });

@@ -135,6 +135,42 @@ export interface UnbanResponse {
   readonly wasBanned: boolean;
 }
 
+/**
+ * `PUT /address-bans`: ban an address or a prefix. An IPv4 address means itself (`/32`); a bare
+ * IPv6 address means its whole prefix (a /64 by default), the unit every per-address limit uses.
+ * Prefix lengths are a fixed set (IPv4 8, 16, 24, 32; IPv6 32, 40, 48, 56, 64) so a placement
+ * checks every covering ban in one lookup.
+ */
+export interface AddressBanRequest {
+  /** `203.0.113.7`, `203.0.113.0/24`, `2001:db8:1:2::`, `2001:db8::/48`. */
+  readonly address: string;
+  readonly reason?: string;
+  /** How long the ban lasts; absent means forever. */
+  readonly durationMs?: number;
+}
+
+export interface AddressBanEntry {
+  /** The canonical prefix banned (`203.0.113.0/24`, `2001:db8:1:2::/64`): pass it to unban. */
+  readonly prefix: string;
+  /** Epoch ms when the ban ends; 0: never. */
+  readonly expiresAt: number;
+  readonly reason: string;
+  /** The admin who banned. */
+  readonly by: string;
+  /** Epoch ms of the ban. */
+  readonly at: number;
+}
+
+export interface AddressBanList {
+  readonly bans: readonly AddressBanEntry[];
+}
+
+/** `DELETE /address-bans?address=…`. */
+export interface AddressUnbanResponse {
+  readonly prefix: string;
+  readonly wasBanned: boolean;
+}
+
 export interface Rect {
   readonly x: number;
   readonly y: number;
@@ -209,6 +245,8 @@ export const AuditAction = {
   Resume: 'canvas.resume',
   Ban: 'user.ban',
   Unban: 'user.unban',
+  AddressBan: 'address.ban',
+  AddressUnban: 'address.unban',
   Erase: 'rollback.erase',
   RestoreRegion: 'rollback.restore',
   TakeSnapshot: 'snapshot.take',

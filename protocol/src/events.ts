@@ -67,8 +67,11 @@ export interface CanvasStatus {
   readonly available: boolean;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface InterServerEvents {}
+/** Between gateways, through the Redis adapter (`io.serverSideEmit`). */
+export interface InterServerEvents {
+  /** The canvas config changed: drop any cached copy before the players' config push lands. */
+  configChanged: () => void;
+}
 
 /** What a gateway keeps on each socket. */
 export interface SocketData {
@@ -76,6 +79,8 @@ export interface SocketData {
   ip: string;
   /** Guests are cooled down per IP as well as per user. */
   guest: boolean;
+  /** The ban prefixes covering `ip` (the address bans the placement script checks). */
+  addressPrefixes: string[];
 }
 
 /** The Socket.IO room every player of a canvas joins; the writer broadcasts to it. */
@@ -86,4 +91,12 @@ export function canvasRoom(canvasId: string): string {
 /** The Socket.IO room of one user's sockets on every gateway: a ban disconnects them all. */
 export function userRoom(userId: string): string {
   return `user:${userId}`;
+}
+
+/**
+ * The Socket.IO room of every socket whose address a prefix covers (`10.0.0.0/16`), on every
+ * gateway: each socket joins one per covering ban prefix, so an address ban disconnects them all.
+ */
+export function addressRoom(prefix: string): string {
+  return `address:${prefix}`;
 }

@@ -9,6 +9,8 @@ export interface CanvasKeys {
   readonly events: string;
   /** Hash: userId → ban expiry in epoch ms (0: forever). */
   readonly bans: string;
+  /** Hash: address prefix (`10.0.0.0/24`, `2001:db8::/48`) → ban expiry in epoch ms (0: forever). */
+  readonly addressBans: string;
   /** String with TTL: holder id of the writer leadership. */
   readonly writerLock: string;
   /** Hash: seq, cursor, last delta (for a standby to resume exactly). */
@@ -31,6 +33,8 @@ export interface CanvasKeys {
   userCooldown(userId: string): string;
   /** String with TTL: this address's cooldown (guests). */
   ipCooldown(ip: string): string;
+  /** Counter with TTL: new guest sessions this address started in the current window. */
+  guestSessions(ip: string): string;
   /** The common prefix, for SCAN patterns. */
   readonly prefix: string;
 }
@@ -49,6 +53,7 @@ export function canvasKeys(canvasId: string): CanvasKeys {
     config: `${prefix}config`,
     events: `${prefix}events`,
     bans: `${prefix}bans`,
+    addressBans: `${prefix}address-bans`,
     writerLock: `${prefix}writer:lock`,
     writerState: `${prefix}writer:state`,
     audit: `${prefix}audit`,
@@ -57,5 +62,6 @@ export function canvasKeys(canvasId: string): CanvasKeys {
     chunk: (cx: number, cy: number) => `${prefix}chunk:${cx}:${cy}`,
     userCooldown: (userId: string) => `${prefix}cooldown:user:${userId}`,
     ipCooldown: (ip: string) => `${prefix}cooldown:ip:${ip}`,
+    guestSessions: (ip: string) => `${prefix}guest-sessions:${ip}`,
   });
 }

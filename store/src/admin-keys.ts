@@ -7,6 +7,8 @@ import { canvasKeys } from '@tessera/protocol';
 export interface AdminKeys {
   /** Hash: userId → JSON { reason, by, at, expiresAt } (the `bans` hash holds the expiry the placement script reads). */
   readonly banDetails: string;
+  /** Hash: address prefix → JSON { reason, by, at, expiresAt } (`addressBans` holds the expiry the placement script reads). */
+  readonly addressBanDetails: string;
   /** Hash: the palette remap in progress (lookup table, new palette, lease). */
   readonly remap: string;
   /** Set: chunks (`cx,cy`) the remap in progress has rewritten. */
@@ -17,6 +19,7 @@ export function adminKeys(canvasId: string): AdminKeys {
   const { prefix } = canvasKeys(canvasId);
   return Object.freeze({
     banDetails: `${prefix}bans:details`,
+    addressBanDetails: `${prefix}address-bans:details`,
     remap: `${prefix}remap`,
     remapDone: `${prefix}remap:done`,
   });

@@ -15,5 +15,7 @@ export * from './config-admin.js';
 export * from './palette-remap.js';
 export * from './region-paint.js';
 export * from './bans.js';
+export * from './address-bans.js';
+export * from './guest-sessions.js';
 export * from './cooldowns.js';
 export * from './chunk-grid-read.js';

@@ -10,6 +10,8 @@ export interface PlacementRequest {
   readonly ip: string;
   /** Guests are cooled down per IP as well as per user. */
   readonly applyIpCooldown: boolean;
+  /** The ban prefixes covering the client's address (the gateway's address-prefix.ts); none: no address check. */
+  readonly addressPrefixes?: readonly string[];
 }
 
 export type PlacementOutcome =
@@ -35,6 +37,7 @@ export function placementOutcome(reply: PlaceReply): PlacementOutcome {
     case 5:
       return { ok: false, error: ErrorCode.Cooldown, retryAt: time, configVersion };
     case 6:
+    case 7:
       return { ok: false, error: ErrorCode.Banned, configVersion };
     default:
       throw new Error(`place-pixel returned unknown code ${String(code)}`);
@@ -47,7 +50,7 @@ export interface PixelPlacer {
 
 /** Places pixels on one canvas through the place-pixel script. */
 export function createPixelPlacer(redis: RedisConnection, canvasId: string, streamMaxLength: number): PixelPlacer {
-  defineScript(redis, 'tesseraPlacePixel', 'place-pixel-6.lua', 6);
+  defineScript(redis, 'tesseraPlacePixel', 'place-pixel-7.lua', 7);
   const keys = canvasKeys(canvasId);
   return {
     async place(request) {
@@ -59,6 +62,7 @@ export function createPixelPlacer(redis: RedisConnection, canvasId: string, stre
         keys.ipCooldown(request.ip),
         keys.events,
         keys.bans,
+        keys.addressBans,
         request.x,
         request.y,
         request.color,
@@ -66,6 +70,7 @@ export function createPixelPlacer(redis: RedisConnection, canvasId: string, stre
         request.applyIpCooldown ? 1 : 0,
         streamMaxLength,
         offset,
+        ...(request.addressPrefixes ?? []),
       ]);
       return placementOutcome(reply);
     },

@@ -2,6 +2,7 @@ import type { Logger, RedisConfig } from '@tessera/runtime';
 import { createRedisClient } from '@tessera/runtime';
 import type { RedisConnection } from '@tessera/store';
 import type { Router } from 'express';
+import type { AddressKeying } from '../address-prefix.js';
 import type { CanvasCache } from '../canvas-cache.js';
 import type { ConfigSource } from '../config-source.js';
 import type { JwtVerifier } from '../jwt-verifier.js';
@@ -32,6 +33,8 @@ export interface AdminApiDeps {
   readonly cache: CanvasCache;
   readonly jwt: JwtVerifier | undefined;
   readonly io: () => TesseraServer;
+  /** Reads ban targets into the canonical prefixes the gateways look up. */
+  readonly addressKeying: AddressKeying;
   readonly log: Logger;
 }
 
@@ -49,6 +52,7 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
     io: deps.io,
     canvasCacheMs: deps.canvasCacheMs,
     configCacheMs: deps.configCacheMs,
+    addressKeying: deps.addressKeying,
     log,
     snapshots: async () => {
       if (!settings.snapshotsEnabled) return undefined;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  addressRoom,
   ADMIN_LIMITS,
   AdminErrorCode,
   AuditAction,
@@ -10,6 +11,9 @@ import {
   Events,
   userRoom,
   type AddColoursRequest,
+  type AddressBanEntry,
+  type AddressBanRequest,
+  type AddressUnbanResponse,
   type AdminConfigResponse,
   type AdminIdentity,
   type AuditPage,
@@ -30,10 +34,12 @@ import {
 import type { Logger } from '@tessera/runtime';
 import {
   appendAudit,
+  banAddress,
   banUser,
   beginPaletteRemap,
   completePaletteRemap,
   isRemapping,
+  listAddressBans,
   listBans,
   paintRegion,
   readAudit,
@@ -41,6 +47,7 @@ import {
   readPaletteRemap,
   readWriterState,
   resizeCanvas,
+  unbanAddress,
   unbanUser,
   writeCanvasConfig,
   writerLeaseHolder,
@@ -48,6 +55,7 @@ import {
   type AuditRecord,
 } from '@tessera/store';
 import type { RedisConnection } from '@tessera/store';
+import type { AddressKeying } from '../address-prefix.js';
 import type { CanvasCache } from '../canvas-cache.js';
 import type { ConfigSource } from '../config-source.js';
 import type { TesseraServer } from '../socket-server.js';
@@ -81,6 +89,8 @@ export interface AdminOperationsDeps {
   /** How long any gateway may serve a cached config (config-source.ts). */
   readonly configCacheMs: number;
   readonly snapshots: () => Promise<SnapshotAccess | undefined>;
+  /** Reads ban targets into the canonical prefixes the gateways look up. */
+  readonly addressKeying: AddressKeying;
   readonly log: Logger;
 }
 
@@ -120,6 +130,8 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
     deps.configs.invalidate();
     deps.cache.invalidate();
     const config = await freshConfig();
+    // Published before the push, so every gateway has dropped its cached config when players see it.
+    deps.io().serverSideEmit('configChanged');
     deps.io().to(room).emit(Events.Config, config);
     const timer = setTimeout(() => {
       timers.delete(timer);
@@ -151,6 +163,12 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
     if (wait > 0) await sleep(wait);
     deps.cache.invalidate();
     deps.io().to(room).emit(Events.Resync);
+  }
+
+  function banTarget(address: string): string {
+    const target = deps.addressKeying.parseBanTarget(address);
+    if (!target.ok) refuse({ field: 'address', message: target.message });
+    return target.prefix;
   }
 
   function refuse(invalid: Invalid): never {
@@ -330,6 +348,29 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
     async unban(admin: AdminIdentity, userId: string) {
       const wasBanned = await unbanUser(redis, canvasId, userId, record(admin, { userId }));
       return { userId, wasBanned };
+    },
+
+    listAddressBans: async () => ({ bans: (await listAddressBans(redis, canvasId)) as AddressBanEntry[] }),
+
+    /** Bans a prefix, then closes every socket it covers on every gateway (each joined its prefixes' rooms). */
+    async banAddress(admin: AdminIdentity, request: AddressBanRequest): Promise<AddressBanEntry> {
+      const prefix = banTarget(request.address);
+      const ban = await banAddress(
+        redis,
+        canvasId,
+        { prefix, durationMs: request.durationMs ?? 0, reason: request.reason ?? '' },
+        record(admin, { ...request, prefix }),
+      );
+      const sockets = deps.io().in(addressRoom(prefix));
+      sockets.emit(Events.Kicked, ErrorCode.Banned);
+      sockets.disconnectSockets(true);
+      return ban;
+    },
+
+    async unbanAddress(admin: AdminIdentity, address: string): Promise<AddressUnbanResponse> {
+      const prefix = banTarget(address);
+      const wasBanned = await unbanAddress(redis, canvasId, prefix, record(admin, { address, prefix }));
+      return { prefix, wasBanned };
     },
 
     /** Through the event stream: each changed pixel is an event, so deltas carry it (no resync). */

@@ -105,6 +105,9 @@ export function createAdminRouter(deps: {
   route('get', '/bans', async () => operations.listBans());
   route('put', '/bans/{userId}', async ({ admin, body, params }) => operations.ban(admin, params.userId!, body));
   route('delete', '/bans/{userId}', async ({ admin, params }) => operations.unban(admin, params.userId!));
+  route('get', '/address-bans', async () => operations.listAddressBans());
+  route('put', '/address-bans', async ({ admin, body }) => operations.banAddress(admin, body));
+  route('delete', '/address-bans', async ({ admin, query }) => operations.unbanAddress(admin, query.address as string));
   route('post', '/rollback/erase', async ({ admin, body }) => operations.erase(admin, body));
   route('post', '/rollback/restore', async ({ admin, body }) => operations.restoreRegion(admin, body));
   route('get', '/snapshots', async () => operations.listSnapshots());

@@ -1,4 +1,5 @@
 import { ADMIN_API_BASE, ADMIN_LIMITS, LIMITS } from '@tessera/protocol';
+import { BAN_PREFIX_LENGTHS } from '../address-prefix.js';
 
 /**
  * The admin API's OpenAPI 3.1 document: served at `GET /api/admin/openapi.json`, and the one
@@ -77,7 +78,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
     title: 'Tessera admin API',
     version: '1.0.0',
     description: [
-      'Live administration of one canvas: palette, size, cooldown, pause, bans, rollbacks, snapshots, audit log.',
+      'Live administration of one canvas: palette, size, cooldown, pause, user and address bans, rollbacks, snapshots, audit log.',
       'Every change is versioned in Redis, written to the audit stream, and pushed to every connected player',
       '(`config` event; `resync` when the canvas was rewritten outside the event stream).',
       'Authenticate with `Authorization: Bearer <token>`: an ADMIN_TOKENS token, or an identity-provider JWT',
@@ -190,6 +191,29 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         operationId: 'unban',
         tags: ['moderation'],
         parameters: [userIdParameter],
+      }),
+    },
+    '/address-bans': {
+      get: operation('Address bans in force', 'Every address ban that has not expired, newest first.', { ...ok('AddressBanList', 'The address bans.'), ...common }, {
+        operationId: 'listAddressBans',
+        tags: ['moderation'],
+      }),
+      put: operation(
+        'Ban an address or a prefix',
+        [
+          'Refuses placements and handshakes from every address the prefix covers, whoever the player is (guests who',
+          'clear their storage included), and disconnects those sockets on every gateway at once. An IPv4 address means',
+          'itself; a bare IPv6 address means its whole prefix (IPV6_PREFIX_LENGTH, a /64 by default). Prefix lengths are a',
+          `fixed set: IPv4 ${BAN_PREFIX_LENGTHS.ipv4.join(', ')}; IPv6 ${BAN_PREFIX_LENGTHS.ipv6.join(', ')} (up to IPV6_PREFIX_LENGTH);`,
+          'a prefix with address bits set beyond its length is refused. Banning again replaces the ban.',
+        ].join(' '),
+        { ...ok('AddressBan', 'The ban, with the canonical prefix.'), ...mutating },
+        { operationId: 'banAddress', tags: ['moderation'], requestBody: 'AddressBanRequest' },
+      ),
+      delete: operation('Unban an address or a prefix', 'Lifts the ban of exactly this prefix (a no-op when it is not banned).', { ...ok('AddressUnbanResponse', 'Whether a ban was lifted.'), ...common, '400': { $ref: '#/components/responses/InvalidPayload' } }, {
+        operationId: 'unbanAddress',
+        tags: ['moderation'],
+        parameters: [{ name: 'address', in: 'query', required: true, description: 'The address or prefix, as banned (`203.0.113.0/24`).', schema: ref('AddressText') }],
       }),
     },
     '/rollback/erase': {
@@ -345,6 +369,33 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         ['userId', 'expiresAt', 'reason', 'by', 'at'],
       ),
       BanList: object({ bans: { type: 'array', items: ref('Ban') } }, ['bans']),
+      AddressText: {
+        type: 'string',
+        minLength: 2,
+        maxLength: 64,
+        pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$',
+        description: 'An IPv4 or IPv6 address, or a prefix in CIDR notation (`203.0.113.0/24`, `2001:db8::/48`).',
+      },
+      AddressBanRequest: object(
+        {
+          address: ref('AddressText'),
+          reason: { type: 'string', maxLength: ADMIN_LIMITS.maxBanReasonLength },
+          durationMs: integer(1, ADMIN_LIMITS.maxBanDurationMs, 'How long the ban lasts; absent: forever.'),
+        },
+        ['address'],
+      ),
+      AddressBan: object(
+        {
+          prefix: { type: 'string', description: 'The canonical prefix banned: pass it to unban.' },
+          expiresAt: { type: 'integer', minimum: 0, description: 'Epoch ms; 0: never.' },
+          reason: { type: 'string' },
+          by: { type: 'string' },
+          at: { type: 'integer', minimum: 0 },
+        },
+        ['prefix', 'expiresAt', 'reason', 'by', 'at'],
+      ),
+      AddressBanList: object({ bans: { type: 'array', items: ref('AddressBan') } }, ['bans']),
+      AddressUnbanResponse: object({ prefix: { type: 'string' }, wasBanned: { type: 'boolean' } }, ['prefix', 'wasBanned']),
       UnbanResponse: object({ userId: { type: 'string' }, wasBanned: { type: 'boolean' } }, ['userId', 'wasBanned']),
       EraseRequest: object(rectProperties, ['x', 'y', 'width', 'height']),
       RestoreRegionRequest: object({ ...rectProperties, snapshot: { type: 'string', minLength: 1, maxLength: 1024 } }, ['x', 'y', 'width', 'height', 'snapshot']),

@@ -35,10 +35,13 @@ export interface Player {
   readonly welcome: Welcome;
 }
 
-/** Connects a player and resolves once the gateway welcomed it (or rejects with the connect error code). */
-export function connectPlayer(url: string, auth: Record<string, unknown> = {}): Promise<Player> {
+/**
+ * Connects a player and resolves once the gateway welcomed it (or rejects with the connect error
+ * code). `headers` go on the handshake (X-Forwarded-For, to connect "from" an address).
+ */
+export function connectPlayer(url: string, auth: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<Player> {
   return new Promise((resolve, reject) => {
-    const socket = connect(url, { transports: ['websocket'], auth, reconnection: false, forceNew: true });
+    const socket = connect(url, { transports: ['websocket'], auth, reconnection: false, forceNew: true, extraHeaders: headers });
     socket.once('welcome', (welcome: Welcome) => resolve({ socket, welcome }));
     socket.once('connect_error', (error) => {
       socket.close();

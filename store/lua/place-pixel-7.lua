@@ -9,6 +9,7 @@
   KEYS[4]  the IP's cooldown key (the same, for guests)
   KEYS[5]  event stream
   KEYS[6]  bans hash (user id -> ban expiry in epoch ms, 0 = forever)
+  KEYS[7]  address bans hash (canonical prefix -> ban expiry in epoch ms, 0 = forever)
   ARGV[1]  x
   ARGV[2]  y
   ARGV[3]  palette index
@@ -16,6 +17,7 @@
   ARGV[5]  1 to apply the IP cooldown (guests), 0 not to
   ARGV[6]  approximate maximum stream length
   ARGV[7]  byte offset of (x, y) inside its chunk
+  ARGV[8…] the ban prefixes covering the client's address (none: no address check)
 
   Returns { code, time, eventId, configVersion }:
     code 0 placed      time = epoch ms when the user may place again
@@ -25,6 +27,7 @@
     code 4 bad colour
     code 5 cooldown    time = epoch ms when the cooldown ends
     code 6 banned      time = ban expiry (0 = forever)
+    code 7 address banned  time = the first covering ban's expiry (0 = forever)
   Codes are mapped to meanings in placement-outcome.ts only.
 ]]
 local config = redis.call('HMGET', KEYS[1], 'width', 'height', 'paletteSize', 'cooldownMs', 'paused', 'version')
@@ -55,6 +58,17 @@ if banned_until then
   banned_until = tonumber(banned_until)
   if banned_until == 0 or banned_until > now then
     return { 6, banned_until, '', version }
+  end
+end
+
+-- One lookup for every prefix that covers the address (the gateway passes a few fixed lengths).
+if #ARGV >= 8 then
+  local expiries = redis.call('HMGET', KEYS[7], unpack(ARGV, 8))
+  for i = 1, #ARGV - 7 do
+    local expiry = tonumber(expiries[i])
+    if expiry and (expiry == 0 or expiry > now) then
+      return { 7, expiry, '', version }
+    end
   end
 end
 
