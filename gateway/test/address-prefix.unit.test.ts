@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { ConfigError } from '@tessera/runtime';
 import { createAddressKeying } from '../src/address-prefix.js';
+import { loadGatewayConfig } from '../src/config.js';
 import { AddressBuckets } from '../src/token-bucket.js';
 
 describe('client addresses', () => {
@@ -80,5 +82,32 @@ describe('per-address placement buckets', () => {
     now = 10_000;
     buckets.sweep();
     assert.equal(buckets.size, 0);
+  });
+});
+
+describe('address limits configuration', () => {
+  const valid = { SESSION_SECRET: 'x'.repeat(32) };
+
+  it('defaults to a /64, 300 guest sessions an hour and 20 placements per address per second', () => {
+    const config = loadGatewayConfig(valid);
+    assert.equal(config.ipv6PrefixLength, 64);
+    assert.equal(config.guestSessionsPerAddress, 300);
+    assert.equal(config.guestSessionWindowMs, 3_600_000);
+    assert.equal(config.placeRatePerAddressPerSec, 20);
+    assert.equal(config.placeBurstPerAddress, 40);
+  });
+
+  it('names every bad address limit in one error', () => {
+    const bad = {
+      IPV6_PREFIX_LENGTH: '200',
+      GUEST_SESSIONS_PER_ADDRESS: '0',
+      GUEST_SESSION_WINDOW_MS: 'hourly',
+      PLACE_RATE_PER_ADDRESS_PER_SEC: '-1',
+      PLACE_BURST_PER_ADDRESS: '1.5',
+    };
+    assert.throws(
+      () => loadGatewayConfig({ ...valid, ...bad }),
+      (error: unknown) => error instanceof ConfigError && Object.keys(bad).every((name) => error.message.includes(name)),
+    );
   });
 });
