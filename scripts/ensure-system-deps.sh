@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Installs with apt what Tessera needs from the system and the machine lacks: redis-server and
-# chromium (or only the packages named as arguments). Run by `npm test` (pretest), by .ci/run and,
+# Installs with apt what Tessera needs from the system and the machine lacks: redis-server,
+# chromium and promtool (the chart's alert rule tests), or only the packages named as arguments. Run by `npm test` (pretest), by .ci/run and,
 # for redis-server alone, by `npm start`; does nothing when everything is present.
 set -euo pipefail
 
 CHROMIUM=/usr/bin/chromium
 wanted=("${@:-redis-server}")
-[ "$#" -eq 0 ] && wanted+=(chromium)
+[ "$#" -eq 0 ] && wanted+=(chromium promtool)
 missing=()
 for package in "${wanted[@]}"; do
   case "$package" in
     redis-server) command -v redis-server >/dev/null 2>&1 || missing+=(redis-server) ;;
     chromium) test -x "$CHROMIUM" || missing+=(chromium) ;;
+    # Debian ships promtool in the prometheus package (its daemon is kept from starting below).
+    promtool) command -v promtool >/dev/null 2>&1 || missing+=(prometheus) ;;
     *) echo "ensure-system-deps: unknown package $package" >&2; exit 2 ;;
   esac
 done
@@ -27,8 +29,8 @@ as_root() {
 }
 
 echo "==> installing ${missing[*]} with apt"
-# Without systemd, the package's postinst would start a redis-server daemon on 6379 and leave
-# it running; policy-rc.d answering 101 forbids starting services, as Docker images do.
+# Without systemd, the packages' postinst would start a redis-server daemon on 6379 (and a
+# prometheus on 9090) and leave them running; policy-rc.d answering 101 forbids starting services, as Docker images do.
 policy_created=0
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
