@@ -6,3 +6,4 @@ export * from './metrics.js';
 export * from './probe-server.js';
 export * from './shutdown.js';
 export * from './room-emitter.js';
+export * from './failure-log.js';

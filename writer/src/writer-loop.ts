@@ -15,7 +15,7 @@ import {
   type StreamPosition,
   ZERO_POSITION,
 } from '@tessera/protocol';
-import type { Logger } from '@tessera/runtime';
+import { createFailureLog, type FailureLog, type Logger } from '@tessera/runtime';
 import {
   commitWriterState,
   defineWriterLeaseScripts,
@@ -93,7 +93,7 @@ export interface Writer extends EventEmitter<WriterEvents> {
  */
 const PAGE_SIZE = 10_000;
 const MAX_SEQ = 0xffff_ffff;
-/** The same failure is logged at most this often per stage (a Redis outage fails every tick). */
+/** Failures of one stage are logged at most this often, with a count (a Redis outage fails every tick). */
 const LOG_REPEAT_MS = 10_000;
 
 interface Window {
@@ -142,7 +142,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
   private nextSyncAt = 0;
   /** The epoch this writer last led in, so a new one differs and is logged as a restart. */
   private lastEpoch: number | undefined;
-  private readonly lastLogged = new Map<string, { message: string; at: number }>();
+  private readonly failures: FailureLog;
 
   constructor({ redis, emitterRedis, config, log, metrics }: WriterDependencies) {
     super();
@@ -151,6 +151,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
     this.log = log;
     this.metrics = metrics;
     this.configKey = canvasKeys(config.canvasId).config;
+    this.failures = createFailureLog({ log, message: 'writer step failed: retrying next tick', intervalMs: LOG_REPEAT_MS, keyField: 'stage' });
     // Before any command: see defineWriterLeaseScripts.
     defineWriterLeaseScripts(redis);
     defineWriterStateScripts(redis);
@@ -193,6 +194,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
       this.report(WriterStage.Release, error);
     }
     if (wasLeader) this.steppedDown('stopped', true);
+    this.failures.flush();
   }
 
   private schedule(delayMs: number): void {
@@ -501,12 +503,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
   private report(stage: WriterStage, error: unknown): void {
     const err = error instanceof Error ? error : new Error(String(error));
     this.metrics.errors.inc({ stage });
-    const now = Date.now();
-    const previous = this.lastLogged.get(stage);
-    if (!previous || previous.message !== err.message || now - previous.at >= LOG_REPEAT_MS) {
-      this.lastLogged.set(stage, { message: err.message, at: now });
-      this.log.warn({ stage, err }, 'writer step failed: retrying next tick');
-    }
+    this.failures.failed(stage, err);
     if (this.listenerCount('error') > 0) this.emit('error', err, stage);
   }
 }
