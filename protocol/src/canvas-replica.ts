@@ -97,8 +97,7 @@ export class CanvasReplica {
    */
   reset(): void {
     this.invalidate();
-    this.minPosition = undefined;
-    this.minEpoch = undefined;
+    this.forgetPromise();
   }
 
   /**
@@ -175,6 +174,7 @@ export class CanvasReplica {
         // A resend after a writer failover is harmless only if it is the very delta applied under that
         // number; other content under a used number means the writer's history was rolled back.
         if (this.isResendOf(delta)) return NONE;
+        this.forgetPromise(); // made in the history that was lost
         return this.restartFrom(delta, `seq ${delta.seq} came again with a different window (the writer history was rolled back)`);
       }
       if (delta.seq !== this.lastSeqValue + 1) {
@@ -207,7 +207,13 @@ export class CanvasReplica {
    */
   checkSync(sync: Sync): ReplicaAction {
     this.forgetPromiseOutside(sync.epoch);
-    if (this.canvasPosition === undefined) return NONE;
+    if (this.canvasPosition === undefined) {
+      // The stream ends before the promise: it was made in a history since rolled back (or this sync
+      // was read just before the welcome). Reads in flight are accepted again; a delta or the next
+      // sync catches a read that is still too old.
+      if (this.minPosition && comparePositions(this.minPosition, sync.position) > 0) this.forgetPromise();
+      return NONE;
+    }
     if (this.epoch !== undefined && this.epoch !== sync.epoch) {
       // The writer history restarted and no delta has said so yet (an idle canvas after a restore).
       this.invalidate();
@@ -216,6 +222,7 @@ export class CanvasReplica {
     if (this.epoch === sync.epoch && this.lastSeqValue !== undefined && this.lastSeqValue > sync.afterSeq) {
       // The writer stands before deltas this replica applied: they are gone from Redis.
       const reason = `sync after seq ${sync.afterSeq}, but seq ${this.lastSeqValue} was applied (rolled back)`;
+      this.forgetPromise(); // made in the history that was lost
       this.invalidate();
       return { kind: 'refetch-all', reason };
     }
@@ -266,10 +273,12 @@ export class CanvasReplica {
 
   /** Positions of another epoch's history do not compare with the promise (a rollback reuses them). */
   private forgetPromiseOutside(epoch: number): void {
-    if (this.minEpoch !== undefined && epoch !== this.minEpoch) {
-      this.minPosition = undefined;
-      this.minEpoch = undefined;
-    }
+    if (this.minEpoch !== undefined && epoch !== this.minEpoch) this.forgetPromise();
+  }
+
+  private forgetPromise(): void {
+    this.minPosition = undefined;
+    this.minEpoch = undefined;
   }
 
   private isOlderThanPromised(position: StreamPosition): boolean {

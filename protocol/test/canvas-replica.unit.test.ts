@@ -168,6 +168,14 @@ describe('a client canvas replica', () => {
     assert.deepEqual(replica.loadCanvas(canvasAt(12, [[1, 1]])), { kind: 'none' });
   });
 
+  it('drops a promise the stream no longer reaches (a rollback), so reads are accepted again', () => {
+    const replica = new CanvasReplica();
+    replica.requireAtLeast(at(30), EPOCH);
+    assert.equal(replica.loadCanvas(canvasAt(20, [])).kind, 'refetch-all');
+    replica.checkSync({ epoch: EPOCH, afterSeq: 3, position: at(20), configVersion: 1, checksums: [] });
+    assert.deepEqual(replica.loadCanvas(canvasAt(20, [])), { kind: 'none' });
+  });
+
   it('forgets the previous connection on reset, but buffers what reaches the new one before its read', () => {
     const replica = new CanvasReplica();
     replica.loadCanvas(canvasAt(5, []));

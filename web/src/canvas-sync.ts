@@ -37,6 +37,8 @@ export interface CanvasSync {
   /** Stream position the replica's data reflects, when it holds a complete read (else undefined). */
   readonly appliedThrough: StreamPosition | undefined;
   readonly stats: Readonly<SyncStats>;
+  /** A canvas or chunk read is under way or waiting to retry. */
+  readonly busy: boolean;
 }
 
 /** What a welcome promises (see Welcome.minPosition): no read older than `position` is installed. */
@@ -255,6 +257,9 @@ export function createCanvasSync(options: CanvasSyncOptions = {}): CanvasSync {
     stats,
     get appliedThrough() {
       return replica.position;
+    },
+    get busy() {
+      return canvasReadInFlight || chunksInFlight > 0 || chunkQueue.length > 0;
     },
     start(promise) {
       reset();

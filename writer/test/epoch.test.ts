@@ -81,6 +81,42 @@ describe('writer epochs', function () {
     assert.ok(Buffer.from(player.replica.toIndexArray()).equals(Buffer.from(await canvasInRedis(redis, canvasId))));
   });
 
+  it('starts a new epoch when Redis comes back behind the deltas it committed (a lagging replica, an older AOF)', async () => {
+    const { canvasId, placer, relay } = await canvasWithPlayer();
+    const writer = await startWriter(server.url, { canvasId });
+    cleanups.push(() => writer.close());
+    const player = await Player.join(relay, redis, canvasId);
+    cleanups.push(() => player.close());
+    await placeRandom(placer, { count: 20, width: 600, height: 300 });
+    await waitUntilCaughtUp(player, redis, canvasId);
+    // What the lagging replica holds: every key of the canvas as it is now.
+    const keys = await redis.keys(`${canvasKeys(canvasId).prefix}*`);
+    const dumps = await Promise.all(keys.map(async (key) => [key, await redis.dumpBuffer(key)] as const));
+    const before = (await readWriterState(redis, canvasId)).state!;
+    await placeRandom(placer, { count: 20, width: 600, height: 300 });
+    await waitUntilCaughtUp(player, redis, canvasId);
+    assert.ok((await readWriterState(redis, canvasId)).state!.seq > before.seq, 'deltas were committed after the copy');
+    const epochs: string[] = [];
+    writer.writer.on('epoch', ({ reason }) => epochs.push(reason));
+    const seen = player.deltas.length;
+
+    // The failover: Redis now holds the older copy, writer state and stream included.
+    const multi = redis.multi();
+    for (const key of await redis.keys(`${canvasKeys(canvasId).prefix}*`)) multi.del(key);
+    for (const [key, dump] of dumps) if (dump) multi.restore(key, 0, dump, 'REPLACE');
+    await multi.exec();
+
+    await waitFor(() => epochs.length > 0, { message: 'the writer to begin a new epoch' });
+    assert.match(epochs[0]!, /rolled back/);
+    await waitFor(() => player.deltas.slice(seen).some((delta) => delta.epoch !== before.epoch), { message: 'a delta of the new epoch' });
+    // Never a lost sequence number re-issued with other content in the old epoch.
+    assert.deepEqual(player.deltas.slice(seen).filter((delta) => delta.epoch === before.epoch && delta.seq > before.seq), []);
+    await waitFor(async () => !player.sync.busy && player.replica.loaded && Buffer.from(player.replica.toIndexArray()).equals(Buffer.from(await canvasInRedis(redis, canvasId))), {
+      message: 'the player to equal the rolled-back Redis',
+    });
+    assert.ok(player.actions.some((action) => action.kind === 'refetch-all'));
+  });
+
   it('starts a new epoch at once when a snapshot restore deletes its state', async () => {
     const { canvasId, placer, relay } = await canvasWithPlayer();
     const writer = await startWriter(server.url, { canvasId });

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { spawnService, stopAll, type Service } from '../../../scripts/lib/processes.mjs';
-import { getFreePort, startRedis, waitFor, type RedisServer } from '../../../test-support/index.js';
+import { getFreePort, startRedis, waitFor, type RedisServer, type StartRedisOptions } from '../../../test-support/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const SESSION_SECRET = 'e2e-secret-that-is-at-least-32-characters-long';
@@ -13,6 +13,13 @@ export interface ClusterOptions {
   readonly env?: Record<string, string>;
   readonly gatewayEnv?: Record<string, string>;
   readonly writerEnv?: Record<string, string>;
+  /**
+   * Connection env of a Redis the test started itself (Sentinels, a Redis Cluster): every service
+   * gets it instead of REDIS_URL, and the cluster starts no redis-server of its own.
+   */
+  readonly redisEnv?: Record<string, string>;
+  /** Options of the cluster's redis-server (e.g. AOF in a directory the test keeps). */
+  readonly redis?: StartRedisOptions;
 }
 
 export interface WriterProcess {
@@ -30,6 +37,7 @@ export class Cluster {
   readonly writers: WriterProcess[] = [];
   private readonly services: Service[] = [];
   private redis: RedisServer | undefined;
+  private redisOptions: StartRedisOptions = {};
   private readonly output = process.env.TESSERA_E2E_LOGS ? process.stdout : new PassThrough().resume();
 
   get redisUrl(): string {
@@ -38,8 +46,9 @@ export class Cluster {
   }
 
   async start(options: ClusterOptions = {}): Promise<void> {
-    this.redis = await startRedis();
-    const common = { REDIS_URL: this.redis.url, LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '', ...options.env };
+    this.redisOptions = options.redis ?? {};
+    if (!options.redisEnv) this.redis = await startRedis(this.redisOptions);
+    const common = { ...(options.redisEnv ?? { REDIS_URL: this.redisUrl }), LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '', ...options.env };
     for (let i = 0; i < (options.gateways ?? 2); i++) {
       const port = await getFreePort();
       this.spawn(`gateway-${i}`, 'gateway/dist/main.js', {
@@ -50,6 +59,11 @@ export class Cluster {
         CANVAS_COOLDOWN_MS: '0',
         PLACE_RATE_PER_SEC: '1000',
         PLACE_BURST: '1000',
+        // Every test player shares 127.0.0.1: the per-address limits are for real venues.
+        PLACE_RATE_PER_ADDRESS_PER_SEC: '100000',
+        PLACE_BURST_PER_ADDRESS: '100000',
+        GUEST_SESSIONS_PER_ADDRESS: '1000000',
+        MAX_SOCKETS_PER_IP: '100000',
         SHUTDOWN_DRAIN_MS: '200',
         WEB_ROOT: `${ROOT}web/dist`,
         ...options.gatewayEnv,
@@ -71,6 +85,23 @@ export class Cluster {
     const writer = { id, service };
     this.writers.push(writer);
     return writer;
+  }
+
+  /** The redis-server process, to kill it as a crash would. */
+  get redisServer(): RedisServer {
+    if (!this.redis) throw new Error('cluster not started');
+    return this.redis;
+  }
+
+  /**
+   * Starts redis-server again on the same port and directory after it stopped (or was killed),
+   * running `beforeStart` first (e.g. to put an older AOF in place).
+   */
+  async restartRedis(beforeStart?: (dir: string) => void | Promise<void>): Promise<void> {
+    const previous = this.redisServer;
+    await previous.exited;
+    await beforeStart?.(previous.dir);
+    this.redis = await startRedis({ ...this.redisOptions, dir: previous.dir, port: previous.port });
   }
 
   private spawn(name: string, script: string, env: Record<string, string>): Service {

@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Emitter } from '@socket.io/redis-emitter';
 import {
+  canvasKeys,
   canvasRoom,
   CanvasReplica,
   chunkChecksum,
   decodeCanvas,
-  decodeDelta,
   decodeSync,
   decodeWireFrame,
   encodeCanvas,
@@ -24,6 +24,7 @@ import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
 import { createWriter, createWriterMetrics, WRITER_DEFAULTS, type Writer, type WriterLoopConfig, type WriterMetrics } from '../../src/index.js';
 import { waitFor } from '../../../test-support/index.js';
+import { createCanvasSync, type CanvasSync } from '../../../web/src/canvas-sync.js';
 
 export const testLog: Logger = createLogger('writer-test', (process.env.TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent');
 
@@ -120,11 +121,19 @@ export interface Relay {
   close(): Promise<void>;
 }
 
+/**
+ * What a gateway is to a player, reduced to what the writer tests need: a Socket.IO server on the
+ * Redis adapter whose sockets join the canvas room, and the canvas over HTTP (the same binary
+ * frames the gateway serves), so players run the browser's own sync code against it.
+ */
 export async function startRelay(redisUrl: string, canvasId: string): Promise<Relay> {
   const pub = new Redis(redisUrl);
   const sub = pub.duplicate();
-  const http = createServer();
-  const io = new Server(http, { adapter: createAdapter(pub, sub), transports: ['websocket'] });
+  const reader = pub.duplicate();
+  const http = createServer((request, response) => {
+    void serveCanvas(reader, canvasId, request.url ?? '', response);
+  });
+  const io = new Server(http, { adapter: createAdapter(pub, sub, { key: canvasKeys(canvasId).socketIo }), transports: ['websocket'] });
   io.on('connection', (socket) => {
     void socket.join(canvasRoom(canvasId));
   });
@@ -138,8 +147,25 @@ export async function startRelay(redisUrl: string, canvasId: string): Promise<Re
       });
       pub.disconnect();
       sub.disconnect();
+      reader.disconnect();
     },
   };
+}
+
+const CHUNK_PATH = /^\/api\/canvas\/data\/(\d{1,3})\/(\d{1,3})$/;
+
+async function serveCanvas(redis: Redis, canvasId: string, url: string, response: import('node:http').ServerResponse): Promise<void> {
+  const path = url.split('?')[0]!;
+  const chunk = CHUNK_PATH.exec(path);
+  try {
+    const frame =
+      path === '/api/canvas/data' ? await readCanvas(redis, canvasId) : chunk ? await readChunk(redis, canvasId, Number(chunk[1]), Number(chunk[2])) : null;
+    if (frame === null) return void response.writeHead(404).end();
+    if (!frame) return void response.writeHead(503).end();
+    response.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' }).end(Buffer.from(encodeCanvas(frame)));
+  } catch {
+    response.writeHead(503).end();
+  }
 }
 
 /** What a player saw of one sync it could check (it had applied exactly the delta the sync follows). */
@@ -149,11 +175,11 @@ export interface CheckedSync {
 }
 
 /**
- * A player: a socket in the canvas room feeding the client logic (CanvasReplica) as the web client
- * does, refetching over "HTTP" (readCanvas / readChunk through the canvas codec) when told to.
+ * A player: a socket in the canvas room feeding the browser's own canvas sync (web/src/canvas-sync.ts),
+ * which reads the canvas over HTTP from the relay when its replica asks, with records the tests read.
  */
 export class Player {
-  readonly replica = new CanvasReplica();
+  readonly sync: CanvasSync;
   readonly deltas: Delta[] = [];
   /** Raw frames as received, to check the wire format. */
   readonly frames: unknown[] = [];
@@ -161,17 +187,30 @@ export class Player {
   readonly checkedSyncs: CheckedSync[] = [];
   readonly actions: ReplicaAction[] = [];
   readonly problems: string[] = [];
-  private work: Promise<void> = Promise.resolve();
   private constructor(
     readonly socket: Socket,
-    private readonly redis: Redis,
-    private readonly canvasId: string,
-  ) {}
+    relay: Relay,
+  ) {
+    this.sync = createCanvasSync({
+      baseUrl: relay.url,
+      retryMs: 20,
+      maxRetryMs: 200,
+      onDelta: (delta) => this.deltas.push(delta),
+      onRefetch: (action) => this.actions.push(action),
+      log: (message) => {
+        if (/failed|malformed/.test(message)) this.problems.push(message);
+      },
+    });
+  }
+
+  get replica(): CanvasReplica {
+    return this.sync.replica;
+  }
 
   /** Connects, waits until broadcasts reach the socket, then loads the canvas. */
   static async join(relay: Relay, redis: Redis, canvasId: string, options: { load?: boolean } = {}): Promise<Player> {
     const socket = connect(relay.url, { transports: ['websocket'], reconnection: false, forceNew: true });
-    const player = new Player(socket, redis, canvasId);
+    const player = new Player(socket, relay);
     socket.on('delta', (frame: unknown) => player.onDelta(frame));
     socket.on('sync', (frame: unknown) => player.onSync(frame));
     await new Promise<void>((resolve, reject) => {
@@ -181,7 +220,7 @@ export class Player {
     // The adapter subscribes asynchronously: probe until a broadcast gets through.
     let probed = false;
     socket.on('probe', () => (probed = true));
-    const emitter = new Emitter(redis);
+    const emitter = new Emitter(redis, { key: canvasKeys(canvasId).socketIo });
     await waitFor(
       () => {
         emitter.to(canvasRoom(canvasId)).emit('probe');
@@ -189,7 +228,7 @@ export class Player {
       },
       { timeoutMs: 5_000, intervalMs: 50, message: 'a broadcast to reach the player' },
     );
-    if (options.load ?? true) player.enqueue(() => player.loadCanvas());
+    if (options.load ?? true) player.sync.start();
     await player.settled();
     return player;
   }
@@ -198,65 +237,33 @@ export class Player {
     return this.deltas[this.deltas.length - 1];
   }
 
-  /** Resolves when every refetch asked for so far has landed. */
+  /** Resolves when every read asked for so far has landed. */
   async settled(): Promise<void> {
-    let current: Promise<void>;
-    do {
-      current = this.work;
-      await current;
-    } while (current !== this.work);
+    await waitFor(() => !this.sync.busy, { timeoutMs: 5_000, message: 'the player\'s reads to land' });
   }
 
   close(): void {
     this.socket.disconnect();
+    this.sync.stop();
   }
 
   private onDelta(frame: unknown): void {
     this.frames.push(frame);
-    const bytes = decodeWireFrame(frame);
-    if (!bytes.ok) return void this.problems.push(`undecodable delta frame: ${bytes.error.message}`);
-    const delta = decodeDelta(bytes.value);
-    if (!delta.ok) return void this.problems.push(`undecodable delta: ${delta.error.message}`);
-    this.deltas.push(delta.value);
-    this.handle(this.replica.applyDelta(delta.value));
+    this.sync.handleDelta(frame);
   }
 
   private onSync(frame: unknown): void {
+    // Recorded for the tests (what the sync said, and what an aligned replica found); judged by the sync code.
     const bytes = decodeWireFrame(frame);
-    if (!bytes.ok) return void this.problems.push(`undecodable sync frame: ${bytes.error.message}`);
-    const sync = decodeSync(bytes.value);
-    if (!sync.ok) return void this.problems.push(`undecodable sync: ${sync.error.message}`);
-    this.syncs.push(sync.value);
-    if (this.replica.loaded && this.replica.lastSeq === sync.value.afterSeq) {
-      const mismatched = sync.value.checksums.filter(({ cx, cy, checksum }) => chunkChecksum(this.replica.chunkBytes(cx, cy)) !== checksum);
-      this.checkedSyncs.push({ sync: sync.value, mismatched });
+    const sync = bytes.ok ? decodeSync(bytes.value) : bytes;
+    if (sync.ok) {
+      this.syncs.push(sync.value);
+      if (this.replica.loaded && this.replica.lastSeq === sync.value.afterSeq) {
+        const mismatched = sync.value.checksums.filter(({ cx, cy, checksum }) => chunkChecksum(this.replica.chunkBytes(cx, cy)) !== checksum);
+        this.checkedSyncs.push({ sync: sync.value, mismatched });
+      }
     }
-    this.handle(this.replica.checkSync(sync.value));
-  }
-
-  private handle(action: ReplicaAction): void {
-    if (action.kind === 'none') return;
-    this.actions.push(action);
-    if (action.kind === 'refetch-all') this.enqueue(() => this.loadCanvas());
-    else this.enqueue(() => this.loadChunks(action.chunks));
-  }
-
-  private enqueue(job: () => Promise<void>): void {
-    this.work = this.work.then(job).catch((error: unknown) => void this.problems.push(`refetch failed: ${String(error)}`));
-  }
-
-  private async loadCanvas(): Promise<void> {
-    const frame = await readCanvas(this.redis, this.canvasId);
-    if (!frame) throw new Error('no canvas');
-    this.handle(this.replica.loadCanvas(overHttp(frame)));
-  }
-
-  private async loadChunks(chunks: ReadonlyArray<{ cx: number; cy: number }>): Promise<void> {
-    for (const { cx, cy } of chunks) {
-      const frame = await readChunk(this.redis, this.canvasId, cx, cy);
-      if (!frame) throw new Error('no canvas');
-      this.handle(this.replica.loadChunk(overHttp(frame), cx, cy));
-    }
+    this.sync.handleSync(frame);
   }
 }
 
