@@ -54,7 +54,10 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   const pubClient = createRedisClient(config.redis, log, { name: 'gateway-pub', autoPipelining: false });
   const subClient = createRedisClient(config.redis, log, { name: 'gateway-sub', failFast: false, autoPipelining: false });
   const noticeClient = createRedisClient(config.redis, log, { name: 'gateway-notices', failFast: false, autoPipelining: false });
-  const clients: RedisConnection[] = [redis, pubClient, subClient, noticeClient];
+  // Placements only, never resent after a dropped connection: each lands at most once, and one
+  // left unanswered is answered OUTCOME_UNKNOWN. Other commands keep ioredis' resend.
+  const placeClient = createRedisClient(config.redis, log, { name: 'gateway-place', resendUnanswered: false });
+  const clients: RedisConnection[] = [redis, pubClient, subClient, noticeClient, placeClient];
   try {
     await Promise.all(clients.map((client) => waitForRedis(client, REDIS_STARTUP_TIMEOUT_MS)));
   } catch (error) {
@@ -115,7 +118,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     pubClient: guardPublishes(pubClient, publishFailures.onFailure),
     subClient,
     canvasId: config.canvasId,
-    placer: createPixelPlacer(redis, config.canvasId, config.streamMaxLength),
+    placer: createPixelPlacer(placeClient, config.canvasId, config.streamMaxLength),
     configs,
     sessions: createSessionTokens(config.sessionSecret),
     jwt,

@@ -1,6 +1,6 @@
 import { checkPlacePayload, ErrorCode, LIMITS, type PlaceResult } from '@tessera/protocol';
-import type { Logger } from '@tessera/runtime';
-import type { PixelPlacer } from '@tessera/store';
+import { createFailureLog, type Logger } from '@tessera/runtime';
+import { placementFailureCode, type PixelPlacer } from '@tessera/store';
 import type { GatewayMetrics } from './metrics.js';
 import type { AddressBuckets, TokenBucket } from './token-bucket.js';
 
@@ -51,6 +51,8 @@ export interface PlaceHandlerDeps {
  * answers with a closed error code; nothing internal reaches the client.
  */
 export function createPlaceHandler(deps: PlaceHandlerDeps) {
+  // A Redis outage fails every placement: one line per interval and answer, with the count.
+  const failures = createFailureLog({ log: deps.log, message: 'placements failed', keyField: 'answer' });
   // Counter children bound once per result: labelling by object on every event hashes the labels
   // each time, measurable at 20,000 placements/s.
   const counted = new Map<string, { inc(): void }>();
@@ -105,8 +107,10 @@ export function createPlaceHandler(deps: PlaceHandlerDeps) {
             : { ok: false, error: outcome.error, retryAt: outcome.retryAt },
       );
     } catch (error) {
-      deps.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'placement failed');
-      reply({ ok: false, error: ErrorCode.CanvasUnavailable });
+      // Refused only when Redis certainly did not run it; else unknown, and the next delta tells.
+      const code = placementFailureCode(error);
+      failures.failed(code, error);
+      reply({ ok: false, error: code });
     }
   };
 }

@@ -13,7 +13,15 @@ export const ErrorCode = {
   Banned: 'BANNED',
   Unauthorized: 'UNAUTHORIZED',
   TooManyConnections: 'TOO_MANY_CONNECTIONS',
+  /** A browser page from a site not in CORS_ORIGINS (refused before the WebSocket upgrade). */
+  OriginNotAllowed: 'ORIGIN_NOT_ALLOWED',
+  /** Redis could not be reached: the placement was not made (try again). */
   CanvasUnavailable: 'CANVAS_UNAVAILABLE',
+  /**
+   * The placement reached Redis but its answer was lost with the connection: it may or may not
+   * have landed, and is never retried. The next delta tells the truth.
+   */
+  OutcomeUnknown: 'OUTCOME_UNKNOWN',
   Draining: 'SERVER_DRAINING',
   Internal: 'INTERNAL',
 } as const;

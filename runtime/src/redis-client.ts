@@ -1,4 +1,4 @@
-import type { RedisConnection } from '@tessera/store';
+import { OutcomeUnknownError, type RedisConnection } from '@tessera/store';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { RedisConfig } from './common-config.js';
@@ -43,6 +43,7 @@ export function createRedisClient(config: RedisConfig, log: Logger, options: Red
     autoResendUnfulfilledCommands: options.resendUnanswered ?? true,
   };
   const client = buildClient(config, common);
+  if (options.resendUnanswered === false) settleUnansweredOnClose(client);
   let announcedDown = false;
   client.on('error', (error: Error) => {
     if (!announcedDown) log.warn({ err: error.message, client: options.name }, 'redis connection error');
@@ -127,4 +128,22 @@ export function describeTarget(client: RedisConnection): string {
   if (client instanceof Cluster) return `cluster ${clusterSeeds.get(client) ?? '(seeds unknown)'}`;
   if (client.options.sentinels?.length) return `master ${client.options.name ?? ''} via Sentinel`;
   return `${client.options.host}:${client.options.port}`;
+}
+
+/**
+ * Without resending, ioredis keeps the commands a dropped connection left unanswered and never
+ * settles them: their callers would wait forever, and an auto-pipeline holding one blocks every
+ * later command on the client. At 'close' (emitted a tick after the drop, while the command queue
+ * still holds them and before any reconnect) each is rejected with OutcomeUnknownError: it was
+ * written, so Redis may have run it. Commands not written yet are refused by ioredis itself.
+ */
+function settleUnansweredOnClose(client: RedisConnection): void {
+  const settle = (node: Redis): void => {
+    node.on('close', () => {
+      const queue = node.commandQueue;
+      while (queue.length > 0) queue.shift()?.command.reject(new OutcomeUnknownError('the connection closed before Redis answered'));
+    });
+  };
+  if (client instanceof Cluster) client.on('+node', settle);
+  else settle(client);
 }

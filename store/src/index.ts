@@ -2,6 +2,7 @@ export * from './lua-scripts.js';
 export * from './redis-connection.js';
 export * from './canvas-config-store.js';
 export * from './placement.js';
+export * from './placement-failure.js';
 export * from './canvas-reader.js';
 export * from './event-stream.js';
 export * from './writer-lease.js';

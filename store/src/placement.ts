@@ -48,7 +48,12 @@ export interface PixelPlacer {
   place(request: PlacementRequest): Promise<PlacementOutcome>;
 }
 
-/** Places pixels on one canvas through the place-pixel script. */
+/**
+ * Places pixels on one canvas through the place-pixel script. A placement is applied at most once
+ * only on a client that does not resend unanswered commands (`resendUnanswered: false` in
+ * runtime's createRedisClient, which rejects them with OutcomeUnknownError instead);
+ * placementFailureCode turns any failure into what the player is told.
+ */
 export function createPixelPlacer(redis: RedisConnection, canvasId: string, streamMaxLength: number): PixelPlacer {
   defineScript(redis, 'tesseraPlacePixel', 'place-pixel-7.lua', 7);
   const keys = canvasKeys(canvasId);
