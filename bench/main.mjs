@@ -5,6 +5,7 @@
 //   npm run bench                       full mode
 //   npm run bench -- --quick            under two minutes
 //   npm run bench -- --only=fanout,cold-start
+//   npm run bench -- --only=takeover       SIGKILL the writer leader repeatedly: takeover worst/median
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +17,7 @@ import { connectionMemory, fanout } from './scenarios/fanout.mjs';
 import { placement } from './scenarios/placement.mjs';
 import { snapshot } from './scenarios/snapshot.mjs';
 import { writerTick } from './scenarios/writer-tick.mjs';
+import { writerTakeover } from './scenarios/writer-takeover.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +35,7 @@ const PLAN = quick
       fanout: [{ steps: [1000, 2000], format: /** @type {const} */ ('base64'), rate: 1000, seconds: 5 }],
       coldStart: { canvases: [{ side: 1000, fill: 'realistic' }, { side: 2000, fill: 'realistic' }, { side: 1000, fill: 'random' }], herd: 1000 },
       writer: { sizes: [1000, 10000], ticks: 3 },
+      takeover: { kills: 4, rate: 1000 },
       snapshot: { sides: [2000] },
     }
   : {
@@ -67,10 +70,11 @@ const PLAN = quick
         herd: 10000,
       },
       writer: { sizes: [1000, 10000], ticks: 10 },
+      takeover: { kills: 12, rate: 1000 },
       snapshot: { sides: [1000, 2000] },
     };
 
-const SCENARIOS = /** @type {const} */ (['placement', 'fanout', 'cold-start', 'writer', 'snapshot']);
+const SCENARIOS = /** @type {const} */ (['placement', 'fanout', 'cold-start', 'writer', 'takeover', 'snapshot']);
 const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...SCENARIOS];
 for (const name of only) if (!SCENARIOS.includes(/** @type {any} */ (name))) throw new Error(`unknown scenario ${name}: use ${SCENARIOS.join(', ')}`);
 
@@ -101,6 +105,9 @@ if (only.includes('cold-start')) {
 }
 if (only.includes('writer')) {
   console.log(table(await writerTick(PLAN.writer), 'writer tick (read events, build, commit, publish one delta)'));
+}
+if (only.includes('takeover')) {
+  console.log(table(await writerTakeover(PLAN.takeover), 'writer takeover after SIGKILL of the leader (ms from the kill)'));
 }
 if (only.includes('snapshot')) {
   console.log(table(await snapshot(PLAN.snapshot), 'snapshot'));

@@ -2,9 +2,11 @@ import { CANVAS_CONTENT_TYPE, formatPosition } from '@tessera/protocol';
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from '@tessera/runtime';
 import type { CanvasCache, CachedCanvas } from './canvas-cache.js';
+import { canvasCors } from './canvas-cors.js';
 import { chooseEncoding } from './compressed-body.js';
 import type { ConfigSource } from './config-source.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { OriginPolicy } from './origin-policy.js';
 
 /** A CDN may keep a canvas read this long; clients detect an outdated read and ask again. */
 const CACHE_CONTROL = 'public, max-age=1, stale-while-revalidate=2';
@@ -18,10 +20,13 @@ export function createCanvasRoutes(deps: {
   canvasId: string;
   cache: CanvasCache;
   configs: ConfigSource;
+  /** Origins whose scripts may read these endpoints (CORS). */
+  origins: OriginPolicy;
   metrics: GatewayMetrics;
   log: Logger;
 }): Router {
   const router = Router();
+  router.use('/api/canvas', canvasCors(deps.origins));
 
   router.get('/api/canvas', async (_request, response) => {
     try {
@@ -68,7 +73,6 @@ async function sendCanvas(request: Request, response: Response, canvas: CachedCa
   const etag = `${canvas.etag.slice(0, -1)}-${encoding}"`;
   response.set({
     'cache-control': CACHE_CONTROL,
-    vary: 'Accept-Encoding',
     etag,
     'x-tessera-position': formatPosition(canvas.frame.position),
     'x-tessera-config-version': String(canvas.frame.configVersion),
@@ -86,3 +90,4 @@ async function sendCanvas(request: Request, response: Response, canvas: CachedCa
 function sendError(response: Response, status: number, error: string): void {
   response.status(status).set('cache-control', 'no-store').json({ error });
 }
+  response.vary('Accept-Encoding'); // appended: the CORS middleware may have set Vary: Origin

@@ -3,6 +3,7 @@ import { DEFAULT_PALETTE, LIMITS, paletteProblem } from '@tessera/protocol';
 import { EnvReader, readCommonConfig, type CommonConfig, type Env } from '@tessera/runtime';
 import type { CanvasDefaults } from '@tessera/store';
 import { readAdminSettings, type AdminSettings } from './admin/admin-settings.js';
+import { canonicalOrigin } from './origin-policy.js';
 
 export const GATEWAY_DEFAULTS = {
   /** HTTP and WebSocket port. */
@@ -118,7 +119,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     placeBurstPerAddress: reader.integer('PLACE_BURST_PER_ADDRESS', GATEWAY_DEFAULTS.placeBurstPerAddress, { min: 1, max: 1_000_000 }),
     canvasCacheMs: reader.integer('CANVAS_CACHE_MS', GATEWAY_DEFAULTS.canvasCacheMs, { min: 0, max: 60_000 }),
     shutdownDrainMs: reader.integer('SHUTDOWN_DRAIN_MS', GATEWAY_DEFAULTS.shutdownDrainMs, { min: 0, max: 600_000 }),
-    corsOrigins: reader.list('CORS_ORIGINS'),
+    corsOrigins: readCorsOrigins(reader),
     webRoot: env.WEB_ROOT === undefined ? GATEWAY_DEFAULTS.webRoot : env.WEB_ROOT.trim(),
     jwt,
     admin: readAdminSettings(reader),
@@ -144,4 +145,12 @@ function readJwtConfig(reader: EnvReader, jwksUrl: string | undefined): JwtConfi
   const missing = [issuer ? undefined : 'AUTH_JWT_ISSUER', audience ? undefined : 'AUTH_JWT_AUDIENCE'].filter((name) => name !== undefined);
   reader.problem(`${missing.join(' and ')} must be set with AUTH_JWKS_URL (a key set alone accepts tokens minted for any project it signs for)`);
   return undefined;
+}
+
+/** `*` or `scheme://host[:port]` entries: a path or a typo would silently allow nothing. */
+function readCorsOrigins(reader: EnvReader): string[] {
+  const origins = reader.list('CORS_ORIGINS');
+  const bad = origins.filter((origin) => origin !== '*' && canonicalOrigin(origin) === undefined);
+  if (bad.length > 0) reader.problem(`CORS_ORIGINS must hold * or http(s) origins without a path, got ${bad.map((origin) => JSON.stringify(origin)).join(', ')}`);
+  return origins;
 }

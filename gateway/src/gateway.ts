@@ -18,6 +18,7 @@ import { createHttpApp } from './http-app.js';
 import { createReadiness } from './readiness.js';
 import { createJwtVerifier } from './jwt-verifier.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
+import { createOriginPolicy } from './origin-policy.js';
 import { createSessionTokens } from './session-tokens.js';
 import { guardPublishes, publishFailureReporter } from './safe-publisher.js';
 import { createSocketServer, type TesseraServer } from './socket-server.js';
@@ -97,10 +98,11 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     log,
   });
 
+  const origins = createOriginPolicy(config.corsOrigins);
   const app = createHttpApp({
     routers: [
       createHealthRoutes({ registry, readiness, serveMetrics: config.metricsPort === undefined }),
-      createCanvasRoutes({ canvasId: config.canvasId, cache, configs, metrics, log }),
+      createCanvasRoutes({ canvasId: config.canvasId, cache, configs, origins, metrics, log }),
       admin.router,
     ],
     webRoot: config.webRoot,
@@ -127,6 +129,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     limits: config,
     metrics,
     log,
+    origins,
     isDraining: () => draining,
   });
 

@@ -24,6 +24,7 @@ import { resolveIdentity, type Identity } from './identity.js';
 import type { JwtVerifier } from './jwt-verifier.js';
 import type { GatewayMetrics } from './metrics.js';
 import { createPlaceHandler } from './place-handler.js';
+import type { OriginPolicy } from './origin-policy.js';
 import type { SessionTokens } from './session-tokens.js';
 import { AddressBuckets, TokenBucket } from './token-bucket.js';
 
@@ -55,6 +56,8 @@ export interface SocketServerDeps {
   };
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
+  /** Browser origins allowed to open a socket (the gateway's own and CORS_ORIGINS). */
+  readonly origins: OriginPolicy;
   readonly isDraining: () => boolean;
 }
 
@@ -77,7 +80,7 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     pingTimeout: 20_000,
     cors: deps.limits.corsOrigins.length > 0 ? { origin: [...deps.limits.corsOrigins] } : undefined,
     adapter: createAdapter(deps.pubClient, deps.subClient, { key: canvasKeys(deps.canvasId).socketIo }),
-    allowRequest: (_request, callback) => {
+    allowRequest: (request, callback) => {
       // Refused here, before the upgrade, a draining gateway costs nothing more per attempt.
       if (deps.isDraining()) {
         metrics.connectionsRejected.inc({ reason: ErrorCode.Draining });
@@ -92,6 +95,12 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
   const handlePlace = createPlaceHandler({
     placer: deps.placer,
     metrics,
+      // CORS does not cover WebSockets: without this any site's page could open sockets from its
+      // visitors' browsers and place from their addresses. engine.io answers 400 with the code.
+      if (!deps.origins.allows(request.headers.origin, request.headers.host)) {
+        metrics.connectionsRejected.inc({ reason: ErrorCode.OriginNotAllowed });
+        return callback(ErrorCode.OriginNotAllowed, false);
+      }
     log,
     floodThreshold: deps.limits.placeBurst * 2,
     addressBuckets: new AddressBuckets(deps.limits.placeRatePerAddressPerSec, deps.limits.placeBurstPerAddress),

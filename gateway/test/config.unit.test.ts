@@ -60,6 +60,16 @@ describe('gateway configuration', () => {
   });
 
   it('refuses a short session secret', () => {
+  it('refuses a CORS origin that no browser would send', () => {
+    assert.throws(() => loadGatewayConfig({ ...valid, CORS_ORIGINS: 'https://ok.example,https://ok.example/path,ok.example' }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /CORS_ORIGINS must hold \* or http\(s\) origins without a path, got "https:\/\/ok.example\/path", "ok.example"/);
+      return true;
+    });
+    assert.deepEqual(loadGatewayConfig({ ...valid, CORS_ORIGINS: 'https://ok.example, http://localhost:5173' }).corsOrigins, ['https://ok.example', 'http://localhost:5173']);
+    assert.deepEqual(loadGatewayConfig({ ...valid, CORS_ORIGINS: '*' }).corsOrigins, ['*']);
+  });
+
     assert.throws(() => loadGatewayConfig({ SESSION_SECRET: 'short' }), /SESSION_SECRET must be at least 32 characters/);
   });
 

@@ -4,8 +4,9 @@ import { callScript, defineScript } from './lua-scripts.js';
 
 /**
  * The writer leadership lock of one canvas: a string holding the leader's id with a TTL.
- * Acquiring is a plain SET NX PX; renewing and releasing compare the holder first (Lua), so a
- * writer whose lock expired can never extend or delete its successor's.
+ * Acquiring is SET NX PX (reporting the holder's remaining TTL on failure); renewing and
+ * releasing compare the holder first (Lua), so a writer whose lock expired can never extend or
+ * delete its successor's.
  */
 
 /**
@@ -14,14 +15,29 @@ import { callScript, defineScript } from './lua-scripts.js';
  * ioredis answers with an uncaught TypeError (redis/ioredis#1931).
  */
 export function defineWriterLeaseScripts(redis: RedisConnection): void {
+  defineScript(redis, 'tesseraAcquireLease', 'acquire-lease-1.lua', 1);
   defineScript(redis, 'tesseraRenewLease', 'renew-lease-1.lua', 1);
   defineScript(redis, 'tesseraReleaseLease', 'release-lease-1.lua', 1);
 }
 
 /** Takes the lock if nobody holds it; true when the caller now holds it for `ttlMs`. */
 export async function acquireWriterLease(redis: RedisConnection, canvasId: string, writerId: string, ttlMs: number): Promise<boolean> {
-  const reply = await redis.set(canvasKeys(canvasId).writerLock, writerId, 'PX', ttlMs, 'NX');
-  return reply === 'OK';
+  return (await tryWriterLease(redis, canvasId, writerId, ttlMs)).held;
+}
+
+/** What an attempt to take the lock found. */
+export type LeaseAttempt =
+  | { readonly held: true }
+  /** `freeInMs`: when the holder's lock expires (undefined: it never does). */
+  | { readonly held: false; readonly freeInMs: number | undefined };
+
+/** Takes the lock if nobody holds it, or says when the current holder's lock runs out (one round trip). */
+export async function tryWriterLease(redis: RedisConnection, canvasId: string, writerId: string, ttlMs: number): Promise<LeaseAttempt> {
+  defineWriterLeaseScripts(redis);
+  const [code, ttl] = await callScript<[number, number]>(redis, 'tesseraAcquireLease', [canvasKeys(canvasId).writerLock, writerId, ttlMs]);
+  if (code === 1) return { held: true };
+  if (code === 0) return { held: false, freeInMs: ttl >= 0 ? ttl : undefined };
+  throw new Error(`lease script returned unknown code ${String(code)}`);
 }
 
 /** Extends the lock to `ttlMs` from now; false when the caller no longer holds it. */

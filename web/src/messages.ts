@@ -21,6 +21,7 @@ const TEXT = {
   BANNED: 'You are banned from this canvas.',
   UNAUTHORIZED: 'Your session was not accepted; starting a new one.',
   TOO_MANY_CONNECTIONS: 'Too many connections from your network. Close other tabs and wait a moment.',
+  ORIGIN_NOT_ALLOWED: 'This page may not connect to the canvas server.',
   CANVAS_UNAVAILABLE: 'The canvas is unavailable right now.',
   SERVER_DRAINING: 'The server is restarting; reconnecting.',
   INTERNAL: 'Something went wrong on the server.',

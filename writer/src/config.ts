@@ -9,8 +9,12 @@ export const WRITER_DEFAULTS = {
   tickMs: 500,
   /** Interval between checksum syncs (each reads the whole canvas once). */
   syncIntervalMs: 60_000,
-  /** Leadership lock lifetime: a standby takes over at most this long after a leader dies. */
-  lockTtlMs: 5_000,
+  /**
+   * Leadership lock lifetime: a standby takes over at most this long after a leader dies (it
+   * retries the moment the lock expires). The leader renews every quarter of it, so it rides out
+   * a stall of up to ~1.9 s (GC pause, slow Redis) without losing the lead.
+   */
+  lockTtlMs: 2_500,
   /** base64 text: Socket.IO frames it once per broadcast, not once per socket (see BENCHMARKS.md). */
   deltaWireFormat: WireFormat.Base64,
   /** Events folded into one delta; a larger backlog is sent over several ticks. */

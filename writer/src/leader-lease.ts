@@ -1,5 +1,5 @@
-import { acquireWriterLease, releaseWriterLease, renewWriterLease } from '@tessera/store';
-import type { RedisConnection } from '@tessera/store';
+import { releaseWriterLease, renewWriterLease, tryWriterLease } from '@tessera/store';
+import type { LeaseAttempt, RedisConnection } from '@tessera/store';
 
 export interface LeaderLeaseOptions {
   readonly redis: RedisConnection;
@@ -15,8 +15,11 @@ export interface LeaderLeaseOptions {
 export interface LeaderLease {
   /** True while this process believes it holds the lock. Safety never rests on it: commits are fenced in Redis. */
   readonly held: boolean;
-  /** Takes the lock if free; true when held afterwards. Starts renewing every ttl/3. */
-  tryAcquire(): Promise<boolean>;
+  /**
+   * Takes the lock if free and starts renewing it every ttl/4; otherwise says when the holder's
+   * lock expires, so the caller can try again right then.
+   */
+  tryAcquire(): Promise<LeaseAttempt>;
   /** Stops renewing and deletes the lock if still ours, so a standby takes over at once. */
   release(): Promise<void>;
   /** Gives up the lease locally (a fenced commit was refused); the lock in Redis is left to expire or to its holder. */
@@ -26,7 +29,9 @@ export interface LeaderLease {
 /** Leadership by a Redis lock with a TTL: SET NX PX to take it, compare-and-PEXPIRE to keep it. */
 export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
   const { redis, canvasId, writerId, ttlMs, onLost, onRenewError } = options;
-  const renewEveryMs = Math.max(1, Math.floor(ttlMs / 3));
+  // Four renewals per lifetime: a leader survives a stall (GC pause, slow Redis reply, failed
+  // renewal) of up to 3/4 of the TTL before it steps down, so a short TTL does not mean flapping.
+  const renewEveryMs = Math.max(1, Math.floor(ttlMs / 4));
   let held = false;
   // Incremented on every acquire and loss, so a renewal answering late cannot act on a newer lease.
   let generation = 0;
@@ -79,15 +84,15 @@ export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
       return held;
     },
     async tryAcquire() {
-      if (held) return true;
+      if (held) return { held: true };
       const sentAt = Date.now();
-      if (!(await acquireWriterLease(redis, canvasId, writerId, ttlMs))) return false;
-      if (held) return true;
+      const attempt = await tryWriterLease(redis, canvasId, writerId, ttlMs);
+      if (!attempt.held || held) return attempt;
       held = true;
       generation++;
       validFrom(sentAt);
       scheduleRenew();
-      return true;
+      return attempt;
     },
     async release() {
       const wasHeld = held;

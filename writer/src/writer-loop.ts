@@ -140,6 +140,8 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
   /** A committed delta whose broadcast failed (or a takeover's resend): sent before anything else. */
   private unsent: Pending | undefined;
   private nextSyncAt = 0;
+  /** A standby's last failed attempt: the holder's lock expires this many ms later (if it said). */
+  private leaseFreeInMs: number | undefined;
   /** The epoch this writer last led in, so a new one differs and is logged as a restart. */
   private lastEpoch: number | undefined;
   private readonly failures: FailureLog;
@@ -205,9 +207,22 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
         .catch((error: unknown) => this.report(this.stage, error))
         .finally(() => {
           this.ticking = undefined;
-          if (this.running) this.schedule(Math.max(0, this.config.tickMs - (Date.now() - startedAt)));
+          if (this.running) this.schedule(this.nextTickDelay(startedAt));
         });
     }, delayMs);
+  }
+
+  /**
+   * The tick interval, except that a standby which learnt when the leader's lock expires tries
+   * again right then: a dead leader is replaced after the lock's TTL, not after TTL + a tick.
+   */
+  private nextTickDelay(startedAt: number): number {
+    const delay = Math.max(0, this.config.tickMs - (Date.now() - startedAt));
+    const freeIn = this.leaseFreeInMs;
+    this.leaseFreeInMs = undefined;
+    if (freeIn === undefined || this.lease.held) return delay;
+    // +1: Redis treats a key as expired only once its expiry time has passed.
+    return Math.min(delay, freeIn + 1);
   }
 
   private async tick(): Promise<void> {
@@ -215,7 +230,11 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
     if (this.redis.status !== 'ready') return;
     if (!this.lease.held) {
       this.stage = WriterStage.Acquire;
-      if (!(await this.lease.tryAcquire())) return;
+      const attempt = await this.lease.tryAcquire();
+      if (!attempt.held) {
+        this.leaseFreeInMs = attempt.freeInMs;
+        return;
+      }
       this.metrics.isLeader.set(1);
       this.metrics.leadershipChanges.inc({ to: 'leader' });
       this.current = undefined;

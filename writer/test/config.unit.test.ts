@@ -9,7 +9,7 @@ describe('writer configuration', () => {
     assert.equal(config.httpPort, 9091);
     assert.equal(config.tickMs, 500);
     assert.equal(config.syncIntervalMs, 60_000);
-    assert.equal(config.lockTtlMs, 5_000);
+    assert.equal(config.lockTtlMs, 2_500);
     assert.equal(config.wireFormat, 'base64');
     assert.equal(config.maxEventsPerTick, 200_000);
     assert.equal(config.writerId, `${hostname()}-${process.pid}`);
