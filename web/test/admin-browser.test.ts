@@ -149,4 +149,30 @@ describe('the admin page in a browser', function () {
     });
     assert.equal(await player.evaluate(([px, py]) => window.__tessera!.replica.colorAt(px, py), [x, y] as const), 1, 'the pixel keeps its index');
   });
+
+  it('bans an address prefix from the page, refuses a bad one, shows the ban, and lifts it', async () => {
+    const admin = await newPage('/admin.html', 'admin');
+    await admin.fill('#token', ADMIN_TOKEN);
+    await admin.click('#sign-in-form button[type=submit]');
+    await admin.waitForSelector('#console:not([hidden])');
+    const form = admin.locator('#address-ban-form');
+
+    await form.getByLabel('Address or prefix').fill('10.0.0.1/24');
+    await form.locator('button[type=submit]').click();
+    await admin.waitForFunction(() => /Banning 10\.0\.0\.1\/24 failed/.test(document.querySelector('#notice')?.textContent ?? ''), null, { timeout: 5_000 });
+    assert.equal(await admin.locator('#address-bans tr').count(), 0);
+
+    await form.getByLabel('Address or prefix').fill('2001:db8:7:7::1');
+    await form.getByLabel('Reason').fill('bot farm');
+    await form.getByLabel('Minutes (empty: forever)').fill('30');
+    await form.locator('button[type=submit]').click();
+    const row = admin.locator('#address-bans tr', { hasText: '2001:db8:7:7::/64' });
+    await row.waitFor({ timeout: 5_000 });
+    assert.match((await row.textContent()) ?? '', /bot farm.*ops/);
+    await admin.waitForFunction(() => [...document.querySelectorAll('#audit tr')].some((item) => item.textContent?.includes('address.ban')), null, { timeout: 5_000 });
+
+    await row.getByRole('button', { name: 'Unban' }).click();
+    await admin.waitForFunction(() => document.querySelectorAll('#address-bans tr').length === 0, null, { timeout: 5_000 });
+    await admin.waitForFunction(() => [...document.querySelectorAll('#audit tr')].some((item) => item.textContent?.includes('address.unban')), null, { timeout: 5_000 });
+  });
 });

@@ -1,5 +1,5 @@
 import './admin.css';
-import type { AdminConfigResponse, AuditEntry, BanEntry, CanvasConfig, SnapshotInfo } from '@tessera/protocol';
+import type { AddressBanEntry, AdminConfigResponse, AuditEntry, BanEntry, CanvasConfig, SnapshotInfo } from '@tessera/protocol';
 import { AdminApiError, createAdminApiClient, type AdminApiClient } from './api-client.js';
 
 // The admin page: every operation of the admin API behind the admin token. Plain DOM, no framework.
@@ -192,9 +192,32 @@ element('refresh').addEventListener('click', () => void act('Refreshing', async 
 
 async function loadBans(): Promise<void> {
   if (!api) return;
-  const { bans } = await api.bans();
+  const [{ bans }, addresses] = await Promise.all([api.bans(), api.addressBans()]);
   element('bans').replaceChildren(...bans.map(banRow));
+  element('address-bans').replaceChildren(...addresses.bans.map(addressBanRow));
 }
+
+function addressBanRow(ban: AddressBanEntry): HTMLTableRowElement {
+  const row = document.createElement('tr');
+  const unban = document.createElement('button');
+  unban.type = 'button';
+  unban.textContent = 'Unban';
+  unban.addEventListener('click', () => void act(`Unbanning ${ban.prefix}`, (client) => client.unbanAddress(ban.prefix), [loadBans, loadAudit]));
+  const action = document.createElement('td');
+  action.append(unban);
+  row.append(cell(ban.prefix), cell(ban.reason), cell(when(ban.expiresAt)), cell(ban.by), action);
+  return row;
+}
+
+element<HTMLFormElement>('address-ban-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.currentTarget as HTMLFormElement;
+  const address = textField(form, 'address');
+  const reason = textField(form, 'reason');
+  const minutes = textField(form, 'minutes');
+  const request = { address, ...(reason ? { reason } : {}), ...(minutes ? { durationMs: Math.round(Number(minutes) * 60_000) } : {}) };
+  void act(`Banning ${address}`, (client) => client.banAddress(request), [loadBans, loadAudit]).then(() => form.reset());
+});
 
 function banRow(ban: BanEntry): HTMLTableRowElement {
   const row = document.createElement('tr');
