@@ -23,9 +23,10 @@ const TEXT = {
   TOO_MANY_CONNECTIONS: 'Too many connections from your network. Close other tabs and wait a moment.',
   ORIGIN_NOT_ALLOWED: 'This page may not connect to the canvas server.',
   CANVAS_UNAVAILABLE: 'The canvas is unavailable right now.',
+  OUTCOME_UNKNOWN: 'Checking whether your pixel was placed: the canvas will show it in a moment.',
   SERVER_DRAINING: 'The server is restarting; reconnecting.',
   INTERNAL: 'Something went wrong on the server.',
-  NO_ANSWER: 'The server did not answer. Try again.',
+  NO_ANSWER: 'No answer yet: the canvas will show your pixel in a moment if it was placed.',
   OFFLINE: 'Not connected to the server.',
 } as const satisfies Record<ErrorCode | ClientError, string>;
 

@@ -34,8 +34,19 @@ export interface PlacementDeps {
 interface PendingPixel extends OverlayPixel {
   /** The placement's stream id once acknowledged: the overlay goes when the replica reaches it. */
   eventPosition?: StreamPosition;
+  /**
+   * Its outcome is unknown (the server lost Redis's answer, or never answered): it stays drawn
+   * until deltas tell whether it landed. The first delta applied after the answer may have been
+   * built just before the placement ran; the second was built after, so it holds the truth.
+   */
+  unknown?: { through: StreamPosition | undefined; advances: number };
   readonly timer: ReturnType<typeof setTimeout>;
 }
+
+/** Answers after which nobody knows whether the pixel landed: never a refusal, never retried. */
+const UNKNOWN_OUTCOMES: ReadonlySet<string> = new Set(['OUTCOME_UNKNOWN', 'NO_ANSWER']);
+/** Replica advances after an unknown answer by which a landed pixel is certainly in the replica. */
+const ADVANCES_TO_KNOW = 2;
 
 /** The place flow: local checks, the optimistic overlay, the acknowledgement and its error text. */
 export function createPlacement(deps: PlacementDeps): Placement {
@@ -57,6 +68,11 @@ export function createPlacement(deps: PlacementDeps): Placement {
     if (!through) return;
     for (const [key, entry] of pendingByPixel) {
       if (entry.eventPosition && comparePositions(through, entry.eventPosition) >= 0) drop(key, entry);
+      const unknown = entry.unknown;
+      if (unknown && (!unknown.through || comparePositions(through, unknown.through) > 0)) {
+        unknown.through = through;
+        if (++unknown.advances >= ADVANCES_TO_KNOW) drop(key, entry);
+      }
     }
   }
 
@@ -99,6 +115,11 @@ export function createPlacement(deps: PlacementDeps): Placement {
             confirmApplied(); // the delta may have arrived before the acknowledgement
           }
           return;
+        }
+        if (UNKNOWN_OUTCOMES.has(outcome.error)) {
+          // Keep showing it: the canvas shows it for good if it landed, and drops it if not.
+          entry.unknown = { through: deps.appliedThrough(), advances: 0 };
+          return deps.notify(describeError(outcome.error), 'info');
         }
         drop(key, entry);
         if (outcome.retryAt !== undefined) deps.cooldown.setUntil(outcome.retryAt);
