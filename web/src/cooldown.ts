@@ -1,8 +1,16 @@
 export interface Cooldown {
   /** The server clock at this moment (from `welcome`), to correct for this device's clock. */
   syncClock(serverTime: number): void;
-  /** The cooldown runs until this server-clock epoch ms (0: none). */
-  setUntil(serverEpochMs: number): void;
+  /**
+   * The cooldown runs until this server-clock epoch ms (0: none), as judged under `cooldownMs`
+   * (default: the last one given to setCooldownMs).
+   */
+  setUntil(serverEpochMs: number, cooldownMs?: number): void;
+  /**
+   * The canvas's cooldown is now `cooldownMs`: a running wait ends at its placement time plus
+   * that, but never later than the end it was given (the server's rule, place-pixel-6.lua).
+   */
+  setCooldownMs(cooldownMs: number): void;
   /** Milliseconds left, never negative. */
   remainingMs(): number;
   readonly ready: boolean;
@@ -33,6 +41,10 @@ export function createCooldown(options: CooldownOptions): Cooldown {
   /** serverTime − localTime, measured at the last welcome. */
   let skewMs = 0;
   let until = 0;
+  /** The cooldown config as last known, the wait's placement time and the end it was given. */
+  let cooldownMs = 0;
+  let placedAt: number | undefined;
+  let givenUntil = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   function remainingMs(): number {
@@ -59,17 +71,27 @@ export function createCooldown(options: CooldownOptions): Cooldown {
     }, (left % 1000) + 5);
   }
 
+  function moveTo(serverEpochMs: number): void {
+    const wasRunning = remainingMs() > 0;
+    until = serverEpochMs;
+    tick();
+    if (wasRunning && remainingMs() === 0) options.onReady?.();
+  }
+
   tick();
   return {
     syncClock(serverTime) {
       skewMs = serverTime - now();
       tick();
     },
-    setUntil(serverEpochMs) {
-      const wasRunning = remainingMs() > 0;
-      until = serverEpochMs;
-      tick();
-      if (wasRunning && remainingMs() === 0) options.onReady?.();
+    setUntil(serverEpochMs, basis = cooldownMs) {
+      placedAt = serverEpochMs > 0 ? serverEpochMs - basis : undefined;
+      givenUntil = serverEpochMs;
+      moveTo(serverEpochMs);
+    },
+    setCooldownMs(next) {
+      cooldownMs = next;
+      if (placedAt !== undefined) moveTo(Math.min(givenUntil, placedAt + next));
     },
     remainingMs,
     get ready() {
