@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The local cluster in one command (`npm start`): Redis (unless REDIS_URL is given), a local S3
 // server and the snapshotter (once the snapshotter is built), two writers and two gateways, all as
-// child processes of this one. Ctrl-C stops them, services first and Redis last. State lives in
-// .tessera/ so a restart keeps the canvas.
+// child processes of this one. Ctrl-C, SIGTERM or SIGINT (to this process or to the `npm start`
+// that runs it) stops them, services first and Redis last; so does the death of whatever started
+// us. State lives in .tessera/ so a restart keeps the canvas.
 //
 //   node scripts/dev-up.mjs [--no-build] [--no-install]
 //
@@ -12,6 +13,7 @@
 //   REDIS_URL                 use this Redis instead of starting one
 //   S3_BUCKET                 use this S3 bucket (with the S3_* / AWS_* variables) instead of a local server
 //   TESSERA_READY_TIMEOUT_MS  how long services get to report /readyz 200 (default 60000)
+//   TESSERA_DATA_DIR          where state lives (default .tessera in the repository)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,10 +26,12 @@ import { findRedisServer, REDIS_INSTALL_HINT, startRedis } from './lib/redis-ser
 import { startS3 } from './lib/s3-server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DATA = path.join(ROOT, '.tessera');
+const DATA = process.env.TESSERA_DATA_DIR ? path.resolve(process.env.TESSERA_DATA_DIR) : path.join(ROOT, '.tessera');
 const LOCAL_BUCKET = 'tessera';
 /** Longer than the gateways' drain, so a clean stop is never cut short by SIGKILL. */
 const STOP_TIMEOUT_MS = 15_000;
+/** How often we look whether the process that started us is still there. */
+const PARENT_CHECK_MS = 250;
 const ENTRY = {
   gateway: path.join(ROOT, 'gateway/dist/main.js'),
   writer: path.join(ROOT, 'writer/dist/main.js'),
@@ -219,13 +223,20 @@ async function shutdown(code, reason) {
   process.exit(code);
 }
 
-let signals = 0;
+/**
+ * A terminal's Ctrl-C under `npm start` reaches us twice at once: from the terminal (we are in its
+ * foreground group) and forwarded by npm. Only a signal after this long means "stop now".
+ */
+const REPEAT_SIGNAL_MS = 1_000;
+let firstSignalAt = 0;
 /** @param {NodeJS.Signals} sig */
 function onSignal(sig) {
-  if (++signals > 1) {
+  if (firstSignalAt > 0) {
+    if (Date.now() - firstSignalAt < REPEAT_SIGNAL_MS) return;
     shout(`${sig} again: killing everything now`);
     process.exit(1); // the exit hook of processes.mjs SIGKILLs every child still running
   }
+  firstSignalAt = Date.now();
   out.write('\n');
   void shutdown(0);
 }
@@ -249,6 +260,13 @@ async function main() {
 
   // From here on we own child processes: every way out goes through shutdown().
   for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) process.on(sig, () => onSignal(sig));
+  // npm forwards SIGTERM and SIGINT only to the shell it runs a script in; `exec` in package.json
+  // makes that shell us, but any other wrapper (or a SIGKILLed npm) would leave us orphaned with
+  // every service running. A new parent means the old one is gone: stop everything.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown(0, `the process that started us (pid ${parent}) exited`);
+  }, PARENT_CHECK_MS).unref();
 
   mkdirSync(DATA, { recursive: true, mode: 0o700 });
   const sessionSecret = process.env.SESSION_SECRET || keptSecret('session-secret', () => randomBytes(32).toString('hex'), 32);
@@ -328,8 +346,9 @@ async function main() {
       ADMIN_TOKENS: adminToken,
       // As the Helm chart: a larger young generation halves GC time on the placement path.
       NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-semi-space-size=64',
-      // With a snapshotter, an empty Redis is restored from S3 before gateways serve it.
-      ...(withSnapshotter && !process.env.CANVAS_BOOTSTRAP ? { CANVAS_BOOTSTRAP: 'wait' } : {}),
+      // The admin page's snapshot panel needs it; it also makes the gateways wait for the
+      // snapshotter to restore (or create) the canvas on an empty Redis (CANVAS_BOOTSTRAP=wait).
+      ...(withSnapshotter && !process.env.SNAPSHOTS_ENABLED ? { SNAPSHOTS_ENABLED: 'true' } : {}),
     });
     endpoints.push({ name: `gateway-${i + 1}`, port, kind: 'gateway' });
   }

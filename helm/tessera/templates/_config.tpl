@@ -53,10 +53,6 @@ MAX_EVENTS_PER_TICK: {{ $w.config.maxEventsPerTick | int | quote }}
 {{- $s := .Values.snapshotter -}}
 {{ include "tessera.commonConfig" . }}
 HTTP_PORT: {{ $s.port | int | quote }}
-S3_BUCKET: {{ $s.s3.bucket | quote }}
-S3_PREFIX: {{ $s.s3.prefix | quote }}
-S3_REGION: {{ $s.s3.region | quote }}
-{{- with $s.s3.endpoint }}
 {{- if include "tessera.objectStoreEnabled" . }}
 # The bundled SeaweedFS (objectStore): path-style, any region.
 S3_BUCKET: {{ .Values.objectStore.bucket | quote }}
@@ -65,14 +61,18 @@ S3_REGION: "us-east-1"
 S3_ENDPOINT: {{ include "tessera.objectStoreEndpoint" . | quote }}
 S3_FORCE_PATH_STYLE: "true"
 {{- else }}
+S3_BUCKET: {{ $s.s3.bucket | quote }}
+S3_PREFIX: {{ $s.s3.prefix | quote }}
+S3_REGION: {{ $s.s3.region | quote }}
+{{- with $s.s3.endpoint }}
 S3_ENDPOINT: {{ . | quote }}
 {{- end }}
 S3_FORCE_PATH_STYLE: {{ $s.s3.forcePathStyle | toString | quote }}
+{{- end }}
 SNAPSHOT_INTERVAL_MS: {{ $s.intervalMs | int | quote }}
 # A restore tells players to re-read only after every gateway's cached canvas read has expired.
 CANVAS_CACHE_MS: {{ .Values.gateway.config.canvasCacheMs | int | quote }}
 {{ include "tessera.canvasConfig" . }}
-{{- end }}
 {{- end }}
 
 {{/*
