@@ -38,6 +38,8 @@ export class Cluster {
   private readonly services: Service[] = [];
   private redis: RedisServer | undefined;
   private redisOptions: StartRedisOptions = {};
+  /** Each gateway's process and the env it was started with, to restart it on the same port. */
+  private readonly gateways: Array<{ service: Service; env: Record<string, string> }> = [];
   private readonly output = process.env.TESSERA_E2E_LOGS ? process.stdout : new PassThrough().resume();
 
   get redisUrl(): string {
@@ -51,7 +53,7 @@ export class Cluster {
     const common = { ...(options.redisEnv ?? { REDIS_URL: this.redisUrl }), LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '', ...options.env };
     for (let i = 0; i < (options.gateways ?? 2); i++) {
       const port = await getFreePort();
-      this.spawn(`gateway-${i}`, 'gateway/dist/main.js', {
+      const env = {
         ...common,
         PORT: String(port),
         HOST: '127.0.0.1',
@@ -67,7 +69,8 @@ export class Cluster {
         SHUTDOWN_DRAIN_MS: '200',
         WEB_ROOT: `${ROOT}web/dist`,
         ...options.gatewayEnv,
-      });
+      };
+      this.gateways.push({ service: this.spawn(`gateway-${i}`, 'gateway/dist/main.js', env), env });
       this.gatewayUrls.push(`http://127.0.0.1:${port}`);
     }
     for (let i = 0; i < (options.writers ?? 2); i++) await this.startWriter(`writer-${i}`, { ...common, ...options.writerEnv });
@@ -85,6 +88,17 @@ export class Cluster {
     const writer = { id, service };
     this.writers.push(writer);
     return writer;
+  }
+
+  /** Kills gateway `index` as a crash would (SIGKILL) and starts it again on the same port, until ready. */
+  async crashAndRestartGateway(index: number): Promise<void> {
+    const gateway = this.gateways[index];
+    if (!gateway) throw new Error(`no gateway ${index}`);
+    gateway.service.child.kill('SIGKILL');
+    await gateway.service.exited;
+    gateway.service = this.spawn(`gateway-${index}`, 'gateway/dist/main.js', gateway.env);
+    const url = this.gatewayUrls[index]!;
+    await waitFor(async () => (await fetch(`${url}/readyz`)).ok, { timeoutMs: 20_000, message: `${url} ready again` });
   }
 
   /** The redis-server process, to kill it as a crash would. */
