@@ -14,7 +14,7 @@ const OK = Buffer.from('[{"ok":true');
  * The stream is capped (STREAM_MAX_LEN) and pre-filled to the cap, so the gateway and the bare
  * script both run in the steady state of a long event, where every XADD also trims.
  */
-const STREAM_MAX_LEN = 100_000;
+const STREAM_MAX_LEN = 500_000; // the gateway's minimum (two of the largest admin erases)
 /** The ceiling drivers: [driver, connections, commands in flight per connection]. */
 const CEILING_DRIVERS = /** @type {const} */ ([
   ['raw', 1, 1024],

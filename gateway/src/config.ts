@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_PALETTE, LIMITS, paletteProblem } from '@tessera/protocol';
+import { ADMIN_LIMITS, DEFAULT_PALETTE, LIMITS, paletteProblem } from '@tessera/protocol';
 import { EnvReader, readCommonConfig, type CommonConfig, type Env } from '@tessera/runtime';
 import type { CanvasDefaults } from '@tessera/store';
 import { readAdminSettings, type AdminSettings } from './admin/admin-settings.js';
@@ -11,14 +11,26 @@ export const GATEWAY_DEFAULTS = {
   /** Unset: /metrics on `port`. Set: /metrics only on this port, kept off the public one. */
   metricsPort: undefined as number | undefined,
   host: '0.0.0.0',
-  /** `create`: write the canvas config from the defaults when missing; `wait`: let the snapshotter do it. */
+  /**
+   * `create`: write the canvas config from the defaults when missing; `wait`: let the snapshotter
+   * do it. `create` without a snapshotter; `wait` when one serves the canvas (SNAPSHOTS_ENABLED),
+   * so a gateway starting after a Redis wipe does not create an empty canvas before the restore
+   * (the snapshotter creates it from its CANVAS_* defaults when S3 holds no snapshot either).
+   */
   canvasBootstrap: 'create',
+  canvasBootstrapWithSnapshots: 'wait',
   canvasWidth: 1000,
   canvasHeight: 1000,
   /** Five minutes, as r/place. */
   canvasCooldownMs: 300_000,
   /** Approximate cap on the event stream length. */
   streamMaxLength: 1_000_000,
+  /**
+   * The least STREAM_MAX_LEN: room for two of the largest admin erases (ADMIN_LIMITS.maxRegionPixels
+   * events each) on top of what the writer has not read yet. Below it one erase trims events no
+   * delta carried yet, and every client has to re-read the canvas.
+   */
+  minStreamMaxLength: 2 * ADMIN_LIMITS.maxRegionPixels,
   /** Reverse-proxy hops trusted for X-Forwarded-For. */
   trustProxyHops: 0,
   /** Many players at a venue share one NAT address. */
@@ -94,20 +106,26 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   const jwksUrl = reader.optionalString('AUTH_JWKS_URL');
   if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) reader.problem('AUTH_JWKS_URL must be an http(s) URL');
   const jwt = readJwtConfig(reader, jwksUrl);
+  // Before the rest: whether a snapshotter serves the canvas decides CANVAS_BOOTSTRAP's default.
+  const admin = readAdminSettings(reader);
   const config: GatewayConfig = {
     ...common,
     port: reader.port('PORT', GATEWAY_DEFAULTS.port),
     metricsPort: reader.optionalString('METRICS_PORT') === undefined ? GATEWAY_DEFAULTS.metricsPort : reader.integer('METRICS_PORT', 0, { min: 1, max: 65_535 }),
     host: reader.string('HOST', GATEWAY_DEFAULTS.host),
     sessionSecret,
-    canvasBootstrap: reader.oneOf('CANVAS_BOOTSTRAP', ['create', 'wait'] as const, GATEWAY_DEFAULTS.canvasBootstrap),
+    canvasBootstrap: reader.oneOf(
+      'CANVAS_BOOTSTRAP',
+      ['create', 'wait'] as const,
+      admin.snapshotsEnabled ? GATEWAY_DEFAULTS.canvasBootstrapWithSnapshots : GATEWAY_DEFAULTS.canvasBootstrap,
+    ),
     canvasDefaults: {
       width: reader.integer('CANVAS_WIDTH', GATEWAY_DEFAULTS.canvasWidth, { min: LIMITS.minCanvasSide, max: LIMITS.maxCanvasSide }),
       height: reader.integer('CANVAS_HEIGHT', GATEWAY_DEFAULTS.canvasHeight, { min: LIMITS.minCanvasSide, max: LIMITS.maxCanvasSide }),
       palette,
       cooldownMs: reader.integer('CANVAS_COOLDOWN_MS', GATEWAY_DEFAULTS.canvasCooldownMs, { min: 0, max: LIMITS.maxCooldownMs }),
     },
-    streamMaxLength: reader.integer('STREAM_MAX_LEN', GATEWAY_DEFAULTS.streamMaxLength, { min: 1_000 }),
+    streamMaxLength: reader.integer('STREAM_MAX_LEN', GATEWAY_DEFAULTS.streamMaxLength, { min: GATEWAY_DEFAULTS.minStreamMaxLength }),
     trustProxyHops: reader.integer('TRUST_PROXY', GATEWAY_DEFAULTS.trustProxyHops, { min: 0, max: 10 }),
     maxSocketsPerIp: reader.integer('MAX_SOCKETS_PER_IP', GATEWAY_DEFAULTS.maxSocketsPerIp, { min: 1 }),
     placeRatePerSec: reader.integer('PLACE_RATE_PER_SEC', GATEWAY_DEFAULTS.placeRatePerSec, { min: 1, max: 10_000 }),
@@ -122,7 +140,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     corsOrigins: readCorsOrigins(reader),
     webRoot: env.WEB_ROOT === undefined ? GATEWAY_DEFAULTS.webRoot : env.WEB_ROOT.trim(),
     jwt,
-    admin: readAdminSettings(reader),
+    admin,
   };
   if (config.metricsPort !== undefined && config.metricsPort === config.port && config.port !== 0) {
     reader.problem('METRICS_PORT must differ from PORT');

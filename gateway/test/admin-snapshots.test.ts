@@ -37,7 +37,9 @@ describe('the admin snapshot endpoints with a snapshotter', function () {
   before(async () => {
     redis = new Redis(redisServer.url);
     redis.on('error', () => undefined);
-    gateway = await startGateway(redisServer.url, { ...ADMIN_ENV, SNAPSHOTS_ENABLED: 'true', CANVAS_WIDTH: '300', CANVAS_HEIGHT: '200', CANVAS_CACHE_MS: '100' });
+    // This gateway creates the canvas at its own size, before the snapshotter starts.
+    const env = { ...ADMIN_ENV, SNAPSHOTS_ENABLED: 'true', CANVAS_BOOTSTRAP: 'create', CANVAS_WIDTH: '300', CANVAS_HEIGHT: '200', CANVAS_CACHE_MS: '100' };
+    gateway = await startGateway(redisServer.url, env);
     api = adminClient(gateway.url, await OpenApiChecker.fetch(gateway.url));
     const port = await getFreePort();
     const output = process.env.TESSERA_E2E_LOGS ? process.stdout : new PassThrough().resume();

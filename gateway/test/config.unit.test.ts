@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { ADMIN_LIMITS } from '@tessera/protocol';
 import { ConfigError } from '@tessera/runtime';
 import { GATEWAY_DEFAULTS, loadGatewayConfig } from '../src/config.js';
 
@@ -77,5 +78,20 @@ describe('gateway configuration', () => {
     const config = loadGatewayConfig({ ...valid, CANVAS_COOLDOWN_MS: '0', CANVAS_PALETTE: '#FFFFFF, #000000' });
     assert.equal(config.canvasDefaults.cooldownMs, 0);
     assert.deepEqual(config.canvasDefaults.palette, ['#ffffff', '#000000']);
+  });
+
+  it('refuses a STREAM_MAX_LEN that one admin erase could overflow', () => {
+    assert.equal(GATEWAY_DEFAULTS.minStreamMaxLength, 2 * ADMIN_LIMITS.maxRegionPixels);
+    for (const tooSmall of ['1000', String(ADMIN_LIMITS.maxRegionPixels), String(GATEWAY_DEFAULTS.minStreamMaxLength - 1)]) {
+      assert.throws(() => loadGatewayConfig({ ...valid, STREAM_MAX_LEN: tooSmall }), /STREAM_MAX_LEN/, tooSmall);
+    }
+    assert.equal(loadGatewayConfig({ ...valid, STREAM_MAX_LEN: String(GATEWAY_DEFAULTS.minStreamMaxLength) }).streamMaxLength, GATEWAY_DEFAULTS.minStreamMaxLength);
+  });
+
+  it('waits for the snapshotter to restore or create the canvas by default when one serves it', () => {
+    assert.equal(loadGatewayConfig(valid).canvasBootstrap, 'create');
+    assert.equal(loadGatewayConfig({ ...valid, SNAPSHOTS_ENABLED: 'true' }).canvasBootstrap, 'wait');
+    assert.equal(loadGatewayConfig({ ...valid, SNAPSHOTS_ENABLED: 'true', CANVAS_BOOTSTRAP: 'create' }).canvasBootstrap, 'create', 'an explicit choice wins');
+    assert.equal(loadGatewayConfig({ ...valid, CANVAS_BOOTSTRAP: 'wait' }).canvasBootstrap, 'wait');
   });
 });
