@@ -67,6 +67,7 @@ function tlsArgs(tls, tlsPort) {
  * @param {string} [options.password] requirepass (and masterauth) of the data servers
  * @param {string} [options.sentinelPassword] requirepass of the Sentinels (they may differ)
  * @param {TlsFiles} [options.tls] TLS for everything: replication, Sentinels and clients
+ * @param {NodeJS.WritableStream} [options.output] where the servers' logs go (default nowhere)
  * @returns {Promise<SentinelSet>}
  */
 export async function startSentinelSet(options = {}) {
@@ -84,7 +85,8 @@ export async function startSentinelSet(options = {}) {
       const tlsPort = tls ? await getFreePort() : 0;
       // With TLS, a replica tells its master (and so the Sentinels) its TLS port, the one clients use.
       const announce = tls ? ['--tls-replication', 'yes', '--replica-announce-port', String(tlsPort)] : [];
-      const server = await startRedis({ name: 'redis-data', args: [...auth, ...(tls ? tlsArgs(tls, tlsPort) : []), ...announce, ...extra] });
+      // No 5 s pause before a diskless full sync: a replica is in step by the time the set is handed over.
+      const server = await startRedis({ name: 'redis-data', output: options.output, args: ['--repl-diskless-sync-delay', '0', ...auth, ...(tls ? tlsArgs(tls, tlsPort) : []), ...announce, ...extra] });
       started.push(server);
       if (tls) tlsPorts.set(server, tlsPort);
       return server;
@@ -94,6 +96,18 @@ export async function startSentinelSet(options = {}) {
     const servers = [master];
     for (let i = 0; i < (options.replicas ?? 1); i++) {
       servers.push(await startData(['--replicaof', '127.0.0.1', String(clientPort(master))]));
+    }
+    // A failover promotes only a replica in step: wait for each one's link to its master.
+    const cli = (server, ...args) => spawnSync('redis-cli', [
+      '-p', String(clientPort(server)),
+      ...(options.password ? ['-a', options.password, '--no-auth-warning'] : []),
+      ...(tls ? ['--tls', '--cacert', tls.caFile] : []),
+      ...args,
+    ], { encoding: 'utf8' }).stdout ?? '';
+    const linkDeadline = Date.now() + 20_000;
+    while (!servers.slice(1).every((replica) => /master_link_status:up/.test(cli(replica, 'info', 'replication')))) {
+      if (Date.now() > linkDeadline) throw new Error('a replica did not reach its master within 20 s');
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const count = options.sentinels ?? 3;
     const quorum = Math.floor(count / 2) + 1;
@@ -114,6 +128,7 @@ export async function startSentinelSet(options = {}) {
       const tlsPort = tls ? await getFreePort() : 0;
       const sentinel = await startRedis({
         name: 'redis-sentinel',
+        output: options.output,
         dir,
         configFile,
         args: ['--sentinel', ...(tls ? [...tlsArgs(tls, tlsPort), '--tls-replication', 'yes'] : [])],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { CanvasReplica } from '@tessera/protocol';
-import { readCanvas } from '@tessera/store';
+import { readCanvas, type RedisConnection } from '@tessera/store';
 import { Redis } from 'ioredis';
 import { waitFor } from '../../../test-support/index.js';
 import type { ReplicaClient } from './replica-client.js';
@@ -19,9 +19,21 @@ export async function redisCanvas(redisUrl: string, canvasId = 'main'): Promise<
   }
 }
 
-/** Waits until every client's canvas equals Redis byte for byte (invariant 4). */
-export async function assertConverged(redisUrl: string, clients: readonly ReplicaClient[], timeoutMs = 10_000): Promise<void> {
-  const truth = await redisCanvas(redisUrl);
+/** The canvas as a client of any kind (standalone, Sentinel, cluster) reads it from Redis. */
+export async function canvasIn(redis: RedisConnection, canvasId = 'main'): Promise<Uint8Array> {
+  const frame = await readCanvas(redis, canvasId);
+  assert.ok(frame, 'canvas missing in Redis');
+  const replica = new CanvasReplica();
+  replica.loadCanvas(frame);
+  return replica.toIndexArray();
+}
+
+/**
+ * Waits until every client's canvas equals Redis byte for byte (invariant 4). `redis` is a
+ * standalone server's URL or a reader of the truth (a Sentinel-managed or cluster Redis).
+ */
+export async function assertConverged(redis: string | (() => Promise<Uint8Array>), clients: readonly ReplicaClient[], timeoutMs = 10_000): Promise<void> {
+  const truth = typeof redis === 'string' ? await redisCanvas(redis) : await redis();
   await waitFor(() => clients.every((client) => client.replica.loaded && Buffer.compare(client.replica.toIndexArray(), truth) === 0), {
     timeoutMs,
     message: 'every client to equal Redis byte for byte',
