@@ -77,6 +77,7 @@ async function sendCanvas(request: Request, response: Response, canvas: CachedCa
     'x-tessera-position': formatPosition(canvas.frame.position),
     'x-tessera-config-version': String(canvas.frame.configVersion),
   });
+  response.vary('Accept-Encoding'); // appended: the CORS middleware may have set Vary: Origin
   if (request.get('if-none-match') === etag) {
     response.status(304).end();
     return;
@@ -90,4 +91,3 @@ async function sendCanvas(request: Request, response: Response, canvas: CachedCa
 function sendError(response: Response, status: number, error: string): void {
   response.status(status).set('cache-control', 'no-store').json({ error });
 }
-  response.vary('Accept-Encoding'); // appended: the CORS middleware may have set Vary: Origin

@@ -1,7 +1,8 @@
-import { checkPlacePayload, ErrorCode, LIMITS, type PlaceResult } from '@tessera/protocol';
+import { checkPlacePayload, ErrorCode, type PlaceResult } from '@tessera/protocol';
 import { createFailureLog, type Logger } from '@tessera/runtime';
 import { placementFailureCode, type PixelPlacer } from '@tessera/store';
 import type { GatewayMetrics } from './metrics.js';
+import { OversizedPayload } from './packet-size-parser.js';
 import type { AddressBuckets, TokenBucket } from './token-bucket.js';
 
 /**
@@ -24,8 +25,6 @@ export interface PlaceContext {
   readonly bucket: TokenBucket;
   /** Mutable: the cooldown this socket was last given (retryAt 0: none known). */
   readonly cooldown: KnownCooldown;
-  /** Size of the raw packet that carried this event, as engine.io received it. */
-  readonly packetBytes: () => number;
   /** Called when the socket floods past its limit for long enough to be cut off. */
   readonly onFlood: () => void;
 }
@@ -72,7 +71,8 @@ export function createPlaceHandler(deps: PlaceHandlerDeps) {
       if (context.bucket.refusedInARow >= deps.floodThreshold) context.onFlood();
       return reply({ ok: false, error: ErrorCode.RateLimited });
     }
-    if (context.packetBytes() > LIMITS.maxPlacePacketBytes) return reply({ ok: false, error: ErrorCode.PayloadTooLarge });
+    // Judged by the parser on the packet that carried this very event (packet-size-parser.ts).
+    if (payload instanceof OversizedPayload) return reply({ ok: false, error: ErrorCode.PayloadTooLarge });
     const checked = checkPlacePayload(payload);
     if (!checked.ok) return reply({ ok: false, error: checked.error });
     const known = context.cooldown;

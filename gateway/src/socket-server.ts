@@ -19,12 +19,13 @@ import type { RedisConnection } from '@tessera/store';
 import { Server, type Socket } from 'socket.io';
 import type { AddressKeying } from './address-prefix.js';
 import type { ConfigSource } from './config-source.js';
-import { ConnectionCounter } from './connection-counter.js';
+import { ConnectionCounter, limitConnectionsPerAddress } from './connection-counter.js';
 import { resolveIdentity, type Identity } from './identity.js';
 import type { JwtVerifier } from './jwt-verifier.js';
 import type { GatewayMetrics } from './metrics.js';
-import { createPlaceHandler } from './place-handler.js';
 import type { OriginPolicy } from './origin-policy.js';
+import { createPacketSizeParser } from './packet-size-parser.js';
+import { createPlaceHandler } from './place-handler.js';
 import type { SessionTokens } from './session-tokens.js';
 import { AddressBuckets, TokenBucket } from './token-bucket.js';
 
@@ -54,10 +55,10 @@ export interface SocketServerDeps {
     readonly guestSessionWindowMs: number;
     readonly corsOrigins: readonly string[];
   };
-  readonly metrics: GatewayMetrics;
-  readonly log: Logger;
   /** Browser origins allowed to open a socket (the gateway's own and CORS_ORIGINS). */
   readonly origins: OriginPolicy;
+  readonly metrics: GatewayMetrics;
+  readonly log: Logger;
   readonly isDraining: () => boolean;
 }
 
@@ -73,7 +74,14 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
   const io: TesseraServer = new Server(deps.httpServer, {
     transports: ['websocket'],
     serveClient: false,
-    maxHttpBufferSize: LIMITS.maxSocketMessageBytes,
+    // The largest frame engine.io takes is a CONNECT (it carries the identity token); every other
+    // packet, and every event, is held to its own limit where it is decoded.
+    maxHttpBufferSize: LIMITS.maxConnectPacketBytes,
+    parser: createPacketSizeParser({
+      maxEventBytes: LIMITS.maxPlacePacketBytes,
+      maxPacketBytes: LIMITS.maxSocketMessageBytes,
+      maxConnectBytes: LIMITS.maxConnectPacketBytes,
+    }),
     perMessageDeflate: false,
     connectTimeout: 10_000,
     pingInterval: 25_000,
@@ -86,21 +94,25 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
         metrics.connectionsRejected.inc({ reason: ErrorCode.Draining });
         return callback(ErrorCode.Draining, false);
       }
-      callback(null, true);
-    },
-  });
-
-  const connections = new ConnectionCounter(deps.limits.maxSocketsPerIp);
-  const room = canvasRoom(deps.canvasId);
-  const handlePlace = createPlaceHandler({
-    placer: deps.placer,
-    metrics,
       // CORS does not cover WebSockets: without this any site's page could open sockets from its
       // visitors' browsers and place from their addresses. engine.io answers 400 with the code.
       if (!deps.origins.allows(request.headers.origin, request.headers.host)) {
         metrics.connectionsRejected.inc({ reason: ErrorCode.OriginNotAllowed });
         return callback(ErrorCode.OriginNotAllowed, false);
       }
+      callback(null, true);
+    },
+  });
+
+  limitConnectionsPerAddress(io.engine, {
+    counter: new ConnectionCounter(deps.limits.maxSocketsPerIp),
+    addressOf: deps.addressOf,
+    onRefused: () => metrics.connectionsRejected.inc({ reason: ErrorCode.TooManyConnections }),
+  });
+  const room = canvasRoom(deps.canvasId);
+  const handlePlace = createPlaceHandler({
+    placer: deps.placer,
+    metrics,
     log,
     floodThreshold: deps.limits.placeBurst * 2,
     addressBuckets: new AddressBuckets(deps.limits.placeRatePerAddressPerSec, deps.limits.placeBurstPerAddress),
@@ -134,12 +146,7 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
           metrics.connectionsRejected.inc({ reason: identity.error });
           return next(new Error(identity.error));
         }
-        if (!connections.tryAcquire(ip)) {
-          metrics.connectionsRejected.inc({ reason: ErrorCode.TooManyConnections });
-          return next(new Error(ErrorCode.TooManyConnections));
-        }
         socket.data = { userId: identity.userId, ip, guest: identity.guest, addressPrefixes };
-        socket.once('disconnect', () => connections.release(ip));
         if (identity.newSessionToken) (socket as unknown as { newSessionToken?: string }).newSessionToken = identity.newSessionToken;
         next();
       },
@@ -159,10 +166,6 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     // One room per covering ban prefix, so an address ban reaches these sockets on every gateway.
     socket.join(socket.data.addressPrefixes.map(addressRoom));
 
-    let packetBytes = 0;
-    socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
-      if (packet.type === 'message') packetBytes = byteLength(packet.data);
-    });
     const bucket = new TokenBucket(deps.limits.placeRatePerSec, deps.limits.placeBurst);
     const context = {
       userId: socket.data.userId,
@@ -171,7 +174,6 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
       addressPrefixes: socket.data.addressPrefixes,
       bucket,
       cooldown: { retryAt: 0, version: 0 },
-      packetBytes: () => packetBytes,
       onFlood: () => {
         metrics.malformedPackets.inc({ reason: 'flood' });
         log.info({ userId: socket.data.userId, ip: socket.data.ip }, 'disconnecting a flooding socket');
@@ -220,10 +222,4 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
   }
 
   return io;
-}
-
-function byteLength(data: unknown): number {
-  if (typeof data === 'string') return Buffer.byteLength(data);
-  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
-  return 0;
 }

@@ -60,7 +60,6 @@ describe('gateway configuration', () => {
     assert.equal(loadGatewayConfig(valid).jwt, undefined);
   });
 
-  it('refuses a short session secret', () => {
   it('refuses a CORS origin that no browser would send', () => {
     assert.throws(() => loadGatewayConfig({ ...valid, CORS_ORIGINS: 'https://ok.example,https://ok.example/path,ok.example' }), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
@@ -71,6 +70,7 @@ describe('gateway configuration', () => {
     assert.deepEqual(loadGatewayConfig({ ...valid, CORS_ORIGINS: '*' }).corsOrigins, ['*']);
   });
 
+  it('refuses a short session secret', () => {
     assert.throws(() => loadGatewayConfig({ SESSION_SECRET: 'short' }), /SESSION_SECRET must be at least 32 characters/);
   });
 

@@ -15,10 +15,12 @@ export const LIMITS = {
   minPaletteSize: 2,
   /** Longest cooldown an admin may set (one day). */
   maxCooldownMs: 86_400_000,
-  /** A `place` packet larger than this is answered with PAYLOAD_TOO_LARGE. */
+  /** An event packet (`place`) larger than this, measured as received, is answered with PAYLOAD_TOO_LARGE. */
   maxPlacePacketBytes: 256,
-  /** Any Socket.IO message larger than this closes the connection (engine.io maxHttpBufferSize). */
+  /** Any Socket.IO packet but CONNECT larger than this closes the connection. */
   maxSocketMessageBytes: 4_096,
+  /** The CONNECT packet carries the identity token (up to 8 KB, as some providers issue) and the session. */
+  maxConnectPacketBytes: 10_240,
   /** Pixels one delta may carry; a busier tick is split over several deltas. */
   maxDeltaPixels: 1_000_000,
   /** Longest user id a session or token may carry. */
