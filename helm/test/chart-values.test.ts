@@ -72,6 +72,13 @@ describe('the chart values', function () {
       assert.match(error, /snapshotter\.s3\.bucket is required/);
     });
 
+    it('refuses an identity provider\'s key set without the issuer and audience its tokens must name', async () => {
+      for (const set of [['gateway.oidc.jwksUrl=https://idp.test/jwks.json'], ['gateway.oidc.jwksUrl=https://idp.test/jwks.json', 'gateway.oidc.issuer=https://idp.test/']]) {
+        const error = await renderError({ valuesFiles: [defaults], set });
+        assert.match(error, /gateway\.oidc\.issuer and gateway\.oidc\.audience are required/);
+      }
+    });
+
     it('refuses a gateway grace period too short to drain', async () => {
       const error = await renderError({ valuesFiles: [defaults], set: ['gateway.terminationGracePeriodSeconds=15'] });
       assert.match(error, /terminationGracePeriodSeconds \(15\) must exceed/);

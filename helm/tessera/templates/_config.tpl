@@ -28,6 +28,10 @@ WEB_ROOT: ""
 # The admin API's snapshot endpoints queue jobs for the snapshotter; without one they answer 503.
 SNAPSHOTS_ENABLED: {{ .Values.snapshotter.enabled | toString | quote }}
 {{- with $g.oidc.jwksUrl }}
+{{- /* Shared key sets (Firebase, Google) sign every project's tokens: the gateway refuses to start without both. */}}
+{{- if not (and $g.oidc.issuer $g.oidc.audience) }}
+{{- fail "gateway.oidc.issuer and gateway.oidc.audience are required when gateway.oidc.jwksUrl is set" }}
+{{- end }}
 AUTH_JWKS_URL: {{ . | quote }}
 {{- end }}
 {{- with $g.oidc.issuer }}
