@@ -1,6 +1,7 @@
 // Fan-out: N players connected to one gateway while placements run. Measures, on the client
 // side, how long a delta takes to reach every player after the writer published it, and after
 // the placements it carries were acknowledged; and the gateway's CPU and memory per connection.
+import { canvasKeys } from '@tessera/protocol';
 import { Redis } from 'ioredis';
 import { cpuMeter, memory } from '../lib/proc-stats.mjs';
 import { Cluster } from '../lib/cluster.mjs';
@@ -137,7 +138,8 @@ export async function fanout({ steps, format, rate, seconds, tickMs = 500 }) {
     };
 
     sub = new Redis(cluster.redisUrl, { lazyConnect: false });
-    await sub.psubscribe('socket.io#/#*');
+    // The emitter's channels carry the canvas (canvasKeys().socketIo): the bench's canvas is main.
+    await sub.psubscribe(`${canvasKeys('main').socketIo}#/#*`);
     sub.on('pmessageBuffer', (_pattern, _channel, message) => {
       const at = performance.now();
       if (!recording) return;

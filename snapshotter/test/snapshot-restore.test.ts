@@ -296,7 +296,7 @@ describe('snapshots and restore', function () {
     const subscriber = new Redis(server.url);
     const messages: Buffer[] = [];
     subscriber.on('pmessageBuffer', (_pattern: Buffer, _channel: Buffer, message: Buffer) => messages.push(message));
-    await subscriber.psubscribe(`socket.io#/#canvas:${canvasId}#*`);
+    await subscriber.psubscribe(`${canvasKeys(canvasId).socketIo}#/#canvas:${canvasId}#*`);
     try {
       const result = await admin.restore(old.key);
       assert.equal(result.key, old.key);
