@@ -8,6 +8,11 @@ export interface ProbeServerOptions {
   readonly registry: Registry;
   /** Answers /readyz: a reason when not ready, undefined when ready. */
   readonly readiness: () => Promise<string | undefined> | string | undefined;
+  /**
+   * Named health details beside readiness, at `/checks/<name>`: a reason when failing (503), else
+   * 200. For conditions an SRE must see that must not take the process out of service.
+   */
+  readonly checks?: Readonly<Record<string, () => string | undefined>>;
 }
 
 export interface ProbeServer {
@@ -34,6 +39,11 @@ export async function startProbeServer(options: ProbeServerOptions): Promise<Pro
           (error: unknown) => reply(503, `not ready: ${String(error)}\n`),
         );
       return;
+    }
+    const check = path?.startsWith('/checks/') ? path.slice('/checks/'.length) : undefined;
+    if (check !== undefined && options.checks && Object.hasOwn(options.checks, check)) {
+      const reason = options.checks[check]!();
+      return reason ? reply(503, `failing: ${reason}\n`) : reply(200, 'ok\n');
     }
     if (path === '/metrics') {
       options.registry.metrics().then(

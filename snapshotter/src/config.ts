@@ -16,6 +16,20 @@ export const SNAPSHOTTER_DEFAULTS = {
   /** Interval between snapshots: the most placements a Redis loss without AOF can cost. */
   snapshotIntervalMs: 10_000,
   /**
+   * How long a job's lock lives without renewal (BullMQ renews it every half). A snapshotter killed
+   * mid-job holds the queue (one job at a time) until its lock lapses and a stalled check hands
+   * the job to another replica: at most about lock + stalled check after the kill. Raise it only
+   * if a snapshot blocks the event loop for more than half of it (very large canvases).
+   */
+  snapshotLockMs: 10_000,
+  /** How often the replicas look for jobs whose lock lapsed (the queue runs one check per period). */
+  snapshotStalledCheckMs: 5_000,
+  /**
+   * The snapshot-age check (`/checks/snapshot-age`) fails when the newest confirmed snapshot is
+   * older than this many intervals; tessera_snapshot_age_seconds carries the age itself.
+   */
+  snapshotMaxAgeIntervals: 3,
+  /**
    * How long SIGTERM waits for a running job before abandoning it (a stalled job is retried
    * elsewhere); with 5 s to close connections this fits Kubernetes' default 30 s grace period.
    */
@@ -35,12 +49,21 @@ export const SNAPSHOTTER_LIMITS = {
   minS3RequestTimeoutMs: 100,
   maxS3RequestTimeoutMs: 600_000,
   maxShutdownTimeoutMs: 600_000,
+  minSnapshotLockMs: 1_000,
+  maxSnapshotLockMs: 600_000,
+  minSnapshotStalledCheckMs: 500,
+  maxSnapshotMaxAgeIntervals: 1_000,
 } as const;
 
 export interface SnapshotterConfig extends CommonConfig {
   readonly httpPort: number;
   readonly s3: S3Settings & { readonly prefix: string };
   readonly snapshotIntervalMs: number;
+  /** BullMQ lockDuration of every job. */
+  readonly snapshotLockMs: number;
+  /** BullMQ stalledInterval. */
+  readonly snapshotStalledCheckMs: number;
+  readonly snapshotMaxAgeIntervals: number;
   readonly shutdownTimeoutMs: number;
   readonly canvasDefaults: CanvasDefaults;
   /** How long gateways serve one canvas read (their CANVAS_CACHE_MS). */
@@ -81,6 +104,18 @@ export function loadSnapshotterConfig(env: Env): SnapshotterConfig {
       min: SNAPSHOTTER_LIMITS.minSnapshotIntervalMs,
       max: SNAPSHOTTER_LIMITS.maxSnapshotIntervalMs,
     }),
+    snapshotLockMs: reader.integer('SNAPSHOT_LOCK_MS', SNAPSHOTTER_DEFAULTS.snapshotLockMs, {
+      min: SNAPSHOTTER_LIMITS.minSnapshotLockMs,
+      max: SNAPSHOTTER_LIMITS.maxSnapshotLockMs,
+    }),
+    snapshotStalledCheckMs: reader.integer('SNAPSHOT_STALLED_CHECK_MS', SNAPSHOTTER_DEFAULTS.snapshotStalledCheckMs, {
+      min: SNAPSHOTTER_LIMITS.minSnapshotStalledCheckMs,
+      max: SNAPSHOTTER_LIMITS.maxSnapshotLockMs,
+    }),
+    snapshotMaxAgeIntervals: reader.integer('SNAPSHOT_MAX_AGE_INTERVALS', SNAPSHOTTER_DEFAULTS.snapshotMaxAgeIntervals, {
+      min: 2,
+      max: SNAPSHOTTER_LIMITS.maxSnapshotMaxAgeIntervals,
+    }),
     shutdownTimeoutMs: reader.integer('SHUTDOWN_TIMEOUT_MS', SNAPSHOTTER_DEFAULTS.shutdownTimeoutMs, {
       min: 0,
       max: SNAPSHOTTER_LIMITS.maxShutdownTimeoutMs,
@@ -93,6 +128,10 @@ export function loadSnapshotterConfig(env: Env): SnapshotterConfig {
       cooldownMs: reader.integer('CANVAS_COOLDOWN_MS', SNAPSHOTTER_DEFAULTS.canvasCooldownMs, { min: 0, max: LIMITS.maxCooldownMs }),
     },
   };
+  // A check slower than the lock would let a dead job hold the queue for up to two checks past it.
+  if (config.snapshotStalledCheckMs > config.snapshotLockMs) {
+    reader.problem(`SNAPSHOT_STALLED_CHECK_MS (${config.snapshotStalledCheckMs}) must not exceed SNAPSHOT_LOCK_MS (${config.snapshotLockMs})`);
+  }
   reader.finish();
   return Object.freeze(config);
 }

@@ -25,6 +25,8 @@ try {
     port: config.httpPort,
     registry,
     readiness: () => (redis.status !== 'ready' ? `redis is ${redis.status}` : snapshotter.readiness()),
+    // Not readiness: a stale snapshot (S3 down, a stuck queue) must alert, not take pods out of rollouts.
+    checks: { 'snapshot-age': () => snapshotter.snapshotAgeProblem() },
   });
   log.info({ port: probe.port, canvasId: config.canvasId, bucket: config.s3.bucket, prefix: config.s3.prefix }, 'snapshotter listening for probes');
   exitOnSignals(

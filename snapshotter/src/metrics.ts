@@ -9,12 +9,27 @@ export interface SnapshotMetrics {
   readonly eventsArchived: Counter;
   readonly historyGaps: Counter;
   readonly restoreDuration: Histogram;
+  readonly snapshotAge: Gauge;
+  /** Where tessera_snapshot_age_seconds reads the age at each scrape (the snapshotter sets it). */
+  measureAgeWith(source: () => number): void;
 }
 
 /** The snapshotter's metrics, registered on `registry` (one registry per instance). */
 export function createSnapshotMetrics(registry: Registry): SnapshotMetrics {
   const registers = [registry];
+  let ageSource: (() => number) | undefined;
   return {
+    snapshotAge: new Gauge({
+      name: 'tessera_snapshot_age_seconds',
+      help: 'Age of the newest snapshot any replica confirmed (written, or the canvas unchanged): what a Redis loss without AOF would cost now.',
+      registers,
+      collect() {
+        if (ageSource) this.set(ageSource());
+      },
+    }),
+    measureAgeWith(source) {
+      ageSource = source;
+    },
     snapshotDuration: new Histogram({
       name: 'tessera_snapshot_duration_seconds',
       help: 'Time one snapshot took: atomic read, history archive, encoding, and every S3 write.',

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Logger } from '@tessera/runtime';
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { RedisConnection } from '@tessera/store';
@@ -29,10 +30,12 @@ export const SCHEDULED_JOB_OPTIONS = {
 export const WORKER_DEFAULTS = {
   /**
    * A job's lock lives this long without renewal (BullMQ renews it every half); past it the job
-   * counts as stalled and another replica may take it. Longer than BullMQ's 30 s because encoding
-   * a very large canvas holds the event loop.
+   * counts as stalled and another replica may take it. The queue runs one job at a time, so a
+   * replica killed mid-job stops every snapshot until then (SNAPSHOT_LOCK_MS sets it in the service).
    */
-  lockDurationMs: 60_000,
+  lockDurationMs: 10_000,
+  /** How often replicas look for jobs whose lock lapsed (BullMQ's default is 30 s). */
+  stalledIntervalMs: 5_000,
 } as const;
 
 /** Called around every job; tests record runs with them. */
@@ -52,6 +55,10 @@ export interface SnapshotWorkerOptions {
   readonly hooks?: JobHooks;
   /** Default WORKER_DEFAULTS.lockDurationMs. */
   readonly lockDurationMs?: number;
+  /** Default WORKER_DEFAULTS.stalledIntervalMs. */
+  readonly stalledIntervalMs?: number;
+  /** Called after each successful snapshot job (written or unchanged), with its end time. */
+  readonly onSnapshotConfirmed?: (atMs: number) => Promise<void>;
 }
 
 export interface SnapshotWorker {
@@ -87,7 +94,12 @@ export function createSnapshotWorker(options: SnapshotWorkerOptions): SnapshotWo
     try {
       const result = await run(job);
       outcome = 'completed';
-      if (job.name === SnapshotJob.Snapshot) metrics.lastSuccess.set(Date.now() / 1000);
+      if (job.name === SnapshotJob.Snapshot) {
+        const at = Date.now();
+        metrics.lastSuccess.set(at / 1000);
+        // Best effort: the age check falls back on this replica's own record.
+        await options.onSnapshotConfirmed?.(at).catch((error: unknown) => log.warn({ err: error }, 'could not record the snapshot time in Redis'));
+      }
       return result;
     } catch (error) {
       // A request that cannot succeed (bad key, corrupt object) is not retried.
@@ -129,6 +141,9 @@ export function createSnapshotWorker(options: SnapshotWorkerOptions): SnapshotWo
     autorun: false,
     concurrency: 1,
     lockDuration: options.lockDurationMs ?? WORKER_DEFAULTS.lockDurationMs,
+    stalledInterval: options.stalledIntervalMs ?? WORKER_DEFAULTS.stalledIntervalMs,
+    // Shown as a job's processedBy: which replica holds (or held) a job.
+    name: `${hostname()}:${process.pid}`,
   });
   worker.on('failed', (job, error) => {
     metrics.failures.inc({ job: job?.name ?? 'unknown' });

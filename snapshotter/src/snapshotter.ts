@@ -8,10 +8,14 @@ import type { SnapshotMetrics } from './metrics.js';
 import { createObjectStore, createS3Client } from './object-store.js';
 import { createResyncBroadcaster } from './resync-broadcaster.js';
 import { canvasFolder } from './snapshot-keys.js';
+import { createSnapshotFreshness } from './snapshot-freshness.js';
 import { createSnapshotService, type SnapshotService } from './snapshot-service.js';
 import { createSnapshotWorker, type JobHooks, type SnapshotWorker } from './snapshot-worker.js';
 
-export type SnapshotterSettings = Pick<SnapshotterConfig, 'canvasId' | 's3' | 'snapshotIntervalMs' | 'canvasDefaults' | 'canvasCacheMs'>;
+export type SnapshotterSettings = Pick<
+  SnapshotterConfig,
+  'canvasId' | 's3' | 'snapshotIntervalMs' | 'canvasDefaults' | 'canvasCacheMs' | 'snapshotLockMs' | 'snapshotStalledCheckMs' | 'snapshotMaxAgeIntervals'
+>;
 
 export interface SnapshotterDependencies {
   readonly config: SnapshotterSettings;
@@ -37,6 +41,8 @@ export interface Snapshotter {
   stop(timeoutMs: number): Promise<void>;
   /** Undefined when ready, else why not (for /readyz). */
   readiness(): string | undefined;
+  /** Undefined while the newest snapshot is recent enough, else why not (for /checks/snapshot-age). */
+  snapshotAgeProblem(): string | undefined;
   readonly service: SnapshotService;
   readonly worker: SnapshotWorker;
 }
@@ -68,11 +74,22 @@ export function createSnapshotter(dependencies: SnapshotterDependencies): Snapsh
     connection: bullConnection,
     canvasId: config.canvasId,
     intervalMs: config.snapshotIntervalMs,
+    lockDurationMs: config.snapshotLockMs,
+    stalledIntervalMs: config.snapshotStalledCheckMs,
+    onSnapshotConfirmed: (at) => freshness.confirmed(at),
     service,
     log,
     metrics,
     ...(dependencies.hooks ? { hooks: dependencies.hooks } : {}),
   });
+
+  const freshness = createSnapshotFreshness({
+    redis,
+    canvasId: config.canvasId,
+    intervalMs: config.snapshotIntervalMs,
+    maxAgeIntervals: config.snapshotMaxAgeIntervals,
+  });
+  metrics.measureAgeWith(() => freshness.ageSeconds());
 
   const watchIntervalMs = Math.min(config.snapshotIntervalMs, MAX_WATCH_INTERVAL_MS);
   let state: 'idle' | 'starting' | 'ready' | 'stopped' = 'idle';
@@ -105,6 +122,8 @@ export function createSnapshotter(dependencies: SnapshotterDependencies): Snapsh
           if (outcome.status === 'empty') await createCanvasIfMissing(redis, config.canvasId, config.canvasDefaults);
           if (outcome.status !== 'exists') log.warn({ status: outcome.status }, 'the canvas vanished from Redis while running: recovered it');
           await worker.ensureSchedule();
+          // Jobs the other replicas ran count for this one's age check and metric too.
+          await freshness.refresh();
           lastWatchError = '';
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
@@ -171,5 +190,6 @@ export function createSnapshotter(dependencies: SnapshotterDependencies): Snapsh
       if (state === 'ready') return bullConnection.status === 'ready' ? undefined : `redis (queue) is ${bullConnection.status}`;
       return notReady;
     },
+    snapshotAgeProblem: () => freshness.problem(),
   };
 }
