@@ -36,6 +36,11 @@ export interface ConnectionHandlers {
   onResync(): void;
   /** The server closed this connection for a reason to show (kicked). */
   onKicked(reason: ErrorCode): void;
+  /**
+   * The gateway lost (false) or regained (true) its Redis while this connection stays up: meanwhile
+   * placements are refused CANVAS_UNAVAILABLE and the canvas cannot be read.
+   */
+  onCanvasStatus?(available: boolean): void;
 }
 
 export interface TokenStore {
@@ -173,6 +178,9 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
   socket.on('delta', (frame) => handlers.onDelta(frame));
   socket.on('sync', (frame) => handlers.onSync(frame));
   socket.on('resync', () => handlers.onResync());
+  socket.on('canvas-status', (status) => {
+    if (typeof status === 'object' && status !== null && typeof status.available === 'boolean') handlers.onCanvasStatus?.(status.available);
+  });
   socket.on('config', (config) => {
     if (typeof config === 'object' && config !== null) handlers.onConfig(config);
   });

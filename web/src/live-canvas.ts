@@ -34,6 +34,8 @@ export interface LiveCanvasOptions extends ConnectionOptions {
   readonly onRefetch?: CanvasSyncOptions['onRefetch'];
   /** The canvas was rewritten outside the stream and is being read again. */
   readonly onResync?: () => void;
+  /** The gateway told us its canvas became unavailable (false) or is back (true). */
+  readonly onCanvasStatus?: (available: boolean) => void;
 }
 
 export function createLiveCanvas(options: LiveCanvasOptions = {}): LiveCanvas {
@@ -77,6 +79,8 @@ export function createLiveCanvas(options: LiveCanvasOptions = {}): LiveCanvas {
         if (!config || next.version > config.version) applyConfig(next);
       },
       onKicked: (reason) => options.onKicked?.(reason),
+      // Deltas missed meanwhile show up as a sequence gap or at the next sync: nothing to do here.
+      onCanvasStatus: (available) => options.onCanvasStatus?.(available),
     },
     options,
   );

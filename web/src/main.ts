@@ -1,5 +1,5 @@
 import './style.css';
-import type { CanvasConfig } from '@tessera/protocol';
+import { ErrorCode, type CanvasConfig } from '@tessera/protocol';
 import type { ConnectionState } from './connection.js';
 import { createCooldown } from './cooldown.js';
 import { createHud } from './hud.js';
@@ -33,6 +33,7 @@ const status = createStatus({
   indicator: element('status'),
   label: element('status-label'),
   pausedBanner: element('paused'),
+  unavailableBanner: element('unavailable'),
   blockedBanner: element('blocked'),
   splash: element('splash'),
   splashText: element('splash-text'),
@@ -56,11 +57,16 @@ const live = createLiveCanvas({
     status.setConnection(state);
   },
   onWelcome: (welcome) => {
+    status.setCanvasAvailable(true);
     cooldown.syncClock(welcome.serverTime);
     cooldown.setUntil(welcome.cooldownUntil, welcome.config.cooldownMs); // the server judged it by this config
   },
   onConfig: (next) => applyConfig(next),
-  onKicked: (reason) => toast.show(describeError(reason), 'error', 8000),
+  onKicked: (reason) => {
+    if (reason === ErrorCode.CanvasUnavailable) status.setCanvasAvailable(false);
+    toast.show(describeError(reason), 'error', 8000);
+  },
+  onCanvasStatus: (available) => status.setCanvasAvailable(available),
 });
 const { sync, connection } = live;
 const { replica } = sync;
@@ -68,7 +74,13 @@ const boardSize = () => ({ width: replica.width, height: replica.height });
 const hud = createHud(element('coords'), view, boardSize);
 
 const placement = createPlacement({
-  place: (payload) => connection.place(payload),
+  place: async (payload) => {
+    const outcome = await connection.place(payload);
+    // The banner also follows what placements find, in case the push was missed.
+    if (outcome.ok) status.setCanvasAvailable(true);
+    else if (outcome.error === ErrorCode.CanvasUnavailable) status.setCanvasAvailable(false);
+    return outcome;
+  },
   isLive: () => connectionState.kind === 'live',
   isPaused: () => config?.paused ?? false,
   boardSize,

@@ -22,7 +22,7 @@ const TEXT = {
   UNAUTHORIZED: 'Your session was not accepted; starting a new one.',
   TOO_MANY_CONNECTIONS: 'Too many connections from your network. Close other tabs and wait a moment.',
   ORIGIN_NOT_ALLOWED: 'This page may not connect to the canvas server.',
-  CANVAS_UNAVAILABLE: 'The canvas is unavailable right now.',
+  CANVAS_UNAVAILABLE: 'The canvas is temporarily unavailable. Try again in a moment.',
   OUTCOME_UNKNOWN: 'Checking whether your pixel was placed: the canvas will show it in a moment.',
   SERVER_DRAINING: 'The server is restarting; reconnecting.',
   INTERNAL: 'Something went wrong on the server.',

@@ -7,6 +7,8 @@ export interface StatusElements {
   readonly label: HTMLElement;
   /** "The canvas is paused" banner. */
   readonly pausedBanner: HTMLElement;
+  /** "The canvas is temporarily unavailable" banner: the gateway is up but cannot reach its Redis. */
+  readonly unavailableBanner: HTMLElement;
   /** Why the client stopped trying (banned): stays until the page is reloaded. */
   readonly blockedBanner: HTMLElement;
   /** Covers the board until the first canvas is loaded, saying why it is not there yet. */
@@ -17,6 +19,12 @@ export interface StatusElements {
 export interface Status {
   setConnection(state: ConnectionState): void;
   setPaused(paused: boolean): void;
+  /**
+   * Whether the canvas can be read and placed on. False from a canvas-status push, a placement or
+   * kick answered CANVAS_UNAVAILABLE; true again from the push that it is back, an accepted
+   * placement or a new welcome (a gateway welcomes only with the canvas at hand).
+   */
+  setCanvasAvailable(available: boolean): void;
   /** Whether a complete canvas is on screen. */
   setLoaded(loaded: boolean): void;
 }
@@ -73,6 +81,10 @@ export function createStatus(elements: StatusElements): Status {
     },
     setPaused(paused) {
       elements.pausedBanner.hidden = !paused;
+    },
+    setCanvasAvailable(available) {
+      elements.unavailableBanner.hidden = available;
+      document.body.dataset['canvasAvailable'] = String(available);
     },
     setLoaded(next) {
       loaded = next;
