@@ -77,8 +77,8 @@ describe('the rendered services', function () {
             const value = env.get(variable)!;
             assert.ok(value.secret ?? value.value, `${service}: ${variable} is empty`);
           }
-          const hasRedis = env.has('REDIS_URL') || env.has('REDIS_SENTINELS');
-          assert.ok(hasRedis, `${service} has neither REDIS_URL nor REDIS_SENTINELS`);
+          const hasRedis = env.has('REDIS_URL') || env.has('REDIS_SENTINELS') || env.has('REDIS_CLUSTER_NODES');
+          assert.ok(hasRedis, `${service} has neither REDIS_URL, REDIS_SENTINELS nor REDIS_CLUSTER_NODES`);
         }
       });
 

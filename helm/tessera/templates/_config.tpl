@@ -115,3 +115,63 @@ Secret-backed env of the snapshotter: REDIS_URL and, when configured, static S3 
 {{ toYaml . }}
 {{- end }}
 {{- end }}
+
+{{/*
+Redis connection settings every service shares (ConfigMap data): Sentinel or cluster addresses,
+user names, TLS. Passwords are Secret-backed env (tessera.redisPasswordEnv).
+*/}}
+{{- define "tessera.redisConfig" -}}
+{{- $r := .Values.redis }}
+{{- if $r.sentinel.hosts }}
+REDIS_SENTINELS: {{ join "," $r.sentinel.hosts | quote }}
+REDIS_SENTINEL_MASTER: {{ $r.sentinel.masterName | quote }}
+{{- with $r.sentinel.username }}
+REDIS_SENTINEL_USERNAME: {{ . | quote }}
+{{- end }}
+REDIS_SENTINEL_TLS: {{ $r.sentinel.tls | toString | quote }}
+{{- end }}
+{{- if $r.cluster.nodes }}
+REDIS_CLUSTER_NODES: {{ join "," $r.cluster.nodes | quote }}
+{{- end }}
+{{- if ne (include "tessera.redisMode" .) "embedded" }}
+{{- with $r.auth.username }}
+REDIS_USERNAME: {{ . | quote }}
+{{- end }}
+{{- if $r.tls.enabled }}
+REDIS_TLS: "true"
+{{- end }}
+{{- with $r.tls.caFile }}
+REDIS_TLS_CA_FILE: {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+REDIS_PASSWORD and REDIS_SENTINEL_PASSWORD from a Secret: redis.auth.existingSecret, else the
+chart's own when the values carry them. The embedded Redis's password travels inside its REDIS_URL.
+*/}}
+{{- define "tessera.redisPasswordEnv" -}}
+{{- $r := .Values.redis }}
+{{- $mode := include "tessera.redisMode" . }}
+{{- if ne $mode "embedded" }}
+{{- if or $r.auth.existingSecret $r.auth.password }}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ default (include "tessera.secretName" .) $r.auth.existingSecret }}
+      key: {{ ternary $r.auth.passwordKey "REDIS_PASSWORD" (not (empty $r.auth.existingSecret)) }}
+{{- end }}
+{{- if and (eq $mode "sentinel") (or (and $r.auth.existingSecret $r.sentinel.passwordKey) $r.sentinel.password) }}
+- name: REDIS_SENTINEL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      {{- if and $r.auth.existingSecret $r.sentinel.passwordKey }}
+      name: {{ $r.auth.existingSecret }}
+      key: {{ $r.sentinel.passwordKey }}
+      {{- else }}
+      name: {{ include "tessera.secretName" . }}
+      key: REDIS_SENTINEL_PASSWORD
+      {{- end }}
+{{- end }}
+{{- end }}
+{{- end }}

@@ -134,7 +134,7 @@ generates. Call with (dict "ctx" $ "key" "SESSION_SECRET" "value" "…" "length"
 {{- end }}
 
 {{/*
-Which Redis the services use: "sentinel", "embedded" or "url". An external Redis, once set, replaces
+Which Redis the services use: "sentinel", "cluster", "embedded" or "url". An external Redis, once set, replaces
 the embedded one (on by default), so switching is one value; two external ones fail, as does none
 with the embedded Redis off.
 */}}
@@ -143,11 +143,12 @@ with the embedded Redis off.
 {{- $modes := list }}
 {{- if or $r.url $r.existingSecret }}{{- $modes = append $modes "url" }}{{- end }}
 {{- if $r.sentinel.hosts }}{{- $modes = append $modes "sentinel" }}{{- end }}
+{{- if $r.cluster.nodes }}{{- $modes = append $modes "cluster" }}{{- end }}
 {{- if and (eq (len $modes) 0) $r.embedded.enabled }}{{- $modes = append $modes "embedded" }}{{- end }}
 {{- if eq (len $modes) 0 }}
-{{- fail "Redis is not configured: set redis.url (or redis.existingSecret), redis.sentinel.hosts, or redis.embedded.enabled=true" }}
+{{- fail "Redis is not configured: set redis.url (or redis.existingSecret), redis.sentinel.hosts, redis.cluster.nodes, or redis.embedded.enabled=true" }}
 {{- else if gt (len $modes) 1 }}
-{{- fail (printf "set only one Redis: redis.url/existingSecret or redis.sentinel.hosts (got %s)" (join ", " $modes)) }}
+{{- fail (printf "set only one Redis: redis.url/existingSecret, redis.sentinel.hosts or redis.cluster.nodes (got %s)" (join ", " $modes)) }}
 {{- end }}
 {{- first $modes }}
 {{- end }}
@@ -213,7 +214,7 @@ it may carry a password; Sentinel settings are plain configuration (see the Conf
 */}}
 {{- define "tessera.redisEnv" -}}
 {{- $mode := include "tessera.redisMode" . }}
-{{- if ne $mode "sentinel" -}}
+{{- if has $mode (list "url" "embedded") -}}
 - name: REDIS_URL
   valueFrom:
     secretKeyRef:
@@ -225,6 +226,7 @@ it may carry a password; Sentinel settings are plain configuration (see the Conf
       key: REDIS_URL
       {{- end }}
 {{- end }}
+{{- include "tessera.redisPasswordEnv" . }}
 {{- end }}
 
 {{/*
@@ -233,10 +235,7 @@ Configuration every service shares (ConfigMap data).
 {{- define "tessera.commonConfig" -}}
 CANVAS_ID: {{ .Values.canvas.id | quote }}
 LOG_LEVEL: {{ .Values.logLevel | quote }}
-{{- if .Values.redis.sentinel.hosts }}
-REDIS_SENTINELS: {{ join "," .Values.redis.sentinel.hosts | quote }}
-REDIS_SENTINEL_MASTER: {{ .Values.redis.sentinel.masterName | quote }}
-{{- end }}
+{{- include "tessera.redisConfig" . }}
 {{- end }}
 
 {{/*
