@@ -69,6 +69,7 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
     auth: createAdminAuthenticator({ tokens: settings.tokens, jwt: deps.jwt, roleClaim: settings.jwtRoleClaim, role: settings.jwtRole }),
     limiter: new AdminRateLimiter(settings.ratePerMin),
     log,
+    redisReady: () => deps.redis.status === 'ready',
   });
   if (settings.tokens.length === 0 && !deps.jwt) log.info('no ADMIN_TOKENS and no AUTH_JWKS_URL: the admin API refuses every request');
   return {

@@ -27,6 +27,8 @@ export function createAdminRouter(deps: {
   auth: AdminAuthenticator;
   limiter: AdminRateLimiter;
   log: Logger;
+  /** Whether Redis answers now: a request that failed while it does not is a 503, not a 500. */
+  redisReady?: () => boolean;
 }): Router {
   const { operations, log } = deps;
   const validators = createAdminValidators(ADMIN_OPENAPI);
@@ -86,6 +88,10 @@ export function createAdminRouter(deps: {
             message: error.message,
             ...(error.field === undefined ? {} : { field: error.field }),
           });
+        }
+        if (deps.redisReady && !deps.redisReady()) {
+          log.warn({ err: error instanceof Error ? error.message : String(error), path, admin: admin.name }, 'admin request failed: Redis unavailable');
+          return void send(response, 503, { error: AdminErrorCode.CanvasUnavailable, message: 'the canvas store is unreachable; try again in a moment' });
         }
         log.error({ err: error, path, admin: admin.name }, 'admin request failed');
         send(response, 500, { error: AdminErrorCode.Internal });

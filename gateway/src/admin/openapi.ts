@@ -31,11 +31,12 @@ const rectProperties = {
   height: side,
 };
 
-/** Answers every authenticated operation may give besides its own. */
+/** Answers every authenticated operation may give besides its own (503: Redis is unreachable). */
 const common = {
   '401': { $ref: '#/components/responses/Unauthorized' },
   '403': { $ref: '#/components/responses/Forbidden' },
   '429': { $ref: '#/components/responses/RateLimited' },
+  '503': { $ref: '#/components/responses/Unavailable' },
 };
 const mutating = {
   ...common,
@@ -276,7 +277,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         headers: { 'Retry-After': { description: 'Seconds until the next request is allowed.', schema: { type: 'integer', minimum: 1 } } },
         ...json(ref('Error')),
       },
-      Unavailable: { description: 'The canvas does not exist, or the snapshotter is not deployed or did not answer.', ...json(ref('Error')) },
+      Unavailable: { description: 'The canvas does not exist or its Redis is unreachable (CANVAS_UNAVAILABLE), or the snapshotter is not deployed or did not answer.', ...json(ref('Error')) },
     },
     schemas: {
       Error: {
