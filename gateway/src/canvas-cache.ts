@@ -1,4 +1,4 @@
-import { encodeCanvas, formatPosition, type CanvasFrame } from '@tessera/protocol';
+import { comparePositions, encodeCanvas, formatPosition, type CanvasFrame, type StreamPosition } from '@tessera/protocol';
 import { readCanvas, readChunk } from '@tessera/store';
 import type { RedisConnection } from '@tessera/store';
 import { CompressedBody } from './compressed-body.js';
@@ -13,10 +13,13 @@ export interface CachedCanvas {
 }
 
 export interface CanvasCache {
-  /** The whole canvas; undefined when the canvas does not exist. */
-  full(): Promise<{ canvas: CachedCanvas | undefined; hit: boolean }>;
-  /** One chunk; undefined when the canvas does not exist. */
-  chunk(cx: number, cy: number): Promise<{ canvas: CachedCanvas | undefined; hit: boolean }>;
+  /**
+   * The whole canvas; undefined when the canvas does not exist. With `atLeast`, a cached read older
+   * than that position is read again (a client was promised it, invariant 6).
+   */
+  full(atLeast?: StreamPosition): Promise<{ canvas: CachedCanvas | undefined; hit: boolean }>;
+  /** One chunk; undefined when the canvas does not exist. `atLeast` as for full. */
+  chunk(cx: number, cy: number, atLeast?: StreamPosition): Promise<{ canvas: CachedCanvas | undefined; hit: boolean }>;
   invalidate(): void;
 }
 
@@ -37,11 +40,11 @@ export function createCanvasCache(redis: RedisConnection, canvasId: string, ttlM
   const chunks = new Map<string, SingleFlightCache<CachedCanvas | undefined>>();
 
   return {
-    async full() {
-      const { data, hit } = await full.get();
+    async full(atLeast) {
+      const { data, hit } = await readAtLeast(full, atLeast);
       return { canvas: data, hit };
     },
-    async chunk(cx, cy) {
+    async chunk(cx, cy, atLeast) {
       const id = `${cx},${cy}`;
       let cache = chunks.get(id);
       if (!cache) {
@@ -52,7 +55,7 @@ export function createCanvasCache(redis: RedisConnection, canvasId: string, ttlM
         });
         chunks.set(id, cache);
       }
-      const { data, hit } = await cache.get();
+      const { data, hit } = await readAtLeast(cache, atLeast);
       return { canvas: data, hit };
     },
     invalidate() {
@@ -60,6 +63,12 @@ export function createCanvasCache(redis: RedisConnection, canvasId: string, ttlM
       chunks.clear();
     },
   };
+}
+
+/** A missing canvas is not refreshed: there is nothing newer to wait for. */
+function readAtLeast(cache: SingleFlightCache<CachedCanvas | undefined>, atLeast: StreamPosition | undefined) {
+  if (!atLeast) return cache.get();
+  return cache.getAccepted((canvas) => !canvas || comparePositions(canvas.frame.position, atLeast) >= 0);
 }
 
 function etagOf(kind: string, frame: CanvasFrame): string {

@@ -1,4 +1,4 @@
-import { CANVAS_CONTENT_TYPE, formatPosition } from '@tessera/protocol';
+import { CANVAS_CONTENT_TYPE, formatPosition, parsePosition, type StreamPosition } from '@tessera/protocol';
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from '@tessera/runtime';
 import type { CanvasCache, CachedCanvas } from './canvas-cache.js';
@@ -40,8 +40,10 @@ export function createCanvasRoutes(deps: {
   });
 
   router.get('/api/canvas/data', async (request, response) => {
+    const after = atLeastOf(request);
+    if (after === null) return void sendError(response, 400, 'INVALID_PAYLOAD');
     try {
-      const { canvas, hit } = await deps.cache.full();
+      const { canvas, hit } = await deps.cache.full(after);
       deps.metrics.canvasReads.inc({ source: hit ? 'cache' : 'redis' });
       await sendCanvas(request, response, canvas, deps.metrics);
     } catch (error) {
@@ -52,9 +54,10 @@ export function createCanvasRoutes(deps: {
 
   router.get('/api/canvas/data/:cx/:cy', async (request, response) => {
     const { cx, cy } = request.params as { cx: string; cy: string };
-    if (!CHUNK_COORDINATE.test(cx) || !CHUNK_COORDINATE.test(cy)) return void sendError(response, 400, 'INVALID_PAYLOAD');
+    const after = atLeastOf(request);
+    if (!CHUNK_COORDINATE.test(cx) || !CHUNK_COORDINATE.test(cy) || after === null) return void sendError(response, 400, 'INVALID_PAYLOAD');
     try {
-      const { canvas, hit } = await deps.cache.chunk(Number(cx), Number(cy));
+      const { canvas, hit } = await deps.cache.chunk(Number(cx), Number(cy), after);
       deps.metrics.canvasReads.inc({ source: hit ? 'cache' : 'redis' });
       await sendCanvas(request, response, canvas, deps.metrics);
     } catch (error) {
@@ -64,6 +67,17 @@ export function createCanvasRoutes(deps: {
   });
 
   return router;
+}
+
+/**
+ * `?after=ms-seq`: the client was promised that position (invariant 6), so an older cached read is
+ * read again. Such a URL stays cacheable by a CDN: any answer to it is at least that new.
+ * Undefined when absent, null when malformed.
+ */
+function atLeastOf(request: Request): StreamPosition | undefined | null {
+  const value = request.query['after'];
+  if (value === undefined) return undefined;
+  return (typeof value === 'string' && parsePosition(value)) || null;
 }
 
 async function sendCanvas(request: Request, response: Response, canvas: CachedCanvas | undefined, metrics: GatewayMetrics): Promise<void> {

@@ -6,6 +6,7 @@ import {
   canvasRoom,
   ErrorCode,
   Events,
+  formatPosition,
   LIMITS,
   type ClientToServerEvents,
   type InterServerEvents,
@@ -14,7 +15,7 @@ import {
   userRoom,
 } from '@tessera/protocol';
 import type { Logger } from '@tessera/runtime';
-import { admitGuestSession, isAddressBanned, isUserBanned, readCooldownRemaining, type PixelPlacer } from '@tessera/store';
+import { admitGuestSession, isAddressBanned, isUserBanned, readCooldownRemaining, readStreamPromise, type PixelPlacer } from '@tessera/store';
 import type { RedisConnection } from '@tessera/store';
 import { Server, type Socket } from 'socket.io';
 import type { AddressKeying } from './address-prefix.js';
@@ -205,7 +206,8 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
 
   async function sendWelcome(socket: TesseraSocket): Promise<void> {
     const { userId, ip, guest } = socket.data;
-    const config = await deps.configs.current();
+    // Read after the socket joined the room (invariant 6): see readStreamPromise.
+    const [promise, config] = await Promise.all([readStreamPromise(deps.redis, deps.canvasId), deps.configs.current()]);
     if (!config) throw new Error('canvas config is missing');
     // Judged by the cooldown of the config sent with it, so the client can recompute the end
     // when a config push changes the cooldown.
@@ -218,6 +220,8 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
       config,
       cooldownUntil: remaining > 0 ? now + remaining : 0,
       serverTime: now,
+      minPosition: formatPosition(promise.position),
+      epoch: promise.epoch,
     });
   }
 

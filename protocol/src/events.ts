@@ -32,6 +32,14 @@ export interface Welcome {
   readonly cooldownUntil: number;
   /** Server clock, so the client can correct countdowns for its own clock skew. */
   readonly serverTime: number;
+  /**
+   * Stream position (`ms-seq`) that every delta broadcast before this connection joined ends at or
+   * before: the client installs no canvas read older than it (invariant 6), so a browser or CDN
+   * copy from before a reconnection cannot be accepted.
+   */
+  readonly minPosition: string;
+  /** The writer epoch `minPosition` belongs to (0 before any writer ran): another epoch voids it. */
+  readonly epoch: number;
 }
 
 export interface ClientToServerEvents {

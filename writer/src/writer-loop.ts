@@ -144,6 +144,8 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
   private leaseFreeInMs: number | undefined;
   /** The epoch this writer last led in, so a new one differs and is logged as a restart. */
   private lastEpoch: number | undefined;
+  /** The newest state this writer committed: a stored state behind it means Redis was rolled back. */
+  private lastCommitted: { readonly epoch: number; readonly seq: number } | undefined;
   private readonly failures: FailureLog;
 
   constructor({ redis, emitterRedis, config, log, metrics }: WriterDependencies) {
@@ -262,7 +264,14 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
   private async load(): Promise<boolean> {
     this.stage = WriterStage.Takeover;
     const stored = await readWriterState(this.redis, this.config.canvasId);
-    if (stored.state) {
+    const committed = this.lastCommitted;
+    if (stored.state && committed && stored.state.epoch === committed.epoch && stored.state.seq < committed.seq) {
+      // Redis came back without deltas this writer committed and broadcast (a failover to a lagging
+      // replica, an older AOF): their numbers would be reused for other content, so begin anew
+      // (invariant 7). Clients refetch once and are right again at once, not at the next sync.
+      const reason = `Redis lost deltas ${stored.state.seq + 1}..${committed.seq} (rolled back)`;
+      if (!(await this.startEpoch(stored.fence, reason))) return false;
+    } else if (stored.state) {
       const { state } = stored;
       this.current = { state, fence: stored.fence };
       this.lastEpoch = state.epoch;
@@ -475,6 +484,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
     switch (outcome) {
       case 'committed':
         this.current = { state: next, fence: fenceOf(next) };
+        this.lastCommitted = { epoch: next.epoch, seq: next.seq };
         this.metrics.sequence.set(next.seq);
         return true;
       case 'not-leader':
