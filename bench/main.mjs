@@ -5,7 +5,7 @@
 //   npm run bench                       full mode
 //   npm run bench -- --quick            under two minutes
 //   npm run bench -- --only=fanout,cold-start
-//   npm run bench -- --only=takeover       SIGKILL the writer leader repeatedly: takeover worst/median
+//   npm run bench -- --only=takeover    SIGKILL the writer leader repeatedly: takeover worst/median
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -10,15 +10,67 @@ export function loadLua(file: string): string {
 }
 
 /**
- * Registers a script on a client once; ioredis then runs it by EVALSHA and falls back to EVAL
- * after a Redis restart flushed the script cache. `keys` undefined means the caller passes the
- * key count first (variable-key scripts).
+ * Every script of store/lua/ by the command it runs as. The key count comes from the file name
+ * (`place-pixel-7.lua` takes 7 keys); a name without one takes the count as its first argument.
+ */
+export const SCRIPTS = {
+  tesseraAcquireLease: 'acquire-lease-1.lua',
+  tesseraAdminSetConfig: 'admin-set-config-2.lua',
+  tesseraBanAddress: 'ban-address-3.lua',
+  tesseraBanUser: 'ban-user-3.lua',
+  tesseraBeginPaletteRemap: 'begin-palette-remap-3.lua',
+  tesseraCommitWriterState: 'commit-writer-state-2.lua',
+  tesseraCountInWindow: 'count-in-window-1.lua',
+  tesseraCreateCanvas: 'create-canvas-1.lua',
+  tesseraFinishPaletteRemap: 'finish-palette-remap-4.lua',
+  tesseraPaintRegion: 'paint-region-3.lua',
+  tesseraPlacePixel: 'place-pixel-7.lua',
+  tesseraReadCanvas: 'read-canvas.lua',
+  tesseraReadCooldown: 'read-cooldown-2.lua',
+  tesseraReadSnapshot: 'read-snapshot.lua',
+  tesseraReleaseLease: 'release-lease-1.lua',
+  tesseraRemapChunk: 'remap-chunk-3.lua',
+  tesseraRenewLease: 'renew-lease-1.lua',
+  tesseraResizeCanvas: 'resize-canvas.lua',
+  tesseraRestoreCanvas: 'restore-canvas.lua',
+  tesseraUnbanAddress: 'unban-address-3.lua',
+  tesseraUnbanUser: 'unban-user-3.lua',
+} as const satisfies Record<string, string>;
+
+/** The number of keys a script file declares in its name, or undefined (variable-key scripts). */
+export function keyCountOf(file: string): number | undefined {
+  const match = /-(\d+)\.lua$/.exec(file);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Defines every script on a client. Call it when the client is created, before any command:
+ * with auto-pipelining, a pipeline opened before a command was defined lacks that command, and
+ * calling it then leaves ioredis with a callback and no reply (an uncaught TypeError inside
+ * ioredis, redis/ioredis#1931). ioredis runs each by EVALSHA and falls back to EVAL after a Redis
+ * restart flushed its script cache.
+ */
+export function registerScripts(redis: RedisConnection): void {
+  const defined = redis as unknown as Record<string, unknown>;
+  for (const [name, file] of Object.entries(SCRIPTS)) {
+    if (typeof defined[name] === 'function') continue;
+    const keys = keyCountOf(file);
+    redis.defineCommand(name, keys === undefined ? { lua: loadLua(file) } : { lua: loadLua(file), numberOfKeys: keys });
+    freshlyDefined(redis).add(name);
+  }
+}
+
+/**
+ * Makes sure a script is defined on a client (all of them are, at once, the first time: see
+ * registerScripts). `file` and `keys` name what the caller runs, and must agree with SCRIPTS.
  */
 export function defineScript(redis: RedisConnection, name: string, file: string, keys?: number): void {
   const registered = redis as unknown as Record<string, unknown>;
   if (typeof registered[name] === 'function') return;
-  redis.defineCommand(name, keys === undefined ? { lua: loadLua(file) } : { lua: loadLua(file), numberOfKeys: keys });
-  freshlyDefined(redis).add(name.replace(/Buffer$/, ''));
+  if ((SCRIPTS as Record<string, string>)[name] !== file || keyCountOf(file) !== keys) {
+    throw new Error(`script ${name} (${file}, ${String(keys)} keys) does not match store's script list`);
+  }
+  registerScripts(redis);
 }
 
 /**
