@@ -14,7 +14,7 @@ import {
   type SocketData,
   userRoom,
 } from '@tessera/protocol';
-import type { Logger } from '@tessera/runtime';
+import { createFailureLog, type Logger } from '@tessera/runtime';
 import { admitGuestSession, isAddressBanned, isUserBanned, readCooldownRemaining, readStreamPromise, type PixelPlacer } from '@tessera/store';
 import type { RedisConnection } from '@tessera/store';
 import { Server, type Socket } from 'socket.io';
@@ -138,6 +138,7 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     return (await admitGuestSession(deps.redis, deps.canvasId, ip, limit)).ok ? identity : { ok: false, error: ErrorCode.RateLimited };
   };
 
+  const handshakeFailures = createFailureLog({ log, message: 'handshakes failed' });
   io.use((socket, next) => {
     const ip = deps.addressOf(socket.request);
     const addressPrefixes = deps.addressKeying.coveringPrefixes(ip);
@@ -152,8 +153,11 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
         next();
       },
       (error: unknown) => {
-        log.warn({ err: error }, 'identity check failed');
-        next(new Error(ErrorCode.Internal));
+        // Only Redis can fail here (ban checks, the guest-session count): the canvas is unavailable,
+        // and a reconnecting crowd during an outage is logged as one line with a count.
+        handshakeFailures.failed('redis', error);
+        metrics.connectionsRejected.inc({ reason: ErrorCode.CanvasUnavailable });
+        next(new Error(ErrorCode.CanvasUnavailable));
       },
     );
   });

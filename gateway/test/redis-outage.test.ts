@@ -120,6 +120,8 @@ describe('a gateway through a Redis outage (dist/main.js)', function () {
       assert.equal(((await answer.json()) as { error: string }).error, 'CANVAS_UNAVAILABLE', `${method} ${route}: a closed error code, no internal text`);
     }
     assert.ok(socket.connected, 'the player stays connected through the outage');
+    // A player arriving now is told why it cannot join, in a closed code.
+    await assert.rejects(connectPlayer(url), (error: Error) => error.message === ErrorCode.CanvasUnavailable);
     alive();
 
     // Redis back on the same port, with its data: everything works again without a restart.
