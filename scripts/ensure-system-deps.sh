@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs with apt what Tessera needs from the system and the machine lacks: redis-server,
-# chromium and promtool (the chart's alert rule tests), or only the packages named as arguments. Run by `npm test` (pretest), by .ci/run and,
-# for redis-server alone, by `npm start`; does nothing when everything is present.
+# chromium, promtool (the chart's alert rule tests) and openssl (the Redis TLS tests' CA), or only
+# the packages named as arguments. Run by `npm test` (pretest), by .ci/run and, for redis-server
+# alone, by `npm start`; does nothing when everything is present.
 set -euo pipefail
 
 CHROMIUM=/usr/bin/chromium
 wanted=("${@:-redis-server}")
-[ "$#" -eq 0 ] && wanted+=(chromium promtool)
+[ "$#" -eq 0 ] && wanted+=(chromium promtool openssl)
 missing=()
 for package in "${wanted[@]}"; do
   case "$package" in
@@ -14,6 +15,7 @@ for package in "${wanted[@]}"; do
     chromium) test -x "$CHROMIUM" || missing+=(chromium) ;;
     # Debian ships promtool in the prometheus package (its daemon is kept from starting below).
     promtool) command -v promtool >/dev/null 2>&1 || missing+=(prometheus) ;;
+    openssl) command -v openssl >/dev/null 2>&1 || missing+=(openssl) ;;
     *) echo "ensure-system-deps: unknown package $package" >&2; exit 2 ;;
   esac
 done
