@@ -48,17 +48,24 @@ let current: AdminConfigResponse | undefined;
 let auditNext: string | undefined;
 
 /** Runs an admin action, shows its outcome, and refreshes what it may have changed. */
-async function act(what: string, action: (client: AdminApiClient) => Promise<unknown>, after: Array<() => Promise<void>> = [loadConfig, loadAudit]): Promise<void> {
-  if (!api) return;
+/** Runs an admin action, says how it went, reloads what it changed; true when it succeeded. */
+async function act(what: string, action: (client: AdminApiClient) => Promise<unknown>, after: Array<() => Promise<void>> = [loadConfig, loadAudit]): Promise<boolean> {
+  if (!api) return false;
   const client = api;
+  let succeeded = false;
   try {
     await action(client);
+    succeeded = true;
     say(`${what}: done`);
   } catch (error) {
-    if (error instanceof AdminApiError && error.status === 401) return signOut('That token is not valid (any more).');
+    if (error instanceof AdminApiError && error.status === 401) {
+      signOut('That token is not valid (any more).');
+      return false;
+    }
     say(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, 'error');
   }
   await Promise.all(after.map((load) => load().catch(() => undefined)));
+  return succeeded;
 }
 
 // Signing in and out.
@@ -216,7 +223,9 @@ element<HTMLFormElement>('address-ban-form').addEventListener('submit', (event) 
   const reason = textField(form, 'reason');
   const minutes = textField(form, 'minutes');
   const request = { address, ...(reason ? { reason } : {}), ...(minutes ? { durationMs: Math.round(Number(minutes) * 60_000) } : {}) };
-  void act(`Banning ${address}`, (client) => client.banAddress(request), [loadBans, loadAudit]).then(() => form.reset());
+  void act(`Banning ${address}`, (client) => client.banAddress(request), [loadBans, loadAudit]).then((done) => {
+    if (done) form.reset(); // a refused ban keeps what was typed, to correct it
+  });
 });
 
 function banRow(ban: BanEntry): HTMLTableRowElement {
@@ -238,7 +247,9 @@ element<HTMLFormElement>('ban-form').addEventListener('submit', (event) => {
   const reason = textField(form, 'reason');
   const minutes = textField(form, 'minutes');
   const request = { ...(reason ? { reason } : {}), ...(minutes ? { durationMs: Math.round(Number(minutes) * 60_000) } : {}) };
-  void act(`Banning ${userId}`, (client) => client.ban(userId, request), [loadBans, loadAudit]).then(() => form.reset());
+  void act(`Banning ${userId}`, (client) => client.ban(userId, request), [loadBans, loadAudit]).then((done) => {
+    if (done) form.reset(); // a refused ban keeps what was typed, to correct it
+  });
 });
 
 // Rollback.
