@@ -17,6 +17,11 @@ TRUST_PROXY: {{ include "tessera.trustProxy" . | quote }}
 MAX_SOCKETS_PER_IP: {{ $g.config.maxSocketsPerIp | int | quote }}
 PLACE_RATE_PER_SEC: {{ $g.config.placeRatePerSec | int | quote }}
 PLACE_BURST: {{ $g.config.placeBurst | int | quote }}
+PLACE_RATE_PER_ADDRESS_PER_SEC: {{ $g.config.placeRatePerAddressPerSec | int | quote }}
+PLACE_BURST_PER_ADDRESS: {{ $g.config.placeBurstPerAddress | int | quote }}
+IPV6_PREFIX_LENGTH: {{ $g.config.ipv6PrefixLength | int | quote }}
+GUEST_SESSIONS_PER_ADDRESS: {{ $g.config.guestSessionsPerAddress | int | quote }}
+GUEST_SESSION_WINDOW_MS: {{ $g.config.guestSessionWindowMs | int | quote }}
 CANVAS_CACHE_MS: {{ $g.config.canvasCacheMs | int | quote }}
 SHUTDOWN_DRAIN_MS: {{ $g.config.shutdownDrainMs | int | quote }}
 {{- with $g.config.corsOrigins }}
@@ -39,6 +44,9 @@ AUTH_JWT_ISSUER: {{ . | quote }}
 {{- end }}
 {{- with $g.oidc.audience }}
 AUTH_JWT_AUDIENCE: {{ . | quote }}
+{{- end }}
+{{- if $g.oidc.jwksUrl }}
+AUTH_JWT_CLOCK_SKEW_MS: {{ $g.oidc.clockSkewMs | int | quote }}
 {{- end }}
 {{- end }}
 
