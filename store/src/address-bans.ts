@@ -26,7 +26,7 @@ export async function banAddress(
   ban: { readonly prefix: string; readonly durationMs: number; readonly reason: string },
   audit: AuditRecord,
 ): Promise<StoredAddressBan> {
-  defineScript(redis, 'tesseraBanAddress', 'ban-address-3.lua', 3);
+  defineScript(redis, 'tesseraBanAddress');
   const [expiresAt, at] = await callScript<[number, number, string]>(redis, 'tesseraBanAddress', [
     canvasKeys(canvasId).addressBans,
     adminKeys(canvasId).addressBanDetails,
@@ -43,7 +43,7 @@ export async function banAddress(
 
 /** Lifts a prefix's ban; false when it was not banned. */
 export async function unbanAddress(redis: RedisConnection, canvasId: string, prefix: string, audit: AuditRecord): Promise<boolean> {
-  defineScript(redis, 'tesseraUnbanAddress', 'unban-address-3.lua', 3);
+  defineScript(redis, 'tesseraUnbanAddress');
   const [removed] = await callScript<[number, string]>(redis, 'tesseraUnbanAddress', [
     canvasKeys(canvasId).addressBans,
     adminKeys(canvasId).addressBanDetails,

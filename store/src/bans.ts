@@ -19,7 +19,7 @@ export async function banUser(
   ban: { readonly userId: string; readonly durationMs: number; readonly reason: string },
   audit: AuditRecord,
 ): Promise<StoredBan> {
-  defineScript(redis, 'tesseraBanUser', 'ban-user-3.lua', 3);
+  defineScript(redis, 'tesseraBanUser');
   const keys = canvasKeys(canvasId);
   const [expiresAt, at] = await callScript<[number, number, string]>(redis, 'tesseraBanUser', [
     keys.bans,
@@ -37,7 +37,7 @@ export async function banUser(
 
 /** Lifts a ban; false when the user was not banned. */
 export async function unbanUser(redis: RedisConnection, canvasId: string, userId: string, audit: AuditRecord): Promise<boolean> {
-  defineScript(redis, 'tesseraUnbanUser', 'unban-user-3.lua', 3);
+  defineScript(redis, 'tesseraUnbanUser');
   const keys = canvasKeys(canvasId);
   const [removed] = await callScript<[number, string]>(redis, 'tesseraUnbanUser', [
     keys.bans,

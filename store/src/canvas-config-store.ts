@@ -12,7 +12,7 @@ export interface CanvasDefaults {
 
 /** Creates the config hash unless present; true when this call created it. */
 export async function createCanvasIfMissing(redis: RedisConnection, canvasId: string, defaults: CanvasDefaults): Promise<boolean> {
-  defineScript(redis, 'tesseraCreateCanvas', 'create-canvas-1.lua', 1);
+  defineScript(redis, 'tesseraCreateCanvas');
   const keys = canvasKeys(canvasId);
   const created = await callScript<number>(redis, 'tesseraCreateCanvas', [
     keys.config,

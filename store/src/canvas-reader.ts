@@ -9,7 +9,7 @@ import { defineScript } from './lua-scripts.js';
  * Undefined when the canvas does not exist.
  */
 export async function readCanvas(redis: RedisConnection, canvasId: string): Promise<CanvasFrame | undefined> {
-  defineScript(redis, 'tesseraReadCanvas', 'read-canvas.lua');
+  defineScript(redis, 'tesseraReadCanvas');
   const config = await readCanvasConfig(redis, canvasId);
   if (!config) return undefined;
   const grid = await callOverChunkGrid(redis, canvasId, 'tesseraReadCanvasBuffer', config);

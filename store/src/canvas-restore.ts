@@ -63,7 +63,7 @@ export async function restoreCanvas(
   input: CanvasRestoreInput,
   options: CanvasRestoreOptions = {},
 ): Promise<CanvasRestoreOutcome> {
-  defineScript(redis, 'tesseraRestoreCanvas', 'restore-canvas.lua');
+  defineScript(redis, 'tesseraRestoreCanvas');
   const mode = options.mode ?? RESTORE_DEFAULTS.mode;
   const keys = canvasKeys(canvasId);
   const width = Number(input.configHash.width);

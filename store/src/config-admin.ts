@@ -41,7 +41,7 @@ export interface ConfigWrite {
 
 /** Sets config fields, bumps the version and writes the audit entry in one script. */
 export async function writeCanvasConfig(redis: RedisConnection, canvasId: string, write: ConfigWrite): Promise<ConfigWriteOutcome> {
-  defineScript(redis, 'tesseraAdminSetConfig', 'admin-set-config-2.lua', 2);
+  defineScript(redis, 'tesseraAdminSetConfig');
   const keys = canvasKeys(canvasId);
   const pairs = Object.entries(write.fields).flatMap(([field, value]) => [field, String(value)]);
   const reply = await callScript<SetConfigReply>(redis, 'tesseraAdminSetConfig', [
@@ -116,7 +116,7 @@ export async function resizeCanvas(
   to: { readonly width: number; readonly height: number },
   audit: AuditRecord,
 ): Promise<ResizeOutcome> {
-  defineScript(redis, 'tesseraResizeCanvas', 'resize-canvas.lua');
+  defineScript(redis, 'tesseraResizeCanvas');
   const keys = canvasKeys(canvasId);
   const chunks = chunksOutside(from, to);
   const reply = await callScript<ResizeReply>(redis, 'tesseraResizeCanvas', [

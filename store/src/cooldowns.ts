@@ -16,7 +16,7 @@ export interface CooldownHolder {
  * agree; a placement itself is judged by the config inside Redis.
  */
 export async function readCooldownRemaining(redis: RedisConnection, canvasId: string, holder: CooldownHolder, cooldownMs: number): Promise<number> {
-  defineScript(redis, 'tesseraReadCooldown', 'read-cooldown-2.lua', 2);
+  defineScript(redis, 'tesseraReadCooldown');
   const keys = canvasKeys(canvasId);
   return callScript<number>(redis, 'tesseraReadCooldown', [
     keys.userCooldown(holder.userId),

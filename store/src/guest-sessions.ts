@@ -15,7 +15,7 @@ export async function admitGuestSession(
   address: string,
   limit: { readonly perWindow: number; readonly windowMs: number },
 ): Promise<GuestSessionVerdict> {
-  defineScript(redis, 'tesseraCountInWindow', 'count-in-window-1.lua', 1);
+  defineScript(redis, 'tesseraCountInWindow');
   const [count, left] = await callScript<[number, number]>(redis, 'tesseraCountInWindow', [canvasKeys(canvasId).guestSessions(address), limit.windowMs]);
   return count <= limit.perWindow ? { ok: true } : { ok: false, retryInMs: left };
 }

@@ -37,6 +37,8 @@ export const SCRIPTS = {
   tesseraUnbanUser: 'unban-user-3.lua',
 } as const satisfies Record<string, string>;
 
+export type ScriptName = keyof typeof SCRIPTS;
+
 /** The number of keys a script file declares in its name, or undefined (variable-key scripts). */
 export function keyCountOf(file: string): number | undefined {
   const match = /-(\d+)\.lua$/.exec(file);
@@ -60,17 +62,9 @@ export function registerScripts(redis: RedisConnection): void {
   }
 }
 
-/**
- * Makes sure a script is defined on a client (all of them are, at once, the first time: see
- * registerScripts). `file` and `keys` name what the caller runs, and must agree with SCRIPTS.
- */
-export function defineScript(redis: RedisConnection, name: string, file: string, keys?: number): void {
-  const registered = redis as unknown as Record<string, unknown>;
-  if (typeof registered[name] === 'function') return;
-  if ((SCRIPTS as Record<string, string>)[name] !== file || keyCountOf(file) !== keys) {
-    throw new Error(`script ${name} (${file}, ${String(keys)} keys) does not match store's script list`);
-  }
-  registerScripts(redis);
+/** Makes sure a script is defined on a client (all of them are, at once: see registerScripts). */
+export function defineScript(redis: RedisConnection, name: ScriptName): void {
+  if (typeof (redis as unknown as Record<string, unknown>)[name] !== 'function') registerScripts(redis);
 }
 
 /**

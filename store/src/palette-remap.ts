@@ -89,9 +89,9 @@ export function remapFinishOutcome(reply: FinishReply): RemapFinishOutcome {
 }
 
 function defineRemapScripts(redis: RedisConnection): void {
-  defineScript(redis, 'tesseraBeginPaletteRemap', 'begin-palette-remap-3.lua', 3);
-  defineScript(redis, 'tesseraRemapChunk', 'remap-chunk-3.lua', 3);
-  defineScript(redis, 'tesseraFinishPaletteRemap', 'finish-palette-remap-4.lua', 4);
+  defineScript(redis, 'tesseraBeginPaletteRemap');
+  defineScript(redis, 'tesseraRemapChunk');
+  defineScript(redis, 'tesseraFinishPaletteRemap');
 }
 
 export async function beginPaletteRemap(

@@ -55,7 +55,7 @@ export interface PixelPlacer {
  * placementFailureCode turns any failure into what the player is told.
  */
 export function createPixelPlacer(redis: RedisConnection, canvasId: string, streamMaxLength: number): PixelPlacer {
-  defineScript(redis, 'tesseraPlacePixel', 'place-pixel-7.lua', 7);
+  defineScript(redis, 'tesseraPlacePixel');
   const keys = canvasKeys(canvasId);
   return {
     async place(request) {

@@ -50,7 +50,7 @@ export function paintCode(code: number): 'painted' | 'missing' | 'remapping' {
  * every client like placements. Stops at the first band refused (no canvas, or a remap began).
  */
 export async function paintRegion(redis: RedisConnection, canvasId: string, rect: PaintRect, target: PaintTarget, options: PaintOptions): Promise<PaintOutcome> {
-  defineScript(redis, 'tesseraPaintRegion', 'paint-region-3.lua', 3);
+  defineScript(redis, 'tesseraPaintRegion');
   const keys = canvasKeys(canvasId);
   if ('pixels' in target && target.pixels.length !== rect.width * rect.height) {
     throw new Error(`paint target holds ${target.pixels.length} pixels for a ${rect.width}×${rect.height} rectangle`);

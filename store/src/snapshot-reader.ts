@@ -20,7 +20,7 @@ export interface CanvasSnapshotState {
  * read-snapshot.lua). Undefined when the canvas does not exist.
  */
 export async function readSnapshotState(redis: RedisConnection, canvasId: string): Promise<CanvasSnapshotState | undefined> {
-  defineScript(redis, 'tesseraReadSnapshot', 'read-snapshot.lua');
+  defineScript(redis, 'tesseraReadSnapshot');
   const size = await redis.hmget(canvasKeys(canvasId).config, 'width', 'height');
   if (!size[0] || !size[1]) return undefined;
   const grid = await callOverChunkGrid(redis, canvasId, 'tesseraReadSnapshotBuffer', { width: Number(size[0]), height: Number(size[1]) });

@@ -15,9 +15,9 @@ import { callScript, defineScript } from './lua-scripts.js';
  * ioredis answers with an uncaught TypeError (redis/ioredis#1931).
  */
 export function defineWriterLeaseScripts(redis: RedisConnection): void {
-  defineScript(redis, 'tesseraAcquireLease', 'acquire-lease-1.lua', 1);
-  defineScript(redis, 'tesseraRenewLease', 'renew-lease-1.lua', 1);
-  defineScript(redis, 'tesseraReleaseLease', 'release-lease-1.lua', 1);
+  defineScript(redis, 'tesseraAcquireLease');
+  defineScript(redis, 'tesseraRenewLease');
+  defineScript(redis, 'tesseraReleaseLease');
 }
 
 /** Takes the lock if nobody holds it; true when the caller now holds it for `ttlMs`. */

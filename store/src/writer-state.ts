@@ -35,7 +35,7 @@ export type CommitOutcome = 'committed' | 'not-leader' | 'conflict';
 
 /** Registers the commit script; call it when the client is created (see defineWriterLeaseScripts). */
 export function defineWriterStateScripts(redis: RedisConnection): void {
-  defineScript(redis, 'tesseraCommitWriterState', 'commit-writer-state-2.lua', 2);
+  defineScript(redis, 'tesseraCommitWriterState');
 }
 
 /** The fence a commit of `state` leaves behind. */
