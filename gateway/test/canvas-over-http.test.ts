@@ -102,6 +102,50 @@ describe('the canvas over HTTP', () => {
       await cached.close();
     }
   });
+
+  it('reads again past a cached copy older than ?after=, once for the whole crowd (invariant 6)', async () => {
+    const cached = await startGateway(redisServer.url, { CANVAS_CACHE_MS: '60000' });
+    const player = await connectPlayer(cached.url);
+    try {
+      const reads = () => cached.gateway.metrics.canvasReads.get().then((metric) => metric.values.find((value) => value.labels.source === 'redis')?.value ?? 0);
+      const before = (await fetchCanvas(`${cached.url}/api/canvas/data`)).frame.position;
+      assert.ok((await player.socket.timeout(3000).emitWithAck('place', { x: 7, y: 7, color: 5 })).ok);
+      const [last] = await redis.xrevrange(keys.events, '+', '-', 'COUNT', 1);
+      const after = last![0];
+      assert.notEqual(formatPosition(before), after);
+      const frames = await Promise.all(Array.from({ length: 200 }, async () => (await fetchCanvas(`${cached.url}/api/canvas/data?after=${after}`)).frame));
+      assert.ok(frames.every((frame) => formatPosition(frame.position) === after), 'every answer is at least as new as asked');
+      assert.equal(await reads(), 2, 'one read for the first request, one shared re-read for the crowd');
+      assert.equal(frames[0]!.chunks.find((chunk) => chunk.cx === 0 && chunk.cy === 0)?.bytes[7 * 256 + 7], 5);
+    } finally {
+      player.socket.close();
+      await cached.close();
+    }
+  });
+
+  it('refuses a malformed ?after= with INVALID_PAYLOAD', async () => {
+    for (const bad of ['x', '1-2-3', '-1-0', '', '99999999999999999-0']) {
+      const response = await fetch(`${gateway.url}/api/canvas/data?after=${encodeURIComponent(bad)}`);
+      assert.equal(response.status, 400, `after=${bad}`);
+      assert.deepEqual(await response.json(), { error: 'INVALID_PAYLOAD' });
+    }
+    assert.equal((await fetch(`${gateway.url}/api/canvas/data/0/0?after=nope`)).status, 400);
+  });
+
+  it("promises each new connection the writer's committed cursor, and nothing before any writer ran", async () => {
+    assert.deepEqual(await redis.hgetall(keys.writerState), {}, 'no writer runs in this suite');
+    const fresh = await connectPlayer(gateway.url);
+    fresh.socket.close();
+    assert.deepEqual([fresh.welcome.minPosition, fresh.welcome.epoch], ['0-0', 0]);
+    await redis.hset(keys.writerState, { epoch: '4242', seq: '7', cursor: '1700000000000-3' });
+    try {
+      const promised = await connectPlayer(gateway.url);
+      promised.socket.close();
+      assert.deepEqual([promised.welcome.minPosition, promised.welcome.epoch], ['1700000000000-3', 4242]);
+    } finally {
+      await redis.del(keys.writerState);
+    }
+  });
 });
 
 /** A GET without transparent decompression, to see the bytes on the wire. */

@@ -1,4 +1,4 @@
-import { canvasKeys, formatPosition, parsePosition, type StreamPosition } from '@tessera/protocol';
+import { canvasKeys, formatPosition, parsePosition, type StreamPosition, ZERO_POSITION } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
 
 /** One accepted placement as recorded in the canvas's event stream. */
@@ -70,7 +70,7 @@ export async function lastEventPosition(redis: RedisConnection, canvasId: string
   return parsePosition(last[0]?.[0] ?? '0-0') ?? { ms: 0, seq: 0 };
 }
 
-/** What a new connection is promised (invariant 6): where the stream ends now, and in which writer epoch. */
+/** What a new connection is promised (invariant 6): the stream position its canvas read must reach. */
 export interface StreamPromise {
   readonly position: StreamPosition;
   /** The writer's epoch (0 before any writer has run). */
@@ -78,11 +78,16 @@ export interface StreamPromise {
 }
 
 /**
- * Read after the socket joined the broadcast room: every delta broadcast before it ends at or
- * before this position, so a canvas read at least this new misses none of them.
+ * Read after the socket joined the broadcast room. A delta is committed before it is broadcast,
+ * so every delta broadcast before the join ends at or before the writer's committed cursor: a
+ * canvas read at least that new misses none of them. The cursor moves once per tick, so a crowd
+ * arriving within a tick is promised one position, and a CDN or the gateway's cache serves them
+ * all one read. No writer state yet: nothing was broadcast, nothing is required.
  */
 export async function readStreamPromise(redis: RedisConnection, canvasId: string): Promise<StreamPromise> {
-  const [position, epoch] = await Promise.all([lastEventPosition(redis, canvasId), redis.hget(canvasKeys(canvasId).writerState, 'epoch')]);
-  const parsed = Number(epoch);
-  return { position, epoch: Number.isInteger(parsed) && parsed > 0 && parsed <= 0xffff_ffff ? parsed : 0 };
+  const [epoch, cursor] = await redis.hmget(canvasKeys(canvasId).writerState, 'epoch', 'cursor');
+  const parsedEpoch = Number(epoch);
+  const position = cursor ? parsePosition(cursor) : undefined;
+  const valid = position !== undefined && Number.isInteger(parsedEpoch) && parsedEpoch > 0 && parsedEpoch <= 0xffff_ffff;
+  return valid ? { position, epoch: parsedEpoch } : { position: ZERO_POSITION, epoch: 0 };
 }
