@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { canvasKeys } from '@tessera/protocol';
 import { Redis } from 'ioredis';
-import { sleep, waitFor } from '../../test-support/index.js';
+import { waitFor } from '../../test-support/index.js';
 import { assertContiguous, assertConverged } from './support/canvas-truth.js';
 import { Cluster } from './support/cluster.js';
 import { ReplicaClient } from './support/replica-client.js';
@@ -10,17 +10,16 @@ const WIDTH = 300;
 const HEIGHT = 300;
 
 /** Each client places `count` random pixels as fast as acknowledgements come back. */
-async function placeRandomly(clients: readonly ReplicaClient[], count: number): Promise<number> {
-  let accepted = 0;
-  await Promise.all(
+/** Each client places `count` random pixels; `progress.accepted` counts as they are accepted. */
+function placeRandomly(clients: readonly ReplicaClient[], count: number, progress = { accepted: 0 }): Promise<number> {
+  return Promise.all(
     clients.map(async (client) => {
       for (let i = 0; i < count; i++) {
         const result = await client.place(Math.floor(Math.random() * WIDTH), Math.floor(Math.random() * HEIGHT), Math.floor(Math.random() * 32));
-        if (result.ok) accepted++;
+        if (result.ok) progress.accepted++;
       }
     }),
-  );
-  return accepted;
+  ).then(() => progress.accepted);
 }
 
 describe('a cluster of two gateways and two writers', function () {
@@ -66,8 +65,10 @@ describe('a cluster of two gateways and two writers', function () {
 
   it('converges for a client that connects mid-stream', async () => {
     const players = await Promise.all(Array.from({ length: 6 }, (_, i) => connect(i)));
-    const placing = placeRandomly(players, 120);
-    await sleep(400);
+    const progress = { accepted: 0 };
+    const placing = placeRandomly(players, 120, progress);
+    // Join once the stream is well under way (a third of the placements), not after a guessed time.
+    await waitFor(() => progress.accepted >= 240, { timeoutMs: 20_000, message: 'placements under way' });
     const late = await connect(1);
     await placing;
     await assertConverged(cluster.redisUrl, [...players, late]);
@@ -96,8 +97,9 @@ describe('a cluster of two gateways and two writers', function () {
   it('survives the writer leader being killed mid-stream: contiguous sequence, converged canvas', async () => {
     const redis = new Redis(cluster.redisUrl);
     const players = await Promise.all(Array.from({ length: 8 }, (_, i) => connect(i)));
-    const placing = placeRandomly(players, 150);
-    await sleep(500);
+    const progress = { accepted: 0 };
+    const placing = placeRandomly(players, 150, progress);
+    await waitFor(() => progress.accepted >= 300, { timeoutMs: 20_000, message: 'placements under way' });
     const leaderId = await redis.get(canvasKeys('main').writerLock);
     const leader = cluster.writers.find((writer) => writer.id === leaderId);
     assert.ok(leader, `no writer holds the lock (${leaderId})`);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_API_BASE, type CanvasConfig } from '@tessera/protocol';
-import { sleep, waitFor, requireBuilt } from '../../test-support/index.js';
+import { waitFor, requireBuilt } from '../../test-support/index.js';
 import { assertConverged } from '../../e2e/test/support/canvas-truth.js';
 import { Cluster } from '../../e2e/test/support/cluster.js';
 import { ReplicaClient } from '../../e2e/test/support/replica-client.js';
@@ -67,6 +67,11 @@ describe('admin changes during concurrent placement, in a cluster', function () 
       }),
     );
     return {
+      /** Resolves once `more` further placements were accepted: paces the test by work done, not by time. */
+      async accepts(more: number) {
+        const target = accepted + more;
+        await waitFor(() => accepted >= target, { timeoutMs: 30_000, message: `${more} more accepted placements` });
+      },
       async stop() {
         running = false;
         await done;
@@ -78,14 +83,14 @@ describe('admin changes during concurrent placement, in a cluster', function () 
   it('converges when the canvas shrinks and grows while players place', async () => {
     const players = await connect(8);
     const placing = placeUntilStopped(players, { width: 800, height: 500 }, 32);
-    await sleep(500);
+    await placing.accepts(100);
     const shrunk = (await admin('PUT', '/size', { width: 300, height: 250 })) as { config: CanvasConfig; erased: boolean };
     assert.equal(shrunk.erased, true);
-    await sleep(500);
+    await placing.accepts(100);
     await admin('PUT', '/size', { width: 700, height: 450 });
-    await sleep(500);
+    await placing.accepts(100);
     await admin('PUT', '/size', { width: 500, height: 300 });
-    await sleep(300);
+    await placing.accepts(60);
     const { accepted, refused } = await placing.stop();
     assert.ok(accepted > 100 && refused > 0, `accepted ${accepted}, refused ${refused}`);
     await waitFor(() => players.every((client) => client.replica.width === 500 && client.replica.height === 300), { message: 'every client at the final size' });
@@ -96,9 +101,9 @@ describe('admin changes during concurrent placement, in a cluster', function () 
   it('converges when colours are removed while players place', async () => {
     const players = await connect(6);
     const placing = placeUntilStopped(players, { width: 500, height: 300 }, 30);
-    await sleep(500);
+    await placing.accepts(100);
     const removed = (await admin('POST', '/palette/remove', { remove: [{ index: 5, mapTo: 1 }, { index: 20, mapTo: 0 }] })) as { config: CanvasConfig };
-    await sleep(300);
+    await placing.accepts(60);
     await placing.stop();
     await assertConverged(cluster.redisUrl, players);
     const paletteSize = removed.config.palette.length;

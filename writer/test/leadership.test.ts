@@ -82,7 +82,7 @@ describe('writer leadership', function () {
     const { canvasId, placer, writers, leader, player } = await setUp(2);
     const standby = writers.find((w) => w !== leader)!;
     const placing = placeRandom(placer, { count: 600, width: 600, height: 300, perBurst: 20, pauseMs: 20 });
-    await sleep(300);
+    await waitFor(() => player.deltas.length >= 1, { timeoutMs: 10_000, message: 'deltas flowing before the leader stops' });
     const stoppedAt = Date.now();
     await leader.close();
     await waitFor(() => standby.writer.isLeader && standby.writer.state, { timeoutMs: LOCK_TTL_MS, message: 'the standby to lead' });

@@ -49,7 +49,8 @@ describe('the writer broadcasting deltas and syncs', function () {
       const { canvasId, placer, relay, player } = await setUp(wireFormat);
       // One player joins before any placement, one in the middle of them.
       const placing = placeRandom(placer, { count: 1_500, width: 600, height: 300, perBurst: 60, pauseMs: 15 });
-      await sleep(150);
+      // The late player joins once deltas are flowing, so it starts mid-stream.
+      await waitFor(() => player.deltas.length >= 1, { timeoutMs: 10_000, message: 'the first delta' });
       const late = await Player.join(relay, redis, canvasId);
       cleanups.push(() => late.close());
       await placing;
