@@ -1,4 +1,4 @@
-import { canvasKeys, comparePositions, formatPosition, parsePosition, type StreamPosition, ZERO_POSITION } from '@tessera/protocol';
+import { canvasKeys, comparePositions, formatPosition, parsePosition, type StatsMinute, type StatsPeak, type StreamPosition, ZERO_POSITION } from '@tessera/protocol';
 import type { PlacementEvent } from './event-stream.js';
 import { callScript, defineScript } from './lua-scripts.js';
 import type { RedisConnection } from './redis-connection.js';
@@ -122,22 +122,6 @@ export async function addCanvasLoads(redis: RedisConnection, canvasId: string, p
   const results = await multi.exec();
   const failure = results?.find(([error]) => error)?.[0];
   if (!results || failure) throw failure ?? new Error('the canvas-load transaction was aborted');
-}
-
-/** One minute of the event. */
-export interface StatsMinute {
-  /** Minute start, epoch ms. */
-  readonly minute: number;
-  readonly placements: number;
-  readonly canvasLoads: number;
-  /** Most players online at once during the minute (0: no gateway reported). */
-  readonly peakOnline: number;
-}
-
-/** A value and when it was reached (epoch ms; 0 when never). */
-export interface StatsPeak {
-  readonly value: number;
-  readonly at: number;
 }
 
 export interface EventStats {

@@ -1,16 +1,9 @@
-import { readEventStats, readPresence, type EventStats, type RedisConnection } from '@tessera/store';
+import type { EventStatsReport } from '@tessera/protocol';
+import { readEventStats, readPresence, type RedisConnection } from '@tessera/store';
 
 /** `GET /api/admin/stats`: the event's numbers, as JSON (the admin page plots them). */
-export interface StatsReport extends EventStats {
-  readonly canvasId: string;
-  /** When this report was read, epoch ms. */
-  readonly at: number;
-  /** Players online now across every gateway. */
-  readonly online: number;
-}
-
 export interface StatsOperations {
-  stats(): Promise<StatsReport>;
+  stats(): Promise<EventStatsReport>;
 }
 
 export function createStatsOperations(deps: { redis: RedisConnection; canvasId: string }): StatsOperations {
