@@ -16,10 +16,12 @@ import type { Counter } from 'prom-client';
  * A rollback of Redis rolls back the stats with the stream they count, so they still agree.
  */
 export interface EventStatsRecorder {
-  /** Counts the placements `events` of the committed window (from, to]; failures go to onError. */
-  record(events: readonly PlacementEvent[], from: StreamPosition, to: StreamPosition): Promise<void>;
-  /** Counts from the stream whatever is not counted yet up to `to` (after a takeover or a new epoch). */
-  catchUp(to: StreamPosition): Promise<void>;
+  /** Counts the placements `events` of the committed window (from, to], in the background; failures go to onError. */
+  record(events: readonly PlacementEvent[], from: StreamPosition, to: StreamPosition): void;
+  /** Counts from the stream, in the background, whatever is not counted yet up to `to` (after a takeover or a new epoch). */
+  catchUp(to: StreamPosition): void;
+  /** Resolves once nothing is being counted (shutdown). */
+  settled(): Promise<void>;
 }
 
 export interface EventStatsDeps {
@@ -71,20 +73,38 @@ export function createEventStatsRecorder(deps: EventStatsDeps): EventStatsRecord
     deps.log.info({ canvasId }, 'event stats: catching up with the stream, continued next tick');
   }
 
+  // One count at a time, off the tick: a tick never waits for its stats. A batch arriving while
+  // one is counted is not kept; the next count reads it from the stream instead (bounded memory
+  // when Redis is slow, and still exactly once).
+  let running: Promise<void> | undefined;
+  let behindTo: StreamPosition | undefined;
+
+  function run(work: () => Promise<void>): void {
+    running = work()
+      .catch((error: unknown) => deps.onError(error))
+      .finally(() => {
+        running = undefined;
+        const to = behindTo;
+        behindTo = undefined;
+        if (to) run(async () => count({ from: to, to, events: [] }, await readStatsCursor(redis, canvasId)));
+      });
+  }
+
+  function later(to: StreamPosition): void {
+    if (!behindTo || comparePositions(to, behindTo) > 0) behindTo = to;
+  }
+
   return {
-    async record(events, from, to) {
-      try {
-        await count({ from, to, events }, from);
-      } catch (error) {
-        deps.onError(error);
-      }
+    record(events, from, to) {
+      if (running) later(to);
+      else run(() => count({ from, to, events }, from));
     },
-    async catchUp(to) {
-      try {
-        await count({ from: to, to, events: [] }, await readStatsCursor(redis, canvasId));
-      } catch (error) {
-        deps.onError(error);
-      }
+    catchUp(to) {
+      if (running) later(to);
+      else run(async () => count({ from: to, to, events: [] }, await readStatsCursor(redis, canvasId)));
+    },
+    async settled() {
+      while (running) await running;
     },
   };
 }

@@ -196,6 +196,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.ticking;
+    await this.eventStats.settled();
     const wasLeader = this.lease.held;
     try {
       await this.lease.release();
@@ -302,7 +303,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
       if (!(await this.startEpoch(stored.fence, reason))) return false;
     }
     const { epoch, seq } = this.current!.state;
-    await this.eventStats.catchUp(this.current!.state.cursor); // a leader that died between its delta and its stats
+    this.eventStats.catchUp(this.current!.state.cursor); // a leader that died between its delta and its stats
     this.emit('leader', { epoch, seq });
     return true;
   }
@@ -338,7 +339,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
     this.stage = WriterStage.Commit;
     if (!(await this.commit(expected, next))) return false;
     this.unsent = first;
-    await this.eventStats.catchUp(next.cursor); // the events the new epoch's cursor jumped over
+    this.eventStats.catchUp(next.cursor); // the events the new epoch's cursor jumped over
     if (first) {
       this.metrics.deltas.inc();
       this.metrics.deltaPixels.observe(first.report.pixels);
@@ -478,7 +479,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
     this.metrics.deltas.inc();
     const report: DeltaReport = { epoch: delta.epoch, seq: delta.seq, start: delta.start, end, pixels, resent: false };
     await this.send({ bytes, report, oldestMs: window.oldestMs });
-    await this.eventStats.record(window.events, delta.start, end);
+    this.eventStats.record(window.events, delta.start, end);
     return true;
   }
 
