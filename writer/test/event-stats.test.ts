@@ -7,6 +7,7 @@ import {
   commitWriterState,
   lastEventPosition,
   paintRegion,
+  readEventPage,
   readEventStats,
   readWriterState,
   recordEventStats,
@@ -16,7 +17,9 @@ import {
 } from '@tessera/store';
 import { Redis } from 'ioredis';
 import { useRedis, waitFor } from '../../test-support/index.js';
-import { createTestCanvas, freshCanvasId, startWriter, type TestWriter } from './support/harness.js';
+import { Counter } from 'prom-client';
+import { createEventStatsRecorder } from '../src/event-stats.js';
+import { createTestCanvas, freshCanvasId, startWriter, testLog, type TestWriter } from './support/harness.js';
 
 /** What a scripted load should produce, computed from the stream ids the placements were given. */
 class Expected {
@@ -172,6 +175,25 @@ describe('the event stats the writer counts', function () {
     assert.equal(replay.kind, 'already-counted');
     await place(placer, expected, 'a_new', 9, 9);
     await assertMatches(redis, canvasId, expected);
+  });
+
+  it('count a batch that arrives while another is being counted from the stream instead, once', async () => {
+    const canvasId = freshCanvasId();
+    const placer = await createTestCanvas(redis, canvasId);
+    const expected = new Expected();
+    for (let i = 0; i < 30; i++) await place(placer, expected, `g_guestguestguest${i % 5}`, i, 2);
+    const { events } = await readEventPage(redis, canvasId, { ms: 0, seq: 0 }, 100);
+    const errors: unknown[] = [];
+    const recorder = createEventStatsRecorder({ redis, canvasId, log: testLog, gaps: new Counter({ name: 'gaps', help: 'gaps', registers: [] }), onError: (error) => errors.push(error) });
+    // Three windows handed over back to back, as three ticks would: the second and third arrive
+    // while the first is counted, so only their end is kept and read from the stream.
+    const cut = [0, 10, 20, 30].map((index) => (index === 0 ? { ms: 0, seq: 0 } : events[index - 1]!.position));
+    for (let w = 0; w < 3; w++) recorder.record(events.slice(w * 10, w * 10 + 10), cut[w]!, cut[w + 1]!);
+    recorder.record(events.slice(10, 20), cut[1]!, cut[2]!); // a window handed over twice
+    await recorder.settled();
+    assert.deepEqual(errors, []);
+    await assertMatches(redis, canvasId, expected);
+    assert.equal((await readEventStats(redis, canvasId)).countedThrough, `${cut[3]!.ms}-${cut[3]!.seq}`);
   });
 
   it('agree with the stream after Redis comes back behind (a lagging replica, an older AOF)', async () => {
