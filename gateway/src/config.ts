@@ -53,6 +53,8 @@ export const GATEWAY_DEFAULTS = {
   canvasCacheMs: 1_000,
   /** How long SIGTERM spreads socket disconnections over. */
   shutdownDrainMs: 10_000,
+  /** How often the gateway reports its players online (and flushes its canvas loads); a report lapses after 3 of these. */
+  presenceIntervalMs: 5_000,
   /** Clock skew allowed on an identity token's `exp`/`nbf`/`iat`: small, so an expired token stays expired. */
   jwtClockSkewMs: 30_000,
   /** Built web client, relative to this package. */
@@ -79,6 +81,7 @@ export interface GatewayConfig extends CommonConfig {
   readonly placeBurstPerAddress: number;
   readonly canvasCacheMs: number;
   readonly shutdownDrainMs: number;
+  readonly presenceIntervalMs: number;
   readonly corsOrigins: readonly string[];
   /** Empty: serve no web client. */
   readonly webRoot: string;
@@ -137,6 +140,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     placeBurstPerAddress: reader.integer('PLACE_BURST_PER_ADDRESS', GATEWAY_DEFAULTS.placeBurstPerAddress, { min: 1, max: 1_000_000 }),
     canvasCacheMs: reader.integer('CANVAS_CACHE_MS', GATEWAY_DEFAULTS.canvasCacheMs, { min: 0, max: 60_000 }),
     shutdownDrainMs: reader.integer('SHUTDOWN_DRAIN_MS', GATEWAY_DEFAULTS.shutdownDrainMs, { min: 0, max: 600_000 }),
+    presenceIntervalMs: reader.integer('PRESENCE_INTERVAL_MS', GATEWAY_DEFAULTS.presenceIntervalMs, { min: 100, max: 60_000 }),
     corsOrigins: readCorsOrigins(reader),
     webRoot: env.WEB_ROOT === undefined ? GATEWAY_DEFAULTS.webRoot : env.WEB_ROOT.trim(),
     jwt,

@@ -14,6 +14,8 @@ import type { GatewayConfig } from './config.js';
 import { createConfigSource } from './config-source.js';
 import { followDeltaNotices } from './delta-notices.js';
 import { createHealthRoutes } from './health-routes.js';
+import { countCanvasLoads } from './canvas-loads.js';
+import { startPresence } from './presence.js';
 import { createHttpApp } from './http-app.js';
 import { createReadiness } from './readiness.js';
 import { createJwtVerifier } from './jwt-verifier.js';
@@ -137,10 +139,13 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   });
 
   const availability = watchCanvasAvailability({ redis, io, room: canvasRoom(config.canvasId), log });
+  const presence = startPresence({ redis, io, canvasId: config.canvasId, intervalMs: config.presenceIntervalMs, metrics, log });
+  const canvasLoads = countCanvasLoads({ redis, io, canvasId: config.canvasId, flushIntervalMs: config.presenceIntervalMs, metrics, log });
 
   let metricsServer: ProbeServer | undefined;
   const closeEverything = async (): Promise<void> => {
     availability.stop();
+    await Promise.all([presence.stop(), canvasLoads.stop()]);
     await metricsServer?.close();
     await admin.close();
     await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -11,6 +11,8 @@ export interface GatewayMetrics {
   readonly malformedPackets: Counter<'reason'>;
   readonly placementsAnsweredLocally: Counter;
   readonly publishFailures: Counter;
+  readonly playersOnline: Gauge;
+  readonly canvasLoads: Counter;
 }
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
@@ -61,6 +63,16 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     publishFailures: new Counter({
       name: 'tessera_gateway_publish_failures_total',
       help: 'Broadcasts to other gateways dropped because Redis refused the PUBLISH (an outage).',
+      registers: [registry],
+    }),
+    playersOnline: new Gauge({
+      name: 'tessera_players_online',
+      help: 'Players online across every gateway at this gateway\'s last presence report (every gateway reports the same figure: aggregate with max, not sum).',
+      registers: [registry],
+    }),
+    canvasLoads: new Counter({
+      name: 'tessera_canvas_loads_total',
+      help: 'Canvas loads (a page\'s first connection) this gateway admitted.',
       registers: [registry],
     }),
   };

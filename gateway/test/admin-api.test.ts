@@ -42,6 +42,7 @@ const ENDPOINTS: ReadonlyArray<{
   { method: 'POST', path: '/snapshots' },
   { method: 'POST', path: '/snapshots/restore', body: { key: 'snapshots/x.tsnap' }, invalid: { body: {}, field: 'key' } },
   { method: 'GET', path: '/audit', invalid: { path: '/audit?limit=0', field: 'limit' } },
+  { method: 'GET', path: '/stats' },
 ];
 
 describe('the admin API', function () {

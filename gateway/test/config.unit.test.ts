@@ -70,6 +70,14 @@ describe('gateway configuration', () => {
     assert.deepEqual(loadGatewayConfig({ ...valid, CORS_ORIGINS: '*' }).corsOrigins, ['*']);
   });
 
+  it('reads PRESENCE_INTERVAL_MS and refuses one too short, too long or not a number', () => {
+    assert.equal(loadGatewayConfig(valid).presenceIntervalMs, 5_000);
+    assert.equal(loadGatewayConfig({ ...valid, PRESENCE_INTERVAL_MS: '250' }).presenceIntervalMs, 250);
+    for (const bad of ['50', '600000', 'often', '1.5']) {
+      assert.throws(() => loadGatewayConfig({ ...valid, PRESENCE_INTERVAL_MS: bad }), /PRESENCE_INTERVAL_MS/, bad);
+    }
+  });
+
   it('refuses a short session secret', () => {
     assert.throws(() => loadGatewayConfig({ SESSION_SECRET: 'short' }), /SESSION_SECRET must be at least 32 characters/);
   });

@@ -253,3 +253,42 @@ export const AuditAction = {
   RestoreSnapshot: 'snapshot.restore',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
+
+/** A figure and when it was reached (epoch ms; 0: never). */
+export interface StatsPeak {
+  readonly value: number;
+  readonly at: number;
+}
+
+/** One minute of the event (`GET /api/admin/stats`). */
+export interface StatsMinute {
+  /** Start of the minute, epoch ms. */
+  readonly minute: number;
+  readonly placements: number;
+  readonly canvasLoads: number;
+  /** Most players online at once during the minute. */
+  readonly peakOnline: number;
+}
+
+/** `GET /api/admin/stats`: the event's numbers, collected as they happen. */
+export interface EventStatsReport {
+  readonly canvasId: string;
+  /** When these numbers were read, epoch ms. */
+  readonly at: number;
+  /** Players online now across every gateway. */
+  readonly online: number;
+  /** Distinct users who placed (HyperLogLog estimate). */
+  readonly uniqueUsers: number;
+  /** Distinct signed-in users (accounts, not guests) who placed (estimate). */
+  readonly signedInUsers: number;
+  /** Page loads: each page's first connection. */
+  readonly canvasLoads: number;
+  /** Placements in total (admin rollbacks excluded). */
+  readonly placements: number;
+  readonly peakOnline: StatsPeak;
+  readonly peakPlacementsPerSecond: StatsPeak;
+  /** Stream position the placement figures are counted through. */
+  readonly countedThrough: string;
+  /** Every minute with a placement, a load or a presence report, oldest first. */
+  readonly perMinute: readonly StatsMinute[];
+}

@@ -14,6 +14,7 @@ export const Events = {
   Kicked: 'kicked',
   Resync: 'resync',
   CanvasStatus: 'canvas-status',
+  Presence: 'presence',
 } as const;
 
 export type PlaceResult =
@@ -69,6 +70,12 @@ export interface ServerToClientEvents {
    * each action on its own. The connection itself stays up.
    */
   'canvas-status': (status: CanvasStatus) => void;
+  /** Players online across every gateway: on connection, then whenever the figure changes (every few seconds at most). */
+  presence: (presence: Presence) => void;
+}
+
+export interface Presence {
+  readonly online: number;
 }
 
 export interface CanvasStatus {

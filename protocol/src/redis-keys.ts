@@ -27,6 +27,22 @@ export interface CanvasKeys {
    * canvas, so releases sharing one Redis never receive each other's broadcasts or requests.
    */
   readonly socketIo: string;
+  /** Hash: gateway id → `count:expiresAtMs`, each gateway's players online (see store/src/presence.ts). */
+  readonly presence: string;
+  /** Hash: the event's numbers (placements, canvasLoads, peaks, cursor: see store/src/event-stats.ts). */
+  readonly stats: string;
+  /** HyperLogLog: every user who placed. */
+  readonly statsUsers: string;
+  /** HyperLogLog: every signed-in user (an account, not a guest) who placed. */
+  readonly statsSignedInUsers: string;
+  /** Hash: minute start (epoch ms) → placements in that minute. */
+  readonly statsPlacementsPerMinute: string;
+  /** Hash: second start (epoch ms) → placements, the last few minutes only (for the peak per second). */
+  readonly statsPlacementsPerSecond: string;
+  /** Hash: minute start (epoch ms) → canvas loads in that minute. */
+  readonly statsLoadsPerMinute: string;
+  /** Hash: minute start (epoch ms) → most players online at once in that minute. */
+  readonly statsOnlinePerMinute: string;
   /** String: a chunk, one byte per pixel. */
   chunk(cx: number, cy: number): string;
   /** String with TTL: this user's cooldown. */
@@ -59,6 +75,14 @@ export function canvasKeys(canvasId: string): CanvasKeys {
     audit: `${prefix}audit`,
     deltaNotices: `${prefix}delta-notices`,
     socketIo: `${prefix}socket.io`,
+    presence: `${prefix}presence`,
+    stats: `${prefix}stats`,
+    statsUsers: `${prefix}stats:users`,
+    statsSignedInUsers: `${prefix}stats:signed-in-users`,
+    statsPlacementsPerMinute: `${prefix}stats:placements-per-minute`,
+    statsPlacementsPerSecond: `${prefix}stats:placements-per-second`,
+    statsLoadsPerMinute: `${prefix}stats:loads-per-minute`,
+    statsOnlinePerMinute: `${prefix}stats:online-per-minute`,
     chunk: (cx: number, cy: number) => `${prefix}chunk:${cx}:${cy}`,
     userCooldown: (userId: string) => `${prefix}cooldown:user:${userId}`,
     ipCooldown: (ip: string) => `${prefix}cooldown:ip:${ip}`,

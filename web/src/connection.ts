@@ -41,6 +41,8 @@ export interface ConnectionHandlers {
    * placements are refused CANVAS_UNAVAILABLE and the canvas cannot be read.
    */
   onCanvasStatus?(available: boolean): void;
+  /** Players online across every gateway (on connection, then when it changes). */
+  onPresence?(online: number): void;
 }
 
 export interface TokenStore {
@@ -122,7 +124,8 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
     // A function, so every attempt sends the token as it is now (it may have just been dropped).
     auth: (cb: (data: object) => void) => {
       const token = tokens.get();
-      cb(token ? { token } : {});
+      // Until the first welcome, a connection is this page's load (the gateway counts canvas loads).
+      cb({ ...(token ? { token } : {}), ...(everLive ? {} : { visit: true }) });
     },
     reconnectionDelay: 500,
     reconnectionDelayMax: 10_000,
@@ -180,6 +183,10 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
   socket.on('resync', () => handlers.onResync());
   socket.on('canvas-status', (status) => {
     if (typeof status === 'object' && status !== null && typeof status.available === 'boolean') handlers.onCanvasStatus?.(status.available);
+  });
+  socket.on('presence', (presence) => {
+    const online = typeof presence === 'object' && presence !== null ? presence.online : undefined;
+    if (typeof online === 'number' && Number.isSafeInteger(online) && online >= 0) handlers.onPresence?.(online);
   });
   socket.on('config', (config) => {
     if (typeof config === 'object' && config !== null) handlers.onConfig(config);

@@ -8,6 +8,7 @@ import { createLiveCanvas } from './live-canvas.js';
 import { describeError } from './messages.js';
 import { createPalette } from './palette.js';
 import { createPlacement } from './placement.js';
+import { createPresenceBadge } from './presence.js';
 import { createRenderer, type Renderer } from './renderer.js';
 import { createStatus } from './status.js';
 import { installTestHook } from './test-hook.js';
@@ -40,6 +41,7 @@ const status = createStatus({
 });
 const palette = createPalette({ container: element('palette') });
 const cooldown = createCooldown({ element: element('cooldown') });
+const presence = createPresenceBadge(element('online'));
 
 let config: CanvasConfig | undefined;
 let connectionState: ConnectionState = { kind: 'connecting', failures: 0 };
@@ -67,6 +69,7 @@ const live = createLiveCanvas({
     toast.show(describeError(reason), 'error', 8000);
   },
   onCanvasStatus: (available) => status.setCanvasAvailable(available),
+  onPresence: (online) => presence.show(online),
 });
 const { sync, connection } = live;
 const { replica } = sync;

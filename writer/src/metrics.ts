@@ -10,6 +10,7 @@ export const WriterStage = {
   Commit: 'commit',
   Broadcast: 'broadcast',
   Sync: 'sync',
+  Stats: 'stats',
 } as const;
 export type WriterStage = (typeof WriterStage)[keyof typeof WriterStage];
 
@@ -26,6 +27,7 @@ export interface WriterMetrics {
   readonly sequence: Gauge;
   readonly leadershipChanges: Counter<'to'>;
   readonly errors: Counter<'stage'>;
+  readonly statsGaps: Counter;
 }
 
 /** The writer's metrics, registered on `registry` (one registry per writer instance). */
@@ -75,6 +77,11 @@ export function createWriterMetrics(registry: Registry): WriterMetrics {
       name: 'tessera_writer_errors_total',
       help: 'Failures by stage; the loop retries on the next tick.',
       labelNames: ['stage'] as const,
+      registers,
+    }),
+    statsGaps: new Counter({
+      name: 'tessera_writer_stats_gaps_total',
+      help: 'Times the event stats found events trimmed from the stream before they were counted.',
       registers,
     }),
   };

@@ -28,12 +28,14 @@ import {
   readWriterState,
   type CommitOutcome,
   type WriterFence,
+  type PlacementEvent,
   type WriterState,
 } from '@tessera/store';
 import type { RedisConnection } from '@tessera/store';
 import { createCoalescer, type Coalescer } from './coalescer.js';
 import type { WriterLoopConfig } from './config.js';
 import { createDeltaBroadcaster, type DeltaBroadcaster } from './delta-broadcaster.js';
+import { createEventStatsRecorder, type EventStatsRecorder } from './event-stats.js';
 import { createLeaderLease, type LeaderLease } from './leader-lease.js';
 import { WriterStage, type WriterMetrics } from './metrics.js';
 
@@ -107,6 +109,8 @@ interface Window {
   /** The read stopped at maxEventsPerTick: more may follow. */
   readonly full: boolean;
   readonly coalescer: Coalescer;
+  /** The parsed events, for the event stats. */
+  readonly events: PlacementEvent[];
 }
 
 interface Pending {
@@ -129,6 +133,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
   private readonly lease: LeaderLease;
   private readonly broadcaster: DeltaBroadcaster;
   private readonly configKey: string;
+  private readonly eventStats: EventStatsRecorder;
 
   private running = false;
   private timer: NodeJS.Timeout | undefined;
@@ -159,6 +164,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
     // Before any command: see defineWriterLeaseScripts.
     defineWriterLeaseScripts(redis);
     defineWriterStateScripts(redis);
+    this.eventStats = createEventStatsRecorder({ redis, canvasId: config.canvasId, log, gaps: metrics.statsGaps, onError: (error) => this.report(WriterStage.Stats, error) });
     this.broadcaster = createDeltaBroadcaster({ redis: emitterRedis, canvasId: config.canvasId, wireFormat: config.wireFormat });
     this.lease = createLeaderLease({
       redis,
@@ -190,6 +196,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.ticking;
+    await this.eventStats.settled();
     const wasLeader = this.lease.held;
     try {
       await this.lease.release();
@@ -296,6 +303,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
       if (!(await this.startEpoch(stored.fence, reason))) return false;
     }
     const { epoch, seq } = this.current!.state;
+    this.eventStats.catchUp(this.current!.state.cursor); // a leader that died between its delta and its stats
     this.emit('leader', { epoch, seq });
     return true;
   }
@@ -331,6 +339,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
     this.stage = WriterStage.Commit;
     if (!(await this.commit(expected, next))) return false;
     this.unsent = first;
+    this.eventStats.catchUp(next.cursor); // the events the new epoch's cursor jumped over
     if (first) {
       this.metrics.deltas.inc();
       this.metrics.deltaPixels.observe(first.report.pixels);
@@ -424,6 +433,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
   /** Reads (after, until] in pages, folding as it goes, up to maxEventsPerTick entries. */
   private async readWindow(after: StreamPosition, until: StreamPosition | undefined): Promise<Window> {
     const coalescer = createCoalescer();
+    const events: PlacementEvent[] = [];
     const max = this.config.maxEventsPerTick;
     let position = after;
     let entries = 0;
@@ -433,16 +443,17 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
     while (entries < max) {
       const want = Math.min(PAGE_SIZE, max - entries);
       const page = await readEventPage(this.redis, this.config.canvasId, position, want, until);
-      if (page.lost) return { lost: true, entries, malformed, last, oldestMs, full: false, coalescer };
+      if (page.lost) return { lost: true, entries, malformed, last, oldestMs, full: false, coalescer, events };
       if (page.entries === 0) break;
       if (!page.last) throw new Error('the event stream returned an id that is not a stream position');
       malformed += page.malformed + coalescer.add(page.events);
+      for (const event of page.events) events.push(event);
       oldestMs ??= page.events[0]?.position.ms ?? page.last.ms;
       entries += page.entries;
       last = position = page.last;
       if (page.entries < want) break;
     }
-    return { lost: false, entries, malformed, last, oldestMs, full: entries >= max, coalescer };
+    return { lost: false, entries, malformed, last, oldestMs, full: entries >= max, coalescer, events };
   }
 
   /** Commit first (fenced), then broadcast. False when the commit was refused. */
@@ -468,6 +479,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
     this.metrics.deltas.inc();
     const report: DeltaReport = { epoch: delta.epoch, seq: delta.seq, start: delta.start, end, pixels, resent: false };
     await this.send({ bytes, report, oldestMs: window.oldestMs });
+    this.eventStats.record(window.events, delta.start, end);
     return true;
   }
 

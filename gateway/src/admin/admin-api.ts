@@ -12,6 +12,7 @@ import { createAdminOperations } from './admin-operations.js';
 import { AdminRateLimiter } from './admin-rate-limit.js';
 import { createAdminRouter } from './admin-router.js';
 import type { AdminSettings } from './admin-settings.js';
+import { createStatsOperations } from './stats-operations.js';
 import { loadSnapshotAccess, type SnapshotAccess } from './snapshot-access.js';
 
 export interface AdminApi {
@@ -70,6 +71,7 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
     limiter: new AdminRateLimiter(settings.ratePerMin),
     log,
     redisReady: () => deps.redis.status === 'ready',
+    stats: createStatsOperations({ redis: deps.redis, canvasId: deps.canvasId }),
   });
   if (settings.tokens.length === 0 && !deps.jwt) log.info('no ADMIN_TOKENS and no AUTH_JWKS_URL: the admin API refuses every request');
   return {

@@ -4,6 +4,7 @@ import express, { Router, type ErrorRequestHandler, type Request, type Response 
 import type { AdminAuthenticator } from './admin-auth.js';
 import { AdminFailure, type AdminOperations } from './admin-operations.js';
 import type { AdminRateLimiter } from './admin-rate-limit.js';
+import type { StatsOperations } from './stats-operations.js';
 import { check, createAdminValidators } from './admin-validation.js';
 import { ADMIN_OPENAPI } from './openapi.js';
 
@@ -29,6 +30,8 @@ export function createAdminRouter(deps: {
   log: Logger;
   /** Whether Redis answers now: a request that failed while it does not is a 503, not a 500. */
   redisReady?: () => boolean;
+  /** The event's numbers (GET /stats). */
+  stats?: StatsOperations;
 }): Router {
   const { operations, log } = deps;
   const validators = createAdminValidators(ADMIN_OPENAPI);
@@ -120,6 +123,7 @@ export function createAdminRouter(deps: {
   route('post', '/snapshots', async ({ admin }) => operations.takeSnapshot(admin));
   route('post', '/snapshots/restore', async ({ admin, body }) => operations.restoreSnapshot(admin, (body as { key: string }).key));
   route('get', '/audit', async ({ query }) => operations.audit((query.limit as number | undefined) ?? 50, query.before as string | undefined));
+  if (deps.stats) route('get', '/stats', async () => deps.stats!.stats());
 
   router.use(ADMIN_API_BASE, (_request, response) => send(response, 404, { error: AdminErrorCode.NotFound, message: 'no such admin endpoint' }));
   const onError: ErrorRequestHandler = (error: unknown, _request, response, next) => {

@@ -95,6 +95,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
     { name: 'moderation', description: 'Bans and rollbacks.' },
     { name: 'snapshots', description: 'Served by the snapshotter; 503 when it is not deployed.' },
     { name: 'audit', description: 'Who did what, when.' },
+    { name: 'stats', description: 'The event\'s numbers, collected as they happen.' },
   ],
   paths: {
     '/openapi.json': {
@@ -261,6 +262,14 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         ],
       }),
     },
+    '/stats': {
+      get: operation(
+        'The event\'s numbers',
+        'Unique users, signed-in users, canvas loads, players online now and at the peak, placements in total, per minute and at the peak second. Placements are counted by the writer as it reads them (exactly once, by stream time); `countedThrough` is the stream position they are counted through. Unique users are HyperLogLog estimates (±0.81%).',
+        { ...ok('EventStats', 'The numbers now; export them as they are.'), ...common },
+        { operationId: 'stats', tags: ['stats'] },
+      ),
+    },
   },
   components: {
     securitySchemes: {
@@ -425,6 +434,35 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
           details: { type: 'object' },
         },
         ['id', 'action', 'actor', 'at', 'details'],
+      ),
+      StatsPeak: object(
+        { value: { type: 'integer', minimum: 0 }, at: { type: 'integer', minimum: 0, description: 'Epoch ms it was reached (the start of the second for placements); 0: never.' } },
+        ['value', 'at'],
+      ),
+      StatsMinute: object(
+        {
+          minute: { type: 'integer', minimum: 0, description: 'Start of the minute, epoch ms.' },
+          placements: { type: 'integer', minimum: 0 },
+          canvasLoads: { type: 'integer', minimum: 0 },
+          peakOnline: { type: 'integer', minimum: 0, description: 'Most players online at once during the minute.' },
+        },
+        ['minute', 'placements', 'canvasLoads', 'peakOnline'],
+      ),
+      EventStats: object(
+        {
+          canvasId: { type: 'string' },
+          at: { type: 'integer', minimum: 0, description: 'When these numbers were read, epoch ms.' },
+          online: { type: 'integer', minimum: 0, description: 'Players online now across every gateway.' },
+          uniqueUsers: { type: 'integer', minimum: 0, description: 'Distinct users who placed (estimate).' },
+          signedInUsers: { type: 'integer', minimum: 0, description: 'Distinct signed-in users (accounts, not guests) who placed (estimate).' },
+          canvasLoads: { type: 'integer', minimum: 0, description: 'Page loads: each page\'s first connection.' },
+          placements: { type: 'integer', minimum: 0, description: 'Placements in total (admin rollbacks excluded).' },
+          peakOnline: ref('StatsPeak'),
+          peakPlacementsPerSecond: ref('StatsPeak'),
+          countedThrough: { type: 'string', pattern: '^\\d{1,16}-\\d{1,16}$' },
+          perMinute: { type: 'array', items: ref('StatsMinute'), description: 'Every minute with a placement, a load or a presence report, oldest first.' },
+        },
+        ['canvasId', 'at', 'online', 'uniqueUsers', 'signedInUsers', 'canvasLoads', 'placements', 'peakOnline', 'peakPlacementsPerSecond', 'countedThrough', 'perMinute'],
       ),
       AuditPage: object({ entries: { type: 'array', items: ref('AuditEntry') }, next: { type: 'string' } }, ['entries']),
     },

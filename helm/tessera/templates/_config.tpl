@@ -24,6 +24,7 @@ GUEST_SESSIONS_PER_ADDRESS: {{ $g.config.guestSessionsPerAddress | int | quote }
 GUEST_SESSION_WINDOW_MS: {{ $g.config.guestSessionWindowMs | int | quote }}
 CANVAS_CACHE_MS: {{ $g.config.canvasCacheMs | int | quote }}
 SHUTDOWN_DRAIN_MS: {{ $g.config.shutdownDrainMs | int | quote }}
+PRESENCE_INTERVAL_MS: {{ $g.config.presenceIntervalMs | int | quote }}
 {{- with $g.config.corsOrigins }}
 CORS_ORIGINS: {{ join "," . | quote }}
 {{- end }}

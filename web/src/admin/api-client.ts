@@ -12,6 +12,7 @@ import {
   type BanEntry,
   type BanList,
   type BanRequest,
+  type EventStatsReport,
   type RecolourRequest,
   type RegionResponse,
   type RemoveColoursResponse,
@@ -65,6 +66,7 @@ export function createAdminApiClient(token: string, baseUrl = '') {
     snapshots: () => call<SnapshotList>('GET', '/snapshots'),
     takeSnapshot: () => call<Record<string, unknown>>('POST', '/snapshots'),
     restoreSnapshot: (key: string) => call<AdminConfigChange>('POST', '/snapshots/restore', { key }),
+    stats: () => call<EventStatsReport>('GET', '/stats'),
     audit: (before?: string) => call<AuditPage>('GET', `/audit?limit=50${before ? `&before=${encodeURIComponent(before)}` : ''}`),
   };
 }

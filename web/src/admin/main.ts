@@ -1,6 +1,7 @@
 import './admin.css';
 import type { AddressBanEntry, AdminConfigResponse, AuditEntry, BanEntry, CanvasConfig, SnapshotInfo } from '@tessera/protocol';
 import { AdminApiError, createAdminApiClient, type AdminApiClient } from './api-client.js';
+import { createStatsPanel } from './stats.js';
 
 // The admin page: every operation of the admin API behind the admin token. Plain DOM, no framework.
 
@@ -46,6 +47,18 @@ function say(text: string, kind: 'ok' | 'error' = 'ok'): void {
 let api: AdminApiClient | undefined;
 let current: AdminConfigResponse | undefined;
 let auditNext: string | undefined;
+const statsPanel = createStatsPanel(
+  {
+    figures: element('stats-figures'),
+    placementsPlot: element('stats-placements-plot'),
+    onlinePlot: element('stats-online-plot'),
+    exportButton: element<HTMLButtonElement>('stats-export'),
+  },
+  () => (api ? api.stats() : Promise.reject(new Error('not signed in'))),
+  (error) => {
+    if (error instanceof AdminApiError && error.status === 401) signOut('That token is not valid (any more).');
+  },
+);
 
 /** Runs an admin action, shows its outcome, and refreshes what it may have changed. */
 /** Runs an admin action, says how it went, reloads what it changed; true when it succeeded. */
@@ -80,6 +93,7 @@ async function signIn(token: string): Promise<void> {
     element('sign-out').hidden = false;
     element('sign-in').hidden = true;
     element('console').hidden = false;
+    statsPanel.start();
     await Promise.all([loadConfig(), loadBans(), loadAudit(), loadSnapshots()]);
   } catch (error) {
     sessionStorage.removeItem(TOKEN_KEY);
@@ -90,6 +104,7 @@ async function signIn(token: string): Promise<void> {
 function signOut(message?: string): void {
   sessionStorage.removeItem(TOKEN_KEY);
   api = undefined;
+  statsPanel.stop();
   element('console').hidden = true;
   element('sign-in').hidden = false;
   element('sign-out').hidden = true;
