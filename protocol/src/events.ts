@@ -1,4 +1,5 @@
 import type { CanvasConfig } from './canvas-config.js';
+import type { ProofResult } from './challenge.js';
 import type { ErrorCode } from './error-codes.js';
 import type { PlacePayload } from './place-payload.js';
 import type { WireFrame } from './wire.js';
@@ -14,6 +15,8 @@ export const Events = {
   Kicked: 'kicked',
   Resync: 'resync',
   CanvasStatus: 'canvas-status',
+  /** A proof-of-work solution for this connection (handshake mode) or the next placement (placement mode). */
+  Proof: 'proof',
 } as const;
 
 export type PlaceResult =
@@ -44,6 +47,8 @@ export interface Welcome {
 
 export interface ClientToServerEvents {
   place: (payload: PlacePayload, ack: (result: PlaceResult) => void) => void;
+  /** `payload`: the ALTCHA widget's base64 solution. */
+  proof: (payload: string, ack: (result: ProofResult) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -89,6 +94,8 @@ export interface SocketData {
   guest: boolean;
   /** The ban prefixes covering `ip` (the address bans the placement script checks). */
   addressPrefixes: string[];
+  /** A solution was verified in the handshake (handshake mode: good for this connection). */
+  challengePassed?: boolean;
 }
 
 /** The Socket.IO room every player of a canvas joins; the writer broadcasts to it. */
