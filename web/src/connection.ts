@@ -5,6 +5,7 @@ import {
   type ClientToServerEvents,
   type PlacePayload,
   type PlaceResult,
+  type ProofResult,
   type ServerToClientEvents,
   type Welcome,
   type WireFrame,
@@ -58,6 +59,8 @@ export interface ConnectionOptions {
   readonly placeTimeoutMs?: number;
   /** Failed first attempts before the state reads "offline" rather than "connecting" (default 3). */
   readonly offlineAfterFailures?: number;
+  /** Solves the gateway's proof-of-work challenge when it asks for one (absent: never solved). */
+  readonly challenge?: { solve(): Promise<string> };
 }
 
 export interface Connection {
@@ -122,7 +125,10 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
     // A function, so every attempt sends the token as it is now (it may have just been dropped).
     auth: (cb: (data: object) => void) => {
       const token = tokens.get();
-      cb(token ? { token } : {});
+      // A solution is good once: it goes with the next attempt only.
+      const altcha = handshakeProof;
+      handshakeProof = undefined;
+      cb({ ...(token ? { token } : {}), ...(altcha ? { altcha } : {}) });
     },
     reconnectionDelay: 500,
     reconnectionDelayMax: 10_000,
@@ -141,6 +147,8 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
   let banned = false;
   let closed = false;
   let droppedTokenAt = 0;
+  /** A solved challenge for the next handshake (the gateway asked for one). */
+  let handshakeProof: string | undefined;
 
   function setState(next: ConnectionState): void {
     state = next;
@@ -218,6 +226,21 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
       notLive(code, false);
       return;
     }
+    if (code !== undefined && CHALLENGE_CODES.has(code) && options.challenge) {
+      // The gateway asks for a proof of work in the handshake (or refused a stale one): solve, retry.
+      notLive(code);
+      const solving = options.challenge.solve();
+      solving.then(
+        (payload) => {
+          handshakeProof = payload;
+          // At once the first time; a gateway that keeps refusing good solutions gets the usual backoff.
+          const attempt = manualAttempts++;
+          reconnectAfter(attempt === 0 ? 0 : retryDelayMs(code, attempt));
+        },
+        () => reconnectAfter(retryDelayMs(code, manualAttempts++)),
+      );
+      return;
+    }
     if (code === ErrorCode.Unauthorized) {
       // The stored session is unknown or forged: drop it and come back as a new guest. If it
       // happens again at once (no token to blame), back off like any other refusal.
@@ -260,15 +283,12 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
     get state() {
       return state;
     },
-    place(payload) {
-      if (!socket.connected || state.kind !== 'live') return Promise.resolve({ ok: false, error: ClientError.Offline });
-      return new Promise<PlaceOutcome>((resolve) => {
-        socket.timeout(placeTimeoutMs).emit('place', payload, (err: Error | null, result: PlaceResult) => {
-          if (err) resolve({ ok: false, error: ClientError.NoAnswer });
-          else if (isPlaceResult(result)) resolve(result);
-          else resolve({ ok: false, error: ErrorCode.Internal });
-        });
-      });
+    async place(payload) {
+      const first = await placeOnce(payload);
+      if (first.ok || first.error !== ErrorCode.ChallengeRequired || !options.challenge) return first;
+      // Asked for a proof of work (switched on live, or one per placement): solve, prove, place again.
+      const solved = await options.challenge.solve().then(prove, () => undefined);
+      return solved?.ok ? placeOnce(payload) : first;
     },
     close() {
       closed = true;
@@ -276,7 +296,35 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
       socket.disconnect();
     },
   };
+
+  function prove(proof: string): Promise<ProofResult | undefined> {
+    if (!socket.connected) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      socket.timeout(placeTimeoutMs).emit('proof', proof, (err: Error | null, result: ProofResult) => resolve(err ? undefined : result));
+    });
+  }
+
+  function placeOnce(payload: PlacePayload): Promise<PlaceOutcome> {
+    if (!socket.connected || state.kind !== 'live') return Promise.resolve({ ok: false, error: ClientError.Offline });
+    return new Promise<PlaceOutcome>((resolve) => {
+      socket.timeout(placeTimeoutMs).emit('place', payload, (err: Error | null, result: PlaceResult) => {
+        if (err) resolve({ ok: false, error: ClientError.NoAnswer });
+        else if (isPlaceResult(result)) resolve(result);
+        else resolve({ ok: false, error: ErrorCode.Internal });
+      });
+    });
+  }
 }
+
+/** Handshake refusals a freshly solved challenge answers. */
+const CHALLENGE_CODES: ReadonlySet<string> = new Set([
+  ErrorCode.ChallengeRequired,
+  ErrorCode.ChallengeExpired,
+  ErrorCode.ChallengeReplayed,
+  ErrorCode.ChallengeForged,
+  ErrorCode.ChallengeMalformed,
+  ErrorCode.ChallengeAlgorithm,
+]);
 
 function isPlaceResult(value: unknown): value is PlaceResult {
   if (typeof value !== 'object' || value === null) return false;
