@@ -14,6 +14,10 @@ export interface ChallengeStats {
   lastSolveMs: number;
   /** The widget's own measure of the proof of work alone, ms. */
   lastWorkMs: number;
+  /** Every solve's work time, ms (the browser tests' figures). */
+  workMs: number[];
+  /** Every solve's wall time, ms. */
+  solveMs: number[];
 }
 
 interface AltchaWidget extends HTMLElement {
@@ -29,7 +33,7 @@ declare global {
 }
 
 export function createChallengeSolver(deps: { container: HTMLElement; challengeUrl?: string }): ChallengeSolver {
-  const stats: ChallengeStats = { solves: 0, lastSolveMs: 0, lastWorkMs: 0 };
+  const stats: ChallengeStats = { solves: 0, lastSolveMs: 0, lastWorkMs: 0, workMs: [], solveMs: [] };
   window.__tesseraChallenge = stats;
   let widget: Promise<AltchaWidget> | undefined;
   let solving: Promise<string> | undefined;
@@ -57,6 +61,8 @@ export function createChallengeSolver(deps: { container: HTMLElement; challengeU
     stats.solves++;
     stats.lastSolveMs = performance.now() - started;
     stats.lastWorkMs = workTime(result.payload);
+    stats.workMs.push(stats.lastWorkMs);
+    stats.solveMs.push(stats.lastSolveMs);
     deps.container.hidden = true;
     return result.payload;
   }

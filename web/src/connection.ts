@@ -2,6 +2,7 @@ import {
   ErrorCode,
   isErrorCode,
   type CanvasConfig,
+  type ChallengeSettings,
   type ClientToServerEvents,
   type PlacePayload,
   type PlaceResult,
@@ -149,6 +150,11 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
   let droppedTokenAt = 0;
   /** A solved challenge for the next handshake (the gateway asked for one). */
   let handshakeProof: string | undefined;
+  /** The challenge settings in force, and whether this connection was asked for a proof at all (it applies to us). */
+  let challengeSettings: ChallengeSettings | undefined;
+  let askedForProof = false;
+  /** The proof being solved and sent, shared by a placement and the solve ahead. */
+  let proving: Promise<boolean> | undefined;
 
   function setState(next: ConnectionState): void {
     state = next;
@@ -178,6 +184,8 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
     if (typeof welcome !== 'object' || welcome === null || typeof welcome.config !== 'object') return;
     if (typeof welcome.sessionToken === 'string' && welcome.sessionToken.length > 0) tokens.set(welcome.sessionToken);
     everLive = true;
+    challengeSettings = welcome.config.challenge;
+    askedForProof = false;
     failures = 0;
     manualAttempts = 0;
     setState({ kind: 'live' });
@@ -190,7 +198,9 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
     if (typeof status === 'object' && status !== null && typeof status.available === 'boolean') handlers.onCanvasStatus?.(status.available);
   });
   socket.on('config', (config) => {
-    if (typeof config === 'object' && config !== null) handlers.onConfig(config);
+    if (typeof config !== 'object' || config === null) return;
+    challengeSettings = config.challenge;
+    handlers.onConfig(config);
   });
   socket.on('draining', () => {
     // The load balancer hands the new connection to another gateway; nothing to wait for.
@@ -284,11 +294,12 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
       return state;
     },
     async place(payload) {
+      if (proving) await proving; // the proof solved ahead is on its way: place once it has landed
       const first = await placeOnce(payload);
-      if (first.ok || first.error !== ErrorCode.ChallengeRequired || !options.challenge) return first;
+      if (first.ok || first.error !== ErrorCode.ChallengeRequired || !options.challenge) return solveAhead(first);
       // Asked for a proof of work (switched on live, or one per placement): solve, prove, place again.
-      const solved = await options.challenge.solve().then(prove, () => undefined);
-      return solved?.ok ? placeOnce(payload) : first;
+      askedForProof = true;
+      return (await provide()) ? solveAhead(await placeOnce(payload)) : first;
     },
     close() {
       closed = true;
@@ -296,6 +307,29 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
       socket.disconnect();
     },
   };
+
+  /** Solves a challenge and sends it as a `proof`; true when the gateway accepted it. */
+  function provide(): Promise<boolean> {
+    const solver = options.challenge;
+    if (!solver) return Promise.resolve(false);
+    proving ??= solver
+      .solve()
+      .then(prove, () => undefined)
+      .then((result) => result?.ok === true)
+      .finally(() => {
+        proving = undefined;
+      });
+    return proving;
+  }
+
+  /**
+   * One proof per placement: after an accepted one, the next proof is solved and sent during the
+   * cooldown (the gateway keeps one credit on the socket), so the next placement waits for nothing.
+   */
+  function solveAhead(outcome: PlaceOutcome): PlaceOutcome {
+    if (outcome.ok && askedForProof && challengeSettings?.at === 'placement' && challengeSettings.mode !== 'off') void provide();
+    return outcome;
+  }
 
   function prove(proof: string): Promise<ProofResult | undefined> {
     if (!socket.connected) return Promise.resolve(undefined);

@@ -18,6 +18,8 @@ interface Stats {
   solves: number;
   lastSolveMs: number;
   lastWorkMs: number;
+  workMs: number[];
+  solveMs: number[];
 }
 declare global {
   interface Window {
@@ -146,7 +148,7 @@ describe('the proof-of-work challenge in a browser', function () {
     assert.deepEqual(await placeAt(page, 22, 20), { ok: true });
     await setChallenge(urls.default, { mode: 'guests', at: 'placement' });
     assert.deepEqual(await placeAt(page, 23, 20), { ok: true });
-    assert.equal((await stats(page)).solves, 1);
+    assert.ok((await stats(page)).solves >= 1, 'the placement was paid with a solve');
   });
 
   for (const name of Object.keys(DIFFICULTIES) as Array<keyof typeof DIFFICULTIES>) {
@@ -154,20 +156,17 @@ describe('the proof-of-work challenge in a browser', function () {
       await setChallenge(urls[name], { mode: 'everyone', at: 'placement' });
       const { page } = await open(urls[name]);
       await live(page);
-      const work: number[] = [];
-      const wall: number[] = [];
       const rounds = name === 'default' ? 8 : 3;
       for (let i = 0; i < rounds; i++) {
         assert.deepEqual(await placeAt(page, 10 + i, 30), { ok: true });
-        const now = await stats(page);
-        assert.equal(now.solves, i + 1);
-        work.push(now.lastWorkMs);
-        wall.push(now.lastSolveMs);
+        // Each accepted placement starts solving the next proof at once (during the cooldown).
+        await page.waitForFunction((count) => window.__tesseraChallenge!.solves >= count, i + 2, { timeout: 90_000 });
       }
+      const { workMs: work, solveMs: wall } = await stats(page);
       const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
       console.log(
         `      solve at CHALLENGE_MAX_NUMBER=${DIFFICULTIES[name]}: work median ${median(work).toFixed(0)} ms (min ${Math.min(...work).toFixed(0)}, max ${Math.max(...work).toFixed(0)}), ` +
-          `wall median ${median(wall).toFixed(0)} ms over ${rounds} solves, ${await page.evaluate(() => navigator.hardwareConcurrency)} cores`,
+          `wall median ${median(wall).toFixed(0)} ms over ${work.length} solves, ${await page.evaluate(() => navigator.hardwareConcurrency)} cores`,
       );
     });
   }
