@@ -145,9 +145,6 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
   // local cooldown answers): a lowered cooldown frees waiting players here too.
   io.on('configChanged', () => deps.configs.invalidate());
 
-  // A banned user or address may not connect (the placement script refuses their pixels too). A
-  // new guest session counts against its address's allowance in Redis: a guest who clears storage
-  // is a new user, so without it one address could mint identities without end.
   // Handshake mode: the solution comes in `auth.altcha`, and is spent (marked used) only when the
   // challenge applies to this player; otherwise it is ignored and stays unspent.
   const checkHandshakeChallenge = async (guest: boolean, challenge: HandshakeChallenge): Promise<ErrorCode | undefined> => {
@@ -160,6 +157,10 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     challenge.passed = error === undefined;
     return error;
   };
+
+  // A banned user or address may not connect (the placement script refuses their pixels too). A
+  // new guest session counts against its address's allowance in Redis: a guest who clears storage
+  // is a new user, so without it one address could mint identities without end.
   const admit = async (identity: Identity, ip: string, prefixes: readonly string[], challenge: HandshakeChallenge): Promise<Identity> => {
     if (!identity.ok) return identity;
     const [userBanned, addressBanned] = await Promise.all([
