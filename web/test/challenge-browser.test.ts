@@ -151,6 +151,32 @@ describe('the proof-of-work challenge in a browser', function () {
     assert.ok((await stats(page)).solves >= 1, 'the placement was paid with a solve');
   });
 
+  it('is switched from the admin page: the form shows the setting, and a connected player is asked next', async () => {
+    await setChallenge(urls.default, { mode: 'off', at: 'handshake' });
+    const { page: player } = await open(urls.default);
+    await live(player);
+    const { page: admin } = await open(urls.default.concat('/admin.html#'));
+    await admin.fill('#token', ADMIN_TOKEN);
+    await admin.click('#sign-in-form button[type=submit]');
+    await admin.waitForSelector('#console:not([hidden])');
+    assert.equal(await admin.inputValue('#challenge-form select[name=mode]'), 'off');
+    await admin.selectOption('#challenge-form select[name=mode]', 'everyone');
+    await admin.selectOption('#challenge-form select[name=at]', 'placement');
+    await admin.click('#challenge-form button[type=submit]');
+    await admin.waitForFunction(() => [...document.querySelectorAll('#audit tr')].some((row) => row.textContent?.includes('canvas.challenge')), null, { timeout: 10_000 });
+    const config = (await (await fetch(`${urls.default}${ADMIN_API_BASE}/config`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as {
+      config: { challenge: ChallengeSettings };
+    };
+    assert.deepEqual(config.config.challenge, { mode: 'everyone', at: 'placement' });
+    // The player, connected before the switch, pays its next placement with a solve.
+    assert.deepEqual(await placeAt(player, 24, 20), { ok: true });
+    assert.ok((await stats(player)).solves >= 1);
+    // The form reads back what is in force after a reload of the page (the page keeps its sign-in).
+    await admin.reload();
+    await admin.waitForSelector('#console:not([hidden])');
+    await admin.waitForFunction(() => document.querySelector<HTMLSelectElement>('#challenge-form select[name=at]')?.value === 'placement', null, { timeout: 10_000 });
+  });
+
   for (const name of Object.keys(DIFFICULTIES) as Array<keyof typeof DIFFICULTIES>) {
     it(`per placement, at the ${name} difficulty (${DIFFICULTIES[name]}): every placement is solved and placed; prints the solve times`, async () => {
       await setChallenge(urls[name], { mode: 'everyone', at: 'placement' });
