@@ -12,6 +12,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { PIN, requireBuilt, ROOT } from './lib/cluster.mjs';
 import { emit, loadAverage, setResultsFile, table } from './lib/stats.mjs';
+import { challengeVerify } from './scenarios/challenge-verify.mjs';
 import { coldStart } from './scenarios/cold-start.mjs';
 import { connectionMemory, fanout } from './scenarios/fanout.mjs';
 import { placement } from './scenarios/placement.mjs';
@@ -37,6 +38,7 @@ const PLAN = quick
       writer: { sizes: [1000, 10000], ticks: 3 },
       takeover: { kills: 4, rate: 1000 },
       snapshot: { sides: [2000] },
+      challenge: { count: 30, difficulties: [100_000] },
     }
   : {
       placement: [
@@ -72,9 +74,10 @@ const PLAN = quick
       writer: { sizes: [1000, 10000], ticks: 10 },
       takeover: { kills: 12, rate: 1000 },
       snapshot: { sides: [1000, 2000] },
+      challenge: { count: 100, difficulties: [100_000, 1_000_000] },
     };
 
-const SCENARIOS = /** @type {const} */ (['placement', 'fanout', 'cold-start', 'writer', 'takeover', 'snapshot']);
+const SCENARIOS = /** @type {const} */ (['placement', 'fanout', 'cold-start', 'writer', 'takeover', 'snapshot', 'challenge']);
 const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...SCENARIOS];
 for (const name of only) if (!SCENARIOS.includes(/** @type {any} */ (name))) throw new Error(`unknown scenario ${name}: use ${SCENARIOS.join(', ')}`);
 
@@ -111,6 +114,10 @@ if (only.includes('takeover')) {
 }
 if (only.includes('snapshot')) {
   console.log(table(await snapshot(PLAN.snapshot), 'snapshot'));
+}
+
+if (only.includes('challenge')) {
+  console.log(table(await challengeVerify(PLAN.challenge), 'proof-of-work challenge: gateway cost per solution, one at a time (µs)'));
 }
 
 renameSync(partial, `${resultsDir}latest.jsonl`);

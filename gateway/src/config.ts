@@ -3,6 +3,7 @@ import { ADMIN_LIMITS, DEFAULT_PALETTE, LIMITS, paletteProblem } from '@tessera/
 import { EnvReader, readCommonConfig, type CommonConfig, type Env } from '@tessera/runtime';
 import type { CanvasDefaults } from '@tessera/store';
 import { readAdminSettings, type AdminSettings } from './admin/admin-settings.js';
+import { readChallengeSettings, type ChallengeIssuerSettings } from './challenge/challenge-settings.js';
 import { canonicalOrigin } from './origin-policy.js';
 
 export const GATEWAY_DEFAULTS = {
@@ -89,6 +90,8 @@ export interface GatewayConfig extends CommonConfig {
   readonly jwt: JwtConfig | undefined;
   /** Admin API: credentials, rate limit, snapshots (defaults in admin/admin-settings.ts). */
   readonly admin: AdminSettings;
+  /** Proof-of-work challenges: key, difficulty, expiry (defaults in challenge/challenge-settings.ts). */
+  readonly challenge: ChallengeIssuerSettings;
 }
 
 export interface JwtConfig {
@@ -145,6 +148,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     webRoot: env.WEB_ROOT === undefined ? GATEWAY_DEFAULTS.webRoot : env.WEB_ROOT.trim(),
     jwt,
     admin,
+    challenge: readChallengeSettings(reader, sessionSecret),
   };
   if (config.metricsPort !== undefined && config.metricsPort === config.port && config.port !== 0) {
     reader.problem('METRICS_PORT must differ from PORT');

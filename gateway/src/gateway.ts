@@ -6,6 +6,10 @@ import { createCanvasIfMissing, createPixelPlacer, registerScripts } from '@tess
 import type { RedisConnection } from '@tessera/store';
 import { createAddressKeying } from './address-prefix.js';
 import { createAdminApi } from './admin/admin-api.js';
+import { createChallengeGate } from './challenge/challenge-gate.js';
+import { createChallengeIssuer } from './challenge/challenge-issuer.js';
+import { createChallengeMetrics } from './challenge/challenge-metrics.js';
+import { createChallengeRoutes } from './challenge/challenge-routes.js';
 import { watchCanvasAvailability } from './canvas-availability.js';
 import { createCanvasCache } from './canvas-cache.js';
 import { createCanvasRoutes } from './canvas-routes.js';
@@ -103,12 +107,17 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     log,
   });
 
+  const challengeIssuer = createChallengeIssuer(config.challenge);
+  const challengeMetrics = createChallengeMetrics(registry);
+  const challenges = createChallengeGate({ redis, canvasId: config.canvasId, issuer: challengeIssuer, metrics: challengeMetrics });
+
   const origins = createOriginPolicy(config.corsOrigins);
   const app = createHttpApp({
     routers: [
       createHealthRoutes({ registry, readiness, serveMetrics: config.metricsPort === undefined }),
       createCanvasRoutes({ canvasId: config.canvasId, cache, configs, origins, metrics, log }),
       admin.router,
+      createChallengeRoutes({ issuer: challengeIssuer, metrics: challengeMetrics, log }),
     ],
     webRoot: config.webRoot,
     trustProxyHops: config.trustProxyHops,
@@ -136,6 +145,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     log,
     origins,
     isDraining: () => draining,
+    challenges,
   });
 
   const availability = watchCanvasAvailability({ redis, io, room: canvasRoom(config.canvasId), log });

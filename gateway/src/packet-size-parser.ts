@@ -13,6 +13,8 @@ export class OversizedPayload {
 export interface PacketSizeLimits {
   /** An EVENT packet larger than this (its frame plus any binary attachments) reaches handlers as one OversizedPayload. */
   readonly maxEventBytes: number;
+  /** Events allowed more than maxEventBytes (a `proof` carries a solution), by name. */
+  readonly eventLimits?: Readonly<Record<string, number>>;
   /** Any packet but CONNECT larger than this closes the connection. */
   readonly maxPacketBytes: number;
   /** A CONNECT larger than this closes the connection; engine.io's maxHttpBufferSize should equal it. */
@@ -85,6 +87,9 @@ export class SizedDecoder extends EventEmitter {
   private judge(packet: Packet, bytes: number): Packet {
     // A binary event has been turned into an EVENT by now; an ack id, if any, is kept.
     if (packet.type !== PacketType.EVENT || bytes <= this.limits.maxEventBytes || !Array.isArray(packet.data)) return packet;
+    const name = String(packet.data[0]);
+    const own = this.limits.eventLimits && Object.hasOwn(this.limits.eventLimits, name) ? this.limits.eventLimits[name] : undefined;
+    if (own !== undefined && bytes <= own) return packet;
     return { ...packet, data: [packet.data[0], new OversizedPayload(bytes)] };
   }
 }

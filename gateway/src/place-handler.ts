@@ -1,6 +1,7 @@
-import { checkPlacePayload, ErrorCode, type PlaceResult } from '@tessera/protocol';
+import { checkPlacePayload, ErrorCode, type ChallengeSettings, type PlaceResult } from '@tessera/protocol';
 import { createFailureLog, type Logger } from '@tessera/runtime';
 import { placementFailureCode, type PixelPlacer } from '@tessera/store';
+import type { ChallengeGate, ChallengeProof } from './challenge/challenge-gate.js';
 import type { GatewayMetrics } from './metrics.js';
 import { OversizedPayload } from './packet-size-parser.js';
 import type { AddressBuckets, TokenBucket } from './token-bucket.js';
@@ -25,6 +26,8 @@ export interface PlaceContext {
   readonly bucket: TokenBucket;
   /** Mutable: the cooldown this socket was last given (retryAt 0: none known). */
   readonly cooldown: KnownCooldown;
+  /** Mutable: the proof-of-work this socket has paid (see challenge-gate.ts). */
+  readonly proof: ChallengeProof;
   /** Called when the socket floods past its limit for long enough to be cut off. */
   readonly onFlood: () => void;
 }
@@ -42,6 +45,9 @@ export interface PlaceHandlerDeps {
    * when it cannot be told, and then the script decides.
    */
   readonly configVersion: () => Promise<number | undefined>;
+  /** The challenge settings now (the same cache); undefined when unknown, and then none is asked. */
+  readonly challengeSettings: () => Promise<ChallengeSettings | undefined>;
+  readonly challenges: ChallengeGate;
 }
 
 /**
@@ -84,7 +90,19 @@ export function createPlaceHandler(deps: PlaceHandlerDeps) {
       }
       known.retryAt = 0;
     }
-    if (!deps.addressBuckets.take(context.ip)) return reply({ ok: false, error: ErrorCode.RateLimited });
+    // After the local cooldown answer (a waiting player need not solve to be told to wait), before
+    // the script. Unknown settings (Redis unreachable) ask nothing: the script refuses anyway.
+    const settings = await deps.challengeSettings().catch(() => undefined);
+    const paid = settings ? deps.challenges.takeForPlacement(settings, context.guest, context.proof) : { refused: false, spent: false };
+    if (paid.refused) return reply({ ok: false, error: ErrorCode.ChallengeRequired });
+    // A refused placement gives its credit back; an accepted one or one of unknown outcome keeps it spent.
+    const refund = (): void => {
+      if (paid.spent) context.proof.credits = Math.max(context.proof.credits, 1);
+    };
+    if (!deps.addressBuckets.take(context.ip)) {
+      refund();
+      return reply({ ok: false, error: ErrorCode.RateLimited });
+    }
     try {
       const outcome = await deps.placer.place({
         ...checked.value,
@@ -99,6 +117,7 @@ export function createPlaceHandler(deps: PlaceHandlerDeps) {
         known.retryAt = retryAt;
         known.version = outcome.configVersion;
       }
+      if (!outcome.ok) refund();
       reply(
         outcome.ok
           ? { ok: true, nextAt: outcome.nextAt, eventId: outcome.eventId }
@@ -109,6 +128,7 @@ export function createPlaceHandler(deps: PlaceHandlerDeps) {
     } catch (error) {
       // Refused only when Redis certainly did not run it; else unknown, and the next delta tells.
       const code = placementFailureCode(error);
+      if (code !== ErrorCode.OutcomeUnknown) refund();
       failures.failed(code, error);
       reply({ ok: false, error: code });
     }

@@ -2,6 +2,8 @@ import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import {
   canvasKeys,
+  challengeApplies,
+  ChallengePoint,
   addressRoom,
   canvasRoom,
   ErrorCode,
@@ -19,6 +21,8 @@ import { admitGuestSession, isAddressBanned, isUserBanned, readCooldownRemaining
 import type { RedisConnection } from '@tessera/store';
 import { Server, type Socket } from 'socket.io';
 import type { AddressKeying } from './address-prefix.js';
+import type { ChallengeGate } from './challenge/challenge-gate.js';
+import { createProofHandler } from './challenge/proof-handler.js';
 import type { ConfigSource } from './config-source.js';
 import { ConnectionCounter, limitConnectionsPerAddress } from './connection-counter.js';
 import { resolveIdentity, type Identity } from './identity.js';
@@ -61,9 +65,17 @@ export interface SocketServerDeps {
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
   readonly isDraining: () => boolean;
+  /** Proof-of-work solutions: verified once across all gateways (challenge/). */
+  readonly challenges: ChallengeGate;
 }
 
-const KNOWN_EVENTS: ReadonlySet<string> = new Set([Events.Place]);
+/** A handshake's `auth`, and whether a proof-of-work solution in it was verified. */
+interface HandshakeChallenge {
+  readonly auth: unknown;
+  passed: boolean;
+}
+
+const KNOWN_EVENTS: ReadonlySet<string> = new Set([Events.Place, Events.Proof]);
 
 /**
  * The players' Socket.IO server: WebSocket only (no long-polling, so no sticky sessions), the
@@ -80,6 +92,7 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     maxHttpBufferSize: LIMITS.maxConnectPacketBytes,
     parser: createPacketSizeParser({
       maxEventBytes: LIMITS.maxPlacePacketBytes,
+      eventLimits: { [Events.Proof]: LIMITS.maxProofPacketBytes },
       maxPacketBytes: LIMITS.maxSocketMessageBytes,
       maxConnectBytes: LIMITS.maxConnectPacketBytes,
     }),
@@ -118,21 +131,45 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     floodThreshold: deps.limits.placeBurst * 2,
     addressBuckets: new AddressBuckets(deps.limits.placeRatePerAddressPerSec, deps.limits.placeBurstPerAddress),
     configVersion: async () => (await deps.configs.current())?.version,
+    challengeSettings: async () => (await deps.configs.current())?.challenge,
+    challenges: deps.challenges,
+  });
+  const handleProof = createProofHandler({
+    challenges: deps.challenges,
+    challengeSettings: async () => (await deps.configs.current())?.challenge,
+    metrics,
+    log,
+    floodThreshold: deps.limits.placeBurst * 2,
   });
   // A config change on another gateway voids this one's cached config at once (see place-handler's
   // local cooldown answers): a lowered cooldown frees waiting players here too.
   io.on('configChanged', () => deps.configs.invalidate());
 
+  // Handshake mode: the solution comes in `auth.altcha`, and is spent (marked used) only when the
+  // challenge applies to this player; otherwise it is ignored and stays unspent.
+  const checkHandshakeChallenge = async (guest: boolean, challenge: HandshakeChallenge): Promise<ErrorCode | undefined> => {
+    const settings = (await deps.configs.current())?.challenge;
+    if (!settings || settings.at !== ChallengePoint.Handshake || !challengeApplies(settings, guest)) return undefined;
+    const auth = challenge.auth;
+    const payload = typeof auth === 'object' && auth !== null ? (auth as Record<string, unknown>).altcha : undefined;
+    if (payload === undefined) return ErrorCode.ChallengeRequired;
+    const error = await deps.challenges.verify(payload);
+    challenge.passed = error === undefined;
+    return error;
+  };
+
   // A banned user or address may not connect (the placement script refuses their pixels too). A
   // new guest session counts against its address's allowance in Redis: a guest who clears storage
   // is a new user, so without it one address could mint identities without end.
-  const admit = async (identity: Identity, ip: string, prefixes: readonly string[]): Promise<Identity> => {
+  const admit = async (identity: Identity, ip: string, prefixes: readonly string[], challenge: HandshakeChallenge): Promise<Identity> => {
     if (!identity.ok) return identity;
     const [userBanned, addressBanned] = await Promise.all([
       isUserBanned(deps.redis, deps.canvasId, identity.userId),
       isAddressBanned(deps.redis, deps.canvasId, prefixes),
     ]);
     if (userBanned || addressBanned) return { ok: false, error: ErrorCode.Banned };
+    const challengeError = await checkHandshakeChallenge(identity.guest, challenge);
+    if (challengeError) return { ok: false, error: challengeError };
     if (identity.newSessionToken === undefined) return identity;
     const limit = { perWindow: deps.limits.guestSessionsPerAddress, windowMs: deps.limits.guestSessionWindowMs };
     return (await admitGuestSession(deps.redis, deps.canvasId, ip, limit)).ok ? identity : { ok: false, error: ErrorCode.RateLimited };
@@ -142,13 +179,14 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
   io.use((socket, next) => {
     const ip = deps.addressOf(socket.request);
     const addressPrefixes = deps.addressKeying.coveringPrefixes(ip);
-    resolveIdentity(socket.handshake.auth, deps.sessions, deps.jwt).then((identity) => admit(identity, ip, addressPrefixes)).then(
+    const challenge: HandshakeChallenge = { auth: socket.handshake.auth, passed: false };
+    resolveIdentity(socket.handshake.auth, deps.sessions, deps.jwt).then((identity) => admit(identity, ip, addressPrefixes, challenge)).then(
       (identity) => {
         if (!identity.ok) {
           metrics.connectionsRejected.inc({ reason: identity.error });
           return next(new Error(identity.error));
         }
-        socket.data = { userId: identity.userId, ip, guest: identity.guest, addressPrefixes };
+        socket.data = { userId: identity.userId, ip, guest: identity.guest, addressPrefixes, challengePassed: challenge.passed };
         if (identity.newSessionToken) (socket as unknown as { newSessionToken?: string }).newSessionToken = identity.newSessionToken;
         next();
       },
@@ -179,6 +217,7 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
       addressPrefixes: socket.data.addressPrefixes,
       bucket,
       cooldown: { retryAt: 0, version: 0 },
+      proof: { passed: socket.data.challengePassed === true, credits: 0 },
       onFlood: () => {
         metrics.malformedPackets.inc({ reason: 'flood' });
         log.info({ userId: socket.data.userId, ip: socket.data.ip }, 'disconnecting a flooding socket');
@@ -198,6 +237,11 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
       // Exactly one argument before the ack; anything else is malformed but still answered.
       const payload = args.length === 2 ? args[0] : undefined;
       void handlePlace(context, payload, ack as never);
+    });
+    socket.on(Events.Proof, (...args: unknown[]) => {
+      const ack = args[args.length - 1] as Parameters<Parameters<TesseraSocket['on']>[1]>[1];
+      const payload = args.length === 2 ? args[0] : undefined;
+      void handleProof(context, payload, ack as never);
     });
     socket.on('error', (error) => log.debug({ err: error.message }, 'socket error'));
 

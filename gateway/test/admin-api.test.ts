@@ -33,6 +33,7 @@ const ENDPOINTS: ReadonlyArray<{
   { method: 'PUT', path: '/size', body: { width: 400, height: 300 }, invalid: { body: { width: 0, height: 10 }, field: 'width' } },
   { method: 'PUT', path: '/cooldown', body: { cooldownMs: 0 }, invalid: { body: { cooldownMs: -1 }, field: 'cooldownMs' } },
   { method: 'PUT', path: '/paused', body: { paused: false }, invalid: { body: { paused: 'yes' }, field: 'paused' } },
+  { method: 'PUT', path: '/challenge', body: { mode: 'off', at: 'handshake' }, invalid: { body: { mode: 'sometimes', at: 'handshake' }, field: 'mode' } },
   { method: 'GET', path: '/bans' },
   { method: 'PUT', path: '/bans/g_someone', body: { reason: 'spam' }, invalid: { body: { durationMs: 0 }, field: 'durationMs' } },
   { method: 'DELETE', path: '/bans/g_someone', invalid: { path: `/bans/${'x'.repeat(200)}`, field: 'userId' } },

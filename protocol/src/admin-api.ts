@@ -1,4 +1,5 @@
 import type { CanvasConfig } from './canvas-config.js';
+import type { ChallengeSettings } from './challenge.js';
 
 /**
  * Request and response bodies of the admin REST API (`/api/admin/*`), shared by the gateway and
@@ -107,6 +108,9 @@ export interface CooldownRequest {
 export interface PausedRequest {
   readonly paused: boolean;
 }
+
+/** `PUT /challenge`: who must solve a proof-of-work challenge, and where it is checked. */
+export type ChallengeRequest = ChallengeSettings;
 
 /** `PUT /bans/{userId}`. */
 export interface BanRequest {
@@ -243,6 +247,7 @@ export const AuditAction = {
   Cooldown: 'canvas.cooldown',
   Pause: 'canvas.pause',
   Resume: 'canvas.resume',
+  Challenge: 'canvas.challenge',
   Ban: 'user.ban',
   Unban: 'user.unban',
   AddressBan: 'address.ban',

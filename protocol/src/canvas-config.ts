@@ -1,3 +1,4 @@
+import type { ChallengeSettings } from './challenge.js';
 import { LIMITS } from './limits.js';
 
 /** The live configuration of one canvas, stored as a Redis hash and pushed to clients on change. */
@@ -8,6 +9,8 @@ export interface CanvasConfig {
   readonly palette: readonly string[];
   readonly cooldownMs: number;
   readonly paused: boolean;
+  /** The proof-of-work challenge: who solves one, and where it is checked (off unless an admin sets it). */
+  readonly challenge: ChallengeSettings;
   /** Increases by one with every change; clients and placements can tell an old config from a new one. */
   readonly version: number;
 }

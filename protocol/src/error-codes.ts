@@ -23,6 +23,18 @@ export const ErrorCode = {
    */
   OutcomeUnknown: 'OUTCOME_UNKNOWN',
   Draining: 'SERVER_DRAINING',
+  /** A proof-of-work solution is required first (in the handshake, or a `proof` before this placement). */
+  ChallengeRequired: 'CHALLENGE_REQUIRED',
+  /** The solution is not an ALTCHA payload (bad base64, JSON or shape), or is longer than the limit. */
+  ChallengeMalformed: 'CHALLENGE_MALFORMED',
+  /** The challenge names an algorithm or difficulty this gateway does not issue. */
+  ChallengeAlgorithm: 'CHALLENGE_ALGORITHM',
+  /** The challenge's signature or the solution does not verify: it was not issued here, or not solved. */
+  ChallengeForged: 'CHALLENGE_FORGED',
+  /** The challenge expired before its solution arrived: fetch a new one. */
+  ChallengeExpired: 'CHALLENGE_EXPIRED',
+  /** This solution was already used (on any gateway): each is accepted once. */
+  ChallengeReplayed: 'CHALLENGE_REPLAYED',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,4 +1,5 @@
 import type { CanvasConfig } from './canvas-config.js';
+import type { ProofResult } from './challenge.js';
 import type { ErrorCode } from './error-codes.js';
 import type { PlacePayload } from './place-payload.js';
 import type { WireFrame } from './wire.js';
@@ -15,6 +16,8 @@ export const Events = {
   Resync: 'resync',
   CanvasStatus: 'canvas-status',
   Presence: 'presence',
+  /** A proof-of-work solution for this connection (handshake mode) or the next placement (placement mode). */
+  Proof: 'proof',
 } as const;
 
 export type PlaceResult =
@@ -45,6 +48,8 @@ export interface Welcome {
 
 export interface ClientToServerEvents {
   place: (payload: PlacePayload, ack: (result: PlaceResult) => void) => void;
+  /** `payload`: the ALTCHA widget's base64 solution. */
+  proof: (payload: string, ack: (result: ProofResult) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -96,6 +101,8 @@ export interface SocketData {
   guest: boolean;
   /** The ban prefixes covering `ip` (the address bans the placement script checks). */
   addressPrefixes: string[];
+  /** A solution was verified in the handshake (handshake mode: good for this connection). */
+  challengePassed?: boolean;
 }
 
 /** The Socket.IO room every player of a canvas joins; the writer broadcasts to it. */

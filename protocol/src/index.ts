@@ -9,6 +9,7 @@ export * from './sync-codec.js';
 export * from './canvas-codec.js';
 export * from './wire.js';
 export * from './canvas-config.js';
+export * from './challenge.js';
 export * from './place-payload.js';
 export * from './events.js';
 export * from './redis-keys.js';

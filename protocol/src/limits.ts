@@ -19,10 +19,17 @@ export const LIMITS = {
   maxPlacePacketBytes: 256,
   /** Any Socket.IO packet but CONNECT larger than this closes the connection. */
   maxSocketMessageBytes: 4_096,
-  /** The CONNECT packet carries the identity token (up to 8 KB, as some providers issue) and the session. */
-  maxConnectPacketBytes: 10_240,
+  /**
+   * The CONNECT packet carries the identity token (up to 8 KB, as some providers issue), the
+   * session and a proof-of-work solution (up to maxChallengePayloadBytes).
+   */
+  maxConnectPacketBytes: 12_288,
   /** Pixels one delta may carry; a busier tick is split over several deltas. */
   maxDeltaPixels: 1_000_000,
+  /** Longest proof-of-work solution (base64 ALTCHA payload) accepted in a handshake or a `proof`. */
+  maxChallengePayloadBytes: 2_048,
+  /** A `proof` packet larger than this is answered with PAYLOAD_TOO_LARGE (the payload and its framing). */
+  maxProofPacketBytes: 2_304,
   /** Longest user id a session or token may carry. */
   maxUserIdLength: 128,
 } as const;

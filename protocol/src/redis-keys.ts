@@ -51,6 +51,8 @@ export interface CanvasKeys {
   ipCooldown(ip: string): string;
   /** Counter with TTL: new guest sessions this address started in the current window. */
   guestSessions(ip: string): string;
+  /** String with TTL (the challenge's remaining life): a proof-of-work solution already used, by challenge nonce. */
+  challengeUsed(nonce: string): string;
   /** The common prefix, for SCAN patterns. */
   readonly prefix: string;
 }
@@ -87,5 +89,6 @@ export function canvasKeys(canvasId: string): CanvasKeys {
     userCooldown: (userId: string) => `${prefix}cooldown:user:${userId}`,
     ipCooldown: (ip: string) => `${prefix}cooldown:ip:${ip}`,
     guestSessions: (ip: string) => `${prefix}guest-sessions:${ip}`,
+    challengeUsed: (nonce: string) => `${prefix}challenge-used:${nonce}`,
   });
 }

@@ -1,4 +1,5 @@
 import { canvasKeys, type CanvasConfig, type CanvasKeys } from '@tessera/protocol';
+import { parseChallengeFields } from './challenge-fields.js';
 import type { RedisConnection } from './redis-connection.js';
 import { callScript, defineScript } from './lua-scripts.js';
 
@@ -47,6 +48,7 @@ export function parseConfigHash(hash: Record<string, string>): CanvasConfig | un
     palette: palette as string[],
     cooldownMs: Number(hash.cooldownMs ?? 0),
     paused: hash.paused === '1',
+    challenge: parseChallengeFields(hash),
     version: Number(hash.version),
   };
 }

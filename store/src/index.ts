@@ -22,3 +22,5 @@ export * from './cooldowns.js';
 export * from './chunk-grid-read.js';
 export * from './presence.js';
 export * from './event-stats.js';
+export * from './challenge-fields.js';
+export * from './challenge-replay.js';

@@ -2,9 +2,11 @@ import {
   ErrorCode,
   isErrorCode,
   type CanvasConfig,
+  type ChallengeSettings,
   type ClientToServerEvents,
   type PlacePayload,
   type PlaceResult,
+  type ProofResult,
   type ServerToClientEvents,
   type Welcome,
   type WireFrame,
@@ -60,6 +62,8 @@ export interface ConnectionOptions {
   readonly placeTimeoutMs?: number;
   /** Failed first attempts before the state reads "offline" rather than "connecting" (default 3). */
   readonly offlineAfterFailures?: number;
+  /** Solves the gateway's proof-of-work challenge when it asks for one (absent: never solved). */
+  readonly challenge?: { solve(): Promise<string> };
 }
 
 export interface Connection {
@@ -124,8 +128,11 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
     // A function, so every attempt sends the token as it is now (it may have just been dropped).
     auth: (cb: (data: object) => void) => {
       const token = tokens.get();
+      // A solution is good once: it goes with the next attempt only.
+      const altcha = handshakeProof;
+      handshakeProof = undefined;
       // Until the first welcome, a connection is this page's load (the gateway counts canvas loads).
-      cb({ ...(token ? { token } : {}), ...(everLive ? {} : { visit: true }) });
+      cb({ ...(token ? { token } : {}), ...(altcha ? { altcha } : {}), ...(everLive ? {} : { visit: true }) });
     },
     reconnectionDelay: 500,
     reconnectionDelayMax: 10_000,
@@ -144,6 +151,13 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
   let banned = false;
   let closed = false;
   let droppedTokenAt = 0;
+  /** A solved challenge for the next handshake (the gateway asked for one). */
+  let handshakeProof: string | undefined;
+  /** The challenge settings in force, and whether this connection was asked for a proof at all (it applies to us). */
+  let challengeSettings: ChallengeSettings | undefined;
+  let askedForProof = false;
+  /** The proof being solved and sent, shared by a placement and the solve ahead. */
+  let proving: Promise<boolean> | undefined;
 
   function setState(next: ConnectionState): void {
     state = next;
@@ -173,6 +187,8 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
     if (typeof welcome !== 'object' || welcome === null || typeof welcome.config !== 'object') return;
     if (typeof welcome.sessionToken === 'string' && welcome.sessionToken.length > 0) tokens.set(welcome.sessionToken);
     everLive = true;
+    challengeSettings = welcome.config.challenge;
+    askedForProof = false;
     failures = 0;
     manualAttempts = 0;
     setState({ kind: 'live' });
@@ -189,7 +205,9 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
     if (typeof online === 'number' && Number.isSafeInteger(online) && online >= 0) handlers.onPresence?.(online);
   });
   socket.on('config', (config) => {
-    if (typeof config === 'object' && config !== null) handlers.onConfig(config);
+    if (typeof config !== 'object' || config === null) return;
+    challengeSettings = config.challenge;
+    handlers.onConfig(config);
   });
   socket.on('draining', () => {
     // The load balancer hands the new connection to another gateway; nothing to wait for.
@@ -223,6 +241,21 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
       banned = true;
       handlers.onKicked(code);
       notLive(code, false);
+      return;
+    }
+    if (code !== undefined && CHALLENGE_CODES.has(code) && options.challenge) {
+      // The gateway asks for a proof of work in the handshake (or refused a stale one): solve, retry.
+      notLive(code);
+      const solving = options.challenge.solve();
+      solving.then(
+        (payload) => {
+          handshakeProof = payload;
+          // At once the first time; a gateway that keeps refusing good solutions gets the usual backoff.
+          const attempt = manualAttempts++;
+          reconnectAfter(attempt === 0 ? 0 : retryDelayMs(code, attempt));
+        },
+        () => reconnectAfter(retryDelayMs(code, manualAttempts++)),
+      );
       return;
     }
     if (code === ErrorCode.Unauthorized) {
@@ -267,15 +300,13 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
     get state() {
       return state;
     },
-    place(payload) {
-      if (!socket.connected || state.kind !== 'live') return Promise.resolve({ ok: false, error: ClientError.Offline });
-      return new Promise<PlaceOutcome>((resolve) => {
-        socket.timeout(placeTimeoutMs).emit('place', payload, (err: Error | null, result: PlaceResult) => {
-          if (err) resolve({ ok: false, error: ClientError.NoAnswer });
-          else if (isPlaceResult(result)) resolve(result);
-          else resolve({ ok: false, error: ErrorCode.Internal });
-        });
-      });
+    async place(payload) {
+      if (proving) await proving; // the proof solved ahead is on its way: place once it has landed
+      const first = await placeOnce(payload);
+      if (first.ok || first.error !== ErrorCode.ChallengeRequired || !options.challenge) return solveAhead(first);
+      // Asked for a proof of work (switched on live, or one per placement): solve, prove, place again.
+      askedForProof = true;
+      return (await provide()) ? solveAhead(await placeOnce(payload)) : first;
     },
     close() {
       closed = true;
@@ -283,7 +314,58 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
       socket.disconnect();
     },
   };
+
+  /** Solves a challenge and sends it as a `proof`; true when the gateway accepted it. */
+  function provide(): Promise<boolean> {
+    const solver = options.challenge;
+    if (!solver) return Promise.resolve(false);
+    proving ??= solver
+      .solve()
+      .then(prove, () => undefined)
+      .then((result) => result?.ok === true)
+      .finally(() => {
+        proving = undefined;
+      });
+    return proving;
+  }
+
+  /**
+   * One proof per placement: after an accepted one, the next proof is solved and sent during the
+   * cooldown (the gateway keeps one credit on the socket), so the next placement waits for nothing.
+   */
+  function solveAhead(outcome: PlaceOutcome): PlaceOutcome {
+    if (outcome.ok && askedForProof && challengeSettings?.at === 'placement' && challengeSettings.mode !== 'off') void provide();
+    return outcome;
+  }
+
+  function prove(proof: string): Promise<ProofResult | undefined> {
+    if (!socket.connected) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      socket.timeout(placeTimeoutMs).emit('proof', proof, (err: Error | null, result: ProofResult) => resolve(err ? undefined : result));
+    });
+  }
+
+  function placeOnce(payload: PlacePayload): Promise<PlaceOutcome> {
+    if (!socket.connected || state.kind !== 'live') return Promise.resolve({ ok: false, error: ClientError.Offline });
+    return new Promise<PlaceOutcome>((resolve) => {
+      socket.timeout(placeTimeoutMs).emit('place', payload, (err: Error | null, result: PlaceResult) => {
+        if (err) resolve({ ok: false, error: ClientError.NoAnswer });
+        else if (isPlaceResult(result)) resolve(result);
+        else resolve({ ok: false, error: ErrorCode.Internal });
+      });
+    });
+  }
 }
+
+/** Handshake refusals a freshly solved challenge answers. */
+const CHALLENGE_CODES: ReadonlySet<string> = new Set([
+  ErrorCode.ChallengeRequired,
+  ErrorCode.ChallengeExpired,
+  ErrorCode.ChallengeReplayed,
+  ErrorCode.ChallengeForged,
+  ErrorCode.ChallengeMalformed,
+  ErrorCode.ChallengeAlgorithm,
+]);
 
 function isPlaceResult(value: unknown): value is PlaceResult {
   if (typeof value !== 'object' || value === null) return false;

@@ -1,6 +1,7 @@
 import './style.css';
 import { ErrorCode, type CanvasConfig } from '@tessera/protocol';
 import type { ConnectionState } from './connection.js';
+import { createChallengeSolver } from './challenge.js';
 import { createCooldown } from './cooldown.js';
 import { createHud } from './hud.js';
 import { attachInput } from './input.js';
@@ -47,7 +48,11 @@ let config: CanvasConfig | undefined;
 let connectionState: ConnectionState = { kind: 'connecting', failures: 0 };
 let renderer: Renderer | undefined;
 
+// The proof-of-work widget, mounted only when a gateway asks for a solution.
+const challenge = createChallengeSolver({ container: element('challenge') });
+
 const live = createLiveCanvas({
+  challenge,
   onChange: (change) => {
     renderer?.onReplicaChange(change);
     if (change.kind === 'all') view.setBoard(sync.replica.width, sync.replica.height);

@@ -26,6 +26,12 @@ const TEXT = {
   OUTCOME_UNKNOWN: 'Checking whether your pixel was placed: the canvas will show it in a moment.',
   SERVER_DRAINING: 'The server is restarting; reconnecting.',
   INTERNAL: 'Something went wrong on the server.',
+  CHALLENGE_REQUIRED: 'A quick check that you are not a bot is needed first.',
+  CHALLENGE_MALFORMED: 'The bot check could not be read; trying again.',
+  CHALLENGE_ALGORITHM: 'The bot check was of the wrong kind; trying again.',
+  CHALLENGE_FORGED: 'The bot check did not verify; trying again.',
+  CHALLENGE_EXPIRED: 'The bot check expired; trying again.',
+  CHALLENGE_REPLAYED: 'That bot check was already used; trying again.',
   NO_ANSWER: 'No answer yet: the canvas will show your pixel in a moment if it was placed.',
   OFFLINE: 'Not connected to the server.',
 } as const satisfies Record<ErrorCode | ClientError, string>;

@@ -20,6 +20,7 @@ import {
   type BanEntry,
   type BanRequest,
   type CanvasConfig,
+  type ChallengeRequest,
   type EraseRequest,
   type RecolourRequest,
   type Rect,
@@ -34,6 +35,7 @@ import {
 import type { Logger } from '@tessera/runtime';
 import {
   appendAudit,
+  challengeFields,
   banAddress,
   banUser,
   beginPaletteRemap,
@@ -332,6 +334,10 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
 
     setPaused(admin: AdminIdentity, request: { paused: boolean }) {
       return setFields(admin, request.paused ? AuditAction.Pause : AuditAction.Resume, { paused: request.paused ? 1 : 0 }, { ...request });
+    },
+
+    setChallenge(admin: AdminIdentity, request: ChallengeRequest) {
+      return setFields(admin, AuditAction.Challenge, challengeFields(request), { ...request });
     },
 
     listBans: async () => ({ bans: (await listBans(redis, canvasId)) as BanEntry[] }),

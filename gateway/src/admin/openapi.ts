@@ -1,4 +1,4 @@
-import { ADMIN_API_BASE, ADMIN_LIMITS, LIMITS } from '@tessera/protocol';
+import { ADMIN_API_BASE, ADMIN_LIMITS, ChallengeMode, ChallengePoint, LIMITS } from '@tessera/protocol';
 import { BAN_PREFIX_LENGTHS } from '../address-prefix.js';
 
 /**
@@ -30,6 +30,14 @@ const rectProperties = {
   width: side,
   height: side,
 };
+
+const challengeSettings = object(
+  {
+    mode: { type: 'string', enum: Object.values(ChallengeMode), description: 'Who must solve a proof-of-work challenge.' },
+    at: { type: 'string', enum: Object.values(ChallengePoint), description: 'Once per connection (handshake), or once per accepted placement.' },
+  },
+  ['mode', 'at'],
+);
 
 /** Answers every authenticated operation may give besides its own (503: Redis is unreachable). */
 const common = {
@@ -176,6 +184,19 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         requestBody: 'PausedRequest',
       }),
     },
+    '/challenge': {
+      put: operation(
+        'Set the proof-of-work challenge',
+        [
+          'Who must solve an ALTCHA proof-of-work challenge (`off`, `guests`, `everyone`) and where it is checked:',
+          '`handshake` (one solution per connection, in `auth.altcha`) or `placement` (one `proof` per accepted placement).',
+          'Takes effect live on every gateway: players already connected are asked at their next placement',
+          '(CHALLENGE_REQUIRED, answered by a `proof` event), and in handshake mode again at every reconnection.',
+        ].join(' '),
+        { ...ok('ConfigChange', 'The new config.'), ...mutating },
+        { operationId: 'setChallenge', tags: ['canvas'], requestBody: 'ChallengeRequest' },
+      ),
+    },
     '/bans': {
       get: operation('Bans in force', 'Every ban that has not expired, newest first.', { ...ok('BanList', 'The bans.'), ...common }, {
         operationId: 'listBans',
@@ -310,9 +331,10 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
           palette: { type: 'array', items: ref('Colour'), minItems: LIMITS.minPaletteSize, maxItems: LIMITS.maxPaletteSize },
           cooldownMs: integer(0, LIMITS.maxCooldownMs),
           paused: { type: 'boolean' },
+          challenge: ref('ChallengeSettings'),
           version: { type: 'integer', minimum: 1 },
         },
-        ['width', 'height', 'palette', 'cooldownMs', 'paused', 'version'],
+        ['width', 'height', 'palette', 'cooldownMs', 'paused', 'challenge', 'version'],
       ),
       AdminIdentity: object({ name: { type: 'string' }, via: { type: 'string', enum: ['token', 'jwt'] } }, ['name', 'via']),
       AdminConfig: object(
@@ -361,6 +383,8 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
       ResizeResponse: object({ config: ref('CanvasConfig'), erased: { type: 'boolean' } }, ['config', 'erased']),
       CooldownRequest: object({ cooldownMs: integer(0, LIMITS.maxCooldownMs) }, ['cooldownMs']),
       PausedRequest: object({ paused: { type: 'boolean' } }, ['paused']),
+      ChallengeSettings: challengeSettings,
+      ChallengeRequest: challengeSettings,
       BanRequest: object(
         {
           reason: { type: 'string', maxLength: ADMIN_LIMITS.maxBanReasonLength },

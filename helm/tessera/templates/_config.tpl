@@ -22,6 +22,8 @@ PLACE_BURST_PER_ADDRESS: {{ $g.config.placeBurstPerAddress | int | quote }}
 IPV6_PREFIX_LENGTH: {{ $g.config.ipv6PrefixLength | int | quote }}
 GUEST_SESSIONS_PER_ADDRESS: {{ $g.config.guestSessionsPerAddress | int | quote }}
 GUEST_SESSION_WINDOW_MS: {{ $g.config.guestSessionWindowMs | int | quote }}
+CHALLENGE_MAX_NUMBER: {{ $g.config.challengeMaxNumber | int | quote }}
+CHALLENGE_EXPIRES_MS: {{ $g.config.challengeExpiresMs | int | quote }}
 CANVAS_CACHE_MS: {{ $g.config.canvasCacheMs | int | quote }}
 SHUTDOWN_DRAIN_MS: {{ $g.config.shutdownDrainMs | int | quote }}
 PRESENCE_INTERVAL_MS: {{ $g.config.presenceIntervalMs | int | quote }}

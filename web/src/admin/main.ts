@@ -2,6 +2,7 @@ import './admin.css';
 import type { AddressBanEntry, AdminConfigResponse, AuditEntry, BanEntry, CanvasConfig, SnapshotInfo } from '@tessera/protocol';
 import { AdminApiError, createAdminApiClient, type AdminApiClient } from './api-client.js';
 import { createStatsPanel } from './stats.js';
+import { attachChallengeForm } from './challenge-form.js';
 
 // The admin page: every operation of the admin API behind the admin token. Plain DOM, no framework.
 
@@ -138,6 +139,7 @@ function showConfig(config: CanvasConfig): void {
   (size.elements.namedItem('height') as HTMLInputElement).value = String(config.height);
   (element<HTMLFormElement>('cooldown-form').elements.namedItem('seconds') as HTMLInputElement).value = String(config.cooldownMs / 1000);
   showPalette(config.palette);
+  challengeForm.show(config);
 }
 
 function showPalette(palette: readonly string[]): void {
@@ -203,6 +205,8 @@ element<HTMLFormElement>('cooldown-form').addEventListener('submit', (event) => 
   const ms = Math.round(numberField(event.currentTarget as HTMLFormElement, 'seconds') * 1000);
   void act(`Setting the cooldown to ${ms / 1000} s`, (client) => client.setCooldown(ms));
 });
+
+const challengeForm = attachChallengeForm(element<HTMLFormElement>('challenge-form'), (what, change) => void act(what, change));
 
 element('pause-toggle').addEventListener('click', () => {
   const paused = !(current?.config.paused ?? false);
