@@ -21,6 +21,8 @@ export interface CooldownOptions {
   readonly element: HTMLElement;
   /** Called when a running cooldown ends. */
   readonly onReady?: () => void;
+  /** Called whenever the display changes (each second while waiting, and at every new end). */
+  readonly onTick?: (remainingMs: number) => void;
   readonly now?: () => number;
 }
 
@@ -56,6 +58,7 @@ export function createCooldown(options: CooldownOptions): Cooldown {
     timer = undefined;
     const left = remainingMs();
     element.dataset['ready'] = String(left === 0);
+    options.onTick?.(left);
     if (left === 0) {
       element.textContent = 'Ready';
       element.setAttribute('aria-label', 'Ready to place a pixel');

@@ -1,7 +1,10 @@
 import './style.css';
+import './player-tools.css';
 import { ErrorCode, type CanvasConfig } from '@tessera/protocol';
 import type { ConnectionState } from './connection.js';
 import { createCooldown } from './cooldown.js';
+import { createCooldownAlerts } from './cooldown-alerts.js';
+import { createCooldownMemory } from './cooldown-memory.js';
 import { createHud } from './hud.js';
 import { attachInput } from './input.js';
 import { createLiveCanvas } from './live-canvas.js';
@@ -39,7 +42,18 @@ const status = createStatus({
   splashText: element('splash-text'),
 });
 const palette = createPalette({ container: element('palette') });
-const cooldown = createCooldown({ element: element('cooldown') });
+const cooldownMemory = createCooldownMemory();
+const rememberedCooldownEnd = cooldownMemory.recall(); // before the countdown's first tick clears it
+const cooldownAlerts = createCooldownAlerts({ toggle: element<HTMLButtonElement>('cooldown-alerts'), notify: (text, kind) => toast.show(text, kind) });
+const cooldown = createCooldown({
+  element: element('cooldown'),
+  onTick: (left) => {
+    cooldownMemory.onTick(left);
+    cooldownAlerts.onTick(left);
+  },
+  onReady: () => cooldownAlerts.onReady(),
+});
+if (rememberedCooldownEnd > 0) cooldown.setUntil(rememberedCooldownEnd); // shown at once; the welcome corrects it
 
 let config: CanvasConfig | undefined;
 let connectionState: ConnectionState = { kind: 'connecting', failures: 0 };
