@@ -9,6 +9,7 @@ import { createAdminApi } from './admin/admin-api.js';
 import { watchCanvasAvailability } from './canvas-availability.js';
 import { createCanvasCache } from './canvas-cache.js';
 import { createCanvasRoutes } from './canvas-routes.js';
+import { createPlayerContentRoutes } from './player-content-routes.js';
 import { createAddressResolver } from './client-address.js';
 import type { GatewayConfig } from './config.js';
 import { createConfigSource } from './config-source.js';
@@ -106,6 +107,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     routers: [
       createHealthRoutes({ registry, readiness, serveMetrics: config.metricsPort === undefined }),
       createCanvasRoutes({ canvasId: config.canvasId, cache, configs, origins, metrics, log }),
+      createPlayerContentRoutes({ redis, canvasId: config.canvasId, origins, log }),
       admin.router,
     ],
     webRoot: config.webRoot,

@@ -27,6 +27,10 @@ export interface CanvasKeys {
    * canvas, so releases sharing one Redis never receive each other's broadcasts or requests.
    */
   readonly socketIo: string;
+  /** Hash: official template id → JSON OfficialTemplate. */
+  readonly templates: string;
+  /** Hash: text, version (the rules and help players see). */
+  readonly rules: string;
   /** String: a chunk, one byte per pixel. */
   chunk(cx: number, cy: number): string;
   /** String with TTL: this user's cooldown. */
@@ -59,6 +63,8 @@ export function canvasKeys(canvasId: string): CanvasKeys {
     audit: `${prefix}audit`,
     deltaNotices: `${prefix}delta-notices`,
     socketIo: `${prefix}socket.io`,
+    templates: `${prefix}templates`,
+    rules: `${prefix}rules`,
     chunk: (cx: number, cy: number) => `${prefix}chunk:${cx}:${cy}`,
     userCooldown: (userId: string) => `${prefix}cooldown:user:${userId}`,
     ipCooldown: (ip: string) => `${prefix}cooldown:ip:${ip}`,

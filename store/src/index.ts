@@ -20,3 +20,5 @@ export * from './address-bans.js';
 export * from './guest-sessions.js';
 export * from './cooldowns.js';
 export * from './chunk-grid-read.js';
+export * from './official-templates.js';
+export * from './rules-text.js';

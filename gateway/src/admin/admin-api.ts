@@ -11,6 +11,8 @@ import { createAdminAuthenticator } from './admin-auth.js';
 import { createAdminOperations } from './admin-operations.js';
 import { AdminRateLimiter } from './admin-rate-limit.js';
 import { createAdminRouter } from './admin-router.js';
+import { createRulesOperations } from './rules-operations.js';
+import { createTemplateOperations } from './template-operations.js';
 import type { AdminSettings } from './admin-settings.js';
 import { loadSnapshotAccess, type SnapshotAccess } from './snapshot-access.js';
 
@@ -66,6 +68,8 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
   });
   const router = createAdminRouter({
     operations,
+    templates: createTemplateOperations({ redis: deps.redis, canvasId: deps.canvasId }),
+    rules: createRulesOperations({ redis: deps.redis, canvasId: deps.canvasId }),
     auth: createAdminAuthenticator({ tokens: settings.tokens, jwt: deps.jwt, roleClaim: settings.jwtRoleClaim, role: settings.jwtRole }),
     limiter: new AdminRateLimiter(settings.ratePerMin),
     log,
