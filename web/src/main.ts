@@ -16,6 +16,9 @@ import { createStatus } from './status.js';
 import { installTestHook } from './test-hook.js';
 import { createToast } from './toast.js';
 import { createView } from './view.js';
+import { installTemplatesHook } from './templates/template-hook.js';
+import { createTemplateOverlay } from './templates/template-overlay.js';
+import { createTemplatePanel } from './templates/template-panel.js';
 
 // Wiring only: each module owns one concern and takes what it needs here.
 
@@ -58,10 +61,14 @@ if (rememberedCooldownEnd > 0) cooldown.setUntil(rememberedCooldownEnd); // show
 let config: CanvasConfig | undefined;
 let connectionState: ConnectionState = { kind: 'connecting', failures: 0 };
 let renderer: Renderer | undefined;
+let templateOverlay: ReturnType<typeof createTemplateOverlay> | undefined;
+let resolvePalette: (palette: readonly string[]) => void = () => undefined;
+const firstPalette = new Promise<readonly string[]>((resolve) => (resolvePalette = resolve));
 
 const live = createLiveCanvas({
   onChange: (change) => {
     renderer?.onReplicaChange(change);
+    templateOverlay?.onReplicaChange(change);
     if (change.kind === 'all') view.setBoard(sync.replica.width, sync.replica.height);
   },
   onApplied: () => placement.onApplied(),
@@ -105,8 +112,18 @@ const placement = createPlacement({
   redraw: () => renderer?.invalidate(),
 });
 
-renderer = createRenderer({ canvas: board, replica, view, overlay: () => placement.pending() });
+renderer = createRenderer({
+  canvas: board,
+  replica,
+  view,
+  overlay: () => placement.pending(),
+  layers: () => {
+    const layer = templateOverlay?.layer();
+    return layer ? [layer] : [];
+  },
+});
 const draw = renderer;
+templateOverlay = createTemplateOverlay({ replica, invalidate: () => draw.invalidate() });
 
 function pixelAt(sx: number, sy: number): { x: number; y: number } {
   const point = view.screenToBoard(sx, sy);
@@ -154,6 +171,8 @@ function applyConfig(next: CanvasConfig): void {
   cooldown.setCooldownMs(next.cooldownMs); // a change applies at once to a running wait
   document.body.dataset['ready'] = 'true'; // the dock (palette, cooldown) means nothing before a config
   draw.setPalette(next.palette);
+  templateOverlay?.onPalette(next.palette);
+  resolvePalette(next.palette);
   palette.setColours(next.palette);
   palette.setDisabled(next.paused);
   status.setPaused(next.paused);
@@ -161,3 +180,12 @@ function applyConfig(next: CanvasConfig): void {
 }
 
 installTestHook({ replica, placement, renderer: draw, view, board, palette, connection: () => connectionState, sync });
+
+const templatePanel = createTemplatePanel({
+  overlay: templateOverlay,
+  button: element<HTMLButtonElement>('templates-button'),
+  palette: () => firstPalette,
+  centre: centrePixel,
+  notify: (text, kind) => toast.show(text, kind),
+});
+installTemplatesHook(templatePanel, templateOverlay);
