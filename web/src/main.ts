@@ -16,6 +16,8 @@ import { createStatus } from './status.js';
 import { installTestHook } from './test-hook.js';
 import { createToast } from './toast.js';
 import { createView } from './view.js';
+import { createRulesPanel } from './rules-panel.js';
+import { createTapConfirm } from './tap-confirm.js';
 import { installTemplatesHook } from './templates/template-hook.js';
 import { createTemplateOverlay } from './templates/template-overlay.js';
 import { createTemplatePanel } from './templates/template-panel.js';
@@ -133,6 +135,9 @@ function centrePixel(): { x: number; y: number } {
   return { x: Math.floor(view.x), y: Math.floor(view.y) };
 }
 
+const rulesPanel = createRulesPanel({ button: element<HTMLButtonElement>('help-button'), coarsePointer });
+// Only touch taps are confirmed: a mouse click is deliberate, and keyboard placing has its own cursor.
+const tapConfirm = createTapConfirm({ enabled: () => coarsePointer && rulesPanel.confirmTaps, onSelect: (pixel) => draw.setReticle(pixel) });
 let keyboardCursor = false;
 view.subscribe(() => {
   if (keyboardCursor) draw.setReticle(centrePixel());
@@ -140,7 +145,7 @@ view.subscribe(() => {
 attachInput(board, view, {
   onTap: (sx, sy) => {
     const { x, y } = pixelAt(sx, sy);
-    placement.placeAt(x, y);
+    tapConfirm.request(x, y, () => placement.placeAt(x, y));
   },
   onHover: (sx, sy) => {
     const pixel = pixelAt(sx, sy);

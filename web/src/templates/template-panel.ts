@@ -243,7 +243,7 @@ export function createTemplatePanel(deps: TemplatePanelDeps): TemplatePanel {
     fillInputs();
   }
 
-  void fetch('/api/canvas/templates')
+  void fetch('/api/canvas/templates', { cache: 'no-cache' })
     .then(async (response) => (response.ok ? ((await response.json()) as { templates?: OfficialTemplate[] }) : {}))
     .then((body) => {
       officials = Array.isArray(body.templates) ? body.templates.slice(0, TEMPLATE_LIMITS.maxOfficial) : [];
