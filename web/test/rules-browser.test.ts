@@ -79,7 +79,17 @@ describe('the rules panel and the confirm step', function () {
       assert.equal(await panelShown(page), true, 'reopened');
       await page.click('#rules-ok');
 
-      await putRules('New rules.');
+      // The second edit through the admin page, as an admin would.
+      const admin = await context.newPage();
+      await admin.goto(`${url}/admin.html`);
+      await admin.fill('#token', ADMIN_TOKEN);
+      await admin.click('#sign-in-form button[type=submit]');
+      await admin.waitForFunction(() => document.querySelector<HTMLTextAreaElement>('#rules-text')?.value.startsWith('Be kind.'), null, { timeout: 5_000 });
+      assert.equal(await admin.textContent('#rules-version'), 'version 1');
+      await admin.fill('#rules-text', 'New rules.');
+      await admin.click('#rules-form button[type=submit]');
+      await admin.waitForFunction(() => document.getElementById('rules-version')?.textContent === 'version 2', null, { timeout: 5_000 });
+      await admin.close();
       await page.reload();
       await open(page);
       await page.waitForSelector('#rules-panel:not([hidden])', { timeout: 10_000 });

@@ -145,14 +145,31 @@ describe('templates in a browser', function () {
     }
   });
 
-  it('shows an official template pinned by the admin, toggled on and off by the player', async () => {
+  it('shows an official template the admin pins on the admin page, toggled on and off by a player on a phone', async () => {
     assert.ok(browser);
-    const pinned = await fetch(`${url}${ADMIN_API_BASE}/templates/event-logo`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Event logo', url: `${images}/art.png`, x: 30, y: 5, scale: 2 }),
-    });
-    assert.equal(pinned.status, 200);
+    const adminContext = await browser.newContext();
+    const admin = await adminContext.newPage();
+    await admin.goto(`${url}/admin.html`);
+    await admin.fill('#token', ADMIN_TOKEN);
+    await admin.click('#sign-in-form button[type=submit]');
+    await admin.waitForSelector('#console:not([hidden])');
+    await admin.fill('#template-form [name=id]', 'event-logo');
+    await admin.fill('#template-form [name=name]', 'Event logo');
+    await admin.fill('#template-form [name=url]', `${images}/art.png`);
+    await admin.fill('#template-form [name=x]', '30');
+    await admin.fill('#template-form [name=y]', '5');
+    await admin.fill('#template-form [name=scale]', '2');
+    await admin.click('#template-form button[type=submit]');
+    await admin.waitForSelector('#templates button[data-id="event-logo"]', { timeout: 5_000 });
+    // A refused pin keeps the form and says why.
+    await admin.fill('#template-form [name=id]', 'second');
+    await admin.fill('#template-form [name=url]', 'https://exa mple.org/x.png');
+    await admin.evaluate(() => document.querySelector<HTMLFormElement>('#template-form')!.setAttribute('novalidate', ''));
+    await admin.click('#template-form button[type=submit]');
+    await admin.waitForFunction(() => /failed: INVALID_PAYLOAD \(url\)/.test(document.getElementById('notice')?.textContent ?? ''), null, { timeout: 5_000 });
+    assert.equal(await admin.$$eval('#templates tr', (rows) => rows.length), 1);
+    await adminContext.close();
+
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     try {
       const page = await openPlayer(context, '');

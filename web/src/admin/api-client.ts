@@ -19,6 +19,8 @@ import {
   type Rect,
   type SnapshotList,
   type UnbanResponse,
+  type OfficialTemplate,
+  type RulesText,
 } from '@tessera/protocol';
 
 /** An admin API call that was answered with an error body. */
@@ -65,6 +67,11 @@ export function createAdminApiClient(token: string, baseUrl = '') {
     snapshots: () => call<SnapshotList>('GET', '/snapshots'),
     takeSnapshot: () => call<Record<string, unknown>>('POST', '/snapshots'),
     restoreSnapshot: (key: string) => call<AdminConfigChange>('POST', '/snapshots/restore', { key }),
+    templates: () => call<{ templates: OfficialTemplate[] }>('GET', '/templates'),
+    pinTemplate: ({ id, ...template }: OfficialTemplate) => call<OfficialTemplate>('PUT', `/templates/${encodeURIComponent(id)}`, template),
+    unpinTemplate: (id: string) => call<{ id: string; wasPinned: boolean }>('DELETE', `/templates/${encodeURIComponent(id)}`),
+    rules: () => call<RulesText>('GET', '/rules'),
+    putRules: (text: string) => call<RulesText>('PUT', '/rules', { text }),
     audit: (before?: string) => call<AuditPage>('GET', `/audit?limit=50${before ? `&before=${encodeURIComponent(before)}` : ''}`),
   };
 }

@@ -1,6 +1,7 @@
 import './admin.css';
 import type { AddressBanEntry, AdminConfigResponse, AuditEntry, BanEntry, CanvasConfig, SnapshotInfo } from '@tessera/protocol';
 import { AdminApiError, createAdminApiClient, type AdminApiClient } from './api-client.js';
+import { createPlayerContentSection } from './player-content.js';
 
 // The admin page: every operation of the admin API behind the admin token. Plain DOM, no framework.
 
@@ -68,6 +69,8 @@ async function act(what: string, action: (client: AdminApiClient) => Promise<unk
   return succeeded;
 }
 
+const playerContent = createPlayerContentSection({ act, client: () => api, refreshAudit: () => loadAudit() });
+
 // Signing in and out.
 
 async function signIn(token: string): Promise<void> {
@@ -80,7 +83,7 @@ async function signIn(token: string): Promise<void> {
     element('sign-out').hidden = false;
     element('sign-in').hidden = true;
     element('console').hidden = false;
-    await Promise.all([loadConfig(), loadBans(), loadAudit(), loadSnapshots()]);
+    await Promise.all([loadConfig(), loadBans(), loadAudit(), loadSnapshots(), playerContent.load().catch(() => undefined)]);
   } catch (error) {
     sessionStorage.removeItem(TOKEN_KEY);
     say(error instanceof AdminApiError && error.status === 401 ? 'That token is not valid.' : `Sign-in failed: ${String(error)}`, 'error');
