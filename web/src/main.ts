@@ -64,6 +64,7 @@ let config: CanvasConfig | undefined;
 let connectionState: ConnectionState = { kind: 'connecting', failures: 0 };
 let renderer: Renderer | undefined;
 let templateOverlay: ReturnType<typeof createTemplateOverlay> | undefined;
+let templatePanel: ReturnType<typeof createTemplatePanel> | undefined;
 let resolvePalette: (palette: readonly string[]) => void = () => undefined;
 const firstPalette = new Promise<readonly string[]>((resolve) => (resolvePalette = resolve));
 
@@ -177,6 +178,7 @@ function applyConfig(next: CanvasConfig): void {
   document.body.dataset['ready'] = 'true'; // the dock (palette, cooldown) means nothing before a config
   draw.setPalette(next.palette);
   templateOverlay?.onPalette(next.palette);
+  templatePanel?.onPalette(next.palette);
   resolvePalette(next.palette);
   palette.setColours(next.palette);
   palette.setDisabled(next.paused);
@@ -186,7 +188,7 @@ function applyConfig(next: CanvasConfig): void {
 
 installTestHook({ replica, placement, renderer: draw, view, board, palette, connection: () => connectionState, sync });
 
-const templatePanel = createTemplatePanel({
+templatePanel = createTemplatePanel({
   overlay: templateOverlay,
   button: element<HTMLButtonElement>('templates-button'),
   palette: () => firstPalette,

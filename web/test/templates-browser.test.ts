@@ -139,6 +139,17 @@ describe('templates in a browser', function () {
       assert.deepEqual(b?.active, a2?.active);
       assert.deepEqual(b?.pixels, a2?.pixels);
       assert.ok(!b?.pixels.includes('12,12'));
+
+      // The admin turns colour 3 green: the template's orange snaps to another colour, so the
+      // pixel painted orange no longer matches, on both pages.
+      const recoloured = await fetch(`${url}${ADMIN_API_BASE}/palette`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ colors: [{ index: 3, color: '#00ff00' }] }),
+      });
+      assert.equal(recoloured.status, 200);
+      await waitForDiffering(first, 15);
+      await waitForDiffering(second, 15);
       await second.context().close();
     } finally {
       await context.close();
@@ -218,6 +229,23 @@ describe('templates in a browser', function () {
       await page.fill('#template-scale', '200');
       await page.click('#template-load');
       await page.waitForFunction(() => /scale must be/.test((window as unknown as { __tesseraTemplates: TemplatesHook }).__tesseraTemplates.message), null, { timeout: 5_000 });
+
+      // A file: shown, but not shareable as a link; an oversized file gets the same message as a URL.
+      await page.fill('#template-url', '');
+      await page.fill('#template-scale', '1');
+      await page.setInputFiles('#template-file', { name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(5 * 1024 * 1024) });
+      await page.click('#template-load');
+      await page.waitForFunction(() => /larger than 4 MiB/.test((window as unknown as { __tesseraTemplates: TemplatesHook }).__tesseraTemplates.message), null, { timeout: 5_000 });
+      await page.setInputFiles('#template-file', { name: 'art.png', mimeType: 'image/png', buffer: Buffer.from(artPng()) });
+      await page.fill('#template-x', '50');
+      await page.fill('#template-y', '50');
+      await page.click('#template-load');
+      await waitForDiffering(page, 15);
+      const fromFile = await hook(page);
+      assert.deepEqual(fromFile?.active, { url: undefined, official: undefined, x: 50, y: 50, scale: 1, width: 4, height: 4 });
+      assert.equal(await page.isDisabled('#template-copy'), true, 'a file cannot be shared as a link');
+      assert.doesNotMatch(await page.evaluate(() => location.hash), /template=/);
+
       const broken = await openPlayer(context, '#template=ftp%3A%2F%2Fx&tx=-4');
       await broken.waitForFunction(() => /template link/.test((window as unknown as { __tesseraTemplates: TemplatesHook }).__tesseraTemplates.message), null, { timeout: 5_000 });
     } finally {

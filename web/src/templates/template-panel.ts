@@ -29,6 +29,8 @@ export interface ActiveTemplateInfo {
 }
 
 export interface TemplatePanel {
+  /** The canvas's palette changed: the template is snapped to the new colours. */
+  onPalette(palette: readonly string[]): void;
   readonly active: ActiveTemplateInfo | undefined;
   readonly message: string;
   readonly officials: readonly OfficialTemplate[];
@@ -52,6 +54,9 @@ export function createTemplatePanel(deps: TemplatePanelDeps): TemplatePanel {
   let message = '';
   let officials: OfficialTemplate[] = [];
   let loading: AbortController | undefined;
+  /** The decoded image and the palette it was snapped to: a palette change snaps it again. */
+  let decoded: ImageData | undefined;
+  let snappedTo: readonly string[] = [];
 
   const messageLine = make('p', { className: 'template-message', id: 'template-message' });
   messageLine.setAttribute('role', 'status');
@@ -133,6 +138,8 @@ export function createTemplatePanel(deps: TemplatePanelDeps): TemplatePanel {
       if (controller.signal.aborted) return;
       source = next;
       placement = where;
+      decoded = pixels;
+      snappedTo = palette;
       overlay.set({ x: where.x, y: where.y, width: pixels.width, height: pixels.height, indices: snapToPalette(pixels.data, palette) });
       showCount(overlay.differing);
     } catch (error) {
@@ -215,6 +222,7 @@ export function createTemplatePanel(deps: TemplatePanelDeps): TemplatePanel {
     loading?.abort();
     source = undefined;
     overlay.set(undefined);
+    decoded = undefined;
     say('');
     fillInputs();
     writeHash();
@@ -252,17 +260,30 @@ export function createTemplatePanel(deps: TemplatePanelDeps): TemplatePanel {
     .catch(() => renderOfficials());
   renderOfficials();
 
-  const fromLink = parseTemplateHash(location.hash);
-  if (fromLink?.ok) {
-    const { url, ...where }: TemplatePlacement = fromLink.template;
-    void show({ kind: 'url', url }, where);
-  } else if (fromLink) {
-    say(fromLink.problem, 'error');
-    deps.notify(fromLink.problem, 'error');
+  /** Shows the template the page's hash names, unless it is the one shown already. */
+  function followHash(): void {
+    const fromLink = parseTemplateHash(location.hash);
+    if (fromLink?.ok) {
+      const { url, ...where }: TemplatePlacement = fromLink.template;
+      const same = source?.kind === 'url' && source.url === url && placement.x === where.x && placement.y === where.y && placement.scale === where.scale;
+      if (!same) void show({ kind: 'url', url }, where);
+    } else if (fromLink) {
+      say(fromLink.problem, 'error');
+      deps.notify(fromLink.problem, 'error');
+    }
   }
+  followHash();
+  // A template link pasted into this tab's address bar.
+  window.addEventListener('hashchange', followHash);
   fillInputs();
 
   return {
+    onPalette(palette) {
+      const current = overlay.template;
+      if (!decoded || !current || palette.join() === snappedTo.join()) return;
+      snappedTo = palette;
+      overlay.set({ ...current, indices: snapToPalette(decoded.data, palette) });
+    },
     get active() {
       const current = overlay.template;
       if (!current || !source) return undefined;
