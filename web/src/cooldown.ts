@@ -67,10 +67,11 @@ export function createCooldown(options: CooldownOptions): Cooldown {
     element.textContent = formatRemaining(left);
     element.setAttribute('aria-label', `Next pixel in ${formatRemaining(left)}`);
     // Wake at the next whole-second boundary of the remaining time, so the display never lags.
+    // Only scheduled while waiting, so a wake that finds no time left is the end of a wait
+    // (measuring "was running" at the wake would always find it over already).
     timer = setTimeout(() => {
-      const wasRunning = remainingMs() > 0;
       tick();
-      if (wasRunning && remainingMs() === 0) options.onReady?.();
+      if (remainingMs() === 0) options.onReady?.();
     }, (left % 1000) + 5);
   }
 

@@ -9,6 +9,7 @@ import { getFreePort, requireBuilt, useRedis, waitFor } from '../../test-support
 import { CHROMIUM, GATEWAY_MAIN, isOk, launchChromium, startService, VERBOSE, WEB_ROOT } from './support/browser-harness.js';
 
 const SESSION_SECRET = 'cooldown-alerts-secret-at-least-32-characters';
+const ADMIN_TOKEN = 'cooldown-alerts-admin-token-0123456789abcdef';
 const WAITING_TITLE = /^(4:[0-5]\d|5:00) · Tessera$/;
 
 describe('a cooldown players can leave running', function () {
@@ -43,6 +44,7 @@ describe('a cooldown players can leave running', function () {
         REDIS_URL: redis.url,
         SESSION_SECRET,
         CANVAS_COOLDOWN_MS: '300000',
+        ADMIN_TOKENS: `ops:${ADMIN_TOKEN}`,
         SHUTDOWN_DRAIN_MS: '200',
         WEB_ROOT,
       }),
@@ -156,4 +158,57 @@ describe('a cooldown players can leave running', function () {
       await context.close();
     }
   });
+
+  it('notifies a player who left the tab, once, when the cooldown ends, and says "Ready" in the title', async () => {
+    assert.ok(browser);
+    const cooldown = await fetch(`${url}/api/admin/cooldown`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ cooldownMs: 3_000 }),
+    });
+    assert.equal(cooldown.status, 200);
+    const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
+    try {
+      await context.grantPermissions(['notifications'], { origin: url });
+      // Records what the page shows; the browser's own Notification still runs.
+      await context.addInitScript(() => {
+        const shown: string[] = [];
+        (window as unknown as { shown: string[] }).shown = shown;
+        const Real = window.Notification;
+        window.Notification = class extends Real {
+          constructor(title: string, options?: NotificationOptions) {
+            super(title, options);
+            shown.push(`${title}: ${options?.body ?? ''}`);
+          }
+        } as typeof Notification;
+      });
+      const page = await openPlayer(context);
+      await page.goto(`${url}/#x=30.5&y=30.5&z=16`);
+      await live(page);
+      await page.waitForFunction(() => document.getElementById('cooldown')?.textContent === 'Ready', null, { timeout: 10_000 });
+      await page.click('#cooldown-alerts');
+      assert.equal(await page.getAttribute('#cooldown-alerts', 'aria-pressed'), 'true');
+      const point = await page.evaluate(() => window.__tessera!.clientPointOf(30, 30));
+      await page.mouse.click(point.x, point.y);
+      await page.waitForFunction(() => window.__tessera!.lastResult?.ok === true, null, { timeout: 6_000 });
+
+      // Playwright keeps every page visible, so the tab is "left" the way the browser reports it.
+      const setVisibility = (state: 'hidden' | 'visible') =>
+        page.evaluate(
+          // A string, so the bundler's helpers (tsx names arrow functions) never reach the page.
+          `Object.defineProperty(document, 'visibilityState', { configurable: true, get() { return '${state}'; } });
+           document.dispatchEvent(new Event('visibilitychange'));`,
+        );
+      await setVisibility('hidden');
+      await waitForTitle(page, /^Ready · Tessera$/, 'ready while away');
+      await page.waitForFunction(() => (window as unknown as { shown: string[] }).shown.length === 1, null, { timeout: 5_000 });
+      assert.deepEqual(await page.evaluate(() => (window as unknown as { shown: string[] }).shown), ['Tessera: You can place your next pixel.']);
+
+      await setVisibility('visible');
+      await waitForTitle(page, /^Tessera$/, 'back on the tab');
+    } finally {
+      await context.close();
+    }
+  });
 });
+
