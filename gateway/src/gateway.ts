@@ -9,6 +9,7 @@ import { createAdminApi } from './admin/admin-api.js';
 import { watchCanvasAvailability } from './canvas-availability.js';
 import { createCanvasCache } from './canvas-cache.js';
 import { createCanvasRoutes } from './canvas-routes.js';
+import { createPlayerContentCache } from './player-content-cache.js';
 import { createPlayerContentRoutes } from './player-content-routes.js';
 import { createAddressResolver } from './client-address.js';
 import type { GatewayConfig } from './config.js';
@@ -85,8 +86,10 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
 
   const jwt = config.jwt ? createJwtVerifier(config.jwt) : undefined;
   const addressKeying = createAddressKeying(config.ipv6PrefixLength);
+  const playerContent = createPlayerContentCache(redis, config.canvasId);
   // Admin API (admin/): the io it broadcasts through is created below, after the HTTP server.
   const admin = createAdminApi({
+    playerContent,
     settings: config.admin,
     redis,
     redisConfig: config.redis,
@@ -107,7 +110,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     routers: [
       createHealthRoutes({ registry, readiness, serveMetrics: config.metricsPort === undefined }),
       createCanvasRoutes({ canvasId: config.canvasId, cache, configs, origins, metrics, log }),
-      createPlayerContentRoutes({ redis, canvasId: config.canvasId, origins, log }),
+      createPlayerContentRoutes({ content: playerContent, origins, log }),
       admin.router,
     ],
     webRoot: config.webRoot,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { AuditAction, TEMPLATE_LIMITS, type AuditPage, type OfficialTemplate, type RulesText } from '@tessera/protocol';
-import { useRedis } from '../../test-support/index.js';
+import { Redis } from 'ioredis';
+import { useRedis, waitFor } from '../../test-support/index.js';
 import { ADMIN_ENV, adminClient, OpenApiChecker } from './support/admin-harness.js';
 import { startGateway, type RunningGateway } from './support/gateway-harness.js';
 
@@ -82,5 +83,27 @@ describe('official templates and the rules text', function () {
     assert.equal((await call('PUT', '/rules', { text: 'bell \u0007' })).status, 400);
     assert.equal((await call('PUT', '/rules', { text: 42 })).status, 400);
     assert.equal((await call('PUT', '/rules', {}, { token: undefined })).status, 401);
+  });
+
+  it('costs Redis one read for a crowd arriving at once, and shows another gateway\'s edit within a second', async () => {
+    const redis = new Redis(redisServer.url);
+    const other = await startGateway(redisServer.url, { ...ADMIN_ENV, CANVAS_ID: `content${canvasCounter}` });
+    try {
+      const hgetalls = async () => Number(/cmdstat_hgetall:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+      const before = await hgetalls();
+      const answers = await Promise.all(Array.from({ length: 200 }, () => fetch(`${gateway.url}/api/canvas/templates`).then((r) => r.json())));
+      assert.ok(answers.every((answer) => JSON.stringify(answer) === '{"templates":[]}'));
+      assert.ok((await hgetalls()) - before <= 1, `${(await hgetalls()) - before} reads for 200 requests`);
+
+      await call('PUT', '/templates/flag', flag);
+      assert.equal((await publicJson<{ templates: OfficialTemplate[] }>('/api/canvas/templates')).templates.length, 1, 'this gateway at once');
+      await waitFor(async () => ((await (await fetch(`${other.url}/api/canvas/templates`)).json()) as { templates: unknown[] }).templates.length === 1, {
+        timeoutMs: 5_000,
+        message: 'the other gateway serves the pin',
+      });
+    } finally {
+      await other.close();
+      redis.disconnect();
+    }
   });
 });

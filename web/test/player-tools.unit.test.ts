@@ -27,6 +27,7 @@ describe('template links', () => {
       ['#template=https%3A%2F%2Fa.example%2Fb.png&tx=-1', /position/],
       ['#template=https%3A%2F%2Fa.example%2Fb.png&ty=1.5', /position/],
       ['#template=https%3A%2F%2Fa.example%2Fb.png&tx=abc', /position/],
+      ['#template=https%3A%2F%2Fa.example%2Fb.png&tx=1e12', /position/],
       ['#template=https%3A%2F%2Fa.example%2Fb.png&ts=0', /scale/],
       ['#template=https%3A%2F%2Fa.example%2Fb.png&ts=1e9', /scale/],
       ['#template=https%3A%2F%2Fa.example%2Fb.png&ts=NaN', /scale/],

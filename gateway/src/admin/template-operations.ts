@@ -5,7 +5,7 @@ import { AdminFailure } from './admin-operations.js';
 export type PinTemplateRequest = Omit<OfficialTemplate, 'id'>;
 
 /** Official templates: admins pin and unpin them; players read them (player-content-routes.ts). */
-export function createTemplateOperations(deps: { redis: RedisConnection; canvasId: string }) {
+export function createTemplateOperations(deps: { redis: RedisConnection; canvasId: string; /** After a write: drop cached copies. */ changed?: () => void }) {
   const { redis, canvasId } = deps;
   return {
     list: async () => ({ templates: await listOfficialTemplates(redis, canvasId) }),
@@ -18,12 +18,14 @@ export function createTemplateOperations(deps: { redis: RedisConnection; canvasI
       }
       const template: OfficialTemplate = { id, name: request.name, url: request.url, x: request.x, y: request.y, scale: request.scale };
       const replaced = await pinOfficialTemplate(redis, canvasId, template);
+      deps.changed?.();
       await appendAudit(redis, canvasId, AuditAction.PinTemplate, { actor: admin.name, details: { ...template, replaced } });
       return template;
     },
 
     async unpin(admin: AdminIdentity, id: string) {
       const wasPinned = await unpinOfficialTemplate(redis, canvasId, id);
+      deps.changed?.();
       if (wasPinned) await appendAudit(redis, canvasId, AuditAction.UnpinTemplate, { actor: admin.name, details: { id } });
       return { id, wasPinned };
     },

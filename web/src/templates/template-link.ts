@@ -1,4 +1,4 @@
-import { TEMPLATE_LIMITS, templateScaleProblem, templateUrlProblem, type TemplatePlacement } from '@tessera/protocol';
+import { LIMITS, TEMPLATE_LIMITS, templateScaleProblem, templateUrlProblem, type TemplatePlacement } from '@tessera/protocol';
 
 /**
  * A template in the page's hash, beside the view (`#x=…&y=…&z=…`):
@@ -17,7 +17,7 @@ export function parseTemplateHash(hash: string): { ok: true; template: TemplateP
   const x = Number(params.get('tx') ?? 0);
   const y = Number(params.get('ty') ?? 0);
   const scale = Number(params.get('ts') ?? 1);
-  if (!Number.isInteger(x) || !Number.isInteger(y) || x < 0 || y < 0) return { ok: false, problem: 'The template link has a bad position (tx, ty).' };
+  if (!isBoardCoordinate(x) || !isBoardCoordinate(y)) return { ok: false, problem: 'The template link has a bad position (tx, ty).' };
   if (templateScaleProblem(scale)) return { ok: false, problem: `The template link's scale (ts) must be ${TEMPLATE_LIMITS.minScale} to ${TEMPLATE_LIMITS.maxScale}.` };
   return { ok: true, template: { url, x, y, scale } };
 }
@@ -34,4 +34,9 @@ export function withTemplateHash(hash: string, template: TemplatePlacement | und
   }
   const text = params.toString();
   return text ? `#${text}` : '';
+}
+
+/** A whole number a board pixel could have on the largest canvas. */
+export function isBoardCoordinate(value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value < LIMITS.maxCanvasSide;
 }

@@ -1,5 +1,5 @@
 import { TEMPLATE_LIMITS, templateScaleProblem, templateUrlProblem, type OfficialTemplate, type TemplatePlacement } from '@tessera/protocol';
-import { parseTemplateHash, withTemplateHash } from './template-link.js';
+import { isBoardCoordinate, parseTemplateHash, withTemplateHash } from './template-link.js';
 import { loadTemplatePixels, TemplateImageError } from './template-image.js';
 import { snapToPalette } from './palette-snap.js';
 import type { TemplateOverlay } from './template-overlay.js';
@@ -158,7 +158,7 @@ export function createTemplatePanel(deps: TemplatePanelDeps): TemplatePanel {
     const x = Number(xField.input.value || 0);
     const y = Number(yField.input.value || 0);
     const scale = Number(scaleField.input.value || 1);
-    if (!Number.isInteger(x) || !Number.isInteger(y) || x < 0 || y < 0) return 'The position must be whole numbers from 0.';
+    if (!isBoardCoordinate(x) || !isBoardCoordinate(y)) return 'The position must be whole board pixels, from 0.';
     if (templateScaleProblem(scale)) return `The scale must be ${TEMPLATE_LIMITS.minScale} to ${TEMPLATE_LIMITS.maxScale}.`;
     return { x, y, scale };
   }
