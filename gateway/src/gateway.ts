@@ -13,6 +13,8 @@ import { createChallengeRoutes } from './challenge/challenge-routes.js';
 import { watchCanvasAvailability } from './canvas-availability.js';
 import { createCanvasCache } from './canvas-cache.js';
 import { createCanvasRoutes } from './canvas-routes.js';
+import { createPlayerContentCache } from './player-content-cache.js';
+import { createPlayerContentRoutes } from './player-content-routes.js';
 import { createAddressResolver } from './client-address.js';
 import type { GatewayConfig } from './config.js';
 import { createConfigSource } from './config-source.js';
@@ -90,8 +92,10 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
 
   const jwt = config.jwt ? createJwtVerifier(config.jwt) : undefined;
   const addressKeying = createAddressKeying(config.ipv6PrefixLength);
+  const playerContent = createPlayerContentCache(redis, config.canvasId);
   // Admin API (admin/): the io it broadcasts through is created below, after the HTTP server.
   const admin = createAdminApi({
+    playerContent,
     settings: config.admin,
     redis,
     redisConfig: config.redis,
@@ -116,6 +120,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     routers: [
       createHealthRoutes({ registry, readiness, serveMetrics: config.metricsPort === undefined }),
       createCanvasRoutes({ canvasId: config.canvasId, cache, configs, origins, metrics, log }),
+      createPlayerContentRoutes({ content: playerContent, origins, log }),
       admin.router,
       createChallengeRoutes({ issuer: challengeIssuer, metrics: challengeMetrics, log }),
     ],

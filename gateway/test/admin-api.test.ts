@@ -44,6 +44,11 @@ const ENDPOINTS: ReadonlyArray<{
   { method: 'POST', path: '/snapshots/restore', body: { key: 'snapshots/x.tsnap' }, invalid: { body: {}, field: 'key' } },
   { method: 'GET', path: '/audit', invalid: { path: '/audit?limit=0', field: 'limit' } },
   { method: 'GET', path: '/stats' },
+  { method: 'GET', path: '/templates' },
+  { method: 'PUT', path: '/templates/t1', body: { name: 'Flag', url: 'https://example.org/flag.png', x: 0, y: 0, scale: 1 }, invalid: { body: { name: 'Flag', url: 'javascript:alert(1)', x: 0, y: 0, scale: 1 }, field: 'url' } },
+  { method: 'DELETE', path: '/templates/t1', invalid: { path: '/templates/Bad_Id', field: 'templateId' } },
+  { method: 'GET', path: '/rules' },
+  { method: 'PUT', path: '/rules', body: { text: 'Be kind.' }, invalid: { body: { text: 'x'.repeat(4001) }, field: 'text' } },
 ];
 
 describe('the admin API', function () {

@@ -256,6 +256,9 @@ export const AuditAction = {
   RestoreRegion: 'rollback.restore',
   TakeSnapshot: 'snapshot.take',
   RestoreSnapshot: 'snapshot.restore',
+  PinTemplate: 'template.pin',
+  UnpinTemplate: 'template.unpin',
+  Rules: 'rules.edit',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

@@ -17,3 +17,5 @@ export { FrameKind, FRAME_FORMAT_VERSION } from './frame-header.js';
 export * from './canvas-replica.js';
 export * from './admin-api.js';
 export { BinaryReader, type BinaryReaderOptions } from './binary.js';
+export * from './templates.js';
+export * from './rules.js';

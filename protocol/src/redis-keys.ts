@@ -43,6 +43,10 @@ export interface CanvasKeys {
   readonly statsLoadsPerMinute: string;
   /** Hash: minute start (epoch ms) → most players online at once in that minute. */
   readonly statsOnlinePerMinute: string;
+  /** Hash: official template id → JSON OfficialTemplate. */
+  readonly templates: string;
+  /** Hash: text, version (the rules and help players see). */
+  readonly rules: string;
   /** String: a chunk, one byte per pixel. */
   chunk(cx: number, cy: number): string;
   /** String with TTL: this user's cooldown. */
@@ -85,6 +89,8 @@ export function canvasKeys(canvasId: string): CanvasKeys {
     statsPlacementsPerSecond: `${prefix}stats:placements-per-second`,
     statsLoadsPerMinute: `${prefix}stats:loads-per-minute`,
     statsOnlinePerMinute: `${prefix}stats:online-per-minute`,
+    templates: `${prefix}templates`,
+    rules: `${prefix}rules`,
     chunk: (cx: number, cy: number) => `${prefix}chunk:${cx}:${cy}`,
     userCooldown: (userId: string) => `${prefix}cooldown:user:${userId}`,
     ipCooldown: (ip: string) => `${prefix}cooldown:ip:${ip}`,

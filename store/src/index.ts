@@ -24,3 +24,5 @@ export * from './presence.js';
 export * from './event-stats.js';
 export * from './challenge-fields.js';
 export * from './challenge-replay.js';
+export * from './official-templates.js';
+export * from './rules-text.js';

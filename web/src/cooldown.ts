@@ -21,6 +21,8 @@ export interface CooldownOptions {
   readonly element: HTMLElement;
   /** Called when a running cooldown ends. */
   readonly onReady?: () => void;
+  /** Called whenever the display changes (each second while waiting, and at every new end). */
+  readonly onTick?: (remainingMs: number) => void;
   readonly now?: () => number;
 }
 
@@ -56,6 +58,7 @@ export function createCooldown(options: CooldownOptions): Cooldown {
     timer = undefined;
     const left = remainingMs();
     element.dataset['ready'] = String(left === 0);
+    options.onTick?.(left);
     if (left === 0) {
       element.textContent = 'Ready';
       element.setAttribute('aria-label', 'Ready to place a pixel');
@@ -64,10 +67,11 @@ export function createCooldown(options: CooldownOptions): Cooldown {
     element.textContent = formatRemaining(left);
     element.setAttribute('aria-label', `Next pixel in ${formatRemaining(left)}`);
     // Wake at the next whole-second boundary of the remaining time, so the display never lags.
+    // Only scheduled while waiting, so a wake that finds no time left is the end of a wait
+    // (measuring "was running" at the wake would always find it over already).
     timer = setTimeout(() => {
-      const wasRunning = remainingMs() > 0;
       tick();
-      if (wasRunning && remainingMs() === 0) options.onReady?.();
+      if (remainingMs() === 0) options.onReady?.();
     }, (left % 1000) + 5);
   }
 

@@ -1,8 +1,11 @@
 import './style.css';
+import './player-tools.css';
 import { ErrorCode, type CanvasConfig } from '@tessera/protocol';
 import type { ConnectionState } from './connection.js';
 import { createChallengeSolver } from './challenge.js';
 import { createCooldown } from './cooldown.js';
+import { createCooldownAlerts } from './cooldown-alerts.js';
+import { createCooldownMemory } from './cooldown-memory.js';
 import { createHud } from './hud.js';
 import { attachInput } from './input.js';
 import { createLiveCanvas } from './live-canvas.js';
@@ -15,6 +18,11 @@ import { createStatus } from './status.js';
 import { installTestHook } from './test-hook.js';
 import { createToast } from './toast.js';
 import { createView } from './view.js';
+import { createRulesPanel } from './rules-panel.js';
+import { createTapConfirm } from './tap-confirm.js';
+import { installTemplatesHook } from './templates/template-hook.js';
+import { createTemplateOverlay } from './templates/template-overlay.js';
+import { createTemplatePanel } from './templates/template-panel.js';
 
 // Wiring only: each module owns one concern and takes what it needs here.
 
@@ -41,12 +49,27 @@ const status = createStatus({
   splashText: element('splash-text'),
 });
 const palette = createPalette({ container: element('palette') });
-const cooldown = createCooldown({ element: element('cooldown') });
+const cooldownMemory = createCooldownMemory();
+const rememberedCooldownEnd = cooldownMemory.recall(); // before the countdown's first tick clears it
+const cooldownAlerts = createCooldownAlerts({ toggle: element<HTMLButtonElement>('cooldown-alerts'), notify: (text, kind) => toast.show(text, kind) });
+const cooldown = createCooldown({
+  element: element('cooldown'),
+  onTick: (left) => {
+    cooldownMemory.onTick(left);
+    cooldownAlerts.onTick(left);
+  },
+  onReady: () => cooldownAlerts.onReady(),
+});
+if (rememberedCooldownEnd > 0) cooldown.setUntil(rememberedCooldownEnd); // shown at once; the welcome corrects it
 const presence = createPresenceBadge(element('online'));
 
 let config: CanvasConfig | undefined;
 let connectionState: ConnectionState = { kind: 'connecting', failures: 0 };
 let renderer: Renderer | undefined;
+let templateOverlay: ReturnType<typeof createTemplateOverlay> | undefined;
+let templatePanel: ReturnType<typeof createTemplatePanel> | undefined;
+let resolvePalette: (palette: readonly string[]) => void = () => undefined;
+const firstPalette = new Promise<readonly string[]>((resolve) => (resolvePalette = resolve));
 
 // The proof-of-work widget, mounted only when a gateway asks for a solution.
 const challenge = createChallengeSolver({ container: element('challenge') });
@@ -55,6 +78,7 @@ const live = createLiveCanvas({
   challenge,
   onChange: (change) => {
     renderer?.onReplicaChange(change);
+    templateOverlay?.onReplicaChange(change);
     if (change.kind === 'all') view.setBoard(sync.replica.width, sync.replica.height);
   },
   onApplied: () => placement.onApplied(),
@@ -99,8 +123,18 @@ const placement = createPlacement({
   redraw: () => renderer?.invalidate(),
 });
 
-renderer = createRenderer({ canvas: board, replica, view, overlay: () => placement.pending() });
+renderer = createRenderer({
+  canvas: board,
+  replica,
+  view,
+  overlay: () => placement.pending(),
+  layers: () => {
+    const layer = templateOverlay?.layer();
+    return layer ? [layer] : [];
+  },
+});
 const draw = renderer;
+templateOverlay = createTemplateOverlay({ replica, invalidate: () => draw.invalidate() });
 
 function pixelAt(sx: number, sy: number): { x: number; y: number } {
   const point = view.screenToBoard(sx, sy);
@@ -110,6 +144,9 @@ function centrePixel(): { x: number; y: number } {
   return { x: Math.floor(view.x), y: Math.floor(view.y) };
 }
 
+const rulesPanel = createRulesPanel({ button: element<HTMLButtonElement>('help-button'), coarsePointer });
+// Only touch taps are confirmed: a mouse click is deliberate, and keyboard placing has its own cursor.
+const tapConfirm = createTapConfirm({ enabled: () => coarsePointer && rulesPanel.confirmTaps, onSelect: (pixel) => draw.setReticle(pixel) });
 let keyboardCursor = false;
 view.subscribe(() => {
   if (keyboardCursor) draw.setReticle(centrePixel());
@@ -117,7 +154,7 @@ view.subscribe(() => {
 attachInput(board, view, {
   onTap: (sx, sy) => {
     const { x, y } = pixelAt(sx, sy);
-    placement.placeAt(x, y);
+    tapConfirm.request(x, y, () => placement.placeAt(x, y));
   },
   onHover: (sx, sy) => {
     const pixel = pixelAt(sx, sy);
@@ -148,6 +185,9 @@ function applyConfig(next: CanvasConfig): void {
   cooldown.setCooldownMs(next.cooldownMs); // a change applies at once to a running wait
   document.body.dataset['ready'] = 'true'; // the dock (palette, cooldown) means nothing before a config
   draw.setPalette(next.palette);
+  templateOverlay?.onPalette(next.palette);
+  templatePanel?.onPalette(next.palette);
+  resolvePalette(next.palette);
   palette.setColours(next.palette);
   palette.setDisabled(next.paused);
   status.setPaused(next.paused);
@@ -155,3 +195,12 @@ function applyConfig(next: CanvasConfig): void {
 }
 
 installTestHook({ replica, placement, renderer: draw, view, board, palette, connection: () => connectionState, sync });
+
+templatePanel = createTemplatePanel({
+  overlay: templateOverlay,
+  button: element<HTMLButtonElement>('templates-button'),
+  palette: () => firstPalette,
+  centre: centrePixel,
+  notify: (text, kind) => toast.show(text, kind),
+});
+installTemplatesHook(templatePanel, templateOverlay);

@@ -28,6 +28,8 @@ export interface RendererOptions {
   readonly view: View;
   /** Pixels placed but not yet confirmed by a delta, drawn over the replica. */
   readonly overlay: () => Iterable<OverlayPixel>;
+  /** Images drawn over the board below the pending pixels (templates), each at its board rectangle. */
+  readonly layers?: () => Iterable<{ readonly image: CanvasImageSource; readonly x: number; readonly y: number; readonly width: number; readonly height: number }>;
   /** Board-pixel size in device pixels from which the grid shows (default 8); it fades in over as much again. */
   readonly gridFromDevicePx?: number;
   /** Chunk tiles kept in memory before unseen ones are dropped (default 256, 64 MiB of RGBA). */
@@ -220,6 +222,13 @@ export function createRenderer(options: RendererOptions): Renderer {
         const dy0 = screenY(ty + sy0);
         ctx.drawImage(tile.canvas, sx0, sy0, sx1 - sx0, sy1 - sy0, dx0, dy0, screenX(tx + sx1) - dx0, screenY(ty + sy1) - dy0);
       }
+    }
+
+    ctx.imageSmoothingEnabled = false;
+    for (const layer of options.layers?.() ?? []) {
+      const lx = screenX(layer.x);
+      const ly = screenY(layer.y);
+      ctx.drawImage(layer.image, lx, ly, screenX(layer.x + layer.width) - lx, screenY(layer.y + layer.height) - ly);
     }
 
     for (const pixel of options.overlay()) {

@@ -117,7 +117,11 @@ export function createView(options: ViewOptions = {}): View {
     if (needsFit) return;
     clearTimeout(urlTimer);
     urlTimer = setTimeout(() => {
-      const hash = formatViewHash({ x, y, zoom });
+      // Other fields of the hash (a template link) are kept after the view's own.
+      const others = new URLSearchParams(loc.hash.replace(/^#/, ''));
+      for (const field of ['x', 'y', 'z']) others.delete(field);
+      const rest = others.toString();
+      const hash = `${formatViewHash({ x, y, zoom })}${rest ? `&${rest}` : ''}`;
       if (hash === lastHash) return;
       lastHash = hash;
       hist.replaceState(null, '', `${loc.pathname}${loc.search}${hash}`);

@@ -6,11 +6,14 @@ import type { AddressKeying } from '../address-prefix.js';
 import type { CanvasCache } from '../canvas-cache.js';
 import type { ConfigSource } from '../config-source.js';
 import type { JwtVerifier } from '../jwt-verifier.js';
+import type { PlayerContentCache } from '../player-content-cache.js';
 import type { TesseraServer } from '../socket-server.js';
 import { createAdminAuthenticator } from './admin-auth.js';
 import { createAdminOperations } from './admin-operations.js';
 import { AdminRateLimiter } from './admin-rate-limit.js';
 import { createAdminRouter } from './admin-router.js';
+import { createRulesOperations } from './rules-operations.js';
+import { createTemplateOperations } from './template-operations.js';
 import type { AdminSettings } from './admin-settings.js';
 import { createStatsOperations } from './stats-operations.js';
 import { loadSnapshotAccess, type SnapshotAccess } from './snapshot-access.js';
@@ -36,6 +39,8 @@ export interface AdminApiDeps {
   readonly io: () => TesseraServer;
   /** Reads ban targets into the canonical prefixes the gateways look up. */
   readonly addressKeying: AddressKeying;
+  /** Dropped after a template or rules edit, so this gateway's players see it at once. */
+  readonly playerContent?: PlayerContentCache;
   readonly log: Logger;
 }
 
@@ -67,6 +72,8 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
   });
   const router = createAdminRouter({
     operations,
+    templates: createTemplateOperations({ redis: deps.redis, canvasId: deps.canvasId, changed: () => deps.playerContent?.invalidateTemplates() }),
+    rules: createRulesOperations({ redis: deps.redis, canvasId: deps.canvasId, changed: () => deps.playerContent?.invalidateRules() }),
     auth: createAdminAuthenticator({ tokens: settings.tokens, jwt: deps.jwt, roleClaim: settings.jwtRoleClaim, role: settings.jwtRole }),
     limiter: new AdminRateLimiter(settings.ratePerMin),
     log,

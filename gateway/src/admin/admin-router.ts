@@ -7,6 +7,8 @@ import type { AdminRateLimiter } from './admin-rate-limit.js';
 import type { StatsOperations } from './stats-operations.js';
 import { check, createAdminValidators } from './admin-validation.js';
 import { ADMIN_OPENAPI } from './openapi.js';
+import type { RulesOperations } from './rules-operations.js';
+import type { PinTemplateRequest, TemplateOperations } from './template-operations.js';
 
 /** Largest admin request body (a full 256-colour palette is ~6 kB). */
 const MAX_BODY = '32kb';
@@ -25,6 +27,8 @@ type Handler = (call: {
  */
 export function createAdminRouter(deps: {
   operations: AdminOperations;
+  templates: TemplateOperations;
+  rules: RulesOperations;
   auth: AdminAuthenticator;
   limiter: AdminRateLimiter;
   log: Logger;
@@ -123,6 +127,11 @@ export function createAdminRouter(deps: {
   route('get', '/snapshots', async () => operations.listSnapshots());
   route('post', '/snapshots', async ({ admin }) => operations.takeSnapshot(admin));
   route('post', '/snapshots/restore', async ({ admin, body }) => operations.restoreSnapshot(admin, (body as { key: string }).key));
+  route('get', '/templates', async () => deps.templates.list());
+  route('put', '/templates/{templateId}', async ({ admin, body, params }) => deps.templates.pin(admin, params.templateId!, body as PinTemplateRequest));
+  route('delete', '/templates/{templateId}', async ({ admin, params }) => deps.templates.unpin(admin, params.templateId!));
+  route('get', '/rules', async () => deps.rules.read());
+  route('put', '/rules', async ({ admin, body }) => deps.rules.write(admin, body as { text: string }));
   route('get', '/audit', async ({ query }) => operations.audit((query.limit as number | undefined) ?? 50, query.before as string | undefined));
   if (deps.stats) route('get', '/stats', async () => deps.stats!.stats());
 

@@ -1,4 +1,4 @@
-import { ADMIN_API_BASE, ADMIN_LIMITS, ChallengeMode, ChallengePoint, LIMITS } from '@tessera/protocol';
+import { ADMIN_API_BASE, ADMIN_LIMITS, ChallengeMode, ChallengePoint, LIMITS, RULES_LIMITS, TEMPLATE_LIMITS } from '@tessera/protocol';
 import { BAN_PREFIX_LENGTHS } from '../address-prefix.js';
 
 /**
@@ -80,6 +80,21 @@ const userIdParameter = {
   schema: { type: 'string', minLength: 1, maxLength: LIMITS.maxUserIdLength, pattern: '^[^\\u0000-\\u001f\\u007f]+$' },
 };
 
+const templateIdParameter = {
+  name: 'templateId',
+  in: 'path',
+  required: true,
+  description: 'Lower-case letters, digits and dashes, up to 40.',
+  schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,39}$' },
+};
+const templateProperties = {
+  name: { type: 'string', minLength: 1, maxLength: TEMPLATE_LIMITS.maxNameLength, pattern: '^[^\\u0000-\\u001f\\u007f]+$' },
+  url: { type: 'string', minLength: 8, maxLength: TEMPLATE_LIMITS.maxUrlLength, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+[^\\s]*$', description: 'An absolute http(s) URL of the image.' },
+  x: coordinate,
+  y: coordinate,
+  scale: { type: 'number', minimum: TEMPLATE_LIMITS.minScale, maximum: TEMPLATE_LIMITS.maxScale, description: 'Board pixels per image pixel.' },
+};
+
 export const ADMIN_OPENAPI: OpenApiDocument = {
   openapi: '3.1.0',
   jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
@@ -104,6 +119,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
     { name: 'snapshots', description: 'Served by the snapshotter; 503 when it is not deployed.' },
     { name: 'audit', description: 'Who did what, when.' },
     { name: 'stats', description: 'The event\'s numbers, collected as they happen.' },
+    { name: 'players', description: 'What players read beside the canvas: official templates, the rules.' },
   ],
   paths: {
     '/openapi.json': {
@@ -271,6 +287,37 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         'Replaces the whole canvas (pixels and config) with the snapshot; players re-read it. The event stream, bans and the audit log are kept.',
         { ...ok('RestoreSnapshotResponse', 'The config now in force.'), ...mutating, '404': { $ref: '#/components/responses/NotFound' } },
         { operationId: 'restoreSnapshot', tags: ['snapshots'], requestBody: 'RestoreSnapshotRequest' },
+      ),
+    },
+    '/templates': {
+      get: operation('Official templates', 'The templates every player can toggle (players read them at `GET /api/canvas/templates`).', { ...ok('TemplateList', 'The pinned templates, in id order.'), ...common }, {
+        operationId: 'listTemplates',
+        tags: ['players'],
+      }),
+    },
+    '/templates/{templateId}': {
+      put: operation(
+        'Pin an official template',
+        `Pins (or replaces) the template with this id; at most ${TEMPLATE_LIMITS.maxOfficial} (409 beyond). Players' browsers fetch the image, so its host must allow CORS.`,
+        { ...ok('OfficialTemplate', 'The pinned template.'), ...mutating },
+        { operationId: 'pinTemplate', tags: ['players'], requestBody: 'PinTemplateRequest', parameters: [templateIdParameter] },
+      ),
+      delete: operation('Unpin an official template', 'Players stop seeing it on their next load.', { ...ok('UnpinTemplateResponse', 'Whether it was pinned.'), ...mutating }, {
+        operationId: 'unpinTemplate',
+        tags: ['players'],
+        parameters: [templateIdParameter],
+      }),
+    },
+    '/rules': {
+      get: operation('The rules text', 'The rules and help players see (also at `GET /api/canvas/rules`).', { ...ok('RulesText', 'The text and its version.'), ...common }, {
+        operationId: 'getRules',
+        tags: ['players'],
+      }),
+      put: operation(
+        'Replace the rules text',
+        'Plain text: blank lines separate paragraphs, lines starting with `- ` are list items; shown as text, never as HTML. Every edit bumps the version, and players see the panel again.',
+        { ...ok('RulesText', 'The new text and version.'), ...mutating },
+        { operationId: 'putRules', tags: ['players'], requestBody: 'RulesRequest' },
       ),
     },
     '/audit': {
@@ -489,6 +536,12 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         ['canvasId', 'at', 'online', 'uniqueUsers', 'signedInUsers', 'canvasLoads', 'placements', 'peakOnline', 'peakPlacementsPerSecond', 'countedThrough', 'perMinute'],
       ),
       AuditPage: object({ entries: { type: 'array', items: ref('AuditEntry') }, next: { type: 'string' } }, ['entries']),
+      PinTemplateRequest: object(templateProperties, ['name', 'url', 'x', 'y', 'scale']),
+      OfficialTemplate: object({ id: { type: 'string' }, ...templateProperties }, ['id', 'name', 'url', 'x', 'y', 'scale']),
+      TemplateList: object({ templates: { type: 'array', items: ref('OfficialTemplate'), maxItems: TEMPLATE_LIMITS.maxOfficial } }, ['templates']),
+      UnpinTemplateResponse: object({ id: { type: 'string' }, wasPinned: { type: 'boolean' } }, ['id', 'wasPinned']),
+      RulesRequest: object({ text: { type: 'string', maxLength: RULES_LIMITS.maxLength, pattern: '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$' } }, ['text']),
+      RulesText: object({ text: { type: 'string' }, version: { type: 'integer', minimum: 0 } }, ['text', 'version']),
     },
   },
 };

@@ -21,6 +21,8 @@ import {
   type Rect,
   type SnapshotList,
   type UnbanResponse,
+  type OfficialTemplate,
+  type RulesText,
 } from '@tessera/protocol';
 
 /** An admin API call that was answered with an error body. */
@@ -69,6 +71,11 @@ export function createAdminApiClient(token: string, baseUrl = '') {
     takeSnapshot: () => call<Record<string, unknown>>('POST', '/snapshots'),
     restoreSnapshot: (key: string) => call<AdminConfigChange>('POST', '/snapshots/restore', { key }),
     stats: () => call<EventStatsReport>('GET', '/stats'),
+    templates: () => call<{ templates: OfficialTemplate[] }>('GET', '/templates'),
+    pinTemplate: ({ id, ...template }: OfficialTemplate) => call<OfficialTemplate>('PUT', `/templates/${encodeURIComponent(id)}`, template),
+    unpinTemplate: (id: string) => call<{ id: string; wasPinned: boolean }>('DELETE', `/templates/${encodeURIComponent(id)}`),
+    rules: () => call<RulesText>('GET', '/rules'),
+    putRules: (text: string) => call<RulesText>('PUT', '/rules', { text }),
     audit: (before?: string) => call<AuditPage>('GET', `/audit?limit=50${before ? `&before=${encodeURIComponent(before)}` : ''}`),
   };
 }

@@ -3,6 +3,7 @@ import type { AddressBanEntry, AdminConfigResponse, AuditEntry, BanEntry, Canvas
 import { AdminApiError, createAdminApiClient, type AdminApiClient } from './api-client.js';
 import { createStatsPanel } from './stats.js';
 import { attachChallengeForm } from './challenge-form.js';
+import { createPlayerContentSection } from './player-content.js';
 
 // The admin page: every operation of the admin API behind the admin token. Plain DOM, no framework.
 
@@ -82,6 +83,8 @@ async function act(what: string, action: (client: AdminApiClient) => Promise<unk
   return succeeded;
 }
 
+const playerContent = createPlayerContentSection({ act, client: () => api, refreshAudit: () => loadAudit() });
+
 // Signing in and out.
 
 async function signIn(token: string): Promise<void> {
@@ -96,6 +99,7 @@ async function signIn(token: string): Promise<void> {
     element('console').hidden = false;
     statsPanel.start();
     await Promise.all([loadConfig(), loadBans(), loadAudit(), loadSnapshots()]);
+    await Promise.all([loadConfig(), loadBans(), loadAudit(), loadSnapshots(), playerContent.load().catch(() => undefined)]);
   } catch (error) {
     sessionStorage.removeItem(TOKEN_KEY);
     say(error instanceof AdminApiError && error.status === 401 ? 'That token is not valid.' : `Sign-in failed: ${String(error)}`, 'error');
