@@ -17,6 +17,7 @@ import { createHealthRoutes } from './health-routes.js';
 import { createHttpApp } from './http-app.js';
 import { createReadiness } from './readiness.js';
 import { createJwtVerifier } from './jwt-verifier.js';
+import { createClientConfigRoutes } from './client-config-routes.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { createOriginPolicy } from './origin-policy.js';
 import { createSessionTokens } from './session-tokens.js';
@@ -107,6 +108,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
       createHealthRoutes({ registry, readiness, serveMetrics: config.metricsPort === undefined }),
       createCanvasRoutes({ canvasId: config.canvasId, cache, configs, origins, metrics, log }),
       admin.router,
+      createClientConfigRoutes({ signIn: config.signIn, guestsAllowed: config.guestsAllowed }),
     ],
     webRoot: config.webRoot,
     trustProxyHops: config.trustProxyHops,
@@ -127,6 +129,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     configs,
     sessions: createSessionTokens(config.sessionSecret),
     jwt,
+    guestsAllowed: config.guestsAllowed,
     addressOf: createAddressResolver(config.trustProxyHops, addressKeying),
     addressKeying,
     limits: config,

@@ -12,10 +12,11 @@ import {
   type InterServerEvents,
   type ServerToClientEvents,
   type SocketData,
+  type BanNotice,
   userRoom,
 } from '@tessera/protocol';
 import { createFailureLog, type Logger } from '@tessera/runtime';
-import { admitGuestSession, isAddressBanned, isUserBanned, readCooldownRemaining, readStreamPromise, type PixelPlacer } from '@tessera/store';
+import { admitGuestSession, readBanStanding, readCooldownRemaining, readStreamPromise, type PixelPlacer } from '@tessera/store';
 import type { RedisConnection } from '@tessera/store';
 import { Server, type Socket } from 'socket.io';
 import type { AddressKeying } from './address-prefix.js';
@@ -43,6 +44,8 @@ export interface SocketServerDeps {
   readonly configs: ConfigSource;
   readonly sessions: SessionTokens;
   readonly jwt: JwtVerifier | undefined;
+  /** False: a handshake without an identity token is refused SIGN_IN_REQUIRED (default true). */
+  readonly guestsAllowed?: boolean;
   readonly addressOf: (request: import('node:http').IncomingMessage) => string;
   /** The ban prefixes covering an address key (what handshakes and placements check). */
   readonly addressKeying: AddressKeying;
@@ -123,32 +126,33 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
   // local cooldown answers): a lowered cooldown frees waiting players here too.
   io.on('configChanged', () => deps.configs.invalidate());
 
-  // A banned user or address may not connect (the placement script refuses their pixels too). A
-  // new guest session counts against its address's allowance in Redis: a guest who clears storage
+  // A banned user or address connects read-only: they keep watching and are told why and until
+  // when (the placement script refuses their pixels). Refusing the handshake left a reloaded page
+  // with no canvas at all. A new guest session counts against its address's allowance in Redis: a guest who clears storage
   // is a new user, so without it one address could mint identities without end.
-  const admit = async (identity: Identity, ip: string, prefixes: readonly string[]): Promise<Identity> => {
-    if (!identity.ok) return identity;
-    const [userBanned, addressBanned] = await Promise.all([
-      isUserBanned(deps.redis, deps.canvasId, identity.userId),
-      isAddressBanned(deps.redis, deps.canvasId, prefixes),
-    ]);
-    if (userBanned || addressBanned) return { ok: false, error: ErrorCode.Banned };
-    if (identity.newSessionToken === undefined) return identity;
-    const limit = { perWindow: deps.limits.guestSessionsPerAddress, windowMs: deps.limits.guestSessionWindowMs };
-    return (await admitGuestSession(deps.redis, deps.canvasId, ip, limit)).ok ? identity : { ok: false, error: ErrorCode.RateLimited };
+  const admit = async (identity: Identity, ip: string, prefixes: readonly string[]): Promise<{ identity: Identity; ban?: BanNotice }> => {
+    if (!identity.ok) return { identity };
+    const ban = await readBanStanding(deps.redis, deps.canvasId, identity.userId, prefixes);
+    if (identity.newSessionToken !== undefined) {
+      const limit = { perWindow: deps.limits.guestSessionsPerAddress, windowMs: deps.limits.guestSessionWindowMs };
+      if (!(await admitGuestSession(deps.redis, deps.canvasId, ip, limit)).ok) return { identity: { ok: false, error: ErrorCode.RateLimited } };
+    }
+    return ban ? { identity, ban } : { identity };
   };
 
   const handshakeFailures = createFailureLog({ log, message: 'handshakes failed' });
   io.use((socket, next) => {
     const ip = deps.addressOf(socket.request);
     const addressPrefixes = deps.addressKeying.coveringPrefixes(ip);
-    resolveIdentity(socket.handshake.auth, deps.sessions, deps.jwt).then((identity) => admit(identity, ip, addressPrefixes)).then(
-      (identity) => {
+    resolveIdentity(socket.handshake.auth, deps.sessions, deps.jwt, deps.guestsAllowed ?? true).then((identity) => admit(identity, ip, addressPrefixes)).then(
+      ({ identity, ban }) => {
         if (!identity.ok) {
           metrics.connectionsRejected.inc({ reason: identity.error });
           return next(new Error(identity.error));
         }
         socket.data = { userId: identity.userId, ip, guest: identity.guest, addressPrefixes };
+        if (identity.displayName !== undefined) socket.data.displayName = identity.displayName;
+        if (ban) socket.data.ban = ban;
         if (identity.newSessionToken) (socket as unknown as { newSessionToken?: string }).newSessionToken = identity.newSessionToken;
         next();
       },
@@ -209,7 +213,7 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
   });
 
   async function sendWelcome(socket: TesseraSocket): Promise<void> {
-    const { userId, ip, guest } = socket.data;
+    const { userId, ip, guest, displayName, ban } = socket.data;
     // Read after the socket joined the room (invariant 6): see readStreamPromise.
     const [promise, config] = await Promise.all([readStreamPromise(deps.redis, deps.canvasId), deps.configs.current()]);
     if (!config) throw new Error('canvas config is missing');
@@ -226,6 +230,8 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
       serverTime: now,
       minPosition: formatPosition(promise.position),
       epoch: promise.epoch,
+      ...(displayName === undefined ? {} : { displayName }),
+      ...(ban ? { ban } : {}),
     });
   }
 

@@ -40,6 +40,16 @@ export interface Welcome {
   readonly minPosition: string;
   /** The writer epoch `minPosition` belongs to (0 before any writer ran): another epoch voids it. */
   readonly epoch: number;
+  /** A signed-in player's name, from their identity token (`name`, else `preferred_username`). */
+  readonly displayName?: string;
+  /** Present when this player is banned: they watch read-only until `expiresAt` (0: never). */
+  readonly ban?: BanNotice;
+}
+
+export interface BanNotice {
+  readonly reason: string;
+  /** Epoch ms when the ban ends; 0: never. */
+  readonly expiresAt: number;
 }
 
 export interface ClientToServerEvents {
@@ -89,6 +99,10 @@ export interface SocketData {
   guest: boolean;
   /** The ban prefixes covering `ip` (the address bans the placement script checks). */
   addressPrefixes: string[];
+  /** A signed-in player's name from their token. */
+  displayName?: string;
+  /** Set when the user or their address is banned: the socket watches read-only. */
+  ban?: BanNotice;
 }
 
 /** The Socket.IO room every player of a canvas joins; the writer broadcasts to it. */

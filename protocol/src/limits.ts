@@ -25,4 +25,8 @@ export const LIMITS = {
   maxDeltaPixels: 1_000_000,
   /** Longest user id a session or token may carry. */
   maxUserIdLength: 128,
+  /** Longest display name shown for a signed-in player (a longer one from a token is cut). */
+  maxDisplayNameLength: 64,
+  /** Longest identity token the gateway verifies (the CONNECT packet limit leaves room for it). */
+  maxIdTokenLength: 8_192,
 } as const;

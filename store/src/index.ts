@@ -20,3 +20,4 @@ export * from './address-bans.js';
 export * from './guest-sessions.js';
 export * from './cooldowns.js';
 export * from './chunk-grid-read.js';
+export * from './ban-standing.js';

@@ -41,6 +41,12 @@ export interface ConnectionHandlers {
    * placements are refused CANVAS_UNAVAILABLE and the canvas cannot be read.
    */
   onCanvasStatus?(available: boolean): void;
+  /**
+   * The handshake's identity was refused: TOKEN_EXPIRED or UNAUTHORIZED for the id token sent, or
+   * SIGN_IN_REQUIRED for a guest. The connection waits: the owner refreshes or drops the token (or
+   * has the player sign in) and calls reauthenticate().
+   */
+  onAuthRefused?(reason: ErrorCode): void;
 }
 
 export interface TokenStore {
@@ -58,11 +64,19 @@ export interface ConnectionOptions {
   readonly placeTimeoutMs?: number;
   /** Failed first attempts before the state reads "offline" rather than "connecting" (default 3). */
   readonly offlineAfterFailures?: number;
+  /** The signed-in player's id token, read at every attempt (default: none, a guest). */
+  readonly idToken?: () => string | undefined;
+  /** False: wait for connect() (e.g. until a sign-in is finished). Default true. */
+  readonly autoConnect?: boolean;
 }
 
 export interface Connection {
   readonly state: ConnectionState;
   place(payload: PlacePayload): Promise<PlaceOutcome>;
+  /** Opens the connection when created with autoConnect false. */
+  connect(): void;
+  /** Connects again with the credentials as they are now (a new, refreshed or dropped id token). */
+  reauthenticate(): void;
   close(): void;
 }
 
@@ -121,9 +135,13 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
     transports: ['websocket'],
     // A function, so every attempt sends the token as it is now (it may have just been dropped).
     auth: (cb: (data: object) => void) => {
+      const idToken = options.idToken?.();
+      sentIdToken = idToken !== undefined;
+      // A guest's session token rides along, so signing out later resumes the same guest.
       const token = tokens.get();
-      cb(token ? { token } : {});
+      cb({ ...(token ? { token } : {}), ...(idToken ? { idToken } : {}) });
     },
+    autoConnect: options.autoConnect ?? true,
     reconnectionDelay: 500,
     reconnectionDelayMax: 10_000,
     randomizationFactor: 0.5,
@@ -141,6 +159,11 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
   let banned = false;
   let closed = false;
   let droppedTokenAt = 0;
+  /** Whether the last handshake carried an id token (a refusal then concerns it, not the guest session). */
+  let sentIdToken = false;
+  /** Waiting for the owner after an identity refusal (onAuthRefused). */
+  let awaitingAuth = false;
+  let authRefusal: ErrorCode = ErrorCode.Unauthorized;
 
   function setState(next: ConnectionState): void {
     state = next;
@@ -149,6 +172,7 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
 
   function notLive(reason: ErrorCode | undefined, retrying = true): void {
     if (banned) setState({ kind: 'offline', reason: ErrorCode.Banned, retrying: false });
+    else if (awaitingAuth) setState({ kind: 'offline', reason: authRefusal, retrying: false });
     else if (typeof navigator !== 'undefined' && navigator.onLine === false) setState({ kind: 'offline', retrying: true });
     else if (everLive) setState({ kind: 'reconnecting', ...(reason ? { reason } : {}) });
     else if (failures >= offlineAfter) setState({ kind: 'offline', retrying, ...(reason ? { reason } : {}) });
@@ -157,7 +181,7 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
 
   /** Closes this connection (if open) and opens a new one after `delayMs`. */
   function reconnectAfter(delayMs: number): void {
-    if (banned || closed) return;
+    if (banned || closed || awaitingAuth) return;
     clearTimeout(retryTimer);
     if (socket.connected || socket.active) socket.disconnect();
     retryTimer = setTimeout(() => {
@@ -193,10 +217,9 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
     const code = isErrorCode(reason) ? reason : ErrorCode.Internal;
     handlers.onKicked(code);
     if (code === ErrorCode.Banned) {
-      banned = true;
-      clearTimeout(retryTimer);
-      socket.disconnect();
-      notLive(code, false);
+      // A banned player keeps watching: the gateway welcomes them back read-only, saying why.
+      notLive(code);
+      reconnectAfter(0);
       return;
     }
     notLive(code);
@@ -212,6 +235,15 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
       return;
     }
     // Refused by the server's middleware: Socket.IO leaves the retry to us.
+    if (handlers.onAuthRefused && (code === ErrorCode.SignInRequired || (sentIdToken && (code === ErrorCode.TokenExpired || code === ErrorCode.Unauthorized)))) {
+      awaitingAuth = true;
+      authRefusal = code;
+      clearTimeout(retryTimer);
+      notLive(code, false);
+      handlers.onAuthRefused(code);
+      return;
+    }
+    // A gateway from before read-only bans refuses a banned player outright.
     if (code === ErrorCode.Banned) {
       banned = true;
       handlers.onKicked(code);
@@ -248,7 +280,7 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
       if (!socket.connected) notLive(undefined);
     });
     window.addEventListener('online', () => {
-      if (socket.connected || banned || closed) return;
+      if (socket.connected || banned || closed || awaitingAuth) return;
       notLive(undefined);
       clearTimeout(retryTimer);
       retryTimer = undefined;
@@ -269,6 +301,16 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
           else resolve({ ok: false, error: ErrorCode.Internal });
         });
       });
+    },
+    connect() {
+      if (!closed && !socket.connected && !socket.active) socket.connect();
+    },
+    reauthenticate() {
+      if (closed) return;
+      awaitingAuth = false;
+      banned = false;
+      manualAttempts = 0;
+      reconnectAfter(0);
     },
     close() {
       closed = true;

@@ -36,6 +36,8 @@ export interface LiveCanvasOptions extends ConnectionOptions {
   readonly onResync?: () => void;
   /** The gateway told us its canvas became unavailable (false) or is back (true). */
   readonly onCanvasStatus?: (available: boolean) => void;
+  /** The handshake's identity was refused (see ConnectionHandlers.onAuthRefused). */
+  readonly onAuthRefused?: (reason: ErrorCode) => void;
 }
 
 export function createLiveCanvas(options: LiveCanvasOptions = {}): LiveCanvas {
@@ -81,6 +83,7 @@ export function createLiveCanvas(options: LiveCanvasOptions = {}): LiveCanvas {
       onKicked: (reason) => options.onKicked?.(reason),
       // Deltas missed meanwhile show up as a sequence gap or at the next sync: nothing to do here.
       onCanvasStatus: (available) => options.onCanvasStatus?.(available),
+      ...(options.onAuthRefused ? { onAuthRefused: options.onAuthRefused } : {}),
     },
     options,
   );
