@@ -55,6 +55,8 @@ const PENDING_KEY = 'tessera.signin.pending';
 const REFRESH_MARGIN_MS = 60_000;
 /** The browser never waits this little between refreshes, whatever a provider's lifetime says. */
 const MIN_REFRESH_DELAY_MS = 2_000;
+/** How long the page waits for /api/client-config before it connects as if sign-in were off. */
+const CLIENT_CONFIG_TIMEOUT_MS = 5_000;
 
 /** The callback's parameters, taken off the URL before anything else reads it (see takeCallback). */
 export interface Callback {
@@ -148,14 +150,14 @@ export async function createSignIn(callback: Callback | undefined, options: Sign
   }
 
   async function finish(signIn: SignInSettings, oauthClient: oauth.Client, done: Callback): Promise<void> {
-    if (!done.pending) throw new Error('This sign-in link was already used or was not started in this tab. Sign in again.');
+    if (!done.pending) throw new SignInProblem('This sign-in link was already used or was not started in this tab. Sign in again.');
     const as = await discover(signIn);
     // Checks the issuer and that `state` is the one this tab sent: a forged or swapped callback stops here.
     const params = oauth.validateAuthResponse(as, oauthClient, done.params, done.pending.state);
     const response = await oauth.authorizationCodeGrantRequest(as, oauthClient, oauth.None(), params, redirectUri, done.pending.verifier, requestOptions(new URL(signIn.issuer)));
     const result = await oauth.processAuthorizationCodeResponse(as, oauthClient, response, { expectedNonce: done.pending.nonce, requireIdToken: true });
     const next = tokensFrom(result);
-    if (!next) throw new Error('The provider sent no id token.');
+    if (!next) throw new SignInProblem('The provider sent no id token.');
     store(next);
   }
 
@@ -216,7 +218,8 @@ export async function createSignIn(callback: Callback | undefined, options: Sign
 
 async function readClientConfig(fetchImpl: typeof fetch): Promise<ClientConfig> {
   try {
-    const response = await fetchImpl(CLIENT_CONFIG_PATH, { headers: { accept: 'application/json' } });
+    // Bounded: the page connects only after this answer, and a guest must not wait on a stuck request.
+    const response = await fetchImpl(CLIENT_CONFIG_PATH, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(CLIENT_CONFIG_TIMEOUT_MS) });
     if (!response.ok) return { signIn: null, guests: true };
     const body = (await response.json()) as Partial<ClientConfig>;
     const signIn = body.signIn;
@@ -238,8 +241,13 @@ function signInFailure(error: unknown): string {
   }
   if (error instanceof oauth.ResponseBodyError) return 'The provider refused the sign-in (the link may have been used already). Try again.';
   if (error instanceof oauth.OperationProcessingError && /state/i.test(error.message)) return 'That sign-in answer did not match this tab. Sign in again.';
-  if (error instanceof Error && !(error instanceof oauth.OperationProcessingError)) return error.message;
-  return 'Sign-in failed. Try again.';
+  if (error instanceof SignInProblem) return error.message;
+  return 'Sign-in failed. Try again.'; // the provider unreachable, or an answer that failed a check
+}
+
+/** A failure whose message is written for the player. */
+class SignInProblem extends Error {
+  override readonly name = 'SignInProblem';
 }
 
 function isPending(value: unknown): value is PendingSignIn {
