@@ -153,6 +153,7 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
         socket.data = { userId: identity.userId, ip, guest: identity.guest, addressPrefixes };
         if (identity.displayName !== undefined) socket.data.displayName = identity.displayName;
         if (ban) socket.data.ban = ban;
+        metrics.connectionsAdmitted.inc({ as: ban ? 'banned' : identity.guest ? 'guest' : 'account' });
         if (identity.newSessionToken) (socket as unknown as { newSessionToken?: string }).newSessionToken = identity.newSessionToken;
         next();
       },

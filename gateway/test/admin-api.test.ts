@@ -425,6 +425,7 @@ describe('the admin API', function () {
       assert.deepEqual(watching.welcome.ban, { reason: 'griefing', expiresAt: response.body.expiresAt });
       assert.deepEqual(await place(watching, 1, 1, 1), { ok: false, error: ErrorCode.Banned });
       watching.socket.close();
+      assert.match(await (await fetch(`${second.gateway.url}/metrics`)).text(), /^tessera_gateway_connections_admitted_total\{[^}]*as="banned"[^}]*\} [1-9]/m);
       const list = await first.api<BanList>('GET', '/bans');
       assert.deepEqual(
         list.body.bans.map((ban) => [ban.userId, ban.reason, ban.by]),

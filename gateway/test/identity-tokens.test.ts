@@ -96,6 +96,15 @@ describe('identity-provider tokens', () => {
     anonymous.socket.close();
   });
 
+  it('counts admitted accounts and refused tokens by reason in its metrics', async () => {
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    /** The value of `name` in the series carrying `label` (every series also carries service="gateway"). */
+    const value = (name: string, label: string): number => Number(new RegExp(`^${name}\\{[^}]*${label}[^}]*\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+    assert.ok(value('tessera_gateway_connections_admitted_total', 'as="account"') >= 3, metrics);
+    assert.ok(value('tessera_gateway_connections_rejected_total', 'reason="TOKEN_EXPIRED"') >= 1, metrics);
+    assert.ok(value('tessera_gateway_connections_rejected_total', 'reason="UNAUTHORIZED"') >= 6, metrics);
+  });
+
   it('accepts a valid token, and one that expired within the clock skew', async () => {
     for (const token of [await adminToken(), await adminToken({ exp: nowSec() - 5 })]) {
       assert.equal(await whoami(token), 200);

@@ -276,6 +276,33 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     assert.equal(await text(page, 'account-button'), 'Sign in');
   });
 
+  it('a replayed authorization code is refused by the provider even with the state and verifier it was issued for', async () => {
+    const page = await newPage();
+    // Keeps a copy of what the tab holds while away at the provider: an attacker who has it all.
+    await page.addInitScript(() => {
+      const pending = sessionStorage.getItem('tessera.signin.pending');
+      if (pending) localStorage.setItem('test.pending-copy', pending);
+    });
+    let callbackUrl = '';
+    page.on('request', (request) => {
+      if (request.isNavigationRequest() && request.url().startsWith(`${open}/?`) && request.url().includes('code=')) callbackUrl = request.url();
+    });
+    await page.goto(`${open}/`);
+    await waitLive(page);
+    await signInAs(page, 'mallory');
+    await waitLive(page);
+    assert.ok(callbackUrl && (await storedTokens(page)));
+    await page.click('#account-button'); // sign out
+    await page.waitForFunction(() => document.getElementById('account-button')?.textContent === 'Sign in', null, { timeout: 10_000 });
+
+    await page.evaluate(() => sessionStorage.setItem('tessera.signin.pending', localStorage.getItem('test.pending-copy')!));
+    await page.goto(callbackUrl);
+    await page.waitForFunction(() => /The provider refused the sign-in/.test(document.getElementById('toast')?.textContent ?? ''), null, { timeout: 15_000 });
+    await waitLive(page);
+    assert.equal(await storedTokens(page), undefined, 'a replayed code signs nobody in');
+    assert.equal(await text(page, 'account-button'), 'Sign in');
+  });
+
   it('the gateway refuses the refused tokens with their codes in the handshake', async () => {
     const { io } = await import('socket.io-client');
     const refusal = (idToken: string): Promise<string> =>
