@@ -58,6 +58,10 @@ export const GATEWAY_DEFAULTS = {
   presenceIntervalMs: 5_000,
   /** Clock skew allowed on an identity token's `exp`/`nbf`/`iat`: small, so an expired token stays expired. */
   jwtClockSkewMs: 30_000,
+  /** Scopes the web client asks the identity provider for (`offline_access` too where it issues refresh tokens only then). */
+  oidcScope: 'openid profile',
+  /** `allowed`: anyone plays as a guest; `refused`: only signed-in players connect. */
+  guests: 'allowed',
   /** Built web client, relative to this package. */
   webRoot: fileURLToPath(new URL('../../web/dist/', import.meta.url)),
 } as const;
@@ -92,6 +96,16 @@ export interface GatewayConfig extends CommonConfig {
   readonly admin: AdminSettings;
   /** Proof-of-work challenges: key, difficulty, expiry (defaults in challenge/challenge-settings.ts). */
   readonly challenge: ChallengeIssuerSettings;
+  /** What the web client signs in with (AUTH_OIDC_CLIENT_ID, with the JWT settings); undefined: no sign-in button. */
+  readonly signIn: SignInConfig | undefined;
+  /** False with AUTH_GUESTS=refused: a handshake without an identity token is refused SIGN_IN_REQUIRED. */
+  readonly guestsAllowed: boolean;
+}
+
+export interface SignInConfig {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly scope: string;
 }
 
 export interface JwtConfig {
@@ -112,6 +126,9 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   const jwksUrl = reader.optionalString('AUTH_JWKS_URL');
   if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) reader.problem('AUTH_JWKS_URL must be an http(s) URL');
   const jwt = readJwtConfig(reader, jwksUrl);
+  const signIn = readSignInConfig(reader, jwt);
+  const guestsAllowed = reader.oneOf('AUTH_GUESTS', ['allowed', 'refused'] as const, GATEWAY_DEFAULTS.guests) === 'allowed';
+  if (!guestsAllowed && !jwt) reader.problem('AUTH_GUESTS=refused needs AUTH_JWKS_URL, AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE (nobody could connect)');
   // Before the rest: whether a snapshotter serves the canvas decides CANVAS_BOOTSTRAP's default.
   const admin = readAdminSettings(reader);
   const config: GatewayConfig = {
@@ -149,6 +166,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     jwt,
     admin,
     challenge: readChallengeSettings(reader, sessionSecret),
+    signIn,
+    guestsAllowed,
   };
   if (config.metricsPort !== undefined && config.metricsPort === config.port && config.port !== 0) {
     reader.problem('METRICS_PORT must differ from PORT');
@@ -171,6 +190,24 @@ function readJwtConfig(reader: EnvReader, jwksUrl: string | undefined): JwtConfi
   const missing = [issuer ? undefined : 'AUTH_JWT_ISSUER', audience ? undefined : 'AUTH_JWT_AUDIENCE'].filter((name) => name !== undefined);
   reader.problem(`${missing.join(' and ')} must be set with AUTH_JWKS_URL (a key set alone accepts tokens minted for any project it signs for)`);
   return undefined;
+}
+
+/**
+ * The web client signs in with the authorization code flow and PKCE at the issuer the gateway
+ * trusts, as a public client whose id is the audience of its id tokens (the default).
+ */
+function readSignInConfig(reader: EnvReader, jwt: JwtConfig | undefined): SignInConfig | undefined {
+  const clientId = reader.optionalString('AUTH_OIDC_CLIENT_ID');
+  const scope = reader.string('AUTH_OIDC_SCOPE', GATEWAY_DEFAULTS.oidcScope);
+  if (!scope.split(/\s+/).includes('openid')) reader.problem('AUTH_OIDC_SCOPE must include openid');
+  if (clientId === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,255}$/.test(clientId)) reader.problem('AUTH_OIDC_CLIENT_ID must be 1 to 255 printable characters without spaces');
+  if (!jwt) {
+    reader.problem('AUTH_OIDC_CLIENT_ID needs AUTH_JWKS_URL, AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE (the gateway must verify the tokens the client gets)');
+    return undefined;
+  }
+  if (!/^https?:\/\//.test(jwt.issuer)) reader.problem('AUTH_JWT_ISSUER must be an http(s) URL when AUTH_OIDC_CLIENT_ID is set (the client discovers the provider from it)');
+  return { issuer: jwt.issuer, clientId, scope };
 }
 
 /** `*` or `scheme://host[:port]` entries: a path or a typo would silently allow nothing. */

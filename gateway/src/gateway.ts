@@ -25,6 +25,7 @@ import { startPresence } from './presence.js';
 import { createHttpApp } from './http-app.js';
 import { createReadiness } from './readiness.js';
 import { createJwtVerifier } from './jwt-verifier.js';
+import { createClientConfigRoutes } from './client-config-routes.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { createOriginPolicy } from './origin-policy.js';
 import { createSessionTokens } from './session-tokens.js';
@@ -123,6 +124,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
       createPlayerContentRoutes({ content: playerContent, origins, log }),
       admin.router,
       createChallengeRoutes({ issuer: challengeIssuer, metrics: challengeMetrics, log }),
+      createClientConfigRoutes({ signIn: config.signIn, guestsAllowed: config.guestsAllowed }),
     ],
     webRoot: config.webRoot,
     trustProxyHops: config.trustProxyHops,
@@ -143,6 +145,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     configs,
     sessions: createSessionTokens(config.sessionSecret),
     jwt,
+    guestsAllowed: config.guestsAllowed,
     addressOf: createAddressResolver(config.trustProxyHops, addressKeying),
     addressKeying,
     limits: config,

@@ -4,6 +4,8 @@ export interface GatewayMetrics {
   readonly registry: Registry;
   readonly connections: Gauge;
   readonly connectionsRejected: Counter<'reason'>;
+  /** Handshakes admitted, by who: `guest`, `account` (a verified identity token), `banned` (read-only). */
+  readonly connectionsAdmitted: Counter<'as'>;
   readonly placements: Counter<'result'>;
   readonly placeAckSeconds: Histogram;
   readonly canvasReads: Counter<'source'>;
@@ -23,6 +25,12 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
       name: 'tessera_gateway_connections_rejected_total',
       help: 'Connections refused, by reason.',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    connectionsAdmitted: new Counter({
+      name: 'tessera_gateway_connections_admitted_total',
+      help: 'Handshakes admitted, by who: guest, account (signed in) or banned (watching read-only).',
+      labelNames: ['as'],
       registers: [registry],
     }),
     placements: new Counter({

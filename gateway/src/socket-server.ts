@@ -14,10 +14,11 @@ import {
   type InterServerEvents,
   type ServerToClientEvents,
   type SocketData,
+  type BanNotice,
   userRoom,
 } from '@tessera/protocol';
 import { createFailureLog, type Logger } from '@tessera/runtime';
-import { admitGuestSession, isAddressBanned, isUserBanned, readCooldownRemaining, readStreamPromise, type PixelPlacer } from '@tessera/store';
+import { admitGuestSession, readBanStanding, readCooldownRemaining, readStreamPromise, type PixelPlacer } from '@tessera/store';
 import type { RedisConnection } from '@tessera/store';
 import { Server, type Socket } from 'socket.io';
 import type { AddressKeying } from './address-prefix.js';
@@ -47,6 +48,8 @@ export interface SocketServerDeps {
   readonly configs: ConfigSource;
   readonly sessions: SessionTokens;
   readonly jwt: JwtVerifier | undefined;
+  /** False: a handshake without an identity token is refused SIGN_IN_REQUIRED (default true). */
+  readonly guestsAllowed?: boolean;
   readonly addressOf: (request: import('node:http').IncomingMessage) => string;
   /** The ban prefixes covering an address key (what handshakes and placements check). */
   readonly addressKeying: AddressKeying;
@@ -158,21 +161,28 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     return error;
   };
 
-  // A banned user or address may not connect (the placement script refuses their pixels too). A
-  // new guest session counts against its address's allowance in Redis: a guest who clears storage
-  // is a new user, so without it one address could mint identities without end.
-  const admit = async (identity: Identity, ip: string, prefixes: readonly string[], challenge: HandshakeChallenge): Promise<Identity> => {
-    if (!identity.ok) return identity;
-    const [userBanned, addressBanned] = await Promise.all([
-      isUserBanned(deps.redis, deps.canvasId, identity.userId),
-      isAddressBanned(deps.redis, deps.canvasId, prefixes),
-    ]);
-    if (userBanned || addressBanned) return { ok: false, error: ErrorCode.Banned };
-    const challengeError = await checkHandshakeChallenge(identity.guest, challenge);
-    if (challengeError) return { ok: false, error: challengeError };
-    if (identity.newSessionToken === undefined) return identity;
-    const limit = { perWindow: deps.limits.guestSessionsPerAddress, windowMs: deps.limits.guestSessionWindowMs };
-    return (await admitGuestSession(deps.redis, deps.canvasId, ip, limit)).ok ? identity : { ok: false, error: ErrorCode.RateLimited };
+  // A banned user or address connects read-only: they keep watching and are told why and until
+  // when (the placement script refuses their pixels). Refusing the handshake left a reloaded page
+  // with no canvas at all. A banned socket cannot place, so it is not asked for a proof of work.
+  // A new guest session counts against its address's allowance in Redis: a guest who clears
+  // storage is a new user, so without it one address could mint identities without end.
+  const admit = async (
+    identity: Identity,
+    ip: string,
+    prefixes: readonly string[],
+    challenge: HandshakeChallenge,
+  ): Promise<{ identity: Identity; ban?: BanNotice }> => {
+    if (!identity.ok) return { identity };
+    const ban = await readBanStanding(deps.redis, deps.canvasId, identity.userId, prefixes);
+    if (!ban) {
+      const challengeError = await checkHandshakeChallenge(identity.guest, challenge);
+      if (challengeError) return { identity: { ok: false, error: challengeError } };
+    }
+    if (identity.newSessionToken !== undefined) {
+      const limit = { perWindow: deps.limits.guestSessionsPerAddress, windowMs: deps.limits.guestSessionWindowMs };
+      if (!(await admitGuestSession(deps.redis, deps.canvasId, ip, limit)).ok) return { identity: { ok: false, error: ErrorCode.RateLimited } };
+    }
+    return ban ? { identity, ban } : { identity };
   };
 
   const handshakeFailures = createFailureLog({ log, message: 'handshakes failed' });
@@ -180,13 +190,16 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     const ip = deps.addressOf(socket.request);
     const addressPrefixes = deps.addressKeying.coveringPrefixes(ip);
     const challenge: HandshakeChallenge = { auth: socket.handshake.auth, passed: false };
-    resolveIdentity(socket.handshake.auth, deps.sessions, deps.jwt).then((identity) => admit(identity, ip, addressPrefixes, challenge)).then(
-      (identity) => {
+    resolveIdentity(socket.handshake.auth, deps.sessions, deps.jwt, deps.guestsAllowed ?? true).then((identity) => admit(identity, ip, addressPrefixes, challenge)).then(
+      ({ identity, ban }) => {
         if (!identity.ok) {
           metrics.connectionsRejected.inc({ reason: identity.error });
           return next(new Error(identity.error));
         }
         socket.data = { userId: identity.userId, ip, guest: identity.guest, addressPrefixes, challengePassed: challenge.passed };
+        if (identity.displayName !== undefined) socket.data.displayName = identity.displayName;
+        if (ban) socket.data.ban = ban;
+        metrics.connectionsAdmitted.inc({ as: ban ? 'banned' : identity.guest ? 'guest' : 'account' });
         if (identity.newSessionToken) (socket as unknown as { newSessionToken?: string }).newSessionToken = identity.newSessionToken;
         next();
       },
@@ -253,7 +266,7 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
   });
 
   async function sendWelcome(socket: TesseraSocket): Promise<void> {
-    const { userId, ip, guest } = socket.data;
+    const { userId, ip, guest, displayName, ban } = socket.data;
     // Read after the socket joined the room (invariant 6): see readStreamPromise.
     const [promise, config] = await Promise.all([readStreamPromise(deps.redis, deps.canvasId), deps.configs.current()]);
     if (!config) throw new Error('canvas config is missing');
@@ -270,6 +283,8 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
       serverTime: now,
       minPosition: formatPosition(promise.position),
       epoch: promise.epoch,
+      ...(displayName === undefined ? {} : { displayName }),
+      ...(ban ? { ban } : {}),
     });
   }
 

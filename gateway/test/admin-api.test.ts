@@ -427,7 +427,12 @@ describe('the admin API', function () {
       for (const args of await Promise.all(kicked)) assert.deepEqual(args, [ErrorCode.Banned]);
       for (const [reason] of await Promise.all(gone)) assert.equal(reason, 'io server disconnect');
       assert.equal(bystander.socket.connected, true);
-      await assert.rejects(connectPlayer(second.gateway.url, { token }), { message: ErrorCode.Banned });
+      // Back read-only: welcomed with the reason and the expiry, placements refused.
+      const watching = await connectPlayer(second.gateway.url, { token });
+      assert.deepEqual(watching.welcome.ban, { reason: 'griefing', expiresAt: response.body.expiresAt });
+      assert.deepEqual(await place(watching, 1, 1, 1), { ok: false, error: ErrorCode.Banned });
+      watching.socket.close();
+      assert.match(await (await fetch(`${second.gateway.url}/metrics`)).text(), /^tessera_gateway_connections_admitted_total\{[^}]*as="banned"[^}]*\} [1-9]/m);
       const list = await first.api<BanList>('GET', '/bans');
       assert.deepEqual(
         list.body.bans.map((ban) => [ban.userId, ban.reason, ban.by]),

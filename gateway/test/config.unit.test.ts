@@ -60,6 +60,21 @@ describe('gateway configuration', () => {
     assert.equal(loadGatewayConfig(valid).jwt, undefined);
   });
 
+  it('reads the sign-in settings served to the web client, and refuses ones the gateway could not verify', () => {
+    const jwt = { ...valid, AUTH_JWKS_URL: 'https://idp.example/jwks', AUTH_JWT_ISSUER: 'https://idp.example', AUTH_JWT_AUDIENCE: 'tessera-web' };
+    assert.equal(loadGatewayConfig(valid).signIn, undefined);
+    assert.equal(loadGatewayConfig(valid).guestsAllowed, true);
+    assert.deepEqual(loadGatewayConfig({ ...jwt, AUTH_OIDC_CLIENT_ID: 'tessera-web' }).signIn, { issuer: 'https://idp.example', clientId: 'tessera-web', scope: 'openid profile' });
+    assert.equal(loadGatewayConfig({ ...jwt, AUTH_OIDC_CLIENT_ID: 'c', AUTH_OIDC_SCOPE: 'openid profile offline_access' }).signIn?.scope, 'openid profile offline_access');
+    assert.equal(loadGatewayConfig({ ...jwt, AUTH_GUESTS: 'refused' }).guestsAllowed, false);
+    assert.throws(() => loadGatewayConfig({ ...valid, AUTH_OIDC_CLIENT_ID: 'tessera-web' }), /AUTH_OIDC_CLIENT_ID needs AUTH_JWKS_URL/);
+    assert.throws(() => loadGatewayConfig({ ...jwt, AUTH_OIDC_CLIENT_ID: 'has space' }), /AUTH_OIDC_CLIENT_ID must be 1 to 255 printable characters/);
+    assert.throws(() => loadGatewayConfig({ ...jwt, AUTH_OIDC_CLIENT_ID: 'c', AUTH_OIDC_SCOPE: 'profile email' }), /AUTH_OIDC_SCOPE must include openid/);
+    assert.throws(() => loadGatewayConfig({ ...jwt, AUTH_JWT_ISSUER: 'urn:issuer', AUTH_OIDC_CLIENT_ID: 'c' }), /AUTH_JWT_ISSUER must be an http\(s\) URL when AUTH_OIDC_CLIENT_ID is set/);
+    assert.throws(() => loadGatewayConfig({ ...valid, AUTH_GUESTS: 'refused' }), /AUTH_GUESTS=refused needs AUTH_JWKS_URL/);
+    assert.throws(() => loadGatewayConfig({ ...jwt, AUTH_GUESTS: 'nobody' }), /AUTH_GUESTS/);
+  });
+
   it('refuses a CORS origin that no browser would send', () => {
     assert.throws(() => loadGatewayConfig({ ...valid, CORS_ORIGINS: 'https://ok.example,https://ok.example/path,ok.example' }), (error: unknown) => {
       assert.ok(error instanceof ConfigError);

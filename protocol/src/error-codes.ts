@@ -12,6 +12,10 @@ export const ErrorCode = {
   RateLimited: 'RATE_LIMITED',
   Banned: 'BANNED',
   Unauthorized: 'UNAUTHORIZED',
+  /** The identity token was genuine but has expired: refresh it or sign in again. */
+  TokenExpired: 'TOKEN_EXPIRED',
+  /** This canvas admits signed-in players only (AUTH_GUESTS=refused). */
+  SignInRequired: 'SIGN_IN_REQUIRED',
   TooManyConnections: 'TOO_MANY_CONNECTIONS',
   /** A browser page from a site not in CORS_ORIGINS (refused before the WebSocket upgrade). */
   OriginNotAllowed: 'ORIGIN_NOT_ALLOWED',

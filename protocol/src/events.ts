@@ -44,6 +44,16 @@ export interface Welcome {
   readonly minPosition: string;
   /** The writer epoch `minPosition` belongs to (0 before any writer ran): another epoch voids it. */
   readonly epoch: number;
+  /** A signed-in player's name, from their identity token (`name`, else `preferred_username`). */
+  readonly displayName?: string;
+  /** Present when this player is banned: they watch read-only until `expiresAt` (0: never). */
+  readonly ban?: BanNotice;
+}
+
+export interface BanNotice {
+  readonly reason: string;
+  /** Epoch ms when the ban ends; 0: never. */
+  readonly expiresAt: number;
 }
 
 export interface ClientToServerEvents {
@@ -103,6 +113,10 @@ export interface SocketData {
   addressPrefixes: string[];
   /** A solution was verified in the handshake (handshake mode: good for this connection). */
   challengePassed?: boolean;
+  /** A signed-in player's name from their token. */
+  displayName?: string;
+  /** Set when the user or their address is banned: the socket watches read-only. */
+  ban?: BanNotice;
 }
 
 /** The Socket.IO room every player of a canvas joins; the writer broadcasts to it. */

@@ -19,3 +19,4 @@ export * from './admin-api.js';
 export { BinaryReader, type BinaryReaderOptions } from './binary.js';
 export * from './templates.js';
 export * from './rules.js';
+export * from './client-config.js';

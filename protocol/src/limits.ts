@@ -32,4 +32,8 @@ export const LIMITS = {
   maxProofPacketBytes: 2_304,
   /** Longest user id a session or token may carry. */
   maxUserIdLength: 128,
+  /** Longest display name shown for a signed-in player (a longer one from a token is cut). */
+  maxDisplayNameLength: 64,
+  /** Longest identity token the gateway verifies (the CONNECT packet limit leaves room for it). */
+  maxIdTokenLength: 8_192,
 } as const;

@@ -26,3 +26,4 @@ export * from './challenge-fields.js';
 export * from './challenge-replay.js';
 export * from './official-templates.js';
 export * from './rules-text.js';
+export * from './ban-standing.js';

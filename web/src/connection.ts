@@ -45,6 +45,12 @@ export interface ConnectionHandlers {
   onCanvasStatus?(available: boolean): void;
   /** Players online across every gateway (on connection, then when it changes). */
   onPresence?(online: number): void;
+  /**
+   * The handshake's identity was refused: TOKEN_EXPIRED or UNAUTHORIZED for the id token sent, or
+   * SIGN_IN_REQUIRED for a guest. The connection waits: the owner refreshes or drops the token (or
+   * has the player sign in) and calls reauthenticate().
+   */
+  onAuthRefused?(reason: ErrorCode): void;
 }
 
 export interface TokenStore {
@@ -64,11 +70,19 @@ export interface ConnectionOptions {
   readonly offlineAfterFailures?: number;
   /** Solves the gateway's proof-of-work challenge when it asks for one (absent: never solved). */
   readonly challenge?: { solve(): Promise<string> };
+  /** The signed-in player's id token, read at every attempt (default: none, a guest). */
+  readonly idToken?: () => string | undefined;
+  /** False: wait for connect() (e.g. until a sign-in is finished). Default true. */
+  readonly autoConnect?: boolean;
 }
 
 export interface Connection {
   readonly state: ConnectionState;
   place(payload: PlacePayload): Promise<PlaceOutcome>;
+  /** Opens the connection when created with autoConnect false. */
+  connect(): void;
+  /** Connects again with the credentials as they are now (a new, refreshed or dropped id token). */
+  reauthenticate(): void;
   close(): void;
 }
 
@@ -127,13 +141,17 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
     transports: ['websocket'],
     // A function, so every attempt sends the token as it is now (it may have just been dropped).
     auth: (cb: (data: object) => void) => {
+      const idToken = options.idToken?.();
+      sentIdToken = idToken !== undefined;
+      // A guest's session token rides along, so signing out later resumes the same guest.
       const token = tokens.get();
       // A solution is good once: it goes with the next attempt only.
       const altcha = handshakeProof;
       handshakeProof = undefined;
       // Until the first welcome, a connection is this page's load (the gateway counts canvas loads).
-      cb({ ...(token ? { token } : {}), ...(altcha ? { altcha } : {}), ...(everLive ? {} : { visit: true }) });
+      cb({ ...(token ? { token } : {}), ...(idToken ? { idToken } : {}), ...(altcha ? { altcha } : {}), ...(everLive ? {} : { visit: true }) });
     },
+    autoConnect: options.autoConnect ?? true,
     reconnectionDelay: 500,
     reconnectionDelayMax: 10_000,
     randomizationFactor: 0.5,
@@ -158,6 +176,11 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
   let askedForProof = false;
   /** The proof being solved and sent, shared by a placement and the solve ahead. */
   let proving: Promise<boolean> | undefined;
+  /** Whether the last handshake carried an id token (a refusal then concerns it, not the guest session). */
+  let sentIdToken = false;
+  /** Waiting for the owner after an identity refusal (onAuthRefused). */
+  let awaitingAuth = false;
+  let authRefusal: ErrorCode = ErrorCode.Unauthorized;
 
   function setState(next: ConnectionState): void {
     state = next;
@@ -166,6 +189,7 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
 
   function notLive(reason: ErrorCode | undefined, retrying = true): void {
     if (banned) setState({ kind: 'offline', reason: ErrorCode.Banned, retrying: false });
+    else if (awaitingAuth) setState({ kind: 'offline', reason: authRefusal, retrying: false });
     else if (typeof navigator !== 'undefined' && navigator.onLine === false) setState({ kind: 'offline', retrying: true });
     else if (everLive) setState({ kind: 'reconnecting', ...(reason ? { reason } : {}) });
     else if (failures >= offlineAfter) setState({ kind: 'offline', retrying, ...(reason ? { reason } : {}) });
@@ -174,7 +198,7 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
 
   /** Closes this connection (if open) and opens a new one after `delayMs`. */
   function reconnectAfter(delayMs: number): void {
-    if (banned || closed) return;
+    if (banned || closed || awaitingAuth) return;
     clearTimeout(retryTimer);
     if (socket.connected || socket.active) socket.disconnect();
     retryTimer = setTimeout(() => {
@@ -218,10 +242,9 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
     const code = isErrorCode(reason) ? reason : ErrorCode.Internal;
     handlers.onKicked(code);
     if (code === ErrorCode.Banned) {
-      banned = true;
-      clearTimeout(retryTimer);
-      socket.disconnect();
-      notLive(code, false);
+      // A banned player keeps watching: the gateway welcomes them back read-only, saying why.
+      notLive(code);
+      reconnectAfter(0);
       return;
     }
     notLive(code);
@@ -237,6 +260,15 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
       return;
     }
     // Refused by the server's middleware: Socket.IO leaves the retry to us.
+    if (handlers.onAuthRefused && (code === ErrorCode.SignInRequired || (sentIdToken && (code === ErrorCode.TokenExpired || code === ErrorCode.Unauthorized)))) {
+      awaitingAuth = true;
+      authRefusal = code;
+      clearTimeout(retryTimer);
+      notLive(code, false);
+      handlers.onAuthRefused(code);
+      return;
+    }
+    // A gateway from before read-only bans refuses a banned player outright.
     if (code === ErrorCode.Banned) {
       banned = true;
       handlers.onKicked(code);
@@ -288,7 +320,7 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
       if (!socket.connected) notLive(undefined);
     });
     window.addEventListener('online', () => {
-      if (socket.connected || banned || closed) return;
+      if (socket.connected || banned || closed || awaitingAuth) return;
       notLive(undefined);
       clearTimeout(retryTimer);
       retryTimer = undefined;
@@ -307,6 +339,16 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
       // Asked for a proof of work (switched on live, or one per placement): solve, prove, place again.
       askedForProof = true;
       return (await provide()) ? solveAhead(await placeOnce(payload)) : first;
+    },
+    connect() {
+      if (!closed && !socket.connected && !socket.active) socket.connect();
+    },
+    reauthenticate() {
+      if (closed) return;
+      awaitingAuth = false;
+      banned = false;
+      manualAttempts = 0;
+      reconnectAfter(0);
     },
     close() {
       closed = true;

@@ -38,6 +38,8 @@ export interface LiveCanvasOptions extends ConnectionOptions {
   readonly onCanvasStatus?: (available: boolean) => void;
   /** Players online across every gateway. */
   readonly onPresence?: (online: number) => void;
+  /** The handshake's identity was refused (see ConnectionHandlers.onAuthRefused). */
+  readonly onAuthRefused?: (reason: ErrorCode) => void;
 }
 
 export function createLiveCanvas(options: LiveCanvasOptions = {}): LiveCanvas {
@@ -84,6 +86,7 @@ export function createLiveCanvas(options: LiveCanvasOptions = {}): LiveCanvas {
       // Deltas missed meanwhile show up as a sequence gap or at the next sync: nothing to do here.
       onCanvasStatus: (available) => options.onCanvasStatus?.(available),
       onPresence: (online) => options.onPresence?.(online),
+      ...(options.onAuthRefused ? { onAuthRefused: options.onAuthRefused } : {}),
     },
     options,
   );

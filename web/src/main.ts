@@ -1,6 +1,8 @@
 import './style.css';
 import './player-tools.css';
-import { ErrorCode, type CanvasConfig } from '@tessera/protocol';
+import { ErrorCode, type BanNotice, type CanvasConfig } from '@tessera/protocol';
+import { createAccount } from './account.js';
+import { createSignIn, takeCallback, type SignIn } from './sign-in.js';
 import type { ConnectionState } from './connection.js';
 import { createChallengeSolver } from './challenge.js';
 import { createCooldown } from './cooldown.js';
@@ -37,6 +39,8 @@ const coarsePointer = window.matchMedia('(pointer: coarse)').matches;
 const hint = element('hint');
 const placeHint = coarsePointer ? 'Tap a pixel to place it' : 'Click a pixel to place it';
 
+// Before the view reads the address bar: a sign-in callback puts back the view the player left.
+const signInCallback = takeCallback();
 const view = createView();
 const toast = createToast(element('toast'));
 const status = createStatus({
@@ -73,6 +77,9 @@ const firstPalette = new Promise<readonly string[]>((resolve) => (resolvePalette
 
 // The proof-of-work widget, mounted only when a gateway asks for a solution.
 const challenge = createChallengeSolver({ container: element('challenge') });
+let signIn: SignIn | undefined;
+let ban: BanNotice | undefined;
+let banEndTimer: ReturnType<typeof setTimeout> | undefined;
 
 const live = createLiveCanvas({
   challenge,
@@ -87,7 +94,12 @@ const live = createLiveCanvas({
     connectionState = state;
     status.setConnection(state);
   },
+  autoConnect: false, // after the sign-in coming back from the provider is finished
+  idToken: () => signIn?.idToken(),
+  onAuthRefused: (reason) => void onAuthRefused(reason),
   onWelcome: (welcome) => {
+    account.setSignedIn(welcome.userId.startsWith('a_'), welcome.displayName);
+    setBan(welcome.ban, welcome.serverTime);
     status.setCanvasAvailable(true);
     cooldown.syncClock(welcome.serverTime);
     cooldown.setUntil(welcome.cooldownUntil, welcome.config.cooldownMs); // the server judged it by this config
@@ -95,6 +107,7 @@ const live = createLiveCanvas({
   onConfig: (next) => applyConfig(next),
   onKicked: (reason) => {
     if (reason === ErrorCode.CanvasUnavailable) status.setCanvasAvailable(false);
+    if (reason === ErrorCode.Banned) return; // the welcome that follows says why, in the banner
     toast.show(describeError(reason), 'error', 8000);
   },
   onCanvasStatus: (available) => status.setCanvasAvailable(available),
@@ -114,7 +127,7 @@ const placement = createPlacement({
     return outcome;
   },
   isLive: () => connectionState.kind === 'live',
-  isPaused: () => config?.paused ?? false,
+  isPaused: () => (config?.paused ?? false) || ban !== undefined, // the banners say why
   boardSize,
   selectedColour: () => palette.selected,
   appliedThrough: () => sync.appliedThrough,
@@ -189,9 +202,51 @@ function applyConfig(next: CanvasConfig): void {
   templatePanel?.onPalette(next.palette);
   resolvePalette(next.palette);
   palette.setColours(next.palette);
-  palette.setDisabled(next.paused);
+  palette.setDisabled(next.paused || ban !== undefined);
   status.setPaused(next.paused);
-  hint.textContent = next.paused ? 'Placing is paused' : placeHint;
+  hint.textContent = next.paused ? 'Placing is paused' : ban ? 'Watching only' : placeHint;
+}
+
+const account = createAccount(
+  { container: element('account'), name: element('account-name'), button: element<HTMLButtonElement>('account-button'), splashButton: element<HTMLButtonElement>('splash-sign-in') },
+  {
+    signIn: () => void signIn?.start().catch(() => toast.show('The sign-in provider cannot be reached. Try again in a moment.', 'error', 8000)),
+    signOut: () => {
+      account.setSignedIn(false);
+      signIn?.signOut();
+    },
+  },
+);
+void createSignIn(signInCallback, {
+  // Signed in, refreshed or signed out: the socket connects again with the token as it is now; the view stays.
+  onChange: () => connection.reauthenticate(),
+  onError: (message) => toast.show(message, 'error', 8000),
+}).then((ready) => {
+  signIn = ready;
+  account.setAvailable(ready.available);
+  connection.connect();
+});
+
+/** The gateway refused the handshake's identity: refresh, or fall back to a guest, or ask for a sign-in. */
+async function onAuthRefused(reason: ErrorCode): Promise<void> {
+  if (reason === ErrorCode.TokenExpired && (await signIn?.refresh())) return connection.reauthenticate();
+  if (reason !== ErrorCode.SignInRequired) {
+    signIn?.drop();
+    account.setSignedIn(false);
+    toast.show(reason === ErrorCode.TokenExpired ? describeError(reason) : 'Your sign-in was not accepted by this canvas. Sign in again.', 'error', 10_000);
+  }
+  account.setNeedsSignIn(true);
+  // A guest may play on meanwhile; a canvas that admits accounts only waits for the sign-in.
+  if (reason !== ErrorCode.SignInRequired && signIn?.guestsAllowed !== false) connection.reauthenticate();
+}
+
+/** Watching read-only under a ban until it ends; then a fresh connection lets the player place again. */
+function setBan(next: BanNotice | undefined, serverTime: number): void {
+  ban = next;
+  status.setBan(next);
+  palette.setDisabled(next !== undefined || (config?.paused ?? false));
+  clearTimeout(banEndTimer);
+  if (next && next.expiresAt > 0) banEndTimer = setTimeout(() => connection.reauthenticate(), Math.min(next.expiresAt - serverTime + 1000, 2 ** 31 - 1));
 }
 
 installTestHook({ replica, placement, renderer: draw, view, board, palette, connection: () => connectionState, sync });

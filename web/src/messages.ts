@@ -20,6 +20,8 @@ const TEXT = {
   RATE_LIMITED: 'Slow down: too many requests.',
   BANNED: 'You are banned from this canvas.',
   UNAUTHORIZED: 'Your session was not accepted; starting a new one.',
+  TOKEN_EXPIRED: 'Your sign-in has expired. Sign in again.',
+  SIGN_IN_REQUIRED: 'Sign in to join this canvas.',
   TOO_MANY_CONNECTIONS: 'Too many connections from your network. Close other tabs and wait a moment.',
   ORIGIN_NOT_ALLOWED: 'This page may not connect to the canvas server.',
   CANVAS_UNAVAILABLE: 'The canvas is temporarily unavailable. Try again in a moment.',

@@ -1,3 +1,5 @@
+import type { BanNotice } from '@tessera/protocol';
+import { describeBan } from './ban-notice.js';
 import type { ConnectionState } from './connection.js';
 import { describeError } from './messages.js';
 
@@ -27,6 +29,8 @@ export interface Status {
   setCanvasAvailable(available: boolean): void;
   /** Whether a complete canvas is on screen. */
   setLoaded(loaded: boolean): void;
+  /** The ban this player watches under (from the welcome), or none: shown in the blocked banner only. */
+  setBan(ban: BanNotice | undefined): void;
 }
 
 const LABELS = {
@@ -41,6 +45,7 @@ export function createStatus(elements: StatusElements): Status {
   let connection: ConnectionState = { kind: 'connecting', failures: 0 };
   let loaded = false;
   let everLoaded = false;
+  let ban: BanNotice | undefined;
 
   function splashText(): string {
     const reason = 'reason' in connection && connection.reason ? describeError(connection.reason) : undefined;
@@ -68,9 +73,11 @@ export function createStatus(elements: StatusElements): Status {
     elements.splashText.textContent = splashText();
     splash.dataset['state'] = connection.kind;
     document.body.dataset['loaded'] = String(loaded);
-    const blocked = connection.kind === 'offline' && !connection.retrying;
-    elements.blockedBanner.hidden = !blocked;
-    if (blocked) elements.blockedBanner.textContent = reason ? describeError(reason) : 'Disconnected. Reload the page to try again.';
+    // Said once: while the splash covers the board it says why; the banner takes over after.
+    const blocked = connection.kind === 'offline' && !connection.retrying && everLoaded;
+    elements.blockedBanner.hidden = !(blocked || ban);
+    if (ban) elements.blockedBanner.textContent = describeBan(ban);
+    else if (blocked) elements.blockedBanner.textContent = reason ? describeError(reason) : 'Disconnected. Reload the page to try again.';
   }
 
   render();
@@ -85,6 +92,11 @@ export function createStatus(elements: StatusElements): Status {
     setCanvasAvailable(available) {
       elements.unavailableBanner.hidden = available;
       document.body.dataset['canvasAvailable'] = String(available);
+    },
+    setBan(next) {
+      ban = next;
+      document.body.dataset['banned'] = String(next !== undefined);
+      render();
     },
     setLoaded(next) {
       loaded = next;

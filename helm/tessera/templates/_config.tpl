@@ -51,6 +51,19 @@ AUTH_JWT_AUDIENCE: {{ . | quote }}
 {{- if $g.oidc.jwksUrl }}
 AUTH_JWT_CLOCK_SKEW_MS: {{ $g.oidc.clockSkewMs | int | quote }}
 {{- end }}
+{{- if and $g.oidc.clientId (not $g.oidc.jwksUrl) }}
+{{- fail "gateway.oidc.clientId needs gateway.oidc.jwksUrl, issuer and audience (the gateway verifies the tokens the client gets)" }}
+{{- end }}
+{{- with $g.oidc.clientId }}
+AUTH_OIDC_CLIENT_ID: {{ . | quote }}
+AUTH_OIDC_SCOPE: {{ $g.oidc.scope | quote }}
+{{- end }}
+{{- if eq $g.oidc.guests "refused" }}
+{{- if not $g.oidc.jwksUrl }}
+{{- fail "gateway.oidc.guests=refused needs gateway.oidc.jwksUrl (nobody could connect)" }}
+{{- end }}
+AUTH_GUESTS: "refused"
+{{- end }}
 {{- end }}
 
 {{- define "tessera.writerConfig" -}}
