@@ -3,6 +3,7 @@ import { ADMIN_LIMITS, DEFAULT_PALETTE, LIMITS, paletteProblem } from '@tessera/
 import { EnvReader, readCommonConfig, type CommonConfig, type Env } from '@tessera/runtime';
 import type { CanvasDefaults } from '@tessera/store';
 import { readAdminSettings, type AdminSettings } from './admin/admin-settings.js';
+import { readHistorySettings, type HistorySettings } from './history-settings.js';
 import { canonicalOrigin } from './origin-policy.js';
 
 export const GATEWAY_DEFAULTS = {
@@ -86,6 +87,8 @@ export interface GatewayConfig extends CommonConfig {
   readonly jwt: JwtConfig | undefined;
   /** Admin API: credentials, rate limit, snapshots (defaults in admin/admin-settings.ts). */
   readonly admin: AdminSettings;
+  /** The players' history viewer: where to read the archive; undefined when HISTORY_S3_BUCKET is unset. */
+  readonly history: HistorySettings | undefined;
 }
 
 export interface JwtConfig {
@@ -141,6 +144,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     webRoot: env.WEB_ROOT === undefined ? GATEWAY_DEFAULTS.webRoot : env.WEB_ROOT.trim(),
     jwt,
     admin,
+    history: readHistorySettings(reader),
   };
   if (config.metricsPort !== undefined && config.metricsPort === config.port && config.port !== 0) {
     reader.problem('METRICS_PORT must differ from PORT');

@@ -14,6 +14,7 @@ import type { GatewayConfig } from './config.js';
 import { createConfigSource } from './config-source.js';
 import { followDeltaNotices } from './delta-notices.js';
 import { createHealthRoutes } from './health-routes.js';
+import { createHistoryViewer } from './history-viewer.js';
 import { createHttpApp } from './http-app.js';
 import { createReadiness } from './readiness.js';
 import { createJwtVerifier } from './jwt-verifier.js';
@@ -102,11 +103,16 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   });
 
   const origins = createOriginPolicy(config.corsOrigins);
+  // The players' history viewer (history-*.ts), when the gateway is given read access to the archive.
+  const historyRouter = config.history
+    ? await createHistoryViewer({ settings: config.history, canvasId: config.canvasId, configs, registry, log })
+    : undefined;
   const app = createHttpApp({
     routers: [
       createHealthRoutes({ registry, readiness, serveMetrics: config.metricsPort === undefined }),
       createCanvasRoutes({ canvasId: config.canvasId, cache, configs, origins, metrics, log }),
       admin.router,
+      ...(historyRouter ? [historyRouter] : []),
     ],
     webRoot: config.webRoot,
     trustProxyHops: config.trustProxyHops,

@@ -251,5 +251,6 @@ export const AuditAction = {
   RestoreRegion: 'rollback.restore',
   TakeSnapshot: 'snapshot.take',
   RestoreSnapshot: 'snapshot.restore',
+  HistoryViewer: 'canvas.history-viewer',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];

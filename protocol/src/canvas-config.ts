@@ -8,6 +8,8 @@ export interface CanvasConfig {
   readonly palette: readonly string[];
   readonly cooldownMs: number;
   readonly paused: boolean;
+  /** Who may open the history viewer (history-viewer.ts); absent: `off`. */
+  readonly historyViewer?: 'off' | 'on' | 'while-paused';
   /** Increases by one with every change; clients and placements can tell an old config from a new one. */
   readonly version: number;
 }

@@ -1,4 +1,4 @@
-import { canvasKeys, type CanvasConfig, type CanvasKeys } from '@tessera/protocol';
+import { canvasKeys, isHistoryViewerMode, type CanvasConfig, type CanvasKeys } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
 import { callScript, defineScript } from './lua-scripts.js';
 
@@ -47,6 +47,7 @@ export function parseConfigHash(hash: Record<string, string>): CanvasConfig | un
     palette: palette as string[],
     cooldownMs: Number(hash.cooldownMs ?? 0),
     paused: hash.paused === '1',
+    ...(isHistoryViewerMode(hash.historyViewer) ? { historyViewer: hash.historyViewer } : {}),
     version: Number(hash.version),
   };
 }

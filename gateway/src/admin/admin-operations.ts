@@ -3,6 +3,7 @@ import {
   addressRoom,
   ADMIN_LIMITS,
   AdminErrorCode,
+  type HistoryViewerMode,
   AuditAction,
   canvasRoom,
   chunkGrid,
@@ -332,6 +333,11 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
 
     setPaused(admin: AdminIdentity, request: { paused: boolean }) {
       return setFields(admin, request.paused ? AuditAction.Pause : AuditAction.Resume, { paused: request.paused ? 1 : 0 }, { ...request });
+    },
+
+    /** Opens or closes the players' history viewer (history-viewer.ts in protocol says what each mode means). */
+    setHistoryViewer(admin: AdminIdentity, request: { mode: HistoryViewerMode }) {
+      return setFields(admin, AuditAction.HistoryViewer, { historyViewer: request.mode }, { ...request });
     },
 
     listBans: async () => ({ bans: (await listBans(redis, canvasId)) as BanEntry[] }),

@@ -1,4 +1,4 @@
-import { ADMIN_API_BASE, ADMIN_LIMITS, LIMITS } from '@tessera/protocol';
+import { ADMIN_API_BASE, ADMIN_LIMITS, HISTORY_VIEWER_MODES, LIMITS } from '@tessera/protocol';
 import { BAN_PREFIX_LENGTHS } from '../address-prefix.js';
 
 /**
@@ -175,6 +175,14 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         requestBody: 'PausedRequest',
       }),
     },
+    '/history-viewer': {
+      put: operation(
+        'Open or close the history viewer',
+        'Who may scrub through the canvas history: `off` nobody, `on` every player, `while-paused` every player while the canvas is paused (an event ends by pausing it). Closed, the history endpoints answer 403 HISTORY_CLOSED; objects a CDN already holds stay there until purged.',
+        { ...ok('ConfigChange', 'The new config.'), ...mutating },
+        { operationId: 'setHistoryViewer', tags: ['canvas'], requestBody: 'HistoryViewerRequest' },
+      ),
+    },
     '/bans': {
       get: operation('Bans in force', 'Every ban that has not expired, newest first.', { ...ok('BanList', 'The bans.'), ...common }, {
         operationId: 'listBans',
@@ -302,6 +310,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
           cooldownMs: integer(0, LIMITS.maxCooldownMs),
           paused: { type: 'boolean' },
           version: { type: 'integer', minimum: 1 },
+          historyViewer: { type: 'string', enum: [...HISTORY_VIEWER_MODES], description: 'Who may open the history viewer; absent: off.' },
         },
         ['width', 'height', 'palette', 'cooldownMs', 'paused', 'version'],
       ),
@@ -352,6 +361,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
       ResizeResponse: object({ config: ref('CanvasConfig'), erased: { type: 'boolean' } }, ['config', 'erased']),
       CooldownRequest: object({ cooldownMs: integer(0, LIMITS.maxCooldownMs) }, ['cooldownMs']),
       PausedRequest: object({ paused: { type: 'boolean' } }, ['paused']),
+      HistoryViewerRequest: object({ mode: { type: 'string', enum: [...HISTORY_VIEWER_MODES] } }, ['mode']),
       BanRequest: object(
         {
           reason: { type: 'string', maxLength: ADMIN_LIMITS.maxBanReasonLength },
