@@ -10,6 +10,7 @@ import { createPalette } from './palette.js';
 import { createPlacement } from './placement.js';
 import { createRenderer, type Renderer } from './renderer.js';
 import { createStatus } from './status.js';
+import { createHistoryViewer } from './history/history-viewer.js';
 import { installTestHook } from './test-hook.js';
 import { createToast } from './toast.js';
 import { createView } from './view.js';
@@ -92,6 +93,18 @@ const placement = createPlacement({
 });
 
 renderer = createRenderer({ canvas: board, replica, view, overlay: () => placement.pending() });
+const history = createHistoryViewer(
+  {
+    openButton: element<HTMLButtonElement>('history-open'),
+    panel: element('history-panel'),
+    slider: element<HTMLInputElement>('history-slider'),
+    time: element<HTMLOutputElement>('history-time'),
+    status: element('history-status'),
+    closeButton: element<HTMLButtonElement>('history-close'),
+    board: element<HTMLCanvasElement>('history-board'),
+  },
+  view,
+);
 const draw = renderer;
 
 function pixelAt(sx: number, sy: number): { x: number; y: number } {
@@ -108,6 +121,7 @@ view.subscribe(() => {
 });
 attachInput(board, view, {
   onTap: (sx, sy) => {
+    if (history.open) return; // the board shows the past: nothing to place on
     const { x, y } = pixelAt(sx, sy);
     placement.placeAt(x, y);
   },
@@ -121,6 +135,7 @@ attachInput(board, view, {
     hud.setPointer(undefined);
   },
   onPlaceKey: () => {
+    if (history.open) return;
     const { x, y } = centrePixel();
     placement.placeAt(x, y);
   },
@@ -144,6 +159,7 @@ function applyConfig(next: CanvasConfig): void {
   palette.setDisabled(next.paused);
   status.setPaused(next.paused);
   hint.textContent = next.paused ? 'Placing is paused' : placeHint;
+  history.setConfig(next);
 }
 
-installTestHook({ replica, placement, renderer: draw, view, board, palette, connection: () => connectionState, sync });
+installTestHook({ replica, placement, renderer: draw, view, board, palette, connection: () => connectionState, sync, history });
