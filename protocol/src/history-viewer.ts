@@ -91,17 +91,20 @@ const FLAG_GAP = 1;
 /**
  *   header          kind u8 (HistoryEvents), version u8, flags u16 (bit 0: gap)
  *   after, until    position (f64 ms, u32 seq) each
- *   event count     u32, then per event: u32 ms − after.ms, u32 seq, u16 x, u16 y, u8 colour
+ *   base            f64 ms: the first event's time (`after` may be 0-0, decades earlier)
+ *   event count     u32, then per event: u32 ms − base, u32 seq, u16 x, u16 y, u8 colour
  */
 export function encodeHistoryEvents(frame: HistoryEventsFrame): Uint8Array {
   if (frame.events.length > MAX_HISTORY_FRAME_EVENTS) throw new Error(`a history frame holds at most ${MAX_HISTORY_FRAME_EVENTS} events`);
-  const writer = new BinaryWriter(FRAME_HEADER_BYTES + 2 * POSITION_BYTES + 4 + frame.events.length * EVENT_BYTES);
+  const writer = new BinaryWriter(FRAME_HEADER_BYTES + 2 * POSITION_BYTES + 8 + 4 + frame.events.length * EVENT_BYTES);
   writeHeader(writer, FrameKind.HistoryEvents, frame.gap ? FLAG_GAP : 0);
   writePosition(writer, frame.after);
   writePosition(writer, frame.until);
+  const base = frame.events[0]?.position.ms ?? frame.after.ms;
+  writer.f64(base);
   writer.u32(frame.events.length);
   for (const event of frame.events) {
-    const offset = event.position.ms - frame.after.ms;
+    const offset = event.position.ms - base;
     if (offset < 0 || offset > 0xffff_ffff) throw new Error('a history event lies outside its frame');
     writer.u32(offset);
     writer.u32(event.position.seq);
@@ -119,12 +122,14 @@ export function decodeHistoryEvents(bytes: Uint8Array): Decoded<HistoryEventsFra
     const after = readPosition(reader, 'after');
     const until = readPosition(reader, 'until');
     if (comparePositions(until, after) < 0) throw new DecodeError('history frame ends before it starts');
+    const base = reader.f64('base time');
+    if (!Number.isSafeInteger(base) || base < 0) throw new DecodeError(`history frame has an invalid base time ${base}`);
     const count = reader.u32('event count');
     if (count > MAX_HISTORY_FRAME_EVENTS) throw new DecodeError(`history frame claims ${count} events`);
     const events: HistoryPlacement[] = [];
     let previous = after;
     for (let i = 0; i < count; i++) {
-      const position = { ms: after.ms + reader.u32('event time'), seq: reader.u32('event sequence') };
+      const position = { ms: base + reader.u32('event time'), seq: reader.u32('event sequence') };
       if (comparePositions(position, previous) <= 0 || comparePositions(position, until) > 0) {
         throw new DecodeError(`history event ${i} is out of order or outside the frame`);
       }

@@ -27,9 +27,9 @@ export interface ReplayPlan {
  */
 export function planReplay(index: HistoryIndex, at: number, preferred?: HistoryKeyframe, reuseMs = 60_000): ReplayPlan | undefined {
   let chosen: HistoryKeyframe | undefined;
+  // The index is in key order (time taken); no early exit, so an out-of-order position cannot hide later ones.
   for (const keyframe of index.keyframes) {
-    if (msOf(keyframe.position) > at) break;
-    chosen = keyframe;
+    if (msOf(keyframe.position) <= at) chosen = keyframe;
   }
   if (!chosen) return undefined;
   if (preferred && msOf(preferred.position) <= at && msOf(chosen.position) - msOf(preferred.position) <= reuseMs && at - msOf(preferred.position) <= reuseMs) {
