@@ -103,9 +103,13 @@ export function encodeHistoryEvents(frame: HistoryEventsFrame): Uint8Array {
   const base = frame.events[0]?.position.ms ?? frame.after.ms;
   writer.f64(base);
   writer.u32(frame.events.length);
+  let previous = frame.after;
   for (const event of frame.events) {
     const offset = event.position.ms - base;
-    if (offset < 0 || offset > 0xffff_ffff) throw new Error('a history event lies outside its frame');
+    if (comparePositions(event.position, previous) <= 0 || comparePositions(event.position, frame.until) > 0 || offset > 0xffff_ffff) {
+      throw new Error('history events must be in stream order, after `after` and up to `until`');
+    }
+    previous = event.position;
     writer.u32(offset);
     writer.u32(event.position.seq);
     writer.u16(event.x);
