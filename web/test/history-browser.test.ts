@@ -246,6 +246,31 @@ describe('the history viewer', function () {
     await page.context().close();
   });
 
+  it('is switched from the admin page, and a player sees the History button come and go live', async () => {
+    assert.equal((await setMode('off')).status, 200);
+    const player = await openViewer();
+    assert.ok(browser);
+    const context = await browser.newContext();
+    const admin = await context.newPage();
+    await admin.goto(`${gatewayUrl}/admin.html`);
+    await admin.fill('#token', ADMIN_TOKEN);
+    await admin.click('#sign-in-form button[type=submit]');
+    await admin.waitForSelector('#console:not([hidden])');
+    assert.equal(await admin.inputValue('#history-viewer-form select'), 'off');
+    await admin.selectOption('#history-viewer-form select', 'on');
+    await admin.click('#history-viewer-form button[type=submit]');
+    await player.locator('#history-open').waitFor({ state: 'visible', timeout: 10_000 });
+    await waitFor(async () => (await fetch(`${gatewayUrl}/api/canvas/history`)).status === 200, { timeoutMs: 10_000, message: 'open from the admin page' });
+    await admin.selectOption('#history-viewer-form select', 'off');
+    await admin.click('#history-viewer-form button[type=submit]');
+    await player.locator('#history-open').waitFor({ state: 'hidden', timeout: 10_000 });
+    assert.equal((await fetch(`${gatewayUrl}/api/canvas/history`)).status, 403);
+    const audit = await (await fetch(`${gatewayUrl}/api/admin/audit`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json() as { entries: Array<{ action: string }> };
+    assert.ok(audit.entries.some((entry) => entry.action === 'canvas.history-viewer'), 'the switch is audited');
+    await context.close();
+    await player.context().close();
+  });
+
   describe('over HTTP', () => {
     before(async () => {
       assert.equal((await setMode('on')).status, 200);

@@ -1,6 +1,7 @@
 import './admin.css';
 import type { AddressBanEntry, AdminConfigResponse, AuditEntry, BanEntry, CanvasConfig, SnapshotInfo } from '@tessera/protocol';
 import { AdminApiError, createAdminApiClient, type AdminApiClient } from './api-client.js';
+import { attachHistoryViewerControl } from './history-viewer-control.js';
 
 // The admin page: every operation of the admin API behind the admin token. Plain DOM, no framework.
 
@@ -123,6 +124,7 @@ function showConfig(config: CanvasConfig): void {
   (size.elements.namedItem('height') as HTMLInputElement).value = String(config.height);
   (element<HTMLFormElement>('cooldown-form').elements.namedItem('seconds') as HTMLInputElement).value = String(config.cooldownMs / 1000);
   showPalette(config.palette);
+  historyViewer.show(config);
 }
 
 function showPalette(palette: readonly string[]): void {
@@ -192,6 +194,11 @@ element<HTMLFormElement>('cooldown-form').addEventListener('submit', (event) => 
 element('pause-toggle').addEventListener('click', () => {
   const paused = !(current?.config.paused ?? false);
   void act(paused ? 'Pausing' : 'Resuming', (client) => client.setPaused(paused));
+});
+const historyViewer = attachHistoryViewerControl({
+  form: element<HTMLFormElement>('history-viewer-form'),
+  description: element('history-viewer-description'),
+  act,
 });
 element('refresh').addEventListener('click', () => void act('Refreshing', async () => undefined, [loadConfig, loadBans, loadAudit]));
 
