@@ -104,7 +104,7 @@ export function createHistoryArchive(deps: { objects: ObjectStore; canvasId: str
     },
     async keyframe(name) {
       if (!KEYFRAME_NAME.test(name) || !(await known(keyframeNames, name))) return undefined;
-      return served(`${SNAPSHOTS_DIR}${name}.tsnap`, async (bytes) => {
+      return forgetIfGone(keyframeNames, keyframes, name, await served(`${SNAPSHOTS_DIR}${name}.tsnap`, async (bytes) => {
         const snapshot = await decodeSnapshot(bytes);
         const raw = Buffer.from(
           encodeCanvas({ position: snapshot.position, configVersion: Number(snapshot.configHash.version), width: snapshot.width, height: snapshot.height, chunks: snapshot.chunks }),
@@ -115,11 +115,11 @@ export function createHistoryArchive(deps: { objects: ObjectStore; canvasId: str
           // The palette the keyframe was drawn with (it may change during an event); JSON of #rrggbb only.
           headers: { 'x-tessera-palette': snapshot.configHash.palette ?? '[]', 'x-tessera-position': formatPosition(snapshot.position) },
         };
-      });
+      }));
     },
     async segment(name) {
       if (!SEGMENT_NAME.test(name) || !(await known(segmentNames, name))) return undefined;
-      return served(`${HISTORY_DIR}${name}.tseg`, async (bytes) => {
+      return forgetIfGone(segmentNames, segments, name, await served(`${HISTORY_DIR}${name}.tseg`, async (bytes) => {
         const segment = await decodeSegment(bytes);
         const raw = Buffer.from(
           encodeHistoryEvents({
@@ -130,9 +130,18 @@ export function createHistoryArchive(deps: { objects: ObjectStore; canvasId: str
           }),
         );
         return { body: new CompressedBody(raw), etag: `"s${hash(raw)}"`, headers: {} };
-      });
+      }));
     },
   };
+
+  /** An object listed once but gone now (a lifecycle rule expired it) leaves the index. */
+  function forgetIfGone(names: Set<string>, entries: Array<{ readonly name: string }>, name: string, object: ServedObject | undefined): ServedObject | undefined {
+    if (object !== undefined || !names.delete(name)) return object;
+    const at = entries.findIndex((entry) => entry.name === name);
+    if (at >= 0) entries.splice(at, 1);
+    listing.invalidate();
+    return undefined;
+  }
 
   /** Only names the listing holds reach S3: a flood of made-up names costs nothing but a lookup. */
   async function known(names: Set<string>, name: string): Promise<boolean> {

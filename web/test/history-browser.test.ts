@@ -4,7 +4,7 @@
 // time is compared byte for byte with a replay of the Redis stream up to that time.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
 import { canvasKeys, decodeCanvas, decodeHistoryEvents, parsePosition, type HistoryIndex } from '@tessera/protocol';
@@ -348,6 +348,19 @@ describe('the history viewer', function () {
       const good = (await index()).keyframes.at(-2)!; // the one before the corrupt one
       assert.notEqual(good.name, name);
       assert.equal((await fetch(`${gatewayUrl}/api/canvas/history/keyframes/${good.name}`)).status, 200);
+    });
+
+    it('answers 404 for an object deleted from the bucket (a lifecycle rule) and drops it from the index', async () => {
+      // The corrupt keyframe above: never decoded, so no gateway holds it in memory.
+      const { keyframes } = await index();
+      const victim = keyframes.find((keyframe) => keyframe.name.startsWith('9999999999998_'))!;
+      const client = new S3Client(s3.clientConfig);
+      await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `tessera/${CANVAS_ID}/snapshots/${victim.name}.tsnap` }));
+      client.destroy();
+      const response = await fetch(`${gatewayUrl}/api/canvas/history/keyframes/${victim.name}`);
+      assert.equal(response.status, 404);
+      await waitFor(async () => !(await index()).keyframes.some((keyframe) => keyframe.name === victim.name), { timeoutMs: 10_000, message: 'dropped from the index' });
+      assert.equal((await index()).keyframes.length, keyframes.length - 1);
     });
 
     it('refuses a bad mode through the admin API', async () => {

@@ -48,6 +48,9 @@ AUTH_JWT_AUDIENCE: {{ . | quote }}
 {{- if $g.oidc.jwksUrl }}
 AUTH_JWT_CLOCK_SKEW_MS: {{ $g.oidc.clockSkewMs | int | quote }}
 {{- end }}
+{{- with include "tessera.historyViewerConfig" . }}
+{{ . }}
+{{- end }}
 {{- end }}
 
 {{- define "tessera.writerConfig" -}}
