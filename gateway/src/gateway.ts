@@ -104,7 +104,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
 
   const origins = createOriginPolicy(config.corsOrigins);
   // The players' history viewer (history-*.ts), when the gateway is given read access to the archive.
-  const historyRouter = config.history
+  const history = config.history
     ? await createHistoryViewer({ settings: config.history, canvasId: config.canvasId, configs, registry, log })
     : undefined;
   const app = createHttpApp({
@@ -112,7 +112,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
       createHealthRoutes({ registry, readiness, serveMetrics: config.metricsPort === undefined }),
       createCanvasRoutes({ canvasId: config.canvasId, cache, configs, origins, metrics, log }),
       admin.router,
-      ...(historyRouter ? [historyRouter] : []),
+      ...(history ? [history.router] : []),
     ],
     webRoot: config.webRoot,
     trustProxyHops: config.trustProxyHops,
@@ -149,6 +149,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     availability.stop();
     await metricsServer?.close();
     await admin.close();
+    history?.close();
     await new Promise<void>((resolve) => io.close(() => resolve()));
     httpServer.closeAllConnections();
     await Promise.all(clients.map((client) => closeRedis(client)));

@@ -3,7 +3,7 @@ import type { Logger } from '@tessera/runtime';
 import { SnapshotFormatError } from '@tessera/snapshotter/archive';
 import { Counter, type Registry } from 'prom-client';
 import { Router, type Request, type Response } from 'express';
-import { chooseEncoding } from './compressed-body.js';
+import { chooseEncoding, CompressedBody } from './compressed-body.js';
 import type { ConfigSource } from './config-source.js';
 import type { HistoryArchive, ServedObject } from './history-archive.js';
 
@@ -70,18 +70,15 @@ export function createHistoryRoutes(deps: { archive: HistoryArchive; configs: Co
     response.status(status).set('cache-control', 'no-store').json({ error });
   }
 
+  // The index of a long event is megabytes of JSON: compressed once per listing, like the objects.
+  let indexBody: ServedObject | undefined;
   router.get(HISTORY_BASE, (request, response) =>
     whenOpen('index', response, async () => {
       if (Object.keys(request.query).length > 0) return refuse('index', response, 400, 'INVALID_PAYLOAD', 'invalid');
       const { index, etag } = await deps.archive.index();
+      if (indexBody?.etag !== etag) indexBody = { body: new CompressedBody(Buffer.from(JSON.stringify(index))), etag, headers: {} };
       const maxAge = Math.floor(deps.indexCacheMs / 1000);
-      response.set({ 'cache-control': `public, max-age=${maxAge}, stale-while-revalidate=${Math.max(1, maxAge)}`, etag });
-      if (request.get('if-none-match') === etag) {
-        metrics.requests.inc({ kind: 'index', outcome: 'not_modified' });
-        return void response.status(304).end();
-      }
-      metrics.requests.inc({ kind: 'index', outcome: 'ok' });
-      response.json(index);
+      await sendObject('index', request, response, indexBody, 'application/json', `public, max-age=${maxAge}, stale-while-revalidate=${Math.max(1, maxAge)}`);
     }),
   );
 
@@ -95,17 +92,17 @@ export function createHistoryRoutes(deps: { archive: HistoryArchive; configs: Co
         if (name.length > MAX_NAME_LENGTH || Object.keys(request.query).length > 0) return refuse(kind, response, 400, 'INVALID_PAYLOAD', 'invalid');
         const object = kind === 'keyframe' ? await deps.archive.keyframe(name) : await deps.archive.segment(name);
         if (!object) return refuse(kind, response, 404, 'NOT_FOUND', 'not_found');
-        await sendObject(kind, request, response, object, contentType);
+        await sendObject(kind, request, response, object, contentType, IMMUTABLE);
       }),
     );
   }
   // Anything else under the base (a deeper path, an encoded slash) is not an archived object.
   router.use(HISTORY_BASE, (_request, response) => refuse('index', response, 404, 'NOT_FOUND', 'not_found'));
 
-  async function sendObject(kind: HistoryRequestKind, request: Request, response: Response, object: ServedObject, contentType: string): Promise<void> {
+  async function sendObject(kind: HistoryRequestKind, request: Request, response: Response, object: ServedObject, contentType: string, cacheControl: string): Promise<void> {
     const encoding = chooseEncoding(request.get('accept-encoding'));
     const etag = `${object.etag.slice(0, -1)}-${encoding}"`;
-    response.set({ 'cache-control': IMMUTABLE, etag, ...object.headers });
+    response.set({ 'cache-control': cacheControl, etag, ...object.headers });
     response.vary('Accept-Encoding');
     if (request.get('if-none-match') === etag) {
       metrics.requests.inc({ kind, outcome: 'not_modified' });

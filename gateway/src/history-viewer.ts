@@ -8,7 +8,13 @@ import type { HistorySettings } from './history-settings.js';
  * Wires the history viewer: a read-only S3 client on the archive, the archive reader and its
  * routes. Loaded on demand, so a gateway without HISTORY_S3_BUCKET never loads the AWS SDK.
  */
-export async function createHistoryViewer(deps: { settings: HistorySettings; canvasId: string; configs: ConfigSource; registry: Registry; log: Logger }): Promise<Router> {
+export async function createHistoryViewer(deps: {
+  settings: HistorySettings;
+  canvasId: string;
+  configs: ConfigSource;
+  registry: Registry;
+  log: Logger;
+}): Promise<{ router: Router; close(): void }> {
   const [{ createObjectStore, createS3Client, canvasFolder }, { createHistoryArchive }, { createHistoryMetrics, createHistoryRoutes }] = await Promise.all([
     import('@tessera/snapshotter/archive'),
     import('./history-archive.js'),
@@ -21,5 +27,7 @@ export async function createHistoryViewer(deps: { settings: HistorySettings; can
   );
   const objects = createObjectStore(s3, settings.bucket, canvasFolder(settings.prefix, deps.canvasId));
   const archive = createHistoryArchive({ objects, canvasId: deps.canvasId, indexCacheMs: settings.indexCacheMs, cacheBytes: settings.cacheBytes });
-  return createHistoryRoutes({ archive, configs: deps.configs, indexCacheMs: settings.indexCacheMs, metrics: createHistoryMetrics(deps.registry), log: deps.log });
+  const router = createHistoryRoutes({ archive, configs: deps.configs, indexCacheMs: settings.indexCacheMs, metrics: createHistoryMetrics(deps.registry), log: deps.log });
+  // Keep-alive sockets to S3 must not hold a draining gateway open.
+  return { router, close: () => s3.destroy() };
 }

@@ -280,9 +280,10 @@ describe('the history viewer', function () {
     it('serves keyframes and segments immutable with an ETag, the index briefly cacheable', async () => {
       const response = await fetch(`${gatewayUrl}/api/canvas/history`, { headers: { 'accept-encoding': 'gzip' } });
       assert.match(response.headers.get('cache-control') ?? '', /^public, max-age=0, /);
+      assert.equal(response.headers.get('content-encoding'), 'gzip', 'the index is compressed too');
       const etag = response.headers.get('etag');
       assert.ok(etag);
-      assert.equal((await fetch(`${gatewayUrl}/api/canvas/history`, { headers: { 'if-none-match': etag } })).status, 304);
+      assert.equal((await fetch(`${gatewayUrl}/api/canvas/history`, { headers: { 'accept-encoding': 'gzip', 'if-none-match': etag } })).status, 304);
       const { keyframes, segments } = (await response.json()) as HistoryIndex;
       assert.ok(keyframes.length >= 3 && segments.length >= 3, `${keyframes.length} keyframes, ${segments.length} segments`);
       const keyframe = await fetch(`${gatewayUrl}/api/canvas/history/keyframes/${keyframes[keyframes.length - 1]!.name}`, { headers: { 'accept-encoding': 'br' } });
@@ -361,6 +362,14 @@ describe('the history viewer', function () {
       assert.equal(response.status, 404);
       await waitFor(async () => !(await index()).keyframes.some((keyframe) => keyframe.name === victim.name), { timeoutMs: 10_000, message: 'dropped from the index' });
       assert.equal((await index()).keyframes.length, keyframes.length - 1);
+    });
+
+    it('counts requests by kind and outcome in its metrics', async () => {
+      const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();
+      for (const [kind, outcome] of [['index', 'closed'], ['index', 'ok'], ['keyframe', 'ok'], ['segment', 'ok'], ['keyframe', 'not_found'], ['keyframe', 'unreadable'], ['keyframe', 'invalid']]) {
+        assert.match(metrics, new RegExp(`tessera_history_requests_total\\{kind="${kind}",outcome="${outcome}"[^}]*\\} [1-9]`), `${kind} ${outcome}`);
+      }
+      assert.match(metrics, /tessera_history_bytes_sent_total\{kind="keyframe"[^}]*\} [1-9]/);
     });
 
     it('refuses a bad mode through the admin API', async () => {
