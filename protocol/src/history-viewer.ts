@@ -85,38 +85,38 @@ export interface HistoryEventsFrame {
 
 /** A segment holds at most this many placements (the snapshotter's MAX_SEGMENT_EVENTS). */
 export const MAX_HISTORY_FRAME_EVENTS = 100_000;
-const EVENT_BYTES = 4 + 4 + 2 + 2 + 1;
+/** The widest event: an 8-byte time step (from a 0-0 `after`), a 5-byte sequence, x, y, colour. */
+const MAX_EVENT_BYTES = 8 + 5 + 2 + 2 + 1;
 const FLAG_GAP = 1;
 
 /**
  *   header          kind u8 (HistoryEvents), version u8, flags u16 (bit 0: gap)
  *   after, until    position (f64 ms, u32 seq) each
- *   base            f64 ms: the first event's time (`after` may be 0-0, decades earlier)
- *   event count     u32, then per event: u32 ms − base, u32 seq, u16 x, u16 y, u8 colour
+ *   event count     u32, then per event (the archive's layout without the user):
+ *                     varint  ms − previous ms (the first counts from `after`)
+ *                     varint  seq
+ *                     u16 x, u16 y, u8 colour
  */
 export function encodeHistoryEvents(frame: HistoryEventsFrame): Uint8Array {
   if (frame.events.length > MAX_HISTORY_FRAME_EVENTS) throw new Error(`a history frame holds at most ${MAX_HISTORY_FRAME_EVENTS} events`);
-  const writer = new BinaryWriter(FRAME_HEADER_BYTES + 2 * POSITION_BYTES + 8 + 4 + frame.events.length * EVENT_BYTES);
+  const writer = new BinaryWriter(FRAME_HEADER_BYTES + 2 * POSITION_BYTES + 4 + frame.events.length * MAX_EVENT_BYTES);
   writeHeader(writer, FrameKind.HistoryEvents, frame.gap ? FLAG_GAP : 0);
   writePosition(writer, frame.after);
   writePosition(writer, frame.until);
-  const base = frame.events[0]?.position.ms ?? frame.after.ms;
-  writer.f64(base);
   writer.u32(frame.events.length);
   let previous = frame.after;
   for (const event of frame.events) {
-    const offset = event.position.ms - base;
-    if (comparePositions(event.position, previous) <= 0 || comparePositions(event.position, frame.until) > 0 || offset > 0xffff_ffff) {
+    if (comparePositions(event.position, previous) <= 0 || comparePositions(event.position, frame.until) > 0) {
       throw new Error('history events must be in stream order, after `after` and up to `until`');
     }
+    writer.varint(event.position.ms - previous.ms);
+    writer.varint(event.position.seq);
     previous = event.position;
-    writer.u32(offset);
-    writer.u32(event.position.seq);
     writer.u16(event.x);
     writer.u16(event.y);
     writer.u8(event.color);
   }
-  return writer.bytes;
+  return writer.bytes.subarray(0, writer.written);
 }
 
 export function decodeHistoryEvents(bytes: Uint8Array): Decoded<HistoryEventsFrame> {
@@ -126,15 +126,13 @@ export function decodeHistoryEvents(bytes: Uint8Array): Decoded<HistoryEventsFra
     const after = readPosition(reader, 'after');
     const until = readPosition(reader, 'until');
     if (comparePositions(until, after) < 0) throw new DecodeError('history frame ends before it starts');
-    const base = reader.f64('base time');
-    if (!Number.isSafeInteger(base) || base < 0) throw new DecodeError(`history frame has an invalid base time ${base}`);
     const count = reader.u32('event count');
     if (count > MAX_HISTORY_FRAME_EVENTS) throw new DecodeError(`history frame claims ${count} events`);
     const events: HistoryPlacement[] = [];
     let previous = after;
     for (let i = 0; i < count; i++) {
-      const position = { ms: base + reader.u32('event time'), seq: reader.u32('event sequence') };
-      if (comparePositions(position, previous) <= 0 || comparePositions(position, until) > 0) {
+      const position = { ms: previous.ms + reader.varint('event time'), seq: reader.varint('event sequence') };
+      if (!Number.isSafeInteger(position.ms) || position.seq > 0xffff_ffff || comparePositions(position, previous) <= 0 || comparePositions(position, until) > 0) {
         throw new DecodeError(`history event ${i} is out of order or outside the frame`);
       }
       const x = reader.u16('x');

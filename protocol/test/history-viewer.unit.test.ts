@@ -20,6 +20,15 @@ describe('the history events frame', () => {
     assert.deepEqual(decoded.value, frame);
   });
 
+  it('takes about 7 bytes a placement', () => {
+    const many = Array.from({ length: 1_000 }, (_, i) => ({ position: { ms: T + Math.floor(i / 3), seq: i % 3 }, x: i % 2_000, y: i % 1_000, color: i % 32 }));
+    const bytes = encodeHistoryEvents({ after: { ms: T - 1, seq: 0 }, until: many.at(-1)!.position, gap: false, events: many });
+    assert.ok(bytes.length <= 32 + many.length * 7, `${bytes.length} bytes`);
+    const decoded = decodeHistoryEvents(bytes);
+    assert.ok(decoded.ok);
+    assert.deepEqual(decoded.value.events, many);
+  });
+
   it('round-trips an empty frame', () => {
     const empty = { after: { ms: T, seq: 0 }, until: { ms: T, seq: 0 }, gap: false, events: [] };
     const decoded = decodeHistoryEvents(encodeHistoryEvents(empty));
@@ -37,10 +46,13 @@ describe('the history events frame', () => {
       ['a newer version', Uint8Array.from(bytes, (value, i) => (i === 1 ? 9 : value))],
     ];
     const swapped = new Uint8Array(bytes);
-    new DataView(swapped.buffer).setUint32(40 + 13 + 4, 0, true); // second event: seq 1 → 0, equal to the first
+    // Events start at 32 (header 4, window 24, count 4); the first takes 12 bytes (a 6-byte time
+    // step from 0-0, seq, x, y, colour), so the second's sequence (1) is at 44 + 1: make it 0.
+    assert.equal(swapped[45], 1);
+    swapped[45] = 0;
     cases.push(['out of order', swapped]);
     const huge = new Uint8Array(bytes);
-    new DataView(huge.buffer).setUint32(40 - 4, MAX_HISTORY_FRAME_EVENTS + 1, true); // the count, after header, window and base
+    new DataView(huge.buffer).setUint32(28, MAX_HISTORY_FRAME_EVENTS + 1, true); // the count, after header and window
     cases.push(['too many events', huge]);
     for (const [what, input] of cases) {
       const decoded = decodeHistoryEvents(input);
