@@ -97,6 +97,7 @@ export function createHistoryViewer(elements: HistoryViewerElements, view: View,
     requested = Math.min(span.end, Math.max(span.start, Math.round(at)));
     elements.slider.value = String(requested);
     elements.time.textContent = formatTime(requested);
+    elements.slider.setAttribute('aria-valuetext', elements.time.textContent); // read the time, not epoch ms
     void drawLoop();
   }
 
