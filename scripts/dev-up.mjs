@@ -302,6 +302,10 @@ async function main() {
   /** @type {{ name: string, port: number, kind: 'gateway' | 'writer' | 'snapshotter' }[]} */
   const endpoints = [];
 
+  // The gateways' read access to the archive for the history viewer (docs/history-viewer.md);
+  // s3rver has one identity, so locally they get its keys under their own HISTORY_S3_* names.
+  /** @type {NodeJS.ProcessEnv} */
+  let historyEnv = {};
   if (withSnapshotter) {
     /** @type {NodeJS.ProcessEnv} */
     let s3Env = {};
@@ -319,6 +323,14 @@ async function main() {
         S3_FORCE_PATH_STYLE: 'true',
         AWS_ACCESS_KEY_ID: s3.accessKeyId,
         AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      };
+      historyEnv = {
+        HISTORY_S3_BUCKET: LOCAL_BUCKET,
+        HISTORY_S3_ENDPOINT: s3.endpoint,
+        HISTORY_S3_REGION: s3.region,
+        HISTORY_S3_FORCE_PATH_STYLE: 'true',
+        HISTORY_S3_ACCESS_KEY_ID: s3.accessKeyId,
+        HISTORY_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
       };
     }
     const port = await pickPort(undefined, taken);
@@ -349,6 +361,7 @@ async function main() {
       // The admin page's snapshot panel needs it; it also makes the gateways wait for the
       // snapshotter to restore (or create) the canvas on an empty Redis (CANVAS_BOOTSTRAP=wait).
       ...(withSnapshotter && !process.env.SNAPSHOTS_ENABLED ? { SNAPSHOTS_ENABLED: 'true' } : {}),
+      ...(process.env.HISTORY_S3_BUCKET ? {} : historyEnv),
     });
     endpoints.push({ name: `gateway-${i + 1}`, port, kind: 'gateway' });
   }

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import type { OriginPolicy } from './origin-policy.js';
 
 /** Response headers a script on another origin needs to read to apply a canvas read. */
-const EXPOSED_HEADERS = 'ETag, X-Tessera-Position, X-Tessera-Config-Version';
+const EXPOSED_HEADERS = 'ETag, X-Tessera-Position, X-Tessera-Config-Version, X-Tessera-Palette';
 
 /**
  * CORS for the canvas GET endpoints, so a client hosted on an allowed origin can read the canvas

@@ -4,6 +4,7 @@ import { EnvReader, readCommonConfig, type CommonConfig, type Env } from '@tesse
 import type { CanvasDefaults } from '@tessera/store';
 import { readAdminSettings, type AdminSettings } from './admin/admin-settings.js';
 import { readChallengeSettings, type ChallengeIssuerSettings } from './challenge/challenge-settings.js';
+import { readHistorySettings, type HistorySettings } from './history-settings.js';
 import { canonicalOrigin } from './origin-policy.js';
 
 export const GATEWAY_DEFAULTS = {
@@ -100,6 +101,8 @@ export interface GatewayConfig extends CommonConfig {
   readonly signIn: SignInConfig | undefined;
   /** False with AUTH_GUESTS=refused: a handshake without an identity token is refused SIGN_IN_REQUIRED. */
   readonly guestsAllowed: boolean;
+  /** The players' history viewer: where to read the archive; undefined when HISTORY_S3_BUCKET is unset. */
+  readonly history: HistorySettings | undefined;
 }
 
 export interface SignInConfig {
@@ -168,6 +171,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     challenge: readChallengeSettings(reader, sessionSecret),
     signIn,
     guestsAllowed,
+    history: readHistorySettings(reader),
   };
   if (config.metricsPort !== undefined && config.metricsPort === config.port && config.port !== 0) {
     reader.problem('METRICS_PORT must differ from PORT');

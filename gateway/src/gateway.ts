@@ -22,6 +22,7 @@ import { followDeltaNotices } from './delta-notices.js';
 import { createHealthRoutes } from './health-routes.js';
 import { countCanvasLoads } from './canvas-loads.js';
 import { startPresence } from './presence.js';
+import { createHistoryViewer } from './history-viewer.js';
 import { createHttpApp } from './http-app.js';
 import { createReadiness } from './readiness.js';
 import { createJwtVerifier } from './jwt-verifier.js';
@@ -117,6 +118,10 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   const challenges = createChallengeGate({ redis, canvasId: config.canvasId, issuer: challengeIssuer, metrics: challengeMetrics });
 
   const origins = createOriginPolicy(config.corsOrigins);
+  // The players' history viewer (history-*.ts), when the gateway is given read access to the archive.
+  const history = config.history
+    ? await createHistoryViewer({ settings: config.history, canvasId: config.canvasId, configs, registry, log })
+    : undefined;
   const app = createHttpApp({
     routers: [
       createHealthRoutes({ registry, readiness, serveMetrics: config.metricsPort === undefined }),
@@ -125,6 +130,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
       admin.router,
       createChallengeRoutes({ issuer: challengeIssuer, metrics: challengeMetrics, log }),
       createClientConfigRoutes({ signIn: config.signIn, guestsAllowed: config.guestsAllowed }),
+      ...(history ? [history.router] : []),
     ],
     webRoot: config.webRoot,
     trustProxyHops: config.trustProxyHops,
@@ -166,6 +172,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     await Promise.all([presence.stop(), canvasLoads.stop()]);
     await metricsServer?.close();
     await admin.close();
+    history?.close();
     await new Promise<void>((resolve) => io.close(() => resolve()));
     httpServer.closeAllConnections();
     await Promise.all(clients.map((client) => closeRedis(client)));

@@ -259,6 +259,7 @@ export const AuditAction = {
   PinTemplate: 'template.pin',
   UnpinTemplate: 'template.unpin',
   Rules: 'rules.edit',
+  HistoryViewer: 'canvas.history-viewer',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

@@ -33,6 +33,15 @@ export class BinaryWriter {
     this.bytes.set(source, this.offset);
     this.offset += source.length;
   }
+  /** Unsigned LEB128 (at most 8 bytes up to 2^53), the inverse of BinaryReader.varint. */
+  varint(value: number): void {
+    let rest = value;
+    while (rest >= 0x80) {
+      this.u8((rest % 0x80) | 0x80);
+      rest = Math.floor(rest / 0x80);
+    }
+    this.u8(rest);
+  }
   get written(): number {
     return this.offset;
   }

@@ -11,6 +11,8 @@ export interface CanvasConfig {
   readonly paused: boolean;
   /** The proof-of-work challenge: who solves one, and where it is checked (off unless an admin sets it). */
   readonly challenge: ChallengeSettings;
+  /** Who may open the history viewer (history-viewer.ts); absent: `off`. */
+  readonly historyViewer?: 'off' | 'on' | 'while-paused';
   /** Increases by one with every change; clients and placements can tell an old config from a new one. */
   readonly version: number;
 }

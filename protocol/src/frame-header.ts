@@ -7,6 +7,8 @@ export const FrameKind = {
   Delta: 1,
   Sync: 2,
   Canvas: 3,
+  /** History viewer: placements between two snapshots (history-viewer.ts). */
+  HistoryEvents: 4,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 

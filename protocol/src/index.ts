@@ -7,6 +7,7 @@ export * from './checksum.js';
 export * from './delta-codec.js';
 export * from './sync-codec.js';
 export * from './canvas-codec.js';
+export * from './history-viewer.js';
 export * from './wire.js';
 export * from './canvas-config.js';
 export * from './challenge.js';

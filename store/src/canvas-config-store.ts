@@ -1,4 +1,4 @@
-import { canvasKeys, type CanvasConfig, type CanvasKeys } from '@tessera/protocol';
+import { canvasKeys, isHistoryViewerMode, type CanvasConfig, type CanvasKeys } from '@tessera/protocol';
 import { parseChallengeFields } from './challenge-fields.js';
 import type { RedisConnection } from './redis-connection.js';
 import { callScript, defineScript } from './lua-scripts.js';
@@ -49,6 +49,7 @@ export function parseConfigHash(hash: Record<string, string>): CanvasConfig | un
     cooldownMs: Number(hash.cooldownMs ?? 0),
     paused: hash.paused === '1',
     challenge: parseChallengeFields(hash),
+    ...(isHistoryViewerMode(hash.historyViewer) ? { historyViewer: hash.historyViewer } : {}),
     version: Number(hash.version),
   };
 }

@@ -17,6 +17,7 @@ import { createPlacement } from './placement.js';
 import { createPresenceBadge } from './presence.js';
 import { createRenderer, type Renderer } from './renderer.js';
 import { createStatus } from './status.js';
+import { createHistoryViewer } from './history/history-viewer.js';
 import { installTestHook } from './test-hook.js';
 import { createToast } from './toast.js';
 import { createView } from './view.js';
@@ -146,6 +147,18 @@ renderer = createRenderer({
     return layer ? [layer] : [];
   },
 });
+const history = createHistoryViewer(
+  {
+    openButton: element<HTMLButtonElement>('history-open'),
+    panel: element('history-panel'),
+    slider: element<HTMLInputElement>('history-slider'),
+    time: element<HTMLOutputElement>('history-time'),
+    status: element('history-status'),
+    closeButton: element<HTMLButtonElement>('history-close'),
+    board: element<HTMLCanvasElement>('history-board'),
+  },
+  view,
+);
 const draw = renderer;
 templateOverlay = createTemplateOverlay({ replica, invalidate: () => draw.invalidate() });
 
@@ -166,6 +179,7 @@ view.subscribe(() => {
 });
 attachInput(board, view, {
   onTap: (sx, sy) => {
+    if (history.open) return; // the board shows the past: nothing to place on
     const { x, y } = pixelAt(sx, sy);
     tapConfirm.request(x, y, () => placement.placeAt(x, y));
   },
@@ -179,6 +193,7 @@ attachInput(board, view, {
     hud.setPointer(undefined);
   },
   onPlaceKey: () => {
+    if (history.open) return;
     const { x, y } = centrePixel();
     placement.placeAt(x, y);
   },
@@ -205,6 +220,7 @@ function applyConfig(next: CanvasConfig): void {
   palette.setDisabled(next.paused || ban !== undefined);
   status.setPaused(next.paused);
   hint.textContent = next.paused ? 'Placing is paused' : ban ? 'Watching only' : placeHint;
+  history.setConfig(next);
 }
 
 const account = createAccount(
@@ -249,7 +265,7 @@ function setBan(next: BanNotice | undefined, serverTime: number): void {
   if (next && next.expiresAt > 0) banEndTimer = setTimeout(() => connection.reauthenticate(), Math.min(next.expiresAt - serverTime + 1000, 2 ** 31 - 1));
 }
 
-installTestHook({ replica, placement, renderer: draw, view, board, palette, connection: () => connectionState, sync });
+installTestHook({ replica, placement, renderer: draw, view, board, palette, connection: () => connectionState, sync, history });
 
 templatePanel = createTemplatePanel({
   overlay: templateOverlay,

@@ -1,6 +1,7 @@
 import type { CanvasReplica } from '@tessera/protocol';
 import type { CanvasSync, SyncStats } from './canvas-sync.js';
 import type { ConnectionState, PlaceOutcome } from './connection.js';
+import type { HistoryViewerState } from './history/history-viewer.js';
 import type { Palette } from './palette.js';
 import type { Placement } from './placement.js';
 import type { Renderer } from './renderer.js';
@@ -21,6 +22,8 @@ export interface TesseraTestHook {
   readonly selectedColour: number;
   readonly view: { readonly x: number; readonly y: number; readonly zoom: number };
   readonly stats: Readonly<SyncStats>;
+  /** The history viewer (history/history-viewer.ts): what it shows and at which time. */
+  readonly history: HistoryViewerState;
   /** Page (CSS) coordinates of the centre of board pixel (x, y): where to click it. */
   clientPointOf(x: number, y: number): { x: number; y: number };
   /** Device-pixel coordinates in the canvas bitmap of the centre of board pixel (x, y): where to read it. */
@@ -42,6 +45,7 @@ export interface TestHookDeps {
   readonly palette: Palette;
   readonly connection: () => ConnectionState;
   readonly sync: CanvasSync;
+  readonly history: HistoryViewerState;
 }
 
 export function installTestHook(deps: TestHookDeps): void {
@@ -69,6 +73,9 @@ export function installTestHook(deps: TestHookDeps): void {
     },
     get stats() {
       return { ...deps.sync.stats };
+    },
+    get history() {
+      return deps.history;
     },
     clientPointOf(x: number, y: number) {
       const rect = deps.board.getBoundingClientRect();

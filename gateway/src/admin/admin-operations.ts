@@ -3,6 +3,7 @@ import {
   addressRoom,
   ADMIN_LIMITS,
   AdminErrorCode,
+  type HistoryViewerMode,
   AuditAction,
   canvasRoom,
   chunkGrid,
@@ -338,6 +339,11 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
 
     setChallenge(admin: AdminIdentity, request: ChallengeRequest) {
       return setFields(admin, AuditAction.Challenge, challengeFields(request), { ...request });
+    },
+
+    /** Opens or closes the players' history viewer (history-viewer.ts in protocol says what each mode means). */
+    setHistoryViewer(admin: AdminIdentity, request: { mode: HistoryViewerMode }) {
+      return setFields(admin, AuditAction.HistoryViewer, { historyViewer: request.mode }, { ...request });
     },
 
     listBans: async () => ({ bans: (await listBans(redis, canvasId)) as BanEntry[] }),

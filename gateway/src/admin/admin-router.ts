@@ -116,6 +116,7 @@ export function createAdminRouter(deps: {
   route('put', '/cooldown', async ({ admin, body }) => operations.setCooldown(admin, body));
   route('put', '/paused', async ({ admin, body }) => operations.setPaused(admin, body));
   route('put', '/challenge', async ({ admin, body }) => operations.setChallenge(admin, body));
+  route('put', '/history-viewer', async ({ admin, body }) => operations.setHistoryViewer(admin, body));
   route('get', '/bans', async () => operations.listBans());
   route('put', '/bans/{userId}', async ({ admin, body, params }) => operations.ban(admin, params.userId!, body));
   route('delete', '/bans/{userId}', async ({ admin, params }) => operations.unban(admin, params.userId!));

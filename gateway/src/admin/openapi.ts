@@ -1,4 +1,4 @@
-import { ADMIN_API_BASE, ADMIN_LIMITS, ChallengeMode, ChallengePoint, LIMITS, RULES_LIMITS, TEMPLATE_LIMITS } from '@tessera/protocol';
+import { ADMIN_API_BASE, ADMIN_LIMITS, ChallengeMode, ChallengePoint, HISTORY_VIEWER_MODES, LIMITS, RULES_LIMITS, TEMPLATE_LIMITS } from '@tessera/protocol';
 import { BAN_PREFIX_LENGTHS } from '../address-prefix.js';
 
 /**
@@ -213,6 +213,14 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         { operationId: 'setChallenge', tags: ['canvas'], requestBody: 'ChallengeRequest' },
       ),
     },
+    '/history-viewer': {
+      put: operation(
+        'Open or close the history viewer',
+        'Who may scrub through the canvas history: `off` nobody, `on` every player, `while-paused` every player while the canvas is paused (an event ends by pausing it). Closed, the history endpoints answer 403 HISTORY_CLOSED; objects a CDN already holds stay there until purged.',
+        { ...ok('ConfigChange', 'The new config.'), ...mutating },
+        { operationId: 'setHistoryViewer', tags: ['canvas'], requestBody: 'HistoryViewerRequest' },
+      ),
+    },
     '/bans': {
       get: operation('Bans in force', 'Every ban that has not expired, newest first.', { ...ok('BanList', 'The bans.'), ...common }, {
         operationId: 'listBans',
@@ -380,6 +388,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
           paused: { type: 'boolean' },
           challenge: ref('ChallengeSettings'),
           version: { type: 'integer', minimum: 1 },
+          historyViewer: { type: 'string', enum: [...HISTORY_VIEWER_MODES], description: 'Who may open the history viewer; absent: off.' },
         },
         ['width', 'height', 'palette', 'cooldownMs', 'paused', 'challenge', 'version'],
       ),
@@ -432,6 +441,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
       PausedRequest: object({ paused: { type: 'boolean' } }, ['paused']),
       ChallengeSettings: challengeSettings,
       ChallengeRequest: challengeSettings,
+      HistoryViewerRequest: object({ mode: { type: 'string', enum: [...HISTORY_VIEWER_MODES] } }, ['mode']),
       BanRequest: object(
         {
           reason: { type: 'string', maxLength: ADMIN_LIMITS.maxBanReasonLength },

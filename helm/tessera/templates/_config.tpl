@@ -64,6 +64,9 @@ AUTH_OIDC_SCOPE: {{ $g.oidc.scope | quote }}
 {{- end }}
 AUTH_GUESTS: "refused"
 {{- end }}
+{{- with include "tessera.historyViewerConfig" . }}
+{{ . }}
+{{- end }}
 {{- end }}
 
 {{- define "tessera.writerConfig" -}}

@@ -1,5 +1,6 @@
 import {
   ADMIN_API_BASE,
+  type HistoryViewerMode,
   type AdminConfigChange,
   type AdminConfigResponse,
   type AdminError,
@@ -59,6 +60,7 @@ export function createAdminApiClient(token: string, baseUrl = '') {
     setCooldown: (cooldownMs: number) => call<AdminConfigChange>('PUT', '/cooldown', { cooldownMs }),
     setPaused: (paused: boolean) => call<AdminConfigChange>('PUT', '/paused', { paused }),
     setChallenge: (settings: ChallengeRequest) => call<AdminConfigChange>('PUT', '/challenge', settings),
+    setHistoryViewer: (mode: HistoryViewerMode) => call<AdminConfigChange>('PUT', '/history-viewer', { mode }),
     bans: () => call<BanList>('GET', '/bans'),
     ban: (userId: string, request: BanRequest) => call<BanEntry>('PUT', `/bans/${encodeURIComponent(userId)}`, request),
     unban: (userId: string) => call<UnbanResponse>('DELETE', `/bans/${encodeURIComponent(userId)}`),

@@ -4,6 +4,7 @@ import { AdminApiError, createAdminApiClient, type AdminApiClient } from './api-
 import { createStatsPanel } from './stats.js';
 import { attachChallengeForm } from './challenge-form.js';
 import { createPlayerContentSection } from './player-content.js';
+import { attachHistoryViewerControl } from './history-viewer-control.js';
 
 // The admin page: every operation of the admin API behind the admin token. Plain DOM, no framework.
 
@@ -144,6 +145,7 @@ function showConfig(config: CanvasConfig): void {
   (element<HTMLFormElement>('cooldown-form').elements.namedItem('seconds') as HTMLInputElement).value = String(config.cooldownMs / 1000);
   showPalette(config.palette);
   challengeForm.show(config);
+  historyViewer.show(config);
 }
 
 function showPalette(palette: readonly string[]): void {
@@ -215,6 +217,11 @@ const challengeForm = attachChallengeForm(element<HTMLFormElement>('challenge-fo
 element('pause-toggle').addEventListener('click', () => {
   const paused = !(current?.config.paused ?? false);
   void act(paused ? 'Pausing' : 'Resuming', (client) => client.setPaused(paused));
+});
+const historyViewer = attachHistoryViewerControl({
+  form: element<HTMLFormElement>('history-viewer-form'),
+  description: element('history-viewer-description'),
+  act,
 });
 element('refresh').addEventListener('click', () => void act('Refreshing', async () => undefined, [loadConfig, loadBans, loadAudit]));
 
