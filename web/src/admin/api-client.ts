@@ -20,6 +20,7 @@ import {
   type SnapshotList,
   type UnbanResponse,
 } from '@tessera/protocol';
+import type { AdminPixelInfo, AdminUserView, RevertPreview, RevertRequest, RevertResponse, TopPlacersResponse } from './moderation-types.js';
 
 /** An admin API call that was answered with an error body. */
 export class AdminApiError extends Error {
@@ -66,6 +67,11 @@ export function createAdminApiClient(token: string, baseUrl = '') {
     takeSnapshot: () => call<Record<string, unknown>>('POST', '/snapshots'),
     restoreSnapshot: (key: string) => call<AdminConfigChange>('POST', '/snapshots/restore', { key }),
     audit: (before?: string) => call<AuditPage>('GET', `/audit?limit=50${before ? `&before=${encodeURIComponent(before)}` : ''}`),
+    pixel: (x: number, y: number) => call<AdminPixelInfo>('GET', `/pixels/${x}/${y}`),
+    user: (userId: string) => call<AdminUserView>('GET', `/users/${encodeURIComponent(userId)}`),
+    topPlacers: (since?: number, limit = 20) => call<TopPlacersResponse>('GET', `/top-placers?limit=${limit}${since === undefined ? '' : `&since=${since}`}`),
+    revertPreview: (request: Omit<RevertRequest, 'reason'>) => call<RevertPreview>('POST', '/revert/preview', request),
+    revert: (request: RevertRequest) => call<RevertResponse>('POST', '/revert', request),
   };
 }
 

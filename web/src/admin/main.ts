@@ -1,6 +1,9 @@
 import './admin.css';
 import type { AddressBanEntry, AdminConfigResponse, AuditEntry, BanEntry, CanvasConfig, SnapshotInfo } from '@tessera/protocol';
 import { AdminApiError, createAdminApiClient, type AdminApiClient } from './api-client.js';
+import { createCanvasSection, type CanvasSection } from './canvas-section.js';
+import { createTopPlacers } from './top-placers.js';
+import { createUserPanel } from './user-panel.js';
 
 // The admin page: every operation of the admin API behind the admin token. Plain DOM, no framework.
 
@@ -80,7 +83,8 @@ async function signIn(token: string): Promise<void> {
     element('sign-out').hidden = false;
     element('sign-in').hidden = true;
     element('console').hidden = false;
-    await Promise.all([loadConfig(), loadBans(), loadAudit(), loadSnapshots()]);
+    canvasSection ??= createCanvasSection({ onPick: (x, y) => void userPanel.showPixel(x, y) }); // the canvas is public: it stays live until the page closes
+    await Promise.all([loadConfig(), loadBans(), loadAudit(), loadSnapshots(), topPlacers.load()]);
   } catch (error) {
     sessionStorage.removeItem(TOKEN_KEY);
     say(error instanceof AdminApiError && error.status === 401 ? 'That token is not valid.' : `Sign-in failed: ${String(error)}`, 'error');
@@ -324,6 +328,33 @@ function auditRow(entry: AuditEntry): HTMLTableRowElement {
 }
 
 element('audit-more').addEventListener('click', () => void loadAudit(true));
+
+// Moderation from the canvas: the live canvas, the pixel and user panel, the top placers.
+
+let canvasSection: CanvasSection | undefined;
+const userPanel = createUserPanel({
+  api: () => api,
+  act: (what, action) => act(what, action, [loadBans, loadAudit]),
+  palette: () => current?.config.palette ?? [],
+  onShowPixel: (x, y) => {
+    canvasSection?.canvas.showPixel(x, y);
+    canvasSection?.canvas.setPicked({ x, y });
+    void userPanel.showPixel(x, y);
+  },
+  title: element('moderation-title'),
+  empty: element('moderation-empty'),
+  body: element('moderation-body'),
+});
+const topPlacers = createTopPlacers({
+  api: () => api,
+  table: element('top-placers'),
+  period: element<HTMLSelectElement>('top-period'),
+  refresh: element('top-refresh'),
+  onInspect: (userId) => {
+    element('moderation-panel').scrollIntoView({ block: 'nearest' });
+    void userPanel.showUser(userId);
+  },
+});
 
 // Start: a token from this tab's session signs in at once.
 const saved = sessionStorage.getItem(TOKEN_KEY);
