@@ -7,6 +7,7 @@ import { attachInput } from './input.js';
 import { createLiveCanvas } from './live-canvas.js';
 import { describeError } from './messages.js';
 import { createPalette } from './palette.js';
+import { createPixelInfo } from './pixel-info.js';
 import { createPlacement } from './placement.js';
 import { createRenderer, type Renderer } from './renderer.js';
 import { createStatus } from './status.js';
@@ -106,9 +107,18 @@ let keyboardCursor = false;
 view.subscribe(() => {
   if (keyboardCursor) draw.setReticle(centrePixel());
 });
+const pixelInfo = createPixelInfo({
+  board,
+  card: element('pixel-info'),
+  toggle: element<HTMLButtonElement>('inspect-toggle'),
+  pixelAt,
+  cursor: centrePixel,
+  palette: () => config?.palette ?? [],
+});
 attachInput(board, view, {
   onTap: (sx, sy) => {
     const { x, y } = pixelAt(sx, sy);
+    if (pixelInfo.takeTap(x, y)) return; // an inspection, not a placement
     placement.placeAt(x, y);
   },
   onHover: (sx, sy) => {
@@ -140,6 +150,7 @@ function applyConfig(next: CanvasConfig): void {
   cooldown.setCooldownMs(next.cooldownMs); // a change applies at once to a running wait
   document.body.dataset['ready'] = 'true'; // the dock (palette, cooldown) means nothing before a config
   draw.setPalette(next.palette);
+  pixelInfo.setConfig(next);
   palette.setColours(next.palette);
   palette.setDisabled(next.paused);
   status.setPaused(next.paused);

@@ -31,6 +31,7 @@ export interface PlayerHook {
   readonly connection: string;
   readonly loaded: boolean;
   readonly stats: { canvasReads: number };
+  readonly view: { readonly x: number; readonly y: number; readonly zoom: number };
   clientPointOf(x: number, y: number): { x: number; y: number };
   canvasPointOf(x: number, y: number): { x: number; y: number };
 }
