@@ -63,7 +63,7 @@ function ago(ms: number, now = Date.now()): string {
 /** `datetime-local` wants local time without a zone. */
 function localInputValue(ms: number): string {
   const date = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
-  return date.toISOString().slice(0, 16);
+  return date.toISOString().slice(0, 19);
 }
 export function ownerName(owner: Pick<AdminPixelOwner, 'displayName' | 'pseudonym'>): string {
   return owner.displayName ?? owner.pseudonym;
