@@ -55,6 +55,8 @@ export const GATEWAY_DEFAULTS = {
   shutdownDrainMs: 10_000,
   /** Clock skew allowed on an identity token's `exp`/`nbf`/`iat`: small, so an expired token stays expired. */
   jwtClockSkewMs: 30_000,
+  /** Public pixel lookups (who placed this) per address per minute on one gateway. */
+  pixelLookupPerMin: 120,
   /** Built web client, relative to this package. */
   webRoot: fileURLToPath(new URL('../../web/dist/', import.meta.url)),
 } as const;
@@ -80,6 +82,7 @@ export interface GatewayConfig extends CommonConfig {
   readonly canvasCacheMs: number;
   readonly shutdownDrainMs: number;
   readonly corsOrigins: readonly string[];
+  readonly pixelLookupPerMin: number;
   /** Empty: serve no web client. */
   readonly webRoot: string;
   /** Set only with all of AUTH_JWKS_URL, AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE (a shared key set signs other projects' tokens too). */
@@ -138,6 +141,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     canvasCacheMs: reader.integer('CANVAS_CACHE_MS', GATEWAY_DEFAULTS.canvasCacheMs, { min: 0, max: 60_000 }),
     shutdownDrainMs: reader.integer('SHUTDOWN_DRAIN_MS', GATEWAY_DEFAULTS.shutdownDrainMs, { min: 0, max: 600_000 }),
     corsOrigins: readCorsOrigins(reader),
+    pixelLookupPerMin: reader.integer('PIXEL_LOOKUP_PER_MIN', GATEWAY_DEFAULTS.pixelLookupPerMin, { min: 1, max: 1_000_000 }),
     webRoot: env.WEB_ROOT === undefined ? GATEWAY_DEFAULTS.webRoot : env.WEB_ROOT.trim(),
     jwt,
     admin,

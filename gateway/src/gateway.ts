@@ -9,6 +9,9 @@ import { createAdminApi } from './admin/admin-api.js';
 import { watchCanvasAvailability } from './canvas-availability.js';
 import { createCanvasCache } from './canvas-cache.js';
 import { createCanvasRoutes } from './canvas-routes.js';
+import { createOwnerNames } from './owner-names.js';
+import { createPixelLookupRoutes } from './pixel-lookup-routes.js';
+import { createPseudonyms } from './pseudonyms.js';
 import { createAddressResolver } from './client-address.js';
 import type { GatewayConfig } from './config.js';
 import { createConfigSource } from './config-source.js';
@@ -84,6 +87,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
 
   const jwt = config.jwt ? createJwtVerifier(config.jwt) : undefined;
   const addressKeying = createAddressKeying(config.ipv6PrefixLength);
+  const names = createOwnerNames({ redis, canvasId: config.canvasId, pseudonym: createPseudonyms(config.sessionSecret) });
   // Admin API (admin/): the io it broadcasts through is created below, after the HTTP server.
   const admin = createAdminApi({
     settings: config.admin,
@@ -98,6 +102,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     jwt,
     io: () => io,
     addressKeying,
+    names,
     log,
   });
 
@@ -106,6 +111,15 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     routers: [
       createHealthRoutes({ registry, readiness, serveMetrics: config.metricsPort === undefined }),
       createCanvasRoutes({ canvasId: config.canvasId, cache, configs, origins, metrics, log }),
+      createPixelLookupRoutes({
+        redis,
+        canvasId: config.canvasId,
+        configs,
+        names,
+        addressOf: createAddressResolver(config.trustProxyHops, addressKeying),
+        perMinute: config.pixelLookupPerMin,
+        log,
+      }),
       admin.router,
     ],
     webRoot: config.webRoot,

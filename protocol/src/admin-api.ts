@@ -251,5 +251,7 @@ export const AuditAction = {
   RestoreRegion: 'rollback.restore',
   TakeSnapshot: 'snapshot.take',
   RestoreSnapshot: 'snapshot.restore',
+  RevertUser: 'user.revert',
+  OwnerLookup: 'canvas.owner-lookup',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];

@@ -16,3 +16,4 @@ export { FrameKind, FRAME_FORMAT_VERSION } from './frame-header.js';
 export * from './canvas-replica.js';
 export * from './admin-api.js';
 export { BinaryReader, type BinaryReaderOptions } from './binary.js';
+export * from './moderation-api.js';

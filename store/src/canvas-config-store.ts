@@ -1,4 +1,4 @@
-import { canvasKeys, type CanvasConfig, type CanvasKeys } from '@tessera/protocol';
+import { canvasKeys, OWNER_LOOKUPS, type CanvasConfig, type CanvasKeys, type OwnerLookup } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
 import { callScript, defineScript } from './lua-scripts.js';
 
@@ -48,6 +48,7 @@ export function parseConfigHash(hash: Record<string, string>): CanvasConfig | un
     cooldownMs: Number(hash.cooldownMs ?? 0),
     paused: hash.paused === '1',
     version: Number(hash.version),
+    ...(OWNER_LOOKUPS.includes(hash.ownerLookup as OwnerLookup) ? { ownerLookup: hash.ownerLookup as OwnerLookup } : {}),
   };
 }
 

@@ -20,3 +20,7 @@ export * from './address-bans.js';
 export * from './guest-sessions.js';
 export * from './cooldowns.js';
 export * from './chunk-grid-read.js';
+export * from './pixel-owners.js';
+export * from './user-profiles.js';
+export * from './user-activity.js';
+export * from './user-revert.js';

@@ -11,6 +11,8 @@ import { createAdminAuthenticator } from './admin-auth.js';
 import { createAdminOperations } from './admin-operations.js';
 import { AdminRateLimiter } from './admin-rate-limit.js';
 import { createAdminRouter } from './admin-router.js';
+import { createModerationOperations } from './moderation-operations.js';
+import type { OwnerNames } from '../owner-names.js';
 import type { AdminSettings } from './admin-settings.js';
 import { loadSnapshotAccess, type SnapshotAccess } from './snapshot-access.js';
 
@@ -35,6 +37,8 @@ export interface AdminApiDeps {
   readonly io: () => TesseraServer;
   /** Reads ban targets into the canonical prefixes the gateways look up. */
   readonly addressKeying: AddressKeying;
+  /** Owner display names and pseudonyms (the moderation endpoints). */
+  readonly names: OwnerNames;
   readonly log: Logger;
 }
 
@@ -66,6 +70,7 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
   });
   const router = createAdminRouter({
     operations,
+    moderation: createModerationOperations({ redis: deps.redis, canvasId: deps.canvasId, streamMaxLength: deps.streamMaxLength, names: deps.names, log }),
     auth: createAdminAuthenticator({ tokens: settings.tokens, jwt: deps.jwt, roleClaim: settings.jwtRoleClaim, role: settings.jwtRole }),
     limiter: new AdminRateLimiter(settings.ratePerMin),
     log,

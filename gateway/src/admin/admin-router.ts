@@ -6,11 +6,13 @@ import { AdminFailure, type AdminOperations } from './admin-operations.js';
 import type { AdminRateLimiter } from './admin-rate-limit.js';
 import { check, createAdminValidators } from './admin-validation.js';
 import { ADMIN_OPENAPI } from './openapi.js';
+import { moderationRoutes } from './moderation-routes.js';
+import type { ModerationOperations } from './moderation-operations.js';
 
 /** Largest admin request body (a full 256-colour palette is ~6 kB). */
 const MAX_BODY = '32kb';
 
-type Handler = (call: {
+export type AdminHandler = (call: {
   admin: AdminIdentity;
   body: never;
   query: Record<string, unknown>;
@@ -24,6 +26,8 @@ type Handler = (call: {
  */
 export function createAdminRouter(deps: {
   operations: AdminOperations;
+  /** Pixel owners, per-user views, top placers, reverts (moderation-routes.ts). */
+  moderation?: ModerationOperations;
   auth: AdminAuthenticator;
   limiter: AdminRateLimiter;
   log: Logger;
@@ -60,7 +64,7 @@ export function createAdminRouter(deps: {
   });
   router.use(ADMIN_API_BASE, express.json({ limit: MAX_BODY, strict: true }));
 
-  function route(method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, handler: Handler): void {
+  function route(method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, handler: AdminHandler): void {
     const validator = validators.get(`${method.toUpperCase()} ${path}`);
     if (!validator) throw new Error(`the OpenAPI document lacks ${method.toUpperCase()} ${path}`);
     router[method](`${ADMIN_API_BASE}${path.replace(/\{(\w+)\}/g, ':$1')}`, async (request: Request, response: Response) => {
@@ -120,6 +124,8 @@ export function createAdminRouter(deps: {
   route('post', '/snapshots', async ({ admin }) => operations.takeSnapshot(admin));
   route('post', '/snapshots/restore', async ({ admin, body }) => operations.restoreSnapshot(admin, (body as { key: string }).key));
   route('get', '/audit', async ({ query }) => operations.audit((query.limit as number | undefined) ?? 50, query.before as string | undefined));
+  route('put', '/owner-lookup', async ({ admin, body }) => operations.setOwnerLookup(admin, body));
+  if (deps.moderation) moderationRoutes(route, deps.moderation);
 
   router.use(ADMIN_API_BASE, (_request, response) => send(response, 404, { error: AdminErrorCode.NotFound, message: 'no such admin endpoint' }));
   const onError: ErrorRequestHandler = (error: unknown, _request, response, next) => {

@@ -1,5 +1,6 @@
 import { ADMIN_API_BASE, ADMIN_LIMITS, LIMITS } from '@tessera/protocol';
 import { BAN_PREFIX_LENGTHS } from '../address-prefix.js';
+import { MODERATION_PATHS, MODERATION_SCHEMAS } from './moderation-openapi.js';
 
 /**
  * The admin API's OpenAPI 3.1 document: served at `GET /api/admin/openapi.json`, and the one
@@ -261,6 +262,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         ],
       }),
     },
+    ...(MODERATION_PATHS as Record<string, Json>),
   },
   components: {
     securitySchemes: {
@@ -302,6 +304,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
           cooldownMs: integer(0, LIMITS.maxCooldownMs),
           paused: { type: 'boolean' },
           version: { type: 'integer', minimum: 1 },
+          ownerLookup: { type: 'string', enum: ['names', 'pseudonyms', 'off'], description: 'What players see of who placed a pixel (absent: names).' },
         },
         ['width', 'height', 'palette', 'cooldownMs', 'paused', 'version'],
       ),
@@ -427,6 +430,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         ['id', 'action', 'actor', 'at', 'details'],
       ),
       AuditPage: object({ entries: { type: 'array', items: ref('AuditEntry') }, next: { type: 'string' } }, ['entries']),
+      ...(MODERATION_SCHEMAS as Record<string, Json>),
     },
   },
 };
