@@ -1,5 +1,5 @@
 import './pixel-info.css';
-import type { CanvasConfig } from '@tessera/protocol';
+import { OwnerLookup, type CanvasConfig, type PublicPixelInfo } from '@tessera/protocol';
 
 /**
  * "Who placed this pixel?" for players: Shift- or Alt-click (desktop), a long press (phone), a
@@ -15,15 +15,6 @@ export interface PixelInfo {
   setConfig(config: CanvasConfig): void;
   close(): void;
   readonly inspectMode: boolean;
-}
-
-/** What the public endpoint answers (the moderation contract). */
-export interface PublicPixelInfo {
-  readonly x: number;
-  readonly y: number;
-  readonly color: number;
-  readonly placedAt: number | null;
-  readonly owner: { readonly kind: 'user' | 'guest' | 'admin'; readonly name: string } | null;
 }
 
 export interface PixelInfoOptions {
@@ -219,9 +210,7 @@ export function createPixelInfo(options: PixelInfoOptions): PixelInfo {
       if (enabled) void lookUp(x, y);
     },
     setConfig(config) {
-      // A gateway from before owner lookup sends no setting: offer it, and let the endpoint answer.
-      const mode = (config as CanvasConfig & { readonly ownerLookup?: string }).ownerLookup;
-      setEnabled(mode !== 'off');
+      setEnabled(config.ownerLookup !== OwnerLookup.Off); // absent means names
     },
     close: hide,
   };

@@ -3,7 +3,9 @@
 // a user with the preview count shown before the confirm (checked in Redis), and the top placers.
 // These need the lookup endpoints of issue 11 (branch h/moderation-api); without them they skip.
 import assert from 'node:assert/strict';
+import type { TopPlacers } from '@tessera/protocol';
 import type { Page } from 'playwright-core';
+import { waitFor } from '../../test-support/index.js';
 import { ADMIN_TOKEN, useAdminCluster, zoomAdminCanvasTo } from './support/admin-cluster.js';
 
 describe('moderating from the admin canvas', function () {
@@ -83,10 +85,15 @@ describe('moderating from the admin canvas', function () {
     const busy = await cluster.place(150, 90, 8);
     for (const x of [151, 152, 153, 154]) await cluster.place(x, 90, 8, busy.token);
     const page = await cluster.signedInAdmin();
-    const first = page.locator('#top-placers tr').first();
-    await first.waitFor({ timeout: 10_000 });
     await page.selectOption('#top-period', '0');
-    await page.waitForFunction(() => /\b5\b/.test(document.querySelector('#top-placers tr')?.textContent ?? ''), null, { timeout: 10_000 });
+    // The writer counts placements per delta window: once it has, a refresh shows them.
+    await waitFor(async () => ((await admin('/top-placers?limit=1')) as TopPlacers).users[0]?.placements === 5, {
+      timeoutMs: 15_000,
+      intervalMs: 500,
+      message: 'the writer to count the busy player\'s 5 placements',
+    });
+    await page.click('#top-refresh');
+    await page.waitForFunction(() => document.querySelector('#top-placers tr:first-child td:nth-child(3)')?.textContent === '5', null, { timeout: 10_000 });
     await page.locator('#top-placers tr').first().getByRole('button', { name: /Inspect/ }).click();
     await page.waitForSelector('#user-view', { timeout: 10_000 });
     assert.equal(await page.getAttribute('#user-view', 'data-user-id'), busy.userId);

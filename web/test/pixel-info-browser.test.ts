@@ -106,4 +106,23 @@ describe('looking up who placed a pixel on the player page', function () {
       assert.match(await cardFor(page, x, 20), expected);
     }
   });
+
+  it('disappears live when an admin turns owner lookup off on the admin page, and comes back when it is on again', async function () {
+    if (!(await lookupServed())) this.skip();
+    const page = await openPlayer(95, 25);
+    const toggle = page.locator('#inspect-toggle');
+    assert.equal(await toggle.isVisible(), true);
+    const admin = await cluster.signedInAdmin();
+    const form = admin.locator('#owner-lookup-form');
+    try {
+      await form.locator('select').selectOption('off');
+      await form.getByRole('button', { name: 'Set' }).click();
+      await page.waitForSelector('#inspect-toggle', { state: 'hidden', timeout: 10_000 });
+      assert.equal((await fetch(`${cluster.url}/api/canvas/pixels/95/25`)).status, 403);
+    } finally {
+      await form.locator('select').selectOption('names');
+      await form.getByRole('button', { name: 'Set' }).click();
+    }
+    await page.waitForSelector('#inspect-toggle', { state: 'visible', timeout: 10_000 });
+  });
 });

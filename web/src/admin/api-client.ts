@@ -19,8 +19,14 @@ import {
   type Rect,
   type SnapshotList,
   type UnbanResponse,
+  type AdminPixelInfo,
+  type AdminUserInfo,
+  type OwnerLookup,
+  type RevertPreview,
+  type RevertRequest,
+  type RevertResponse,
+  type TopPlacers,
 } from '@tessera/protocol';
-import type { AdminPixelInfo, AdminUserView, RevertPreview, RevertRequest, RevertResponse, TopPlacersResponse } from './moderation-types.js';
 
 /** An admin API call that was answered with an error body. */
 export class AdminApiError extends Error {
@@ -68,10 +74,11 @@ export function createAdminApiClient(token: string, baseUrl = '') {
     restoreSnapshot: (key: string) => call<AdminConfigChange>('POST', '/snapshots/restore', { key }),
     audit: (before?: string) => call<AuditPage>('GET', `/audit?limit=50${before ? `&before=${encodeURIComponent(before)}` : ''}`),
     pixel: (x: number, y: number) => call<AdminPixelInfo>('GET', `/pixels/${x}/${y}`),
-    user: (userId: string) => call<AdminUserView>('GET', `/users/${encodeURIComponent(userId)}`),
-    topPlacers: (since?: number, limit = 20) => call<TopPlacersResponse>('GET', `/top-placers?limit=${limit}${since === undefined ? '' : `&since=${since}`}`),
+    user: (userId: string) => call<AdminUserInfo>('GET', `/users/${encodeURIComponent(userId)}`),
+    topPlacers: (since?: number, limit = 20) => call<TopPlacers>('GET', `/top-placers?limit=${limit}${since === undefined ? '' : `&since=${since}`}`),
     revertPreview: (request: Omit<RevertRequest, 'reason'>) => call<RevertPreview>('POST', '/revert/preview', request),
     revert: (request: RevertRequest) => call<RevertResponse>('POST', '/revert', request),
+    setOwnerLookup: (ownerLookup: OwnerLookup) => call<AdminConfigChange>('PUT', '/owner-lookup', { ownerLookup }),
   };
 }
 

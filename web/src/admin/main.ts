@@ -2,6 +2,7 @@ import './admin.css';
 import type { AddressBanEntry, AdminConfigResponse, AuditEntry, BanEntry, CanvasConfig, SnapshotInfo } from '@tessera/protocol';
 import { AdminApiError, createAdminApiClient, type AdminApiClient } from './api-client.js';
 import { createCanvasSection, type CanvasSection } from './canvas-section.js';
+import { createOwnerLookupSetting } from './owner-lookup-setting.js';
 import { createTopPlacers } from './top-placers.js';
 import { createUserPanel } from './user-panel.js';
 
@@ -127,6 +128,7 @@ function showConfig(config: CanvasConfig): void {
   (size.elements.namedItem('height') as HTMLInputElement).value = String(config.height);
   (element<HTMLFormElement>('cooldown-form').elements.namedItem('seconds') as HTMLInputElement).value = String(config.cooldownMs / 1000);
   showPalette(config.palette);
+  ownerLookupSetting.show(config);
 }
 
 function showPalette(palette: readonly string[]): void {
@@ -332,6 +334,7 @@ element('audit-more').addEventListener('click', () => void loadAudit(true));
 // Moderation from the canvas: the live canvas, the pixel and user panel, the top placers.
 
 let canvasSection: CanvasSection | undefined;
+const ownerLookupSetting = createOwnerLookupSetting({ form: element<HTMLFormElement>('owner-lookup-form'), act: (what, action) => act(what, action) });
 const userPanel = createUserPanel({
   api: () => api,
   act: (what, action) => act(what, action, [loadBans, loadAudit]),

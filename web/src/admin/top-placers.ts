@@ -1,5 +1,5 @@
 import type { AdminApiClient } from './api-client.js';
-import type { TopPlacer } from './moderation-types.js';
+import type { TopPlacers as TopPlacersResponse } from '@tessera/protocol';
 import { ownerName } from './user-panel.js';
 
 /** The "Top placers" card: who placed the most since a time; a row opens that user in the panel. */
@@ -18,7 +18,7 @@ export interface TopPlacersOptions {
 export function createTopPlacers(options: TopPlacersOptions): TopPlacers {
   const { table, period } = options;
 
-  function row(user: TopPlacer): HTMLTableRowElement {
+  function row(user: TopPlacersResponse['users'][number]): HTMLTableRowElement {
     const tr = document.createElement('tr');
     const cells = [ownerName(user), user.kind, String(user.placements)].map((text) => {
       const td = document.createElement('td');

@@ -1,6 +1,6 @@
 import type { AdminApiClient } from './api-client.js';
 import { AdminApiError } from './api-client.js';
-import type { AdminPixelInfo, AdminPixelOwner, AdminUserView } from './moderation-types.js';
+import type { AdminPixelInfo, AdminPixelOwner, AdminUserInfo } from '@tessera/protocol';
 import { placementsPlot } from './placements-plot.js';
 
 /**
@@ -114,7 +114,7 @@ export function createUserPanel(options: UserPanelOptions): UserPanel {
     }
   }
 
-  function userSection(user: AdminUserView): HTMLElement {
+  function userSection(user: AdminUserInfo): HTMLElement {
     const section = make('section');
     section.id = 'user-view';
     section.dataset['userId'] = user.userId;
@@ -133,7 +133,7 @@ export function createUserPanel(options: UserPanelOptions): UserPanel {
     return section;
   }
 
-  function banPart(user: AdminUserView): HTMLElement {
+  function banPart(user: AdminUserInfo): HTMLElement {
     const part = make('div');
     part.append(make('h4', 'Ban'));
     if (user.ban) {
@@ -161,7 +161,7 @@ export function createUserPanel(options: UserPanelOptions): UserPanel {
     return part;
   }
 
-  function revertPart(user: AdminUserView): HTMLElement {
+  function revertPart(user: AdminUserInfo): HTMLElement {
     const part = make('div');
     part.append(make('h4', 'Revert this user'));
     const form = make('form', undefined, 'row');
@@ -186,13 +186,15 @@ export function createUserPanel(options: UserPanelOptions): UserPanel {
     return part;
   }
 
-  async function previewRevert(user: AdminUserView, since: number, outcome: HTMLElement): Promise<void> {
+  async function previewRevert(user: AdminUserInfo, since: number, outcome: HTMLElement): Promise<void> {
     const client = options.api();
     if (!client) return;
     outcome.replaceChildren(make('p', 'Counting…'));
     try {
-      const { pixels, skipped } = await client.revertPreview({ userId: user.userId, since });
+      const { pixels, skipped, coveredFrom } = await client.revertPreview({ userId: user.userId, since });
       const text = make('p', `${pixels} pixel(s) would go back to their previous colour; ${skipped} placed over by others since are left alone.`);
+      // The stream is trimmed: placements older than what it holds cannot be reverted from it.
+      if (coveredFrom !== null && coveredFrom > since) text.append(` Only placements since ${time(coveredFrom)} are still in the event stream.`);
       text.id = 'revert-preview';
       text.dataset['pixels'] = String(pixels);
       if (pixels === 0) return void outcome.replaceChildren(text);
@@ -218,7 +220,7 @@ export function createUserPanel(options: UserPanelOptions): UserPanel {
     }
   }
 
-  function sessionsPart(user: AdminUserView): HTMLElement {
+  function sessionsPart(user: AdminUserInfo): HTMLElement {
     const part = make('div');
     part.append(make('h4', `Sessions and addresses (${user.sessions.length})`));
     const table = make('table');
@@ -249,7 +251,7 @@ export function createUserPanel(options: UserPanelOptions): UserPanel {
     return part;
   }
 
-  function recentPart(user: AdminUserView): HTMLElement {
+  function recentPart(user: AdminUserInfo): HTMLElement {
     const part = make('div');
     part.append(make('h4', `Recent placements (${user.recent.length})`));
     const list = make('ol', undefined, 'recent-list');
