@@ -113,6 +113,7 @@ const pixelInfo = createPixelInfo({
   toggle: element<HTMLButtonElement>('inspect-toggle'),
   pixelAt,
   cursor: centrePixel,
+  boardSize,
   palette: () => config?.palette ?? [],
 });
 attachInput(board, view, {

@@ -25,6 +25,8 @@ export interface PixelInfoOptions {
   readonly pixelAt: (sx: number, sy: number) => { x: number; y: number };
   /** The keyboard cursor's pixel. */
   readonly cursor: () => { x: number; y: number };
+  /** A pixel off the board is never looked up. */
+  readonly boardSize: () => { width: number; height: number };
   readonly palette: () => readonly string[];
   readonly fetch?: typeof fetch;
   readonly baseUrl?: string;
@@ -98,6 +100,8 @@ export function createPixelInfo(options: PixelInfoOptions): PixelInfo {
   }
 
   async function lookUp(x: number, y: number): Promise<void> {
+    const { width, height } = options.boardSize();
+    if (x < 0 || y < 0 || x >= width || y >= height) return;
     const mine = ++generation;
     const pixel = { x, y };
     const heading = `Pixel (${x}, ${y})`;

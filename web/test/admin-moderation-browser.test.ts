@@ -66,6 +66,14 @@ describe('moderating from the admin canvas', function () {
     const page = await cluster.signedInAdmin();
     await pick(page, 141, 80);
     assert.equal(await page.getAttribute('#user-view', 'data-user-id'), vandal.userId);
+    // A time in the future is refused with the field named, and reverts nothing.
+    const since = page.locator('#revert-form input[name=since]');
+    const typed = await since.inputValue();
+    await since.fill('2999-01-01T00:00:00');
+    await page.locator('#revert-form').getByRole('button', { name: 'Preview' }).click();
+    await page.waitForFunction(() => /The preview failed: INVALID_PAYLOAD \(since\)/.test(document.querySelector('#revert-outcome')?.textContent ?? ''), null, { timeout: 10_000 });
+    assert.equal(await page.locator('#revert-confirm').count(), 0, 'no confirm without a preview');
+    await since.fill(typed);
     await page.locator('#revert-form').getByRole('button', { name: 'Preview' }).click();
     const preview = page.locator('#revert-preview');
     await preview.waitFor({ timeout: 10_000 });
@@ -79,6 +87,23 @@ describe('moderating from the admin canvas', function () {
     assert.equal(await cluster.redisColour(141, 80), 0, 'back to the background');
     assert.equal(await cluster.redisColour(142, 80), 5, 'a later pixel of someone else is left alone');
     await page.waitForFunction(() => window.__tesseraAdmin!.colorAt(140, 80) === 2, null, { timeout: 10_000 });
+  });
+
+  it('picks the pixel under the keyboard cursor with Enter', async () => {
+    const placed = await cluster.place(160, 100, 12);
+    const page = await cluster.signedInAdmin();
+    await zoomAdminCanvasTo(page, 160, 100, 8);
+    await page.focus('#admin-board');
+    const centre = await page.evaluate(() => ({ x: Math.floor(window.__tesseraAdmin!.view.x), y: Math.floor(window.__tesseraAdmin!.view.y) }));
+    // Arrow keys move the view one pixel at a time at this zoom: walk the cursor onto (160, 100).
+    for (let dx = centre.x; dx < 160; dx++) await page.keyboard.press('ArrowRight');
+    for (let dx = centre.x; dx > 160; dx--) await page.keyboard.press('ArrowLeft');
+    for (let dy = centre.y; dy < 100; dy++) await page.keyboard.press('ArrowDown');
+    for (let dy = centre.y; dy > 100; dy--) await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#moderation-title')?.textContent === 'Pixel (160, 100)', null, { timeout: 10_000 });
+    await page.waitForSelector('#user-view', { timeout: 10_000 });
+    assert.equal(await page.getAttribute('#user-view', 'data-user-id'), placed.userId);
   });
 
   it('lists the top placers and opens one in the panel', async () => {

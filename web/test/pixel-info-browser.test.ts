@@ -126,3 +126,33 @@ describe('looking up who placed a pixel on the player page', function () {
     await page.waitForSelector('#inspect-toggle', { state: 'visible', timeout: 10_000 });
   });
 });
+
+describe('looking up pixels faster than the gateway allows', function () {
+  this.timeout(90_000);
+  const cluster = useAdminCluster({ CANVAS_WIDTH: '300', CANVAS_HEIGHT: '200', PIXEL_LOOKUP_PER_MIN: '2' });
+
+  it('says how long to wait instead of failing silently, and still places on a plain click', async function () {
+    const page = await cluster.page('/#x=10.5&y=10.5&z=16', 'player');
+    await page.waitForFunction(() => window.__tessera?.connection === 'live' && window.__tessera.loaded, null, { timeout: 15_000 });
+    if ((await page.evaluate(() => fetch('/api/canvas/pixels/0/0').then((response) => response.status))) === 404) this.skip();
+    await page.getByRole('button', { name: /Inspect/ }).click();
+    // The probe above was one lookup; two more taps exceed two a minute.
+    for (const x of [10, 11]) {
+      const at = await page.evaluate(([px, py]) => window.__tessera!.clientPointOf(px, py), [x, 10] as const);
+      await page.mouse.click(at.x, at.y);
+      await page.waitForFunction((px) => document.getElementById('pixel-info')?.dataset['x'] === String(px) && document.getElementById('pixel-info')?.dataset['state'] !== 'loading', x, { timeout: 10_000 });
+    }
+    assert.equal(await page.getAttribute('#pixel-info', 'data-state'), 'error');
+    assert.match((await page.textContent('#pixel-info')) ?? '', /Too many lookups\. Try again in \d+ s\./);
+    assert.equal(await page.evaluate(() => window.__tessera!.placeCount), 0);
+    // A tap beside the board asks nothing: the card still shows (11, 10).
+    const beside = await page.evaluate(() => window.__tessera!.clientPointOf(-3, 10));
+    await page.mouse.click(beside.x, beside.y);
+    assert.equal(await page.getAttribute('#pixel-info', 'data-x'), '11');
+    // Inspect mode off: a plain click places, whatever the lookup limit.
+    await page.getByRole('button', { name: /Inspect/ }).click();
+    const at = await page.evaluate(() => window.__tessera!.clientPointOf(12, 10));
+    await page.mouse.click(at.x, at.y);
+    await page.waitForFunction(() => window.__tessera!.lastResult?.ok === true, null, { timeout: 6_000 });
+  });
+});
