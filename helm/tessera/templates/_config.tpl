@@ -23,6 +23,7 @@ IPV6_PREFIX_LENGTH: {{ $g.config.ipv6PrefixLength | int | quote }}
 GUEST_SESSIONS_PER_ADDRESS: {{ $g.config.guestSessionsPerAddress | int | quote }}
 GUEST_SESSION_WINDOW_MS: {{ $g.config.guestSessionWindowMs | int | quote }}
 CANVAS_CACHE_MS: {{ $g.config.canvasCacheMs | int | quote }}
+PIXEL_LOOKUP_PER_MIN: {{ $g.config.pixelLookupPerMin | int | quote }}
 SHUTDOWN_DRAIN_MS: {{ $g.config.shutdownDrainMs | int | quote }}
 {{- with $g.config.corsOrigins }}
 CORS_ORIGINS: {{ join "," . | quote }}
