@@ -115,3 +115,37 @@ describe('the live canvas on the admin page', function () {
     assert.deepEqual(await admin.evaluate(() => window.__tesseraAdmin!.view), viewBefore, 'the finger selected, it did not pan');
   });
 });
+
+describe('restoring a selected rectangle from a snapshot on the admin page', function () {
+  this.timeout(90_000);
+  const cluster = useAdminCluster({ CANVAS_WIDTH: '300', CANVAS_HEIGHT: '200' }, { snapshotter: true });
+
+  it('takes a snapshot, and after vandalism restores the rectangle drawn on the canvas from it, leaving the rest', async () => {
+    await cluster.place(50, 50, 3);
+    const admin = await cluster.signedInAdmin();
+    await admin.click('#snapshot-take');
+    await admin.waitForFunction(() => document.querySelectorAll('#snapshots tr button').length === 1, null, { timeout: 20_000 });
+    // Vandalism inside the rectangle and outside it.
+    for (const [x, y] of [[50, 50], [51, 51], [60, 60]] as const) await cluster.place(x, y, 7);
+    await admin.waitForFunction(() => window.__tesseraAdmin!.colorAt(60, 60) === 7, null, { timeout: 10_000 });
+
+    await zoomAdminCanvasTo(admin, 50, 50, 8);
+    await admin.getByRole('button', { name: 'Select area' }).click();
+    const from = await admin.evaluate(() => window.__tesseraAdmin!.clientPointOf(48, 48));
+    const to = await admin.evaluate(() => window.__tesseraAdmin!.clientPointOf(53, 53));
+    await admin.mouse.move(from.x, from.y);
+    await admin.mouse.down();
+    await admin.mouse.move(to.x, to.y, { steps: 6 });
+    await admin.mouse.up();
+    assert.deepEqual(await admin.evaluate(() => window.__tesseraAdmin!.selection), { x: 48, y: 48, width: 6, height: 6 });
+
+    const source = admin.locator('#rollback-source');
+    await source.selectOption({ index: 1 }); // the snapshot just taken
+    await admin.locator('#erase-form button[type=submit]').click();
+    await admin.waitForFunction(() => /Restoring 6 × 6 from .*: done/.test(document.querySelector('#notice')?.textContent ?? ''), null, { timeout: 15_000 });
+    assert.equal(await cluster.redisColour(50, 50), 3, 'back to the snapshot colour');
+    assert.equal(await cluster.redisColour(51, 51), 0, 'back to the background');
+    assert.equal(await cluster.redisColour(60, 60), 7, 'outside the rectangle: untouched');
+    await admin.waitForFunction(() => window.__tesseraAdmin!.colorAt(50, 50) === 3, null, { timeout: 10_000 });
+  });
+});

@@ -8,8 +8,10 @@ import { Redis } from 'ioredis';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { io } from 'socket.io-client';
 import { stopAll, type Service } from '../../../scripts/lib/processes.mjs';
-import { getFreePort, requireBuilt, useRedis, waitFor } from '../../../test-support/index.js';
-import { CHROMIUM, GATEWAY_MAIN, isOk, launchChromium, startService, VERBOSE, WEB_ROOT, WRITER_MAIN } from './browser-harness.js';
+import { getFreePort, requireBuilt, useRedis, useS3, waitFor, type S3Handle } from '../../../test-support/index.js';
+import { CHROMIUM, GATEWAY_MAIN, isOk, launchChromium, ROOT, startService, VERBOSE, WEB_ROOT, WRITER_MAIN } from './browser-harness.js';
+
+const SNAPSHOTTER_MAIN = `${ROOT}snapshotter/dist/main.js`;
 
 export const ADMIN_TOKEN = 'browser-admin-token-0123456789abcdef';
 const SESSION_SECRET = 'admin-canvas-test-secret-at-least-32-characters';
@@ -33,8 +35,8 @@ export interface AdminCluster {
   redisColour(x: number, y: number): Promise<number>;
 }
 
-/** Call inside a describe: starts the services before its tests and stops them after. */
-export function useAdminCluster(env: Record<string, string> = {}): AdminCluster {
+/** Call inside a describe: starts the services before its tests and stops them after; `snapshotter` adds one, with an S3 server. */
+export function useAdminCluster(env: Record<string, string> = {}, options: { snapshotter?: boolean } = {}): AdminCluster {
   const services: Service[] = [];
   let url = '';
   let browser: Browser | undefined;
@@ -44,6 +46,7 @@ export function useAdminCluster(env: Record<string, string> = {}): AdminCluster 
     requireBuilt(this, [GATEWAY_MAIN]);
     assert.ok(existsSync(`${WEB_ROOT}/admin.html`), `${WEB_ROOT}/admin.html is missing: run npm run build -w web`);
     assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
+    if (options.snapshotter) requireBuilt(this, [SNAPSHOTTER_MAIN]);
   });
   // Registered before useRedis(), so it runs before Redis stops.
   after(async function () {
@@ -52,6 +55,7 @@ export function useAdminCluster(env: Record<string, string> = {}): AdminCluster 
     await stopAll(services, 5_000);
   });
   const redis = useRedis();
+  const s3: S3Handle | undefined = options.snapshotter ? useS3() : undefined;
 
   before(async function () {
     this.timeout(60_000);
@@ -67,6 +71,8 @@ export function useAdminCluster(env: Record<string, string> = {}): AdminCluster 
         CANVAS_COOLDOWN_MS: '0',
         SHUTDOWN_DRAIN_MS: '200',
         WEB_ROOT,
+        // With a snapshotter the gateway still creates the canvas, at the test's size, before it starts.
+        ...(s3 ? { SNAPSHOTS_ENABLED: 'true', CANVAS_BOOTSTRAP: 'create' } : {}),
         ...env,
       }),
     );
@@ -77,6 +83,13 @@ export function useAdminCluster(env: Record<string, string> = {}): AdminCluster 
       ready.push(waitFor(() => isOk(`http://127.0.0.1:${writerPort}/readyz`), { timeoutMs: 30_000, message: 'writer ready' }));
     }
     await Promise.all(ready);
+    if (s3) {
+      const snapshotterPort = await getFreePort();
+      services.push(
+        startService('snapshotter', SNAPSHOTTER_MAIN, { REDIS_URL: redis.url, HTTP_PORT: String(snapshotterPort), SNAPSHOT_INTERVAL_MS: '600000', ...s3.env }),
+      );
+      await waitFor(() => isOk(`http://127.0.0.1:${snapshotterPort}/readyz`), { timeoutMs: 30_000, message: 'snapshotter ready' });
+    }
     browser = await launchChromium();
   });
 
