@@ -41,7 +41,7 @@ describe('the live canvas on the admin page', function () {
     assert.match((await admin.textContent('#selection-summary')) ?? '', /3 × 2 at \(100, 50\)/);
 
     await form.locator('button[type=submit]').click();
-    await admin.waitForFunction(() => /Erasing 3 × 2: done/.test(document.querySelector('#notice')?.textContent ?? ''), null, { timeout: 10_000 });
+    await admin.waitForFunction(() => /Erasing 3 × 2: 6 of 6 pixels changed/.test(document.querySelector('#notice')?.textContent ?? ''), null, { timeout: 10_000 });
     for (const [x, y] of block) assert.equal(await cluster.redisColour(x, y), 0, `(${x}, ${y}) erased in Redis`);
     assert.equal(await cluster.redisColour(103, 51), 7, 'the pixel beside the rectangle is left alone');
     // The admin's own canvas shows it live.
@@ -72,6 +72,14 @@ describe('the live canvas on the admin page', function () {
     const after = await admin.evaluate(() => window.__tesseraAdmin!.view);
     assert.ok(after.x > before.x, 'the view panned');
     assert.deepEqual(await admin.evaluate(() => window.__tesseraAdmin!.selection), { x: 296, y: 0, width: 4, height: 4 });
+
+    // Escape on the canvas drops the selection; the form keeps the numbers it was given.
+    await admin.focus('#admin-board');
+    await admin.keyboard.press('Escape');
+    assert.equal(await admin.evaluate(() => window.__tesseraAdmin!.selection), undefined);
+    assert.equal(await admin.isVisible('#selection-box'), false);
+    assert.equal(await admin.textContent('#selection-summary'), 'Nothing selected.');
+    assert.equal(await admin.locator('#erase-form input[name=x]').inputValue(), '296');
   });
 
   it('shows a typed rectangle on the canvas, and none while the typed one is incomplete or invalid', async () => {
@@ -91,7 +99,11 @@ describe('the live canvas on the admin page', function () {
     await form.locator('input[name=width]').fill('30');
     await form.locator('input[name=x]').fill('5000');
     await form.locator('button[type=submit]').click();
-    await waitFor(async () => /failed|0 of 0/.test((await admin.textContent('#notice')) ?? ''), { timeoutMs: 10_000, message: 'the off-canvas erase answered' });
+    await waitFor(async () => /Erasing 30 × 40 failed: INVALID_PAYLOAD \(x\): must be below the canvas width 300/.test((await admin.textContent('#notice')) ?? ''), {
+      timeoutMs: 10_000,
+      message: 'the off-canvas erase refused, naming x',
+    });
+    assert.equal(await admin.locator('#erase-form input[name=x]').inputValue(), '5000', 'the form keeps what was typed');
   });
 
   it('fits a phone screen: the canvas and the panel stack, and a one-finger drag in select mode selects', async () => {
@@ -142,7 +154,7 @@ describe('restoring a selected rectangle from a snapshot on the admin page', fun
     const source = admin.locator('#rollback-source');
     await source.selectOption({ index: 1 }); // the snapshot just taken
     await admin.locator('#erase-form button[type=submit]').click();
-    await admin.waitForFunction(() => /Restoring 6 × 6 from .*: done/.test(document.querySelector('#notice')?.textContent ?? ''), null, { timeout: 15_000 });
+    await admin.waitForFunction(() => /Restoring 6 × 6 from .*: 2 of 36 pixels changed/.test(document.querySelector('#notice')?.textContent ?? ''), null, { timeout: 15_000 });
     assert.equal(await cluster.redisColour(50, 50), 3, 'back to the snapshot colour');
     assert.equal(await cluster.redisColour(51, 51), 0, 'back to the background');
     assert.equal(await cluster.redisColour(60, 60), 7, 'outside the rectangle: untouched');

@@ -28,7 +28,7 @@ export interface AdminCanvasOptions {
   /** Where the pointer's board pixel is shown, e.g. "(12, 34)". */
   readonly coords?: HTMLElement;
   readonly onPick: (x: number, y: number) => void;
-  readonly onSelect: (rect: Rect) => void;
+  readonly onSelect: (rect: Rect | undefined) => void;
 }
 
 /** Enough to tell one pixel from its neighbours when jumping to it. */

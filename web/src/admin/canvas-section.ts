@@ -41,7 +41,7 @@ export function createCanvasSection(options: CanvasSectionOptions): CanvasSectio
       options.onPick(x, y);
     },
     onSelect: (rect) => {
-      for (const name of RECT_FIELDS) field(name).value = String(rect[name]);
+      if (rect) for (const name of RECT_FIELDS) field(name).value = String(rect[name]);
       describe(rect);
     },
   });

@@ -265,14 +265,18 @@ element<HTMLFormElement>('erase-form').addEventListener('submit', (event) => {
   const form = event.currentTarget as HTMLFormElement;
   const rect = { x: numberField(form, 'x'), y: numberField(form, 'y'), width: numberField(form, 'width'), height: numberField(form, 'height') };
   const source = textField(form, 'source');
+  const what = source ? `Restoring ${rect.width} × ${rect.height} from ${source}` : `Erasing ${rect.width} × ${rect.height}`;
+  let counted = '';
   void act(
-    source ? `Restoring ${rect.width} × ${rect.height} from ${source}` : `Erasing ${rect.width} × ${rect.height}`,
+    what,
     async (client) => {
       const result = source ? await client.restoreRegion(rect, source) : await client.erase(rect);
-      say(`${result.changed} of ${result.pixels} pixels changed`);
+      counted = `${result.changed} of ${result.pixels} pixels changed`;
     },
     [loadAudit],
-  );
+  ).then((done) => {
+    if (done) say(`${what}: ${counted}`); // act's own "done" would hide the count
+  });
 });
 
 // Snapshots.

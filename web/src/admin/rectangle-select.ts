@@ -23,8 +23,8 @@ export interface RectangleSelectOptions {
   /** An element positioned over the canvas (same offset parent), shown around the selection. */
   readonly box: HTMLElement;
   readonly boardSize: () => { width: number; height: number };
-  /** A drag finished: the rectangle, clamped to the board (at least one pixel). */
-  readonly onSelect: (rect: Rect) => void;
+  /** A drag finished: the rectangle, clamped to the board (at least one pixel); undefined when Escape dropped it. */
+  readonly onSelect: (rect: Rect | undefined) => void;
 }
 
 /** The rectangle between two board points, both pixels included, clamped to the board; undefined when off it. */
@@ -113,6 +113,14 @@ export function attachRectangleSelect(options: RectangleSelectOptions): Rectangl
   canvas.addEventListener('pointerup', (event) => finish(event, false));
   canvas.addEventListener('pointercancel', (event) => finish(event, true));
 
+  // Escape on the focused canvas drops a selection (and one being drawn); the form keeps what it holds.
+  canvas.addEventListener('keydown', (event) => {
+    if (event.key !== 'Escape' || (!selection && !dragging)) return;
+    dragging = undefined;
+    selection = undefined;
+    draw();
+    options.onSelect(undefined);
+  });
   view.subscribe(draw);
 
   return {

@@ -123,6 +123,8 @@ export function createUserPanel(options: UserPanelOptions): UserPanel {
     facts.append(
       make('dt', 'User'),
       make('dd', `${ownerName(user)} (${user.kind})`),
+      make('dt', 'Id'),
+      make('dd', user.userId, 'details'),
       make('dt', 'Placements'),
       make('dd', String(user.placements)),
       make('dt', 'First / last'),
