@@ -195,6 +195,9 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
       const limited = await lookup(gateway, '0/0');
       assert.equal(limited.body.error, 'RATE_LIMITED');
       assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+      const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+      assert.match(metrics, /tessera_gateway_pixel_lookups_total\{[^}]*outcome="rate-limited"[^}]*\} 4\n/);
+      assert.match(metrics, /tessera_gateway_pixel_lookups_total\{[^}]*outcome="ok"[^}]*\} 5\n/);
     });
   });
 
