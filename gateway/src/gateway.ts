@@ -118,6 +118,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
         names,
         addressOf: createAddressResolver(config.trustProxyHops, addressKeying),
         perMinute: config.pixelLookupPerMin,
+        registry,
         log,
       }),
       admin.router,

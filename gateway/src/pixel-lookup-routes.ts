@@ -3,6 +3,7 @@ import { OwnerLookup, type PublicPixelInfo } from '@tessera/protocol';
 import type { Logger } from '@tessera/runtime';
 import { readPixelOwner, type RedisConnection } from '@tessera/store';
 import { Router, type Request, type Response } from 'express';
+import { Counter, type Registry } from 'prom-client';
 import { AdminRateLimiter } from './admin/admin-rate-limit.js';
 import type { ConfigSource } from './config-source.js';
 import type { OwnerNames } from './owner-names.js';
@@ -25,10 +26,18 @@ export function createPixelLookupRoutes(deps: {
   /** The canonical address a request comes from (client-address.ts). */
   addressOf: (request: Request) => string;
   perMinute: number;
+  registry: Registry;
   log: Logger;
 }): Router {
   const router = Router();
   const limiter = new AdminRateLimiter(deps.perMinute);
+  const lookups = new Counter({
+    name: 'tessera_gateway_pixel_lookups_total',
+    help: 'Public pixel-owner lookups, by answer (ok, not-modified, invalid, out-of-bounds, disabled, rate-limited, unavailable).',
+    labelNames: ['outcome'],
+    registers: [deps.registry],
+  });
+  const count = (outcome: string): void => lookups.inc({ outcome });
 
   router.get('/api/canvas/openapi.json', (_request, response) => {
     response.set('cache-control', 'public, max-age=300').json(PIXEL_LOOKUP_OPENAPI);
@@ -38,29 +47,45 @@ export function createPixelLookupRoutes(deps: {
     const limited = limiter.take(deps.addressOf(request));
     if (!limited.ok) {
       response.set('retry-after', String(limited.retryAfterSeconds));
+      count('rate-limited');
       return void sendError(response, 429, 'RATE_LIMITED', `retry in ${limited.retryAfterSeconds} s`);
     }
     const { x: xText, y: yText } = request.params as { x: string; y: string };
     if (!COORDINATE.test(xText ?? '') || !COORDINATE.test(yText ?? '')) {
+      count('invalid');
       return void sendError(response, 400, 'INVALID_PAYLOAD', 'x and y must be non-negative integers');
     }
     const x = Number(xText);
     const y = Number(yText);
     try {
       const config = await deps.configs.current();
-      if (!config) return void sendError(response, 503, 'CANVAS_UNAVAILABLE');
+      if (!config) {
+        count('unavailable');
+        return void sendError(response, 503, 'CANVAS_UNAVAILABLE');
+      }
       const mode = config.ownerLookup ?? OwnerLookup.Names;
-      if (mode === OwnerLookup.Off) return void sendError(response, 403, 'LOOKUP_DISABLED', 'this canvas does not show who placed pixels');
-      if (x >= config.width || y >= config.height) return void sendError(response, 400, 'OUT_OF_BOUNDS', `the canvas is ${config.width}×${config.height}`);
+      if (mode === OwnerLookup.Off) {
+        count('disabled');
+        return void sendError(response, 403, 'LOOKUP_DISABLED', 'this canvas does not show who placed pixels');
+      }
+      if (x >= config.width || y >= config.height) {
+        count('out-of-bounds');
+        return void sendError(response, 400, 'OUT_OF_BOUNDS', `the canvas is ${config.width}×${config.height}`);
+      }
       const record = await readPixelOwner(deps.redis, deps.canvasId, x, y);
       const body: PublicPixelInfo = { x, y, color: record.color, placedAt: record.placedAt ?? null, owner: await deps.names.forPlayers(record, mode) };
       const text = JSON.stringify(body);
       const etag = `"${createHash('sha1').update(text).digest('base64url').slice(0, 22)}"`;
       response.set({ 'cache-control': CACHE_CONTROL, etag });
-      if (request.get('if-none-match') === etag) return void response.status(304).end();
+      if (request.get('if-none-match') === etag) {
+        count('not-modified');
+        return void response.status(304).end();
+      }
+      count('ok');
       response.type('application/json').send(text);
     } catch (error) {
       deps.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'pixel lookup failed');
+      count('unavailable');
       sendError(response, 503, 'CANVAS_UNAVAILABLE');
     }
   });

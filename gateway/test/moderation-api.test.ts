@@ -137,6 +137,16 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
       assert.equal((await lookup(gateway, '100/100')).body.owner?.kind, 'guest', 'pixels inside the smaller canvas keep their owner');
     });
 
+    it('stays through a palette remap, which renames colours but not who placed them', async () => {
+      const { gateway, api } = await canvas();
+      const guest = await player(gateway);
+      await place(guest, 7, 7, 3);
+      const removed = await api('POST', '/palette/remove', { remove: [{ index: 3, mapTo: 1 }] });
+      assert.equal(removed.status, 200);
+      const after = await api<AdminPixelInfo>('GET', '/pixels/7/7');
+      assert.deepEqual([after.body.color, after.body.owner?.userId], [1, guest.welcome.userId]);
+    });
+
     it('shows pseudonyms only, or nothing, as the canvas setting says, pushed to players', async () => {
       const { gateway, api } = await canvas();
       const account = await player(gateway, { idToken: await jwks.sign({ sub: 'dave', name: 'Dave' }) });
@@ -185,6 +195,9 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
       const limited = await lookup(gateway, '0/0');
       assert.equal(limited.body.error, 'RATE_LIMITED');
       assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+      const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+      assert.match(metrics, /tessera_gateway_pixel_lookups_total\{[^}]*outcome="rate-limited"[^}]*\} 4\n/);
+      assert.match(metrics, /tessera_gateway_pixel_lookups_total\{[^}]*outcome="ok"[^}]*\} 5\n/);
     });
   });
 
