@@ -1,4 +1,4 @@
-// The ceiling: place-pixel-6.lua driven straight at Redis, no gateway in between, with the
+// The ceiling: place-pixel-9.lua driven straight at Redis, no gateway in between, with the
 // gateway's key shapes (guest user and IP cooldown keys, cooldown 0). Run as a child process
 // (pinned away from Redis's core when pinning is on) so the driver does not steal the CPU it
 // measures. Prints one JSON line: { driver, placed, refused, errors, seconds, perSec }.
@@ -21,7 +21,7 @@ const inFlight = Number(inFlightArg ?? 256);
 const STREAM_MAX_LEN = Number(maxLenArg ?? 1_000_000); // as the gateway under test was configured
 const keys = canvasKeys(canvasId);
 const admin = new Redis(redisUrl);
-const sha = /** @type {string} */ (await admin.script('LOAD', loadLua('place-pixel-6.lua')));
+const sha = /** @type {string} */ (await admin.script('LOAD', loadLua('place-pixel-9.lua')));
 admin.disconnect();
 
 let placed = 0;
@@ -31,14 +31,14 @@ let running = true;
 let measuring = false;
 let serial = 0;
 
-/** The 13 arguments after EVALSHA sha, as the gateway's placer passes them. */
+/** The 17 arguments after EVALSHA sha, as the gateway's placer passes them. */
 function args() {
   const x = (Math.random() * 1000) | 0;
   const y = (Math.random() * 1000) | 0;
   const { cx, cy, offset } = chunkOf(x, y);
   const user = `g_ceiling${serial++}`;
-  return [6, keys.config, keys.chunk(cx, cy), keys.userCooldown(user), keys.ipCooldown('127.0.0.1'), keys.events, keys.bans,
-    x, y, 1 + ((Math.random() * 31) | 0), user, 1, STREAM_MAX_LEN, offset];
+  return [9, keys.config, keys.chunk(cx, cy), keys.userCooldown(user), keys.ipCooldown('127.0.0.1'), keys.events, keys.bans,
+    keys.addressBans, keys.owners(cx, cy), keys.userNumbers, x, y, 1 + ((Math.random() * 31) | 0), user, 1, STREAM_MAX_LEN, offset];
 }
 
 /**

@@ -63,6 +63,8 @@ export const GATEWAY_DEFAULTS = {
   oidcScope: 'openid profile',
   /** `allowed`: anyone plays as a guest; `refused`: only signed-in players connect. */
   guests: 'allowed',
+  /** Public pixel lookups (who placed this) per address per minute on one gateway. */
+  pixelLookupPerMin: 120,
   /** Built web client, relative to this package. */
   webRoot: fileURLToPath(new URL('../../web/dist/', import.meta.url)),
 } as const;
@@ -89,6 +91,7 @@ export interface GatewayConfig extends CommonConfig {
   readonly shutdownDrainMs: number;
   readonly presenceIntervalMs: number;
   readonly corsOrigins: readonly string[];
+  readonly pixelLookupPerMin: number;
   /** Empty: serve no web client. */
   readonly webRoot: string;
   /** Set only with all of AUTH_JWKS_URL, AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE (a shared key set signs other projects' tokens too). */
@@ -165,6 +168,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     shutdownDrainMs: reader.integer('SHUTDOWN_DRAIN_MS', GATEWAY_DEFAULTS.shutdownDrainMs, { min: 0, max: 600_000 }),
     presenceIntervalMs: reader.integer('PRESENCE_INTERVAL_MS', GATEWAY_DEFAULTS.presenceIntervalMs, { min: 100, max: 60_000 }),
     corsOrigins: readCorsOrigins(reader),
+    pixelLookupPerMin: reader.integer('PIXEL_LOOKUP_PER_MIN', GATEWAY_DEFAULTS.pixelLookupPerMin, { min: 1, max: 1_000_000 }),
     webRoot: env.WEB_ROOT === undefined ? GATEWAY_DEFAULTS.webRoot : env.WEB_ROOT.trim(),
     jwt,
     admin,

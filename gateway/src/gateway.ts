@@ -15,6 +15,9 @@ import { createCanvasCache } from './canvas-cache.js';
 import { createCanvasRoutes } from './canvas-routes.js';
 import { createPlayerContentCache } from './player-content-cache.js';
 import { createPlayerContentRoutes } from './player-content-routes.js';
+import { createOwnerNames } from './owner-names.js';
+import { createPixelLookupRoutes } from './pixel-lookup-routes.js';
+import { createPseudonyms } from './pseudonyms.js';
 import { createAddressResolver } from './client-address.js';
 import type { GatewayConfig } from './config.js';
 import { createConfigSource } from './config-source.js';
@@ -95,6 +98,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   const jwt = config.jwt ? createJwtVerifier(config.jwt) : undefined;
   const addressKeying = createAddressKeying(config.ipv6PrefixLength);
   const playerContent = createPlayerContentCache(redis, config.canvasId);
+  const names = createOwnerNames({ redis, canvasId: config.canvasId, pseudonym: createPseudonyms(config.sessionSecret) });
   // Admin API (admin/): the io it broadcasts through is created below, after the HTTP server.
   const admin = createAdminApi({
     playerContent,
@@ -110,6 +114,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     jwt,
     io: () => io,
     addressKeying,
+    names,
     log,
   });
 
@@ -127,6 +132,16 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
       createHealthRoutes({ registry, readiness, serveMetrics: config.metricsPort === undefined }),
       createCanvasRoutes({ canvasId: config.canvasId, cache, configs, origins, metrics, log }),
       createPlayerContentRoutes({ content: playerContent, origins, log }),
+      createPixelLookupRoutes({
+        redis,
+        canvasId: config.canvasId,
+        configs,
+        names,
+        addressOf: createAddressResolver(config.trustProxyHops, addressKeying),
+        perMinute: config.pixelLookupPerMin,
+        registry,
+        log,
+      }),
       admin.router,
       createChallengeRoutes({ issuer: challengeIssuer, metrics: challengeMetrics, log }),
       createClientConfigRoutes({ signIn: config.signIn, guestsAllowed: config.guestsAllowed }),

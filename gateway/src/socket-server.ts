@@ -26,6 +26,7 @@ import type { ChallengeGate } from './challenge/challenge-gate.js';
 import { createProofHandler } from './challenge/proof-handler.js';
 import type { ConfigSource } from './config-source.js';
 import { ConnectionCounter, limitConnectionsPerAddress } from './connection-counter.js';
+import { createSessionRecorder } from './player-sessions.js';
 import { resolveIdentity, type Identity } from './identity.js';
 import type { JwtVerifier } from './jwt-verifier.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -213,7 +214,9 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     );
   });
 
+  const recordSession = createSessionRecorder({ redis: deps.redis, canvasId: deps.canvasId, jwt: deps.jwt, log });
   io.on('connection', (socket: TesseraSocket) => {
+    void recordSession(socket.data, socket.handshake.auth);
     metrics.connections.inc();
     socket.once('disconnect', () => metrics.connections.dec());
     // Joined before welcome is sent: the client fetches the canvas after welcome, so every delta

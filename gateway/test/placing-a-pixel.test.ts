@@ -41,7 +41,8 @@ describe('placing a pixel', () => {
     assert.equal(chunk?.[3 * 256 + 1], 7);
     const [entry] = await redis.xrevrange(keys.events, '+', '-', 'COUNT', 1);
     assert.ok(result.ok && entry && entry[0] === result.eventId);
-    assert.deepEqual(entry[1], ['x', '257', 'y', '3', 'c', '7', 'u', player.welcome.userId]);
+    // `p`: the colour it replaced (the background here), what a revert puts back.
+    assert.deepEqual(entry[1], ['x', '257', 'y', '3', 'c', '7', 'u', player.welcome.userId, 'p', '0']);
   });
 
   it('welcomes a new guest with a signed session that identifies it again on reconnect', async () => {

@@ -260,6 +260,8 @@ export const AuditAction = {
   UnpinTemplate: 'template.unpin',
   Rules: 'rules.edit',
   HistoryViewer: 'canvas.history-viewer',
+  RevertUser: 'user.revert',
+  OwnerLookup: 'canvas.owner-lookup',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

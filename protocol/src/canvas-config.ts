@@ -15,7 +15,17 @@ export interface CanvasConfig {
   readonly historyViewer?: 'off' | 'on' | 'while-paused';
   /** Increases by one with every change; clients and placements can tell an old config from a new one. */
   readonly version: number;
+  /** What players see of who placed a pixel (absent: 'names'; see OwnerLookup). */
+  readonly ownerLookup?: OwnerLookup;
 }
+
+/**
+ * How the public pixel lookup names owners: display names of signed-in users (guests by pseudonym),
+ * pseudonyms for everyone, or not at all.
+ */
+export const OwnerLookup = { Names: 'names', Pseudonyms: 'pseudonyms', Off: 'off' } as const;
+export type OwnerLookup = (typeof OwnerLookup)[keyof typeof OwnerLookup];
+export const OWNER_LOOKUPS: readonly OwnerLookup[] = Object.values(OwnerLookup);
 
 /** The 32-colour palette of r/place 2022: index 0 (white) is the background. */
 export const DEFAULT_PALETTE: readonly string[] = Object.freeze([

@@ -21,3 +21,4 @@ export { BinaryReader, type BinaryReaderOptions } from './binary.js';
 export * from './templates.js';
 export * from './rules.js';
 export * from './client-config.js';
+export * from './moderation-api.js';

@@ -59,6 +59,22 @@ export interface CanvasKeys {
   challengeUsed(nonce: string): string;
   /** The common prefix, for SCAN patterns. */
   readonly prefix: string;
+  /** String: who placed each pixel of a chunk and when, 8 bytes a pixel (u32 user number, u32 epoch s). */
+  owners(cx: number, cy: number): string;
+  /** Hash: `id:<userId>` → user number, `n:<number>` → userId, `next` → the last number given. */
+  readonly userNumbers: string;
+  /** Hash: userId → display name (accounts) as last seen on a connection. */
+  readonly userProfiles: string;
+  /** Hash with TTL: canonical address → `firstSeen:lastSeen` (epoch ms) of this user's connections. */
+  userSessions(userId: string): string;
+  /** Hash: placements, firstAt, lastAt (epoch ms) of this user. */
+  userActivity(userId: string): string;
+  /** Hash with TTL: epoch minute → this user's placements in it. */
+  userMinutes(userId: string): string;
+  /** List: this user's newest placements, `x,y,colour,at`, newest first. */
+  userRecent(userId: string): string;
+  /** Sorted set: userId → placements in one UTC hour (`all`: since the start). */
+  placers(hour: number | 'all'): string;
 }
 
 const CANVAS_ID = /^[a-z0-9][a-z0-9_-]{0,31}$/;
@@ -96,5 +112,13 @@ export function canvasKeys(canvasId: string): CanvasKeys {
     ipCooldown: (ip: string) => `${prefix}cooldown:ip:${ip}`,
     guestSessions: (ip: string) => `${prefix}guest-sessions:${ip}`,
     challengeUsed: (nonce: string) => `${prefix}challenge-used:${nonce}`,
+    owners: (cx: number, cy: number) => `${prefix}owners:${cx}:${cy}`,
+    userNumbers: `${prefix}user-numbers`,
+    userProfiles: `${prefix}user-profiles`,
+    userSessions: (userId: string) => `${prefix}user-sessions:${userId}`,
+    userActivity: (userId: string) => `${prefix}user-activity:${userId}`,
+    userMinutes: (userId: string) => `${prefix}user-minutes:${userId}`,
+    userRecent: (userId: string) => `${prefix}user-recent:${userId}`,
+    placers: (hour: number | 'all') => `${prefix}placers:${hour}`,
   });
 }

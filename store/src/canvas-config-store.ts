@@ -1,4 +1,4 @@
-import { canvasKeys, isHistoryViewerMode, type CanvasConfig, type CanvasKeys } from '@tessera/protocol';
+import { canvasKeys, isHistoryViewerMode, OWNER_LOOKUPS, type CanvasConfig, type CanvasKeys, type OwnerLookup } from '@tessera/protocol';
 import { parseChallengeFields } from './challenge-fields.js';
 import type { RedisConnection } from './redis-connection.js';
 import { callScript, defineScript } from './lua-scripts.js';
@@ -51,6 +51,7 @@ export function parseConfigHash(hash: Record<string, string>): CanvasConfig | un
     challenge: parseChallengeFields(hash),
     ...(isHistoryViewerMode(hash.historyViewer) ? { historyViewer: hash.historyViewer } : {}),
     version: Number(hash.version),
+    ...(OWNER_LOOKUPS.includes(hash.ownerLookup as OwnerLookup) ? { ownerLookup: hash.ownerLookup as OwnerLookup } : {}),
   };
 }
 

@@ -73,7 +73,7 @@ export type ResizeOutcome =
 
 type ResizeReply = [code: number, version: number, erased: number, position: string, auditId: string];
 
-/** The one place resize-canvas.lua's result codes get their meaning. */
+/** The one place resize-canvas-v2.lua's result codes get their meaning. */
 export function resizeOutcome(reply: ResizeReply): ResizeOutcome {
   const [code, version, erased, position, auditId] = reply;
   switch (code) {
@@ -107,7 +107,7 @@ export function chunksOutside(
 
 /**
  * Resizes the canvas from `from` (the config at `expectedVersion`) to `to` in one script,
- * erasing what lies outside a smaller canvas (see resize-canvas.lua).
+ * erasing what lies outside a smaller canvas (see resize-canvas-v2.lua).
  */
 export async function resizeCanvas(
   redis: RedisConnection,
@@ -120,11 +120,12 @@ export async function resizeCanvas(
   const keys = canvasKeys(canvasId);
   const chunks = chunksOutside(from, to);
   const reply = await callScript<ResizeReply>(redis, 'tesseraResizeCanvas', [
-    3 + chunks.length,
+    3 + chunks.length * 2,
     keys.config,
     keys.audit,
     keys.events,
     ...chunks.map(({ cx, cy }) => keys.chunk(cx, cy)),
+    ...chunks.map(({ cx, cy }) => keys.owners(cx, cy)),
     from.version,
     to.width,
     to.height,

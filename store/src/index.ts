@@ -27,3 +27,7 @@ export * from './challenge-replay.js';
 export * from './official-templates.js';
 export * from './rules-text.js';
 export * from './ban-standing.js';
+export * from './pixel-owners.js';
+export * from './user-profiles.js';
+export * from './user-activity.js';
+export * from './user-revert.js';

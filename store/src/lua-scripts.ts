@@ -11,7 +11,7 @@ export function loadLua(file: string): string {
 
 /**
  * Every script of store/lua/ by the command it runs as. The key count comes from the file name
- * (`place-pixel-7.lua` takes 7 keys); a name without one takes the count as its first argument.
+ * (`place-pixel-9.lua` takes 9 keys); a name without one takes the count as its first argument.
  */
 export const SCRIPTS = {
   tesseraAcquireLease: 'acquire-lease-1.lua',
@@ -23,8 +23,8 @@ export const SCRIPTS = {
   tesseraCountInWindow: 'count-in-window-1.lua',
   tesseraCreateCanvas: 'create-canvas-1.lua',
   tesseraFinishPaletteRemap: 'finish-palette-remap-4.lua',
-  tesseraPaintRegion: 'paint-region-3.lua',
-  tesseraPlacePixel: 'place-pixel-7.lua',
+  tesseraPaintRegion: 'paint-region-5.lua',
+  tesseraPlacePixel: 'place-pixel-9.lua',
   tesseraReadCanvas: 'read-canvas.lua',
   tesseraReadCooldown: 'read-cooldown-2.lua',
   tesseraReadSnapshot: 'read-snapshot.lua',
@@ -33,8 +33,9 @@ export const SCRIPTS = {
   tesseraRemapChunk: 'remap-chunk-3.lua',
   tesseraRenewLease: 'renew-lease-1.lua',
   tesseraReportPresence: 'report-presence-3.lua',
-  tesseraResizeCanvas: 'resize-canvas.lua',
+  tesseraResizeCanvas: 'resize-canvas-v2.lua',
   tesseraRestoreCanvas: 'restore-canvas.lua',
+  tesseraRevertPixels: 'revert-pixels-5.lua',
   tesseraUnbanAddress: 'unban-address-3.lua',
   tesseraUnbanUser: 'unban-user-3.lua',
 } as const satisfies Record<string, string>;

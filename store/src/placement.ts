@@ -68,6 +68,8 @@ export function createPixelPlacer(redis: RedisConnection, canvasId: string, stre
         keys.events,
         keys.bans,
         keys.addressBans,
+        keys.owners(cx, cy),
+        keys.userNumbers,
         request.x,
         request.y,
         request.color,

@@ -30,7 +30,7 @@ type PaintReply = [code: number, changed: number, lastEventId: string];
 /** Pixels one script rewrites at most: ~10 ms of XADDs when all change, so placements never wait long. */
 const PIXELS_PER_SCRIPT = 4_096;
 
-/** The one place paint-region-3.lua's result codes get their meaning. */
+/** The one place paint-region-5.lua's result codes get their meaning. */
 export function paintCode(code: number): 'painted' | 'missing' | 'remapping' {
   switch (code) {
     case 0:
@@ -45,7 +45,7 @@ export function paintCode(code: number): 'painted' | 'missing' | 'remapping' {
 }
 
 /**
- * Rewrites a rectangle through the event stream (see paint-region-3.lua): one script per band of
+ * Rewrites a rectangle through the event stream (see paint-region-5.lua): one script per band of
  * rows inside one chunk, each atomic, each changed pixel one event, so deltas carry the result to
  * every client like placements. Stops at the first band refused (no canvas, or a remap began).
  */
@@ -73,6 +73,8 @@ export async function paintRegion(redis: RedisConnection, canvasId: string, rect
           keys.config,
           keys.chunk(cx, cy),
           keys.events,
+          keys.owners(cx, cy),
+          keys.userNumbers,
           cx,
           cy,
           left - cx * CHUNK_SIZE,

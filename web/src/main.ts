@@ -13,6 +13,7 @@ import { attachInput } from './input.js';
 import { createLiveCanvas } from './live-canvas.js';
 import { describeError } from './messages.js';
 import { createPalette } from './palette.js';
+import { createPixelInfo } from './pixel-info.js';
 import { createPlacement } from './placement.js';
 import { createPresenceBadge } from './presence.js';
 import { createRenderer, type Renderer } from './renderer.js';
@@ -177,10 +178,20 @@ let keyboardCursor = false;
 view.subscribe(() => {
   if (keyboardCursor) draw.setReticle(centrePixel());
 });
+const pixelInfo = createPixelInfo({
+  board,
+  card: element('pixel-info'),
+  toggle: element<HTMLButtonElement>('inspect-toggle'),
+  pixelAt,
+  cursor: centrePixel,
+  boardSize,
+  palette: () => config?.palette ?? [],
+});
 attachInput(board, view, {
   onTap: (sx, sy) => {
     if (history.open) return; // the board shows the past: nothing to place on
     const { x, y } = pixelAt(sx, sy);
+    if (pixelInfo.takeTap(x, y)) return; // an inspection, not a placement
     tapConfirm.request(x, y, () => placement.placeAt(x, y));
   },
   onHover: (sx, sy) => {
@@ -216,6 +227,7 @@ function applyConfig(next: CanvasConfig): void {
   templateOverlay?.onPalette(next.palette);
   templatePanel?.onPalette(next.palette);
   resolvePalette(next.palette);
+  pixelInfo.setConfig(next);
   palette.setColours(next.palette);
   palette.setDisabled(next.paused || ban !== undefined);
   status.setPaused(next.paused);

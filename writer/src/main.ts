@@ -2,6 +2,7 @@ import { createLogger, createMetricsRegistry, createRedisClient, exitOnSignals, 
 import type { RedisConnection } from '@tessera/store';
 import { loadWriterConfig, type WriterConfig } from './config.js';
 import { createWriterMetrics } from './metrics.js';
+import { followUserActivity } from './user-activity.js';
 import { createWriter } from './writer-loop.js';
 
 /** How long SIGTERM may take: the current tick, releasing the lock, closing Redis. */
@@ -21,6 +22,7 @@ try {
   const redis = createRedisClient(config.redis, log, { name: 'writer' });
   const emitterRedis = createRedisClient(config.redis, log, { name: 'writer-emitter', autoPipelining: false });
   const writer = createWriter({ redis, emitterRedis, config, log, metrics: createWriterMetrics(registry) });
+  followUserActivity({ writer, redis, canvasId: config.canvasId, log, registry });
   const probe = await startProbeServer({
     port: config.httpPort,
     registry,

@@ -14,6 +14,8 @@ import { AdminRateLimiter } from './admin-rate-limit.js';
 import { createAdminRouter } from './admin-router.js';
 import { createRulesOperations } from './rules-operations.js';
 import { createTemplateOperations } from './template-operations.js';
+import { createModerationOperations } from './moderation-operations.js';
+import type { OwnerNames } from '../owner-names.js';
 import type { AdminSettings } from './admin-settings.js';
 import { createStatsOperations } from './stats-operations.js';
 import { loadSnapshotAccess, type SnapshotAccess } from './snapshot-access.js';
@@ -41,6 +43,8 @@ export interface AdminApiDeps {
   readonly addressKeying: AddressKeying;
   /** Dropped after a template or rules edit, so this gateway's players see it at once. */
   readonly playerContent?: PlayerContentCache;
+  /** Owner display names and pseudonyms (the moderation endpoints). */
+  readonly names: OwnerNames;
   readonly log: Logger;
 }
 
@@ -74,6 +78,7 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
     operations,
     templates: createTemplateOperations({ redis: deps.redis, canvasId: deps.canvasId, changed: () => deps.playerContent?.invalidateTemplates() }),
     rules: createRulesOperations({ redis: deps.redis, canvasId: deps.canvasId, changed: () => deps.playerContent?.invalidateRules() }),
+    moderation: createModerationOperations({ redis: deps.redis, canvasId: deps.canvasId, streamMaxLength: deps.streamMaxLength, names: deps.names, log }),
     auth: createAdminAuthenticator({ tokens: settings.tokens, jwt: deps.jwt, roleClaim: settings.jwtRoleClaim, role: settings.jwtRole }),
     limiter: new AdminRateLimiter(settings.ratePerMin),
     log,

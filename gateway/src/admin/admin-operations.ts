@@ -24,6 +24,7 @@ import {
   type ChallengeRequest,
   type EraseRequest,
   type RecolourRequest,
+  type OwnerLookupRequest,
   type Rect,
   type RegionResponse,
   type RemoveColoursRequest,
@@ -442,6 +443,10 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
       // The snapshotter tells players to re-read the canvas; the config they hold is this one.
       return { config: await pushConfig(), snapshot: key };
     },
+
+    /** What players see of pixel owners (moderation-openapi.ts); a config field, versioned and pushed. */
+    setOwnerLookup: (admin: AdminIdentity, request: OwnerLookupRequest) =>
+      setFields(admin, AuditAction.OwnerLookup, { ownerLookup: request.ownerLookup }, { ...request }),
 
     async audit(limit: number, before: string | undefined): Promise<AuditPage> {
       const entries = await readAudit(redis, canvasId, limit, before);

@@ -9,11 +9,13 @@ import { check, createAdminValidators } from './admin-validation.js';
 import { ADMIN_OPENAPI } from './openapi.js';
 import type { RulesOperations } from './rules-operations.js';
 import type { PinTemplateRequest, TemplateOperations } from './template-operations.js';
+import { moderationRoutes } from './moderation-routes.js';
+import type { ModerationOperations } from './moderation-operations.js';
 
 /** Largest admin request body (a full 256-colour palette is ~6 kB). */
 const MAX_BODY = '32kb';
 
-type Handler = (call: {
+export type AdminHandler = (call: {
   admin: AdminIdentity;
   body: never;
   query: Record<string, unknown>;
@@ -29,6 +31,8 @@ export function createAdminRouter(deps: {
   operations: AdminOperations;
   templates: TemplateOperations;
   rules: RulesOperations;
+  /** Pixel owners, per-user views, top placers, reverts (moderation-routes.ts). */
+  moderation?: ModerationOperations;
   auth: AdminAuthenticator;
   limiter: AdminRateLimiter;
   log: Logger;
@@ -67,7 +71,7 @@ export function createAdminRouter(deps: {
   });
   router.use(ADMIN_API_BASE, express.json({ limit: MAX_BODY, strict: true }));
 
-  function route(method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, handler: Handler): void {
+  function route(method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, handler: AdminHandler): void {
     const validator = validators.get(`${method.toUpperCase()} ${path}`);
     if (!validator) throw new Error(`the OpenAPI document lacks ${method.toUpperCase()} ${path}`);
     router[method](`${ADMIN_API_BASE}${path.replace(/\{(\w+)\}/g, ':$1')}`, async (request: Request, response: Response) => {
@@ -135,6 +139,8 @@ export function createAdminRouter(deps: {
   route('put', '/rules', async ({ admin, body }) => deps.rules.write(admin, body as { text: string }));
   route('get', '/audit', async ({ query }) => operations.audit((query.limit as number | undefined) ?? 50, query.before as string | undefined));
   if (deps.stats) route('get', '/stats', async () => deps.stats!.stats());
+  route('put', '/owner-lookup', async ({ admin, body }) => operations.setOwnerLookup(admin, body));
+  if (deps.moderation) moderationRoutes(route, deps.moderation);
 
   router.use(ADMIN_API_BASE, (_request, response) => send(response, 404, { error: AdminErrorCode.NotFound, message: 'no such admin endpoint' }));
   const onError: ErrorRequestHandler = (error: unknown, _request, response, next) => {

@@ -1,5 +1,6 @@
 import { ADMIN_API_BASE, ADMIN_LIMITS, ChallengeMode, ChallengePoint, HISTORY_VIEWER_MODES, LIMITS, RULES_LIMITS, TEMPLATE_LIMITS } from '@tessera/protocol';
 import { BAN_PREFIX_LENGTHS } from '../address-prefix.js';
+import { MODERATION_PATHS, MODERATION_SCHEMAS } from './moderation-openapi.js';
 
 /**
  * The admin API's OpenAPI 3.1 document: served at `GET /api/admin/openapi.json`, and the one
@@ -346,6 +347,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         { operationId: 'stats', tags: ['stats'] },
       ),
     },
+    ...(MODERATION_PATHS as Record<string, Json>),
   },
   components: {
     securitySchemes: {
@@ -389,6 +391,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
           challenge: ref('ChallengeSettings'),
           version: { type: 'integer', minimum: 1 },
           historyViewer: { type: 'string', enum: [...HISTORY_VIEWER_MODES], description: 'Who may open the history viewer; absent: off.' },
+          ownerLookup: { type: 'string', enum: ['names', 'pseudonyms', 'off'], description: 'What players see of who placed a pixel (absent: names).' },
         },
         ['width', 'height', 'palette', 'cooldownMs', 'paused', 'challenge', 'version'],
       ),
@@ -552,6 +555,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
       UnpinTemplateResponse: object({ id: { type: 'string' }, wasPinned: { type: 'boolean' } }, ['id', 'wasPinned']),
       RulesRequest: object({ text: { type: 'string', maxLength: RULES_LIMITS.maxLength, pattern: '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$' } }, ['text']),
       RulesText: object({ text: { type: 'string' }, version: { type: 'integer', minimum: 0 } }, ['text', 'version']),
+      ...(MODERATION_SCHEMAS as Record<string, Json>),
     },
   },
 };

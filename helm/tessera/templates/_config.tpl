@@ -25,6 +25,7 @@ GUEST_SESSION_WINDOW_MS: {{ $g.config.guestSessionWindowMs | int | quote }}
 CHALLENGE_MAX_NUMBER: {{ $g.config.challengeMaxNumber | int | quote }}
 CHALLENGE_EXPIRES_MS: {{ $g.config.challengeExpiresMs | int | quote }}
 CANVAS_CACHE_MS: {{ $g.config.canvasCacheMs | int | quote }}
+PIXEL_LOOKUP_PER_MIN: {{ $g.config.pixelLookupPerMin | int | quote }}
 SHUTDOWN_DRAIN_MS: {{ $g.config.shutdownDrainMs | int | quote }}
 PRESENCE_INTERVAL_MS: {{ $g.config.presenceIntervalMs | int | quote }}
 {{- with $g.config.corsOrigins }}

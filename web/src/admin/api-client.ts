@@ -24,6 +24,13 @@ import {
   type UnbanResponse,
   type OfficialTemplate,
   type RulesText,
+  type AdminPixelInfo,
+  type AdminUserInfo,
+  type OwnerLookup,
+  type RevertPreview,
+  type RevertRequest,
+  type RevertResponse,
+  type TopPlacers,
 } from '@tessera/protocol';
 
 /** An admin API call that was answered with an error body. */
@@ -79,6 +86,12 @@ export function createAdminApiClient(token: string, baseUrl = '') {
     rules: () => call<RulesText>('GET', '/rules'),
     putRules: (text: string) => call<RulesText>('PUT', '/rules', { text }),
     audit: (before?: string) => call<AuditPage>('GET', `/audit?limit=50${before ? `&before=${encodeURIComponent(before)}` : ''}`),
+    pixel: (x: number, y: number) => call<AdminPixelInfo>('GET', `/pixels/${x}/${y}`),
+    user: (userId: string) => call<AdminUserInfo>('GET', `/users/${encodeURIComponent(userId)}`),
+    topPlacers: (since?: number, limit = 20) => call<TopPlacers>('GET', `/top-placers?limit=${limit}${since === undefined ? '' : `&since=${since}`}`),
+    revertPreview: (request: Omit<RevertRequest, 'reason'>) => call<RevertPreview>('POST', '/revert/preview', request),
+    revert: (request: RevertRequest) => call<RevertResponse>('POST', '/revert', request),
+    setOwnerLookup: (ownerLookup: OwnerLookup) => call<AdminConfigChange>('PUT', '/owner-lookup', { ownerLookup }),
   };
 }
 

@@ -5,6 +5,10 @@ import { createStatsPanel } from './stats.js';
 import { attachChallengeForm } from './challenge-form.js';
 import { createPlayerContentSection } from './player-content.js';
 import { attachHistoryViewerControl } from './history-viewer-control.js';
+import { createCanvasSection, type CanvasSection } from './canvas-section.js';
+import { createOwnerLookupSetting } from './owner-lookup-setting.js';
+import { createTopPlacers } from './top-placers.js';
+import { createUserPanel } from './user-panel.js';
 
 // The admin page: every operation of the admin API behind the admin token. Plain DOM, no framework.
 
@@ -99,8 +103,8 @@ async function signIn(token: string): Promise<void> {
     element('sign-in').hidden = true;
     element('console').hidden = false;
     statsPanel.start();
-    await Promise.all([loadConfig(), loadBans(), loadAudit(), loadSnapshots()]);
-    await Promise.all([loadConfig(), loadBans(), loadAudit(), loadSnapshots(), playerContent.load().catch(() => undefined)]);
+    canvasSection ??= createCanvasSection({ onPick: (x, y) => void userPanel.showPixel(x, y) }); // the canvas is public: it stays live until the page closes
+    await Promise.all([loadConfig(), loadBans(), loadAudit(), loadSnapshots(), playerContent.load().catch(() => undefined), topPlacers.load()]);
   } catch (error) {
     sessionStorage.removeItem(TOKEN_KEY);
     say(error instanceof AdminApiError && error.status === 401 ? 'That token is not valid.' : `Sign-in failed: ${String(error)}`, 'error');
@@ -146,6 +150,7 @@ function showConfig(config: CanvasConfig): void {
   showPalette(config.palette);
   challengeForm.show(config);
   historyViewer.show(config);
+  ownerLookupSetting.show(config);
 }
 
 function showPalette(palette: readonly string[]): void {
@@ -289,14 +294,18 @@ element<HTMLFormElement>('erase-form').addEventListener('submit', (event) => {
   const form = event.currentTarget as HTMLFormElement;
   const rect = { x: numberField(form, 'x'), y: numberField(form, 'y'), width: numberField(form, 'width'), height: numberField(form, 'height') };
   const source = textField(form, 'source');
+  const what = source ? `Restoring ${rect.width} × ${rect.height} from ${source}` : `Erasing ${rect.width} × ${rect.height}`;
+  let counted = '';
   void act(
-    source ? `Restoring ${rect.width} × ${rect.height} from ${source}` : `Erasing ${rect.width} × ${rect.height}`,
+    what,
     async (client) => {
       const result = source ? await client.restoreRegion(rect, source) : await client.erase(rect);
-      say(`${result.changed} of ${result.pixels} pixels changed`);
+      counted = `${result.changed} of ${result.pixels} pixels changed`;
     },
     [loadAudit],
-  );
+  ).then((done) => {
+    if (done) say(`${what}: ${counted}`); // act's own "done" would hide the count
+  });
 });
 
 // Snapshots.
@@ -354,6 +363,34 @@ function auditRow(entry: AuditEntry): HTMLTableRowElement {
 }
 
 element('audit-more').addEventListener('click', () => void loadAudit(true));
+
+// Moderation from the canvas: the live canvas, the pixel and user panel, the top placers.
+
+let canvasSection: CanvasSection | undefined;
+const ownerLookupSetting = createOwnerLookupSetting({ form: element<HTMLFormElement>('owner-lookup-form'), act: (what, action) => act(what, action) });
+const userPanel = createUserPanel({
+  api: () => api,
+  act: (what, action) => act(what, action, [loadBans, loadAudit]),
+  palette: () => current?.config.palette ?? [],
+  onShowPixel: (x, y) => {
+    canvasSection?.canvas.showPixel(x, y);
+    canvasSection?.canvas.setPicked({ x, y });
+    void userPanel.showPixel(x, y);
+  },
+  title: element('moderation-title'),
+  empty: element('moderation-empty'),
+  body: element('moderation-body'),
+});
+const topPlacers = createTopPlacers({
+  api: () => api,
+  table: element('top-placers'),
+  period: element<HTMLSelectElement>('top-period'),
+  refresh: element('top-refresh'),
+  onInspect: (userId) => {
+    element('moderation-panel').scrollIntoView({ block: 'nearest' });
+    void userPanel.showUser(userId);
+  },
+});
 
 // Start: a token from this tab's session signs in at once.
 const saved = sessionStorage.getItem(TOKEN_KEY);

@@ -2,11 +2,15 @@
   Rewrites a rectangle inside one chunk through the event stream, for rollbacks: every pixel whose
   colour changes gets its own event (user = the admin), exactly as a placement would, so the
   writer's deltas carry the change to every client and the history stays exact. No cooldown,
-  pause or ban applies. Pixels outside the canvas as it is now are skipped.
+  pause or ban applies. Pixels outside the canvas as it is now are skipped. Each event carries the
+  pixel's previous colour (`p`), and every changed pixel's owner becomes the painting admin (the
+  owners string always names the user of the pixel's newest event).
 
   KEYS[1]  config hash
   KEYS[2]  chunk string
   KEYS[3]  event stream
+  KEYS[4]  owners string of the chunk (8 bytes a pixel: u32 user number, u32 epoch seconds)
+  KEYS[5]  user numbers hash (`id:<user>` -> number, `n:<number>` -> user, `next`)
   ARGV[1]  chunk x
   ARGV[2]  chunk y
   ARGV[3]  left of the rectangle inside the chunk (0…255)
@@ -58,6 +62,13 @@ if #data < needed then
   data = data .. string.rep('\0', needed - #data)
 end
 
+local clock = redis.call('TIME')
+local number = redis.call('HGET', KEYS[5], 'id:' .. user)
+if not number then
+  number = redis.call('HINCRBY', KEYS[5], 'next', 1)
+  redis.call('HSET', KEYS[5], 'id:' .. user, number, 'n:' .. number, user)
+end
+
 local parts = {}
 local cursor = 1
 local changed = 0
@@ -72,13 +83,27 @@ for r = 0, rows - 1 do
     new = string.sub(target, r * width + 1, r * width + columns)
   end
   local y = cy * SIDE + top + r
+  local owners = {}
   for c = 1, columns do
     local colour = string.byte(new, c)
     if old[c] ~= colour then
       changed = changed + 1
       last = redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*',
-        'x', cx * SIDE + left + c - 1, 'y', y, 'c', colour, 'u', user)
+        'x', cx * SIDE + left + c - 1, 'y', y, 'c', colour, 'u', user, 'p', old[c])
+      local slot = (offset + c - 1) * 2
+      owners[#owners + 1] = 'SET'
+      owners[#owners + 1] = 'u32'
+      owners[#owners + 1] = '#' .. slot
+      owners[#owners + 1] = number
+      owners[#owners + 1] = 'SET'
+      owners[#owners + 1] = 'u32'
+      owners[#owners + 1] = '#' .. (slot + 1)
+      owners[#owners + 1] = clock[1]
     end
+  end
+  -- One row at a time: at most 256 pixels, well inside Lua's argument limit.
+  if #owners > 0 then
+    redis.call('BITFIELD', KEYS[4], unpack(owners))
   end
   parts[#parts + 1] = string.sub(data, cursor, offset)
   parts[#parts + 1] = new

@@ -10,6 +10,8 @@
   KEYS[5]  event stream
   KEYS[6]  bans hash (user id -> ban expiry in epoch ms, 0 = forever)
   KEYS[7]  address bans hash (canonical prefix -> ban expiry in epoch ms, 0 = forever)
+  KEYS[8]  owners string of the chunk (8 bytes a pixel: u32 user number, u32 epoch seconds)
+  KEYS[9]  user numbers hash (`id:<user>` -> number, `n:<number>` -> user, `next`)
   ARGV[1]  x
   ARGV[2]  y
   ARGV[3]  palette index
@@ -18,6 +20,9 @@
   ARGV[6]  approximate maximum stream length
   ARGV[7]  byte offset of (x, y) inside its chunk
   ARGV[8…] the ban prefixes covering the client's address (none: no address check)
+
+  The event carries the pixel's previous colour (`p`), so a revert knows what to put back, and the
+  owners string is written in the same step, so "who placed this" can never disagree with the canvas.
 
   Returns { code, time, eventId, configVersion }:
     code 0 placed      time = epoch ms when the user may place again
@@ -102,8 +107,16 @@ if cooldown > 0 then
   end
 end
 
-redis.call('BITFIELD', KEYS[2], 'SET', 'u8', '#' .. ARGV[7], colour)
-local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[6], '*', 'x', x, 'y', y, 'c', colour, 'u', user)
+-- BITFIELD SET answers the value it replaced: the previous colour costs nothing extra.
+local previous = redis.call('BITFIELD', KEYS[2], 'SET', 'u8', '#' .. ARGV[7], colour)[1]
+local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[6], '*', 'x', x, 'y', y, 'c', colour, 'u', user, 'p', previous)
+local number = redis.call('HGET', KEYS[9], 'id:' .. user)
+if not number then
+  number = redis.call('HINCRBY', KEYS[9], 'next', 1)
+  redis.call('HSET', KEYS[9], 'id:' .. user, number, 'n:' .. number, user)
+end
+local slot = tonumber(ARGV[7]) * 2
+redis.call('BITFIELD', KEYS[8], 'SET', 'u32', '#' .. slot, number, 'SET', 'u32', '#' .. (slot + 1), clock[1])
 if cooldown > 0 then
   redis.call('SET', KEYS[3], string.format('%d', now), 'PX', cooldown)
   if apply_ip then

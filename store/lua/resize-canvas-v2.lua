@@ -7,14 +7,16 @@
   KEYS[1]     config hash
   KEYS[2]     audit stream
   KEYS[3]     event stream (only read: its newest id is returned)
-  KEYS[4…n]   chunk keys of the old grid that reach outside the new bounds
+  KEYS[4…3+k] chunk keys of the old grid that reach outside the new bounds (k of them)
+  KEYS[4+k…]  the owners strings of the same chunks, in the same order: who placed a pixel that
+              no longer exists is forgotten with it, so growing back shows no owner there
   ARGV[1]     version the config must hold now (the one the chunk list was derived from)
   ARGV[2]     new width
   ARGV[3]     new height
   ARGV[4]     approximate maximum length of the audit stream
   ARGV[5]     audit actor
   ARGV[6]     audit details (JSON)
-  ARGV[7…]    cx, cy of each chunk key, in the order of KEYS[4…]
+  ARGV[7…]    cx, cy of each chunk key, in the order of KEYS[4…3+k]
 
   Returns { code, version, chunksErased, lastEventId, auditId }, chunksErased counting the chunks
   that held ink outside the new bounds:
@@ -86,11 +88,50 @@ local function clip(key, cx, cy)
   return true
 end
 
+-- The owners string of a chunk keeps 8 bytes a pixel; the part outside the new bounds is cleared.
+local OWNER_BYTES = 8
+local function clip_owners(key, cx, cy)
+  local data = redis.call('GET', key)
+  if not data then
+    return
+  end
+  local x0 = cx * SIDE
+  local y0 = cy * SIDE
+  if x0 >= width or y0 >= height then
+    redis.call('DEL', key)
+    return
+  end
+  local columns = math.min(SIDE, width - x0)
+  local rows = math.min(SIDE, height - y0)
+  local row_bytes = SIDE * OWNER_BYTES
+  local keep = columns * OWNER_BYTES
+  local right = string.rep('\0', row_bytes - keep)
+  local parts = {}
+  for r = 0, rows - 1 do
+    local start = r * row_bytes + 1
+    if start > #data then
+      break
+    end
+    local row = string.sub(data, start, start + keep - 1)
+    if #row < keep then
+      row = row .. string.rep('\0', keep - #row)
+    end
+    parts[#parts + 1] = row .. right
+  end
+  redis.call('SET', key, table.concat(parts))
+end
+
+local chunk_count = (#ARGV - 6) / 2
 local erased = 0
-for i = 4, #KEYS do
-  local pair = (i - 4) * 2 + 7
-  if clip(KEYS[i], tonumber(ARGV[pair]), tonumber(ARGV[pair + 1])) then
+for i = 0, chunk_count - 1 do
+  local pair = i * 2 + 7
+  local cx = tonumber(ARGV[pair])
+  local cy = tonumber(ARGV[pair + 1])
+  if clip(KEYS[4 + i], cx, cy) then
     erased = erased + 1
+  end
+  if KEYS[4 + chunk_count + i] then
+    clip_owners(KEYS[4 + chunk_count + i], cx, cy)
   end
 end
 
