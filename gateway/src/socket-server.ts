@@ -199,6 +199,7 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
         }
         socket.data = { userId: identity.userId, ip, guest: identity.guest, addressPrefixes, challengePassed: challenge.passed };
         if (identity.displayName !== undefined) socket.data.displayName = identity.displayName;
+        if ((socket.handshake.auth as Record<string, unknown> | undefined)?.['spectator'] === true) socket.data.spectator = true;
         if (ban) socket.data.ban = ban;
         metrics.connectionsAdmitted.inc({ as: ban ? 'banned' : identity.guest ? 'guest' : 'account' });
         if (identity.newSessionToken) (socket as unknown as { newSessionToken?: string }).newSessionToken = identity.newSessionToken;

@@ -106,6 +106,8 @@ export interface InterServerEvents {
 /** What a gateway keeps on each socket. */
 export interface SocketData {
   userId: string;
+  /** An admin page's view of the canvas (`auth.spectator`): not a player, so not counted as online. */
+  spectator?: boolean;
   ip: string;
   /** Guests are cooled down per IP as well as per user. */
   guest: boolean;
