@@ -5,8 +5,8 @@ import type { RedisConnection } from './redis-connection.js';
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 /**
- * A user's totals and newest placements outlive their last placement by a week: 3.5 KB for a user with 100 placements (measured), so a
- * big event's million guests do not stay in Redis for ever.
+ * A user's totals and newest placements outlive their last placement by a week (3.5 KB for a user
+ * with 100 placements, measured), so a big event's million guests do not stay in Redis for ever.
  */
 const USER_RECORD_TTL_S = 7 * 24 * 3600;
 /** Hourly top-placer sets live one hour longer than the window they serve. */
