@@ -6,6 +6,7 @@ import { createCanvasIfMissing, createPixelPlacer, registerScripts } from '@tess
 import type { RedisConnection } from '@tessera/store';
 import { createAddressKeying } from './address-prefix.js';
 import { createAdminApi } from './admin/admin-api.js';
+import { createPublicDatasetRoutes } from './public-datasets.js';
 import { watchCanvasAvailability } from './canvas-availability.js';
 import { createCanvasCache } from './canvas-cache.js';
 import { createCanvasRoutes } from './canvas-routes.js';
@@ -107,6 +108,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
       createHealthRoutes({ registry, readiness, serveMetrics: config.metricsPort === undefined }),
       createCanvasRoutes({ canvasId: config.canvasId, cache, configs, origins, metrics, log }),
       admin.router,
+      createPublicDatasetRoutes({ historyJobs: admin.historyJobs, log }),
     ],
     webRoot: config.webRoot,
     trustProxyHops: config.trustProxyHops,

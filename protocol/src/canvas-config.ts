@@ -8,6 +8,8 @@ export interface CanvasConfig {
   readonly palette: readonly string[];
   readonly cooldownMs: number;
   readonly paused: boolean;
+  /** Anyone may download the placement datasets of this canvas (default off: admins only). */
+  readonly datasetsPublic?: boolean;
   /** Increases by one with every change; clients and placements can tell an old config from a new one. */
   readonly version: number;
 }

@@ -96,7 +96,9 @@ export async function renderTimelapse(options: TimelapseOptions): Promise<Timela
     if (stderr.length < MAX_STDERR_BYTES) stderr += data.toString('utf8').slice(0, MAX_STDERR_BYTES - stderr.length);
   });
   const exited = new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ENOENT' ? new Error(`ffmpeg was not found at ${JSON.stringify(options.ffmpegPath)} (FFMPEG_PATH): install it (apt-get install ffmpeg)`) : error),
+    );
     child.once('close', (code) => resolve(code));
   });
   // A write after ffmpeg died fails with EPIPE; the exit code tells why.

@@ -48,6 +48,7 @@ export function parseConfigHash(hash: Record<string, string>): CanvasConfig | un
     cooldownMs: Number(hash.cooldownMs ?? 0),
     paused: hash.paused === '1',
     version: Number(hash.version),
+    ...(hash.datasetsPublic === '1' ? { datasetsPublic: true } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import express, { Router, type ErrorRequestHandler, type Request, type Response 
 import type { AdminAuthenticator } from './admin-auth.js';
 import { AdminFailure, type AdminOperations } from './admin-operations.js';
 import type { AdminRateLimiter } from './admin-rate-limit.js';
+import type { HistoryJobsOperations } from './history-jobs-operations.js';
 import { check, createAdminValidators } from './admin-validation.js';
 import { ADMIN_OPENAPI } from './openapi.js';
 
@@ -29,6 +30,8 @@ export function createAdminRouter(deps: {
   log: Logger;
   /** Whether Redis answers now: a request that failed while it does not is a 503, not a 500. */
   redisReady?: () => boolean;
+  /** Timelapses, heatmaps and datasets (history-jobs-operations.ts). */
+  historyJobs?: HistoryJobsOperations;
 }): Router {
   const { operations, log } = deps;
   const validators = createAdminValidators(ADMIN_OPENAPI);
@@ -120,6 +123,14 @@ export function createAdminRouter(deps: {
   route('post', '/snapshots', async ({ admin }) => operations.takeSnapshot(admin));
   route('post', '/snapshots/restore', async ({ admin, body }) => operations.restoreSnapshot(admin, (body as { key: string }).key));
   route('get', '/audit', async ({ query }) => operations.audit((query.limit as number | undefined) ?? 50, query.before as string | undefined));
+  const history = deps.historyJobs;
+  if (history) {
+    route('post', '/history-jobs', async ({ admin, body }) => history.start(admin, body));
+    route('get', '/history-jobs', async ({ query }) => history.list((query.limit as number | undefined) ?? 50));
+    route('get', '/history-jobs/{id}', async ({ params }) => history.get(params.id!));
+    route('get', '/history-jobs/{id}/link', async ({ params }) => history.link(params.id!));
+  }
+  route('put', '/datasets-public', async ({ admin, body }) => operations.setDatasetsPublic(admin, body));
 
   router.use(ADMIN_API_BASE, (_request, response) => send(response, 404, { error: AdminErrorCode.NotFound, message: 'no such admin endpoint' }));
   const onError: ErrorRequestHandler = (error: unknown, _request, response, next) => {

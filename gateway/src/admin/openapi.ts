@@ -1,5 +1,6 @@
-import { ADMIN_API_BASE, ADMIN_LIMITS, LIMITS } from '@tessera/protocol';
+import { ADMIN_API_BASE, ADMIN_LIMITS, AdminErrorCode, LIMITS } from '@tessera/protocol';
 import { BAN_PREFIX_LENGTHS } from '../address-prefix.js';
+import { HISTORY_JOB_PATHS, HISTORY_JOB_SCHEMAS } from './history-jobs-openapi.js';
 
 /**
  * The admin API's OpenAPI 3.1 document: served at `GET /api/admin/openapi.json`, and the one
@@ -95,6 +96,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
     { name: 'moderation', description: 'Bans and rollbacks.' },
     { name: 'snapshots', description: 'Served by the snapshotter; 503 when it is not deployed.' },
     { name: 'audit', description: 'Who did what, when.' },
+    { name: 'history', description: 'Timelapses, heatmaps, virgin maps and datasets, rendered by the snapshotter; 503 when it is not deployed.' },
   ],
   paths: {
     '/openapi.json': {
@@ -261,6 +263,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         ],
       }),
     },
+    ...HISTORY_JOB_PATHS,
   },
   components: {
     securitySchemes: {
@@ -285,7 +288,8 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         properties: {
           error: {
             type: 'string',
-            enum: ['INVALID_PAYLOAD', 'UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMITED', 'NOT_FOUND', 'CONFLICT', 'REMAP_IN_PROGRESS', 'CANVAS_UNAVAILABLE', 'SNAPSHOTS_UNAVAILABLE', 'INTERNAL'],
+            // Every code of the closed list, so a code added there is documented here.
+            enum: Object.values(AdminErrorCode),
           },
           field: { type: 'string', description: 'For INVALID_PAYLOAD: the bad field as a dotted path, or `body`.' },
           message: { type: 'string' },
@@ -302,6 +306,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
           cooldownMs: integer(0, LIMITS.maxCooldownMs),
           paused: { type: 'boolean' },
           version: { type: 'integer', minimum: 1 },
+          datasetsPublic: { type: 'boolean' },
         },
         ['width', 'height', 'palette', 'cooldownMs', 'paused', 'version'],
       ),
@@ -427,6 +432,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         ['id', 'action', 'actor', 'at', 'details'],
       ),
       AuditPage: object({ entries: { type: 'array', items: ref('AuditEntry') }, next: { type: 'string' } }, ['entries']),
+      ...HISTORY_JOB_SCHEMAS,
     },
   },
 };
