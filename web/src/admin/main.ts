@@ -1,6 +1,7 @@
 import './admin.css';
 import type { AddressBanEntry, AdminConfigResponse, AuditEntry, BanEntry, CanvasConfig, SnapshotInfo } from '@tessera/protocol';
 import { AdminApiError, createAdminApiClient, type AdminApiClient } from './api-client.js';
+import { createHistoryJobsPanel } from './history-jobs.js';
 
 // The admin page: every operation of the admin API behind the admin token. Plain DOM, no framework.
 
@@ -44,6 +45,7 @@ function say(text: string, kind: 'ok' | 'error' = 'ok'): void {
 }
 
 let api: AdminApiClient | undefined;
+const historyJobs = createHistoryJobsPanel();
 let current: AdminConfigResponse | undefined;
 let auditNext: string | undefined;
 
@@ -81,6 +83,7 @@ async function signIn(token: string): Promise<void> {
     element('sign-in').hidden = true;
     element('console').hidden = false;
     await Promise.all([loadConfig(), loadBans(), loadAudit(), loadSnapshots()]);
+    historyJobs.start(token);
   } catch (error) {
     sessionStorage.removeItem(TOKEN_KEY);
     say(error instanceof AdminApiError && error.status === 401 ? 'That token is not valid.' : `Sign-in failed: ${String(error)}`, 'error');
@@ -90,6 +93,7 @@ async function signIn(token: string): Promise<void> {
 function signOut(message?: string): void {
   sessionStorage.removeItem(TOKEN_KEY);
   api = undefined;
+  historyJobs.stop();
   element('console').hidden = true;
   element('sign-in').hidden = false;
   element('sign-out').hidden = true;
