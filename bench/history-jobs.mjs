@@ -51,7 +51,13 @@ try {
   const { bytes } = await encodeSnapshot({ canvasId, takenAt: start - 1, position: keyPosition, width: SIDE, height: SIDE, configHash, chunks: [] });
   await objects.put(snapshotKey(start - 1, keyPosition), bytes, 'application/octet-stream');
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  // xorshift32: the same history on every run.
+const random = () => {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 2 ** 32;
+};
   let after = keyPosition;
   const writing = performance.now();
   for (let first = 0; first < EVENTS; first += SEGMENT) {
@@ -85,7 +91,7 @@ try {
   }
   await time('heatmap (count + PNG)', async () => {
     const counts = await countPlacements(source, { ...range, region });
-    return `${((await encodeHeatmap(counts)).length / 1e6).toFixed(2)} MB PNG`;
+    return `${((await encodeHeatmap(counts)).length / 1e6).toFixed(2)} MB PNG, ${counts.counts.filter((count) => count > 0).length} pixels placed, ${counts.events} events`;
   });
   for (const format of ['parquet', 'csv']) {
     await time(`dataset ${format}`, async () => {
