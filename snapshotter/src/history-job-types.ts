@@ -102,6 +102,8 @@ export interface HistoryJobResult {
   readonly frames?: number;
   /** Dataset: rows written. */
   readonly rows?: number;
+  /** Part of the range's history was lost (trimmed from the stream before it was archived). */
+  readonly gap?: boolean;
 }
 
 export interface LinkJobData {

@@ -101,6 +101,7 @@ export function createHistoryJobs(options: HistoryJobsOptions): HistoryJobs {
       let events = 0;
       let frames: number | undefined;
       let rows: number | undefined;
+      let gap = false;
       switch (request.kind) {
         case HistoryJobKind.Timelapse: {
           file = join(workDir, 'timelapse.mp4');
@@ -117,12 +118,14 @@ export function createHistoryJobs(options: HistoryJobsOptions): HistoryJobs {
           });
           events = outcome.events;
           frames = outcome.frames;
+          gap = outcome.gap;
           break;
         }
         case HistoryJobKind.Heatmap:
         case HistoryJobKind.VirginMap: {
           const counts = await countPlacements(source, request, (fraction) => report(fraction * 0.9, 'counting placements'));
           events = counts.events;
+          gap = counts.gap;
           const png = await (request.kind === HistoryJobKind.Heatmap ? encodeHeatmap(counts) : encodeVirginMap(counts));
           file = join(workDir, 'image.png');
           await writeFile(file, png);
@@ -137,7 +140,7 @@ export function createHistoryJobs(options: HistoryJobsOptions): HistoryJobs {
           fileName = `${canvasId}-placements-${stamp}.${extension}`;
           contentType = request.format === DatasetFormat.Csv ? 'text/csv' : 'application/vnd.apache.parquet';
           const outcome = await writeDataset(
-            datasetRows(source, request, options.datasetSalt, (fraction) => report(fraction * 0.95, 'exporting')),
+            datasetRows(source, request, options.datasetSalt, (fraction) => report(fraction * 0.95, 'exporting'), () => (gap = true)),
             request.format,
             file,
           );
@@ -161,6 +164,7 @@ export function createHistoryJobs(options: HistoryJobsOptions): HistoryJobs {
         events,
         ...(frames !== undefined ? { frames } : {}),
         ...(rows !== undefined ? { rows } : {}),
+        ...(gap ? { gap } : {}),
       };
     } finally {
       await rm(workDir, { recursive: true, force: true });
@@ -173,7 +177,7 @@ export function createHistoryJobs(options: HistoryJobsOptions): HistoryJobs {
     try {
       const result = await run(job);
       outcome = 'completed';
-      log.info({ jobId: job.id, kind: result.fileName, bytes: result.bytes, ms: result.durationMs, events: result.events }, 'history job done');
+      log.info({ jobId: job.id, file: result.fileName, bytes: result.bytes, ms: result.durationMs, events: result.events, gap: result.gap ?? false }, 'history job done');
       return result;
     } finally {
       options.onJobEnd?.(String(job.data?.request?.kind ?? 'unknown'), outcome, (performance.now() - started) / 1000);

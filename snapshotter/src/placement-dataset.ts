@@ -127,11 +127,12 @@ export async function* datasetRows(
   request: Pick<DatasetRequest, 'from' | 'to'>,
   salt: string,
   progress?: (fraction: number) => void,
+  onGap?: () => void,
 ): AsyncGenerator<DatasetRow[]> {
   const palette = (await source.palette(request.to)) ?? [];
   const builder = createRowBuilder({ salt, palette });
   let rows: DatasetRow[] = [];
-  for await (const batch of source.events(positionBefore(request.from), request.to)) {
+  for await (const batch of source.events(positionBefore(request.from), request.to, onGap)) {
     for (const event of batch) {
       if (event.position.ms < request.from) continue;
       for (const row of builder.push(event)) rows.push(row);

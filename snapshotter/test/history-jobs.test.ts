@@ -297,6 +297,33 @@ describe('history jobs: timelapse, heatmap, virgin map and datasets from the arc
     }
   });
 
+  it('says so in the result when part of the range was trimmed from the stream before it was archived', async function () {
+    const lossy = freshCanvasId();
+    const placer = await createTestCanvas(redis, lossy, WIDTH, HEIGHT);
+    const other = await buildSnapshotter({ redisUrl: server.url, s3Env: s3.env, canvasId: lossy, env: { CANVAS_WIDTH: String(WIDTH), CANVAS_HEIGHT: String(HEIGHT) } });
+    const lossyJobs = createHistoryJobsClient({ connection: redis, canvasId: lossy });
+    const lossySnapshots = createSnapshotClient({ connection: redis, canvasId: lossy });
+    try {
+      await other.snapshotter.start();
+      const began = Date.now() - 1;
+      await place(placer, 20, 'lost');
+      await redis.xtrim(canvasKeys(lossy).events, 'MAXLEN', 5);
+      await lossySnapshots.takeNow();
+      const started = await lossyJobs.start({ kind: 'heatmap', from: began, to: Date.now() }, 'test', { width: WIDTH, height: HEIGHT });
+      assert.ok(started.ok);
+      const job = await waitFor(async () => {
+        const found = await lossyJobs.get(started.job.id);
+        return found?.state === 'completed' ? found : undefined;
+      }, { timeoutMs: 60_000 });
+      assert.equal(job.result?.gap, true);
+      assert.equal(job.result?.events, 5, 'the five placements the stream kept');
+    } finally {
+      await lossySnapshots.close();
+      await lossyJobs.close();
+      await other.stop();
+    }
+  });
+
   it('gives no link for a job that is not finished or does not exist', async function () {
     assert.equal(await jobs.link('999999'), undefined);
     assert.equal(await jobs.link('not-a-number'), undefined);

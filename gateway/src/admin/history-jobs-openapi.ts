@@ -134,7 +134,14 @@ const job = {
     },
     result: {
       type: 'object',
-      properties: { key: { type: 'string' }, bytes: { type: 'integer', minimum: 0 }, fileName: { type: 'string' }, contentType: { type: 'string' }, durationMs: { type: 'integer', minimum: 0 } },
+      properties: {
+        key: { type: 'string' },
+        bytes: { type: 'integer', minimum: 0 },
+        fileName: { type: 'string' },
+        contentType: { type: 'string' },
+        durationMs: { type: 'integer', minimum: 0 },
+        gap: { type: 'boolean', description: 'Part of the history of the range was lost (trimmed from the stream before it was archived).' },
+      },
       required: ['key', 'bytes', 'fileName', 'contentType'],
     },
     error: { type: 'string' },
