@@ -10,6 +10,7 @@ import { createChallengeGate } from './challenge/challenge-gate.js';
 import { createChallengeIssuer } from './challenge/challenge-issuer.js';
 import { createChallengeMetrics } from './challenge/challenge-metrics.js';
 import { createChallengeRoutes } from './challenge/challenge-routes.js';
+import { createPublicDatasetRoutes } from './public-datasets.js';
 import { watchCanvasAvailability } from './canvas-availability.js';
 import { createCanvasCache } from './canvas-cache.js';
 import { createCanvasRoutes } from './canvas-routes.js';
@@ -146,6 +147,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
       createChallengeRoutes({ issuer: challengeIssuer, metrics: challengeMetrics, log }),
       createClientConfigRoutes({ signIn: config.signIn, guestsAllowed: config.guestsAllowed }),
       ...(history ? [history.router] : []),
+      createPublicDatasetRoutes({ historyJobs: admin.historyJobs, log }),
     ],
     webRoot: config.webRoot,
     trustProxyHops: config.trustProxyHops,

@@ -26,6 +26,20 @@ export const AdminErrorCode = {
   CanvasUnavailable: 'CANVAS_UNAVAILABLE',
   /** The snapshotter is not deployed here, or did not answer in time. */
   SnapshotsUnavailable: 'SNAPSHOTS_UNAVAILABLE',
+  /** History jobs: `to` is not after `from`, or they are not whole epoch milliseconds. */
+  InvalidRange: 'INVALID_RANGE',
+  /** History jobs: the range is longer than a job may cover. */
+  RangeTooLong: 'RANGE_TOO_LONG',
+  /** History jobs: the region leaves the canvas. */
+  RegionOutOfBounds: 'REGION_OUT_OF_BOUNDS',
+  /** Timelapses: fps, duration, scale or quality out of range. */
+  InvalidTimelapse: 'INVALID_TIMELAPSE',
+  /** Timelapses: duration × fps is above the frame cap. */
+  TooManyFrames: 'TOO_MANY_FRAMES',
+  /** Timelapses: region × scale is above the frame size cap. */
+  FrameTooLarge: 'FRAME_TOO_LARGE',
+  /** History jobs: too many are waiting or running; try when one finishes. */
+  HistoryJobsBusy: 'HISTORY_JOBS_BUSY',
   Internal: 'INTERNAL',
 } as const;
 export type AdminErrorCode = (typeof AdminErrorCode)[keyof typeof AdminErrorCode];
@@ -262,6 +276,8 @@ export const AuditAction = {
   HistoryViewer: 'canvas.history-viewer',
   RevertUser: 'user.revert',
   OwnerLookup: 'canvas.owner-lookup',
+  StartHistoryJob: 'history.start',
+  DatasetsPublic: 'history.datasets-public',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

@@ -19,9 +19,12 @@ import type { OwnerNames } from '../owner-names.js';
 import type { AdminSettings } from './admin-settings.js';
 import { createStatsOperations } from './stats-operations.js';
 import { loadSnapshotAccess, type SnapshotAccess } from './snapshot-access.js';
+import { createHistoryJobsOperations, type HistoryJobsOperations } from './history-jobs-operations.js';
 
 export interface AdminApi {
   readonly router: Router;
+  /** Timelapses, heatmaps and datasets; the public dataset routes use it too. */
+  readonly historyJobs: HistoryJobsOperations;
   /** Stops timers and closes the snapshot client (gateway shutdown). */
   close(): Promise<void>;
 }
@@ -74,7 +77,9 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
       return snapshots;
     },
   });
+  const historyJobs = createHistoryJobsOperations({ redis: deps.redis, redisConfig: deps.redisConfig, canvasId: deps.canvasId, enabled: settings.snapshotsEnabled, log });
   const router = createAdminRouter({
+    historyJobs,
     operations,
     templates: createTemplateOperations({ redis: deps.redis, canvasId: deps.canvasId, changed: () => deps.playerContent?.invalidateTemplates() }),
     rules: createRulesOperations({ redis: deps.redis, canvasId: deps.canvasId, changed: () => deps.playerContent?.invalidateRules() }),
@@ -88,8 +93,10 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
   if (settings.tokens.length === 0 && !deps.jwt) log.info('no ADMIN_TOKENS and no AUTH_JWKS_URL: the admin API refuses every request');
   return {
     router,
+    historyJobs,
     async close() {
       operations.close();
+      await historyJobs.close();
       const access = await snapshots?.catch(() => undefined);
       await access?.close().catch(() => undefined);
       snapshotRedis?.disconnect();

@@ -347,6 +347,11 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
       return setFields(admin, AuditAction.HistoryViewer, { historyViewer: request.mode }, { ...request });
     },
 
+    /** Whether anyone may download this canvas's datasets (a config field, off by default). */
+    setDatasetsPublic(admin: AdminIdentity, request: { public: boolean }) {
+      return setFields(admin, AuditAction.DatasetsPublic, { datasetsPublic: request.public ? 1 : 0 }, { ...request });
+    },
+
     listBans: async () => ({ bans: (await listBans(redis, canvasId)) as BanEntry[] }),
 
     /** Bans, then closes the user's sockets on every gateway (the Redis adapter carries both). */

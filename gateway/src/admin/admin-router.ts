@@ -5,6 +5,7 @@ import type { AdminAuthenticator } from './admin-auth.js';
 import { AdminFailure, type AdminOperations } from './admin-operations.js';
 import type { AdminRateLimiter } from './admin-rate-limit.js';
 import type { StatsOperations } from './stats-operations.js';
+import type { HistoryJobsOperations } from './history-jobs-operations.js';
 import { check, createAdminValidators } from './admin-validation.js';
 import { ADMIN_OPENAPI } from './openapi.js';
 import type { RulesOperations } from './rules-operations.js';
@@ -40,6 +41,8 @@ export function createAdminRouter(deps: {
   redisReady?: () => boolean;
   /** The event's numbers (GET /stats). */
   stats?: StatsOperations;
+  /** Timelapses, heatmaps and datasets (history-jobs-operations.ts). */
+  historyJobs?: HistoryJobsOperations;
 }): Router {
   const { operations, log } = deps;
   const validators = createAdminValidators(ADMIN_OPENAPI);
@@ -141,6 +144,14 @@ export function createAdminRouter(deps: {
   if (deps.stats) route('get', '/stats', async () => deps.stats!.stats());
   route('put', '/owner-lookup', async ({ admin, body }) => operations.setOwnerLookup(admin, body));
   if (deps.moderation) moderationRoutes(route, deps.moderation);
+  const history = deps.historyJobs;
+  if (history) {
+    route('post', '/history-jobs', async ({ admin, body }) => history.start(admin, body));
+    route('get', '/history-jobs', async ({ query }) => history.list((query.limit as number | undefined) ?? 50));
+    route('get', '/history-jobs/{id}', async ({ params }) => history.get(params.id!));
+    route('get', '/history-jobs/{id}/link', async ({ params }) => history.link(params.id!));
+  }
+  route('put', '/datasets-public', async ({ admin, body }) => operations.setDatasetsPublic(admin, body));
 
   router.use(ADMIN_API_BASE, (_request, response) => send(response, 404, { error: AdminErrorCode.NotFound, message: 'no such admin endpoint' }));
   const onError: ErrorRequestHandler = (error: unknown, _request, response, next) => {

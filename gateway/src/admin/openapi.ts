@@ -1,5 +1,6 @@
-import { ADMIN_API_BASE, ADMIN_LIMITS, ChallengeMode, ChallengePoint, HISTORY_VIEWER_MODES, LIMITS, RULES_LIMITS, TEMPLATE_LIMITS } from '@tessera/protocol';
+import { ADMIN_API_BASE, ADMIN_LIMITS, AdminErrorCode, ChallengeMode, ChallengePoint, HISTORY_VIEWER_MODES, LIMITS, RULES_LIMITS, TEMPLATE_LIMITS } from '@tessera/protocol';
 import { BAN_PREFIX_LENGTHS } from '../address-prefix.js';
+import { HISTORY_JOB_PATHS, HISTORY_JOB_SCHEMAS } from './history-jobs-openapi.js';
 import { MODERATION_PATHS, MODERATION_SCHEMAS } from './moderation-openapi.js';
 
 /**
@@ -121,6 +122,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
     { name: 'audit', description: 'Who did what, when.' },
     { name: 'stats', description: 'The event\'s numbers, collected as they happen.' },
     { name: 'players', description: 'What players read beside the canvas: official templates, the rules.' },
+    { name: 'history', description: 'Timelapses, heatmaps, virgin maps and datasets, rendered by the snapshotter; 503 when it is not deployed.' },
   ],
   paths: {
     '/openapi.json': {
@@ -348,6 +350,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
       ),
     },
     ...(MODERATION_PATHS as Record<string, Json>),
+    ...HISTORY_JOB_PATHS,
   },
   components: {
     securitySchemes: {
@@ -372,7 +375,8 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         properties: {
           error: {
             type: 'string',
-            enum: ['INVALID_PAYLOAD', 'UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMITED', 'NOT_FOUND', 'CONFLICT', 'REMAP_IN_PROGRESS', 'CANVAS_UNAVAILABLE', 'SNAPSHOTS_UNAVAILABLE', 'INTERNAL'],
+            // Every code of the closed list, so a code added there is documented here.
+            enum: Object.values(AdminErrorCode),
           },
           field: { type: 'string', description: 'For INVALID_PAYLOAD: the bad field as a dotted path, or `body`.' },
           message: { type: 'string' },
@@ -392,6 +396,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
           version: { type: 'integer', minimum: 1 },
           historyViewer: { type: 'string', enum: [...HISTORY_VIEWER_MODES], description: 'Who may open the history viewer; absent: off.' },
           ownerLookup: { type: 'string', enum: ['names', 'pseudonyms', 'off'], description: 'What players see of who placed a pixel (absent: names).' },
+          datasetsPublic: { type: 'boolean' },
         },
         ['width', 'height', 'palette', 'cooldownMs', 'paused', 'challenge', 'version'],
       ),
@@ -556,6 +561,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
       RulesRequest: object({ text: { type: 'string', maxLength: RULES_LIMITS.maxLength, pattern: '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$' } }, ['text']),
       RulesText: object({ text: { type: 'string' }, version: { type: 'integer', minimum: 0 } }, ['text', 'version']),
       ...(MODERATION_SCHEMAS as Record<string, Json>),
+      ...HISTORY_JOB_SCHEMAS,
     },
   },
 };
