@@ -83,7 +83,10 @@ export function createHistorySource(options: { objects: ObjectStore; redis: Redi
       const object = await objects.get(segment.key);
       if (!object) continue;
       const decoded = await decodeSegment(object);
-      if (decoded.gap && comparePositions(decoded.after, after) >= 0) onGap?.();
+      // A gap segment lost entries between its `after` and its first event: that loss reaches into
+      // the range unless the segment's first event is itself at or before the range's start.
+      const firstKept = decoded.events[0]?.position;
+      if (decoded.gap && (firstKept === undefined || comparePositions(firstKept, after) > 0)) onGap?.();
       const batch = decoded.events.filter((event) => comparePositions(event.position, cursor) > 0 && event.position.ms <= untilMs);
       if (batch.length === 0) continue;
       cursor = batch[batch.length - 1]!.position;

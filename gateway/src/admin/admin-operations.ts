@@ -158,10 +158,16 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
    */
   async function resyncAfter(position: StreamPosition, changedAt: number): Promise<void> {
     const deadline = Date.now() + ADMIN_OPERATION_DEFAULTS.writerWaitMs;
-    while (Date.now() < deadline && (await writerLeaseHolder(redis, canvasId)) !== undefined) {
-      const { state } = await readWriterState(redis, canvasId);
-      if (state && comparePositions(state.cursor, position) >= 0) break;
-      await sleep(50);
+    try {
+      while (Date.now() < deadline && (await writerLeaseHolder(redis, canvasId)) !== undefined) {
+        const { state } = await readWriterState(redis, canvasId);
+        if (state && comparePositions(state.cursor, position) >= 0) break;
+        await sleep(50);
+      }
+    } catch (error) {
+      // The change is already in Redis: losing Redis now only means the writer cannot be waited
+      // for. The resync still goes out after the cache lifetime (or fails to publish, counted).
+      log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not wait for the writer before a resync');
     }
     const wait = changedAt + deps.canvasCacheMs + ADMIN_OPERATION_DEFAULTS.cacheMarginMs - Date.now();
     if (wait > 0) await sleep(wait);
