@@ -1,6 +1,5 @@
 import {
   CHUNK_SIZE,
-  canvasKeys,
   comparePositions,
   formatPosition,
   parsePosition,
@@ -9,7 +8,7 @@ import {
   type StreamPosition,
 } from '@tessera/protocol';
 import type { Logger } from '@tessera/runtime';
-import { parseConfigHash, readEventPage, readSnapshotState, restoreCanvas } from '@tessera/store';
+import { canvasExists, parseConfigHash, readEventPage, readSnapshotState, restoreCanvas } from '@tessera/store';
 import type { RedisConnection } from '@tessera/store';
 import { chunksToPixels, encodeCanvasPng } from './canvas-image.js';
 import { Compression } from './envelope.js';
@@ -303,7 +302,7 @@ export function createSnapshotService(options: SnapshotServiceOptions): Snapshot
   }
 
   async function restoreNewestIfMissing(): Promise<BootRestoreOutcome> {
-    if ((await redis.exists(canvasKeys(canvasId).config)) === 1) return { status: 'exists' };
+    if (await canvasExists(redis, canvasId)) return { status: 'exists' };
     const pointer = await latest();
     // Normally latest.json names the newest; a crash between writing a snapshot and the pointer leaves a newer one.
     const newer = pointer ? (await objects.list(SNAPSHOTS_DIR, pointer.key)).map((item) => item.key).filter((key) => parseSnapshotKey(key)) : [];

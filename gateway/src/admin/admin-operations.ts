@@ -7,7 +7,6 @@ import {
   AuditAction,
   canvasRoom,
   chunkGrid,
-  comparePositions,
   ErrorCode,
   Events,
   userRoom,
@@ -49,12 +48,12 @@ import {
   readAudit,
   readCanvasConfig,
   readPaletteRemap,
-  readWriterState,
   resizeCanvas,
   unbanAddress,
   unbanUser,
   writeCanvasConfig,
   writerLeaseHolder,
+  writerCaughtUpWith,
   lastEventPosition,
   type AuditRecord,
 } from '@tessera/store';
@@ -159,8 +158,7 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
   async function resyncAfter(position: StreamPosition, changedAt: number): Promise<void> {
     const deadline = Date.now() + ADMIN_OPERATION_DEFAULTS.writerWaitMs;
     while (Date.now() < deadline && (await writerLeaseHolder(redis, canvasId)) !== undefined) {
-      const { state } = await readWriterState(redis, canvasId);
-      if (state && comparePositions(state.cursor, position) >= 0) break;
+      if (await writerCaughtUpWith(redis, canvasId, position)) break;
       await sleep(50);
     }
     const wait = changedAt + deps.canvasCacheMs + ADMIN_OPERATION_DEFAULTS.cacheMarginMs - Date.now();
