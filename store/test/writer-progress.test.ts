@@ -22,9 +22,11 @@ describe('what services publish to each other through Redis', () => {
     subscriber.disconnect();
   });
   const server = useRedis();
-  before(() => {
+  before(async () => {
     redis = new Redis(server.url);
     subscriber = new Redis(server.url);
+    // Ready before it subscribes: ioredis's ready check (INFO) fails on a connection already in subscriber mode.
+    await subscriber.ping();
   });
   const canvas = () => `published-${++counter}`;
   const at = (ms: number, seq = 0): StreamPosition => ({ ms, seq });
