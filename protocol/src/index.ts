@@ -23,3 +23,4 @@ export * from './rules.js';
 export * from './client-config.js';
 export * from './moderation-api.js';
 export * from './snapshot-failure.js';
+export * from './admin-request-schemas.js';
