@@ -38,6 +38,8 @@ import { AddressBuckets, TokenBucket } from './token-bucket.js';
 
 export type TesseraServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type TesseraSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+/** The acknowledgement a client event ends with, as the shared event map types it. */
+type AckOf<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[1];
 
 export interface SocketServerDeps {
   readonly httpServer: HttpServer;
@@ -202,7 +204,7 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
         if ((socket.handshake.auth as Record<string, unknown> | undefined)?.['spectator'] === true) socket.data.spectator = true;
         if (ban) socket.data.ban = ban;
         metrics.connectionsAdmitted.inc({ as: ban ? 'banned' : identity.guest ? 'guest' : 'account' });
-        if (identity.newSessionToken) (socket as unknown as { newSessionToken?: string }).newSessionToken = identity.newSessionToken;
+        if (identity.newSessionToken) socket.data.newSessionToken = identity.newSessionToken;
         next();
       },
       (error: unknown) => {
@@ -250,15 +252,16 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
       next();
     });
     socket.on(Events.Place, (...args: unknown[]) => {
-      const ack = args[args.length - 1] as Parameters<Parameters<TesseraSocket['on']>[1]>[1];
+      // The middleware above let through only events that end with a function.
+      const ack = args[args.length - 1] as AckOf<'place'>;
       // Exactly one argument before the ack; anything else is malformed but still answered.
       const payload = args.length === 2 ? args[0] : undefined;
-      void handlePlace(context, payload, ack as never);
+      void handlePlace(context, payload, ack);
     });
     socket.on(Events.Proof, (...args: unknown[]) => {
-      const ack = args[args.length - 1] as Parameters<Parameters<TesseraSocket['on']>[1]>[1];
+      const ack = args[args.length - 1] as AckOf<'proof'>;
       const payload = args.length === 2 ? args[0] : undefined;
-      void handleProof(context, payload, ack as never);
+      void handleProof(context, payload, ack);
     });
     socket.on('error', (error) => log.debug({ err: error.message }, 'socket error'));
 
@@ -278,7 +281,7 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     // when a config push changes the cooldown.
     const remaining = await readCooldownRemaining(deps.redis, deps.canvasId, { userId, ip, applyIpCooldown: guest }, config.cooldownMs);
     const now = Date.now();
-    const sessionToken = (socket as unknown as { newSessionToken?: string }).newSessionToken;
+    const sessionToken = socket.data.newSessionToken;
     socket.emit(Events.Welcome, {
       userId,
       ...(sessionToken ? { sessionToken } : {}),

@@ -119,6 +119,8 @@ export interface SocketData {
   displayName?: string;
   /** Set when the user or their address is banned: the socket watches read-only. */
   ban?: BanNotice;
+  /** A guest session issued in this handshake: handed to the client once, in its welcome. */
+  newSessionToken?: string;
 }
 
 /** The Socket.IO room every player of a canvas joins; the writer broadcasts to it. */

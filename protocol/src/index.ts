@@ -22,3 +22,5 @@ export * from './templates.js';
 export * from './rules.js';
 export * from './client-config.js';
 export * from './moderation-api.js';
+export * from './snapshot-failure.js';
+export * from './admin-request-schemas.js';

@@ -75,6 +75,8 @@ export interface CanvasKeys {
   userRecent(userId: string): string;
   /** Sorted set: userId → placements in one UTC hour (`all`: since the start). */
   placers(hour: number | 'all'): string;
+  /** String: epoch ms of the newest snapshot job that confirmed S3 holds the canvas (see store/src/snapshot-confirmations.ts). */
+  readonly snapshotConfirmedAt: string;
 }
 
 const CANVAS_ID = /^[a-z0-9][a-z0-9_-]{0,31}$/;
@@ -120,5 +122,6 @@ export function canvasKeys(canvasId: string): CanvasKeys {
     userMinutes: (userId: string) => `${prefix}user-minutes:${userId}`,
     userRecent: (userId: string) => `${prefix}user-recent:${userId}`,
     placers: (hour: number | 'all') => `${prefix}placers:${hour}`,
+    snapshotConfirmedAt: `${prefix}snapshot-confirmed-at`,
   });
 }

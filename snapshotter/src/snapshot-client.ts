@@ -3,6 +3,7 @@
  * snapshot queue and waits for their results, so it needs Redis but no S3 credentials, and it
  * imports nothing from the S3 side (`@tessera/snapshotter/client`).
  */
+import { decodeSnapshotFailure, SnapshotFailureCode } from '@tessera/protocol';
 import { Queue, QueueEvents, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 import type { RedisConnection } from '@tessera/store';
 import { Cluster, Redis } from 'ioredis';
@@ -55,9 +56,19 @@ export interface SnapshotClient {
   close(): Promise<void>;
 }
 
-/** A job no snapshotter finished in time, or that failed; `message` is the snapshotter's reason. */
+/**
+ * A job no snapshotter finished in time, or that failed: `code` says why (callers switch on it),
+ * `message` is the snapshotter's reason for people.
+ */
 export class SnapshotClientError extends Error {
   override readonly name = 'SnapshotClientError';
+
+  constructor(
+    readonly code: SnapshotFailureCode,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** On-demand jobs run once: the caller is waiting, and retrying a restore behind its back would surprise it. */
@@ -82,12 +93,14 @@ export function createSnapshotClient(options: SnapshotClientOptions): SnapshotCl
       return (await job.waitUntilFinished(events, timeoutMs)) as T;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (/timed out/.test(message)) {
+      // BullMQ's own wait timeout (job.ts), told apart from a job whose reason mentions a timeout.
+      if (/^Job wait .* timed out before finishing/.test(message)) {
         // Never let a restore nobody is waiting for run later by surprise; a job already running finishes.
         await job.remove().catch(() => undefined);
-        throw new SnapshotClientError(`no snapshotter finished the ${jobName} job within ${timeoutMs} ms`);
+        throw new SnapshotClientError(SnapshotFailureCode.TimedOut, `no snapshotter finished the ${jobName} job within ${timeoutMs} ms`);
       }
-      throw new SnapshotClientError(message);
+      const failure = decodeSnapshotFailure(message);
+      throw new SnapshotClientError(failure.code, failure.message);
     }
   };
 

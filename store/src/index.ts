@@ -31,3 +31,6 @@ export * from './pixel-owners.js';
 export * from './user-profiles.js';
 export * from './user-activity.js';
 export * from './user-revert.js';
+export * from './snapshot-confirmations.js';
+export * from './canvas-probes.js';
+export * from './writer-progress.js';

@@ -1,6 +1,6 @@
-import { canvasKeys, encodeWireFrame, Events, formatPosition, WireFormat, type StreamPosition } from '@tessera/protocol';
+import { encodeWireFrame, Events, WireFormat, type StreamPosition } from '@tessera/protocol';
 import { createRoomEmitter } from '@tessera/runtime';
-import type { RedisConnection } from '@tessera/store';
+import { announceDelta, type RedisConnection } from '@tessera/store';
 
 export interface DeltaBroadcaster {
   /**
@@ -30,11 +30,10 @@ export function createDeltaBroadcaster({ redis, canvasId, wireFormat }: DeltaBro
     // Binary travels as a Buffer, which msgpack (the emitter's parser) keeps as binary.
     emit(event, wireFormat === WireFormat.Binary ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : encodeWireFrame(bytes, wireFormat));
 
-  const notices = canvasKeys(canvasId).deltaNotices;
   return {
     delta: async (bytes, end) => {
       await send(Events.Delta, bytes);
-      await redis.publish(notices, formatPosition(end));
+      await announceDelta(redis, canvasId, end);
     },
     sync: (bytes) => send(Events.Sync, bytes),
   };

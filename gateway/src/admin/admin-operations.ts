@@ -7,7 +7,6 @@ import {
   AuditAction,
   canvasRoom,
   chunkGrid,
-  comparePositions,
   ErrorCode,
   Events,
   userRoom,
@@ -49,12 +48,12 @@ import {
   readAudit,
   readCanvasConfig,
   readPaletteRemap,
-  readWriterState,
   resizeCanvas,
   unbanAddress,
   unbanUser,
   writeCanvasConfig,
   writerLeaseHolder,
+  writerCaughtUpWith,
   lastEventPosition,
   type AuditRecord,
 } from '@tessera/store';
@@ -65,7 +64,7 @@ import type { ConfigSource } from '../config-source.js';
 import type { TesseraServer } from '../socket-server.js';
 import type { Invalid } from './admin-validation.js';
 import { addColours, planRemoval, recolour, type Edit } from './palette-edits.js';
-import { SnapshotNotFound, SnapshotsUnavailable, type SnapshotAccess } from './snapshot-access.js';
+import { SNAPSHOT_FAILURE_STATUS, SnapshotFailure, type SnapshotAccess } from './snapshot-access.js';
 
 /** An admin request that cannot be done, with the HTTP status and error code to answer. */
 export class AdminFailure extends Error {
@@ -160,8 +159,7 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
     const deadline = Date.now() + ADMIN_OPERATION_DEFAULTS.writerWaitMs;
     try {
       while (Date.now() < deadline && (await writerLeaseHolder(redis, canvasId)) !== undefined) {
-        const { state } = await readWriterState(redis, canvasId);
-        if (state && comparePositions(state.cursor, position) >= 0) break;
+        if (await writerCaughtUpWith(redis, canvasId, position)) break;
         await sleep(50);
       }
     } catch (error) {
@@ -253,9 +251,9 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof SnapshotNotFound) throw new AdminFailure(404, AdminErrorCode.NotFound, error.message);
-      if (error instanceof SnapshotsUnavailable) throw new AdminFailure(503, AdminErrorCode.SnapshotsUnavailable, error.message);
-      throw error;
+      if (!(error instanceof SnapshotFailure)) throw error;
+      const answer = SNAPSHOT_FAILURE_STATUS[error.code];
+      throw new AdminFailure(answer.status, answer.error, error.message);
     }
   }
 

@@ -160,5 +160,4 @@ export const HISTORY_JOB_SCHEMAS = {
     required: ['url', 'expiresAt', 'fileName'],
     additionalProperties: false,
   },
-  DatasetsPublicRequest: { type: 'object', properties: { public: { type: 'boolean' } }, required: ['public'], additionalProperties: false },
 } as const;
