@@ -19,3 +19,6 @@ export * from './history-images.js';
 export * from './timelapse-render.js';
 export * from './placement-dataset.js';
 export * from './history-jobs-worker.js';
+export * from './revert-history-types.js';
+export * from './revert-history.js';
+export * from './revert-history-worker.js';

@@ -13,6 +13,7 @@ import { createSnapshotService, type SnapshotService } from './snapshot-service.
 import { createSnapshotWorker, type JobHooks, type SnapshotWorker } from './snapshot-worker.js';
 import { createHistoryJobs } from './history-jobs-worker.js';
 import { createHistorySource } from './history-replay.js';
+import { createRevertHistoryWorker } from './revert-history-worker.js';
 
 export type SnapshotterSettings = Pick<
   SnapshotterConfig,
@@ -106,6 +107,15 @@ export function createSnapshotter(dependencies: SnapshotterDependencies): Snapsh
       })
     : undefined;
 
+  // Previous colours from the archive for "revert a user": always on, it needs only S3 and Redis.
+  const revertHistory = createRevertHistoryWorker({
+    connection: bullConnection,
+    canvasId: config.canvasId,
+    source: createHistorySource({ objects, redis, canvasId: config.canvasId }),
+    log,
+    onJobEnd: (outcome, seconds) => metrics.historyJobs.observe({ kind: 'revert-history', outcome }, seconds),
+  });
+
   const freshness = createSnapshotFreshness({
     redis,
     canvasId: config.canvasId,
@@ -194,6 +204,7 @@ export function createSnapshotter(dependencies: SnapshotterDependencies): Snapsh
         notReady = 'starting the worker';
         await worker.start();
         await historyJobs?.start();
+        await revertHistory.start();
         if (state === 'starting') state = 'ready';
         watch();
       })();
@@ -208,7 +219,7 @@ export function createSnapshotter(dependencies: SnapshotterDependencies): Snapsh
       if (wasStarted) await starting?.catch(() => undefined);
       await watching;
       clearTimeout(watchTimer);
-      await Promise.all([worker.close(timeoutMs), historyJobs?.close(timeoutMs)]);
+      await Promise.all([worker.close(timeoutMs), historyJobs?.close(timeoutMs), revertHistory.close(timeoutMs)]);
     },
     readiness() {
       if (state === 'ready') return bullConnection.status === 'ready' ? undefined : `redis (queue) is ${bullConnection.status}`;

@@ -20,6 +20,7 @@ import type { AdminSettings } from './admin-settings.js';
 import { createStatsOperations } from './stats-operations.js';
 import { loadSnapshotAccess, type SnapshotAccess } from './snapshot-access.js';
 import { createHistoryJobsOperations, type HistoryJobsOperations } from './history-jobs-operations.js';
+import { createRevertHistoryAccess } from './revert-history-access.js';
 
 export interface AdminApi {
   readonly router: Router;
@@ -78,12 +79,20 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
     },
   });
   const historyJobs = createHistoryJobsOperations({ redis: deps.redis, redisConfig: deps.redisConfig, canvasId: deps.canvasId, enabled: settings.snapshotsEnabled, log });
+  const revertHistory = createRevertHistoryAccess({
+    redis: deps.redis,
+    redisConfig: deps.redisConfig,
+    canvasId: deps.canvasId,
+    enabled: settings.snapshotsEnabled,
+    timeoutMs: settings.snapshotTimeoutMs,
+    log,
+  });
   const router = createAdminRouter({
     historyJobs,
     operations,
     templates: createTemplateOperations({ redis: deps.redis, canvasId: deps.canvasId, changed: () => deps.playerContent?.invalidateTemplates() }),
     rules: createRulesOperations({ redis: deps.redis, canvasId: deps.canvasId, changed: () => deps.playerContent?.invalidateRules() }),
-    moderation: createModerationOperations({ redis: deps.redis, canvasId: deps.canvasId, streamMaxLength: deps.streamMaxLength, names: deps.names, log }),
+    moderation: createModerationOperations({ redis: deps.redis, canvasId: deps.canvasId, streamMaxLength: deps.streamMaxLength, names: deps.names, log, archive: revertHistory }),
     auth: createAdminAuthenticator({ tokens: settings.tokens, jwt: deps.jwt, roleClaim: settings.jwtRoleClaim, role: settings.jwtRole }),
     limiter: new AdminRateLimiter(settings.ratePerMin),
     log,
@@ -97,6 +106,7 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
     async close() {
       operations.close();
       await historyJobs.close();
+      await revertHistory.close();
       const access = await snapshots?.catch(() => undefined);
       await access?.close().catch(() => undefined);
       snapshotRedis?.disconnect();
