@@ -2,7 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { canvasRoom, Events } from '@tessera/protocol';
 import { createMetricsRegistry, createRedisClient, startProbeServer, waitForRedis, type Logger, type ProbeServer } from '@tessera/runtime';
-import { createCanvasIfMissing, createPixelPlacer, registerScripts } from '@tessera/store';
+import { createBatchingPixelPlacer, createCanvasIfMissing, registerScripts } from '@tessera/store';
 import type { RedisConnection } from '@tessera/store';
 import { createAddressKeying } from './address-prefix.js';
 import { createAdminApi } from './admin/admin-api.js';
@@ -162,7 +162,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     pubClient: guardPublishes(pubClient, publishFailures.onFailure),
     subClient,
     canvasId: config.canvasId,
-    placer: createPixelPlacer(placeClient, config.canvasId, config.streamMaxLength),
+    placer: createBatchingPixelPlacer(placeClient, config.canvasId, config.streamMaxLength),
     configs,
     sessions: createSessionTokens(config.sessionSecret),
     jwt,
