@@ -30,6 +30,7 @@ import { createHttpApp } from './http-app.js';
 import { createReadiness } from './readiness.js';
 import { createJwtVerifier } from './jwt-verifier.js';
 import { createClientConfigRoutes } from './client-config-routes.js';
+import { coalesceFlushedWrites } from './coalesced-writes.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { createOriginPolicy } from './origin-policy.js';
 import { createSessionTokens } from './session-tokens.js';
@@ -177,6 +178,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     challenges,
   });
 
+  coalesceFlushedWrites(io.engine);
   const availability = watchCanvasAvailability({ redis, io, room: canvasRoom(config.canvasId), log });
   const presence = startPresence({ redis, io, canvasId: config.canvasId, intervalMs: config.presenceIntervalMs, metrics, log });
   const canvasLoads = countCanvasLoads({ redis, io, canvasId: config.canvasId, flushIntervalMs: config.presenceIntervalMs, metrics, log });
