@@ -8,30 +8,27 @@ interface EngineSocket {
 }
 
 /**
- * Makes every engine.io flush of several packets one write to the kernel instead of one per
- * packet. A batch of placements answers many acks to the same socket at once; engine.io queues
- * them while the previous frame is being written and then hands the transport the whole list,
- * which `ws` writes frame by frame: one `writev` per ack was a fifth of the gateway's busy time
- * (BENCHMARKS.md, placement profile). Corking the TCP socket from engine.io's `flush` event to
- * its `drain` event (both emitted synchronously around `transport.send`) joins those frames.
- * Costs nothing per connection: two listeners on the engine, none per socket.
+ * Makes the packets engine.io flushes to one socket within one turn of the event loop a single
+ * write to the kernel instead of one per packet. A batch of placements answers many acks at once,
+ * and `ws` writes each frame with its own `writev`: that was a fifth of the gateway's busy time
+ * (BENCHMARKS.md, placement profile). The TCP socket is corked at engine.io's first `flush` to it
+ * in a turn and uncorked once, after the turn's I/O (setImmediate): every ack, delta or other
+ * packet sent to it meanwhile goes out together, at most one loop turn later.
+ * Costs nothing per connection: one listener on the engine, none per socket.
  */
 export function coalesceFlushedWrites(engine: EngineServer): void {
-  // flush → transport.send → drain run synchronously, so the socket corked last is the one to uncork.
-  const corked: TcpSocket[] = [];
-  const corkedFor: EngineSocket[] = [];
-  engine.on('flush', (socket: EngineSocket, packets: readonly unknown[]) => {
-    if (packets.length < 2) return;
+  let corked: TcpSocket[] = [];
+  const uncorkAll = (): void => {
+    const sockets = corked;
+    corked = [];
+    for (const tcp of sockets) tcp.uncork();
+  };
+  engine.on('flush', (socket: EngineSocket) => {
     const tcp = tcpSocketOf(socket);
-    if (!tcp) return;
+    // writableCorked is 0 unless corked here this turn (ws corks and uncorks within one frame).
+    if (!tcp || tcp.writableCorked > 0) return;
     tcp.cork();
-    corked.push(tcp);
-    corkedFor.push(socket);
-  });
-  engine.on('drain', (socket: EngineSocket) => {
-    if (corkedFor[corkedFor.length - 1] !== socket) return;
-    corkedFor.pop();
-    corked.pop()!.uncork();
+    if (corked.push(tcp) === 1) setImmediate(uncorkAll);
   });
 }
 
