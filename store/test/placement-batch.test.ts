@@ -102,34 +102,60 @@ describe('placing a batch of pixels in one script call', function () {
     assert.deepEqual(outcomes.map(kind), ['accepted', ErrorCode.Cooldown, 'accepted']);
   });
 
-  it('lands exactly what the same placements one call each would, across chunks', async () => {
-    // Twin canvases, one placed through the batch and one placement at a time: every outcome,
-    // chunk byte, event and owner must agree.
-    const a = await canvas(0, 700, 520);
-    const b = await canvas(0, 700, 520);
-    await banUser(redis, a.canvasId, { userId: 'g_u3', durationMs: 0, reason: 'test' }, AUDIT);
-    await banUser(redis, b.canvasId, { userId: 'g_u3', durationMs: 0, reason: 'test' }, AUDIT);
-    let seed = 7;
-    const random = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n);
-    // A few pixels placed over many times, straddling four chunks, plus some out of bounds.
-    const requests = Array.from({ length: 400 }, () => request(250 + random(460), 250 + random(280), random(PALETTE.length + 1), `g_u${random(6)}`));
+  /**
+   * Twin canvases, one placed through the batch and one placement at a time: every outcome, chunk
+   * byte, event and owner must agree.
+   */
+  async function placeOnTwins(cooldownMs: number, requests: readonly PlacementRequest[]) {
+    const a = await canvas(cooldownMs, 700, 520);
+    const b = await canvas(cooldownMs, 700, 520);
+    for (const twin of [a, b]) {
+      await banUser(redis, twin.canvasId, { userId: 'g_u3', durationMs: 0, reason: 'test' }, AUDIT);
+      await banAddress(redis, twin.canvasId, { prefix: '10.0.66.0/24', durationMs: 0, reason: 'test' }, AUDIT);
+    }
     const batchedOutcomes: PlacementOutcome[] = [];
     for (let i = 0; i < requests.length; i += 100) batchedOutcomes.push(...(await placeTogether(a.batched, requests.slice(i, i + 100))));
     const singleOutcomes: PlacementOutcome[] = [];
     for (const r of requests) singleOutcomes.push(await b.single.place(r));
     assert.deepEqual(batchedOutcomes.map(kind), singleOutcomes.map(kind));
-    assert.ok(batchedOutcomes.filter((o) => o.ok).length > 200);
-    assert.ok(batchedOutcomes.some((o) => !o.ok && o.error === ErrorCode.OutOfBounds));
     const strip = (list: Array<Record<string, string | undefined>>) => list.map(({ x, y, c, u, p }) => ({ x, y, c, u, p }));
     assert.deepEqual(strip(await events(a.keys.events)), strip(await events(b.keys.events)));
     for (const [cx, cy] of [[0, 0], [1, 0], [0, 1], [1, 1], [2, 1], [2, 2]] as const) {
       assert.deepEqual(await redis.getBuffer(a.keys.chunk(cx, cy)), await redis.getBuffer(b.keys.chunk(cx, cy)), `chunk ${cx},${cy}`);
     }
-    for (const r of requests.slice(0, 60)) {
+    for (const r of requests.slice(0, 80)) {
       const [ownerA, ownerB] = await Promise.all([readPixelOwner(redis, a.canvasId, r.x, r.y), readPixelOwner(redis, b.canvasId, r.x, r.y)]);
       assert.equal(ownerA.userId, ownerB.userId);
       assert.equal(ownerA.color, ownerB.color);
     }
+    return batchedOutcomes;
+  }
+  let seed = 7;
+  const random = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n);
+
+  it('lands exactly what the same placements one call each would, across chunks', async () => {
+    // A few pixels placed over many times, straddling four chunks, plus some out of bounds.
+    const requests = Array.from({ length: 400 }, () => request(250 + random(460), 250 + random(280), random(PALETTE.length + 1), `g_u${random(6)}`));
+    const outcomes = await placeOnTwins(0, requests);
+    assert.ok(outcomes.filter((o) => o.ok).length > 200);
+    assert.ok(outcomes.some((o) => !o.ok && o.error === ErrorCode.OutOfBounds));
+    assert.ok(outcomes.some((o) => !o.ok && o.error === ErrorCode.Banned));
+  });
+
+  it('judges cooldowns, guests sharing an address and address bans as one call each would', async () => {
+    const requests = Array.from({ length: 300 }, () => {
+      const guest = random(2) === 0;
+      const user = `${guest ? 'g' : 'a'}_c${random(120)}`;
+      const ip = `10.0.${random(3) === 0 ? 66 : random(4)}.${random(3)}`;
+      return request(240 + random(40), 240 + random(40), random(PALETTE.length), user, {
+        ip,
+        applyIpCooldown: guest,
+        addressPrefixes: [ip.replace(/\.\d+$/, '.0/24'), ip.replace(/\.\d+\.\d+$/, '.0.0/16')],
+      });
+    });
+    const outcomes = await placeOnTwins(60_000, requests);
+    const kinds = new Set(outcomes.map(kind));
+    for (const expected of ['accepted', ErrorCode.Cooldown, ErrorCode.Banned]) assert.ok(kinds.has(expected), `some placement is ${expected}`);
   });
 
   it('refuses the whole batch on a paused or missing canvas', async () => {
