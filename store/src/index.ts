@@ -3,6 +3,7 @@ export * from './redis-connection.js';
 export * from './canvas-config-store.js';
 export * from './placement.js';
 export * from './placement-failure.js';
+export * from './placement-batch.js';
 export * from './canvas-reader.js';
 export * from './event-stream.js';
 export * from './writer-lease.js';

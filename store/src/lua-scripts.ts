@@ -46,6 +46,7 @@ export const SCRIPTS = {
   tesseraFinishPaletteRemap: 'finish-palette-remap-4.lua',
   tesseraPaintRegion: 'paint-region-5.lua',
   tesseraPlacePixel: 'place-pixel-9.lua',
+  tesseraPlacePixels: 'place-pixels.lua',
   tesseraReadCanvas: 'read-canvas.lua',
   tesseraReadCooldown: 'read-cooldown-2.lua',
   tesseraReadSnapshot: 'read-snapshot.lua',
