@@ -30,6 +30,7 @@
   times of place-pixel-9.lua (0 placed, 1 no canvas, 2 paused, 3 out of bounds, 4 bad colour,
   5 cooldown, 6 banned, 7 address banned). Codes are mapped to meanings in placement.ts only.
 ]]
+--- @include "redis-time-ms"
 local count = tonumber(ARGV[2])
 local results = { 0 }
 local config = redis.call('HMGET', KEYS[1], 'width', 'height', 'paletteSize', 'cooldownMs', 'paused', 'version')
@@ -57,8 +58,8 @@ local width = tonumber(config[1])
 local height = tonumber(config[2])
 local palette_size = tonumber(config[3])
 local cooldown = tonumber(config[4])
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now = redis_time_ms()
+local now_seconds = math.floor(now / 1000)
 local stamp = string.format('%d', now)
 local max_length = ARGV[1]
 
@@ -255,7 +256,7 @@ if #accepted > 0 then
       ops[#ops + 1] = 'SET'
       ops[#ops + 1] = 'u32'
       ops[#ops + 1] = '#' .. (slot + 1)
-      ops[#ops + 1] = clock[1]
+      ops[#ops + 1] = now_seconds
     end
     bitfield_in_order(group.owners, ops)
   end
