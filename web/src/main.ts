@@ -67,6 +67,8 @@ const live = createLiveCanvas({
     toast.show(describeError(reason), 'error', 8000);
   },
   onCanvasStatus: (available) => status.setCanvasAvailable(available),
+  // A newer release sends deltas this page cannot read; the every-minute sync still repairs it.
+  onOutdated: () => toast.show('A new version of Tessera is out: reload the page to see the canvas live.', 'error', 60_000),
 });
 const { sync, connection } = live;
 const { replica } = sync;

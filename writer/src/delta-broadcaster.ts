@@ -1,6 +1,7 @@
 import { canvasKeys, encodeWireFrame, Events, formatPosition, WireFormat, type StreamPosition } from '@tessera/protocol';
 import { createRoomEmitter } from '@tessera/runtime';
 import type { RedisConnection } from '@tessera/store';
+import { compressDelta } from './delta-compression.js';
 
 export interface DeltaBroadcaster {
   /**
@@ -33,7 +34,8 @@ export function createDeltaBroadcaster({ redis, canvasId, wireFormat }: DeltaBro
   const notices = canvasKeys(canvasId).deltaNotices;
   return {
     delta: async (bytes, end) => {
-      await send(Events.Delta, bytes);
+      // Stored uncompressed (the writer state), compressed on the way out: once per tick.
+      await send(Events.Delta, compressDelta(bytes));
       await redis.publish(notices, formatPosition(end));
     },
     sync: (bytes) => send(Events.Sync, bytes),

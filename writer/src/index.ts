@@ -4,3 +4,4 @@ export * from './leader-lease.js';
 export * from './delta-broadcaster.js';
 export * from './metrics.js';
 export * from './writer-loop.js';
+export * from './delta-compression.js';
