@@ -11,6 +11,7 @@ export interface GatewayMetrics {
   readonly malformedPackets: Counter<'reason'>;
   readonly placementsAnsweredLocally: Counter;
   readonly publishFailures: Counter;
+  readonly fanoutWrites: Counter<'path'>;
 }
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
@@ -61,6 +62,12 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     publishFailures: new Counter({
       name: 'tessera_gateway_publish_failures_total',
       help: 'Broadcasts to other gateways dropped because Redis refused the PUBLISH (an outage).',
+      registers: [registry],
+    }),
+    fanoutWrites: new Counter({
+      name: 'tessera_gateway_fanout_writes_total',
+      help: 'Deltas and syncs written to sockets, by path: direct (frames built once, one TCP write) or engine (the socket was busy).',
+      labelNames: ['path'],
       registers: [registry],
     }),
   };

@@ -26,6 +26,7 @@ import type { JwtVerifier } from './jwt-verifier.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { OriginPolicy } from './origin-policy.js';
 import { createPacketSizeParser } from './packet-size-parser.js';
+import { withDirectFanout } from './direct-fanout.js';
 import { createPlaceHandler } from './place-handler.js';
 import type { SessionTokens } from './session-tokens.js';
 import { AddressBuckets, TokenBucket } from './token-bucket.js';
@@ -64,6 +65,7 @@ export interface SocketServerDeps {
 }
 
 const KNOWN_EVENTS: ReadonlySet<string> = new Set([Events.Place]);
+const FANOUT_EVENTS: ReadonlySet<string> = new Set([Events.Delta, Events.Sync]);
 
 /**
  * The players' Socket.IO server: WebSocket only (no long-polling, so no sticky sessions), the
@@ -88,7 +90,11 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     pingInterval: 25_000,
     pingTimeout: 20_000,
     cors: deps.limits.corsOrigins.length > 0 ? { origin: [...deps.limits.corsOrigins] } : undefined,
-    adapter: createAdapter(deps.pubClient, deps.subClient, { key: canvasKeys(deps.canvasId).socketIo }),
+    // Deltas and syncs reach every socket as one TCP write of frames built once (direct-fanout.ts).
+    adapter: withDirectFanout(createAdapter(deps.pubClient, deps.subClient, { key: canvasKeys(deps.canvasId).socketIo }), {
+      events: FANOUT_EVENTS,
+      writes: metrics.fanoutWrites,
+    }),
     allowRequest: (request, callback) => {
       // Refused here, before the upgrade, a draining gateway costs nothing more per attempt.
       if (deps.isDraining()) {
