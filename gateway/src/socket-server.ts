@@ -27,6 +27,7 @@ import type { GatewayMetrics } from './metrics.js';
 import type { OriginPolicy } from './origin-policy.js';
 import { createPacketSizeParser } from './packet-size-parser.js';
 import { withDirectFanout } from './direct-fanout.js';
+import { releaseHandshake } from './connection-footprint.js';
 import { createPlaceHandler } from './place-handler.js';
 import type { SessionTokens } from './session-tokens.js';
 import { AddressBuckets, TokenBucket } from './token-bucket.js';
@@ -168,9 +169,19 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     );
   });
 
+  // One function for every socket, not a closure per socket (memory per idle connection).
+  const countDisconnect = (): void => metrics.connections.dec();
+  const logSocketError = (error: Error): void => log.debug({ err: error.message }, 'socket error');
+  // Unknown events and events without an acknowledgement are counted and dropped.
+  const onlyKnownEvents = ([event, ...args]: unknown[], next: (error?: Error) => void): void => {
+    if (!KNOWN_EVENTS.has(String(event))) return void metrics.malformedPackets.inc({ reason: 'unknown-event' });
+    if (typeof args[args.length - 1] !== 'function') return void metrics.malformedPackets.inc({ reason: 'no-ack' });
+    next();
+  };
+
   io.on('connection', (socket: TesseraSocket) => {
     metrics.connections.inc();
-    socket.once('disconnect', () => metrics.connections.dec());
+    socket.once('disconnect', countDisconnect);
     // Joined before welcome is sent: the client fetches the canvas after welcome, so every delta
     // broadcast after that read reaches it. The user's room lets a ban reach all their sockets.
     socket.join([room, userRoom(socket.data.userId)]);
@@ -193,19 +204,16 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
       },
     };
 
-    // Unknown events and events without an acknowledgement are counted and dropped.
-    socket.use(([event, ...args], next) => {
-      if (!KNOWN_EVENTS.has(String(event))) return void metrics.malformedPackets.inc({ reason: 'unknown-event' });
-      if (typeof args[args.length - 1] !== 'function') return void metrics.malformedPackets.inc({ reason: 'no-ack' });
-      next();
-    });
+    socket.use(onlyKnownEvents as Parameters<TesseraSocket['use']>[0]);
     socket.on(Events.Place, (...args: unknown[]) => {
       const ack = args[args.length - 1] as Parameters<Parameters<TesseraSocket['on']>[1]>[1];
       // Exactly one argument before the ack; anything else is malformed but still answered.
       const payload = args.length === 2 ? args[0] : undefined;
       void handlePlace(context, payload, ack as never);
     });
-    socket.on('error', (error) => log.debug({ err: error.message }, 'socket error'));
+    socket.on('error', logSocketError);
+    // Identity and address are in socket.data now; the request and its handshake copy can go.
+    releaseHandshake(socket);
 
     void sendWelcome(socket).catch((error: unknown) => {
       log.warn({ err: error instanceof Error ? error.message : String(error) }, 'welcome failed');
@@ -224,6 +232,8 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     const remaining = await readCooldownRemaining(deps.redis, deps.canvasId, { userId, ip, applyIpCooldown: guest }, config.cooldownMs);
     const now = Date.now();
     const sessionToken = (socket as unknown as { newSessionToken?: string }).newSessionToken;
+    // Sent once; kept, it would cost every guest socket its token for the connection's life.
+    delete (socket as unknown as { newSessionToken?: string }).newSessionToken;
     socket.emit(Events.Welcome, {
       userId,
       ...(sessionToken ? { sessionToken } : {}),
