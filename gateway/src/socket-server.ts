@@ -135,14 +135,17 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
   // is a new user, so without it one address could mint identities without end.
   const admit = async (identity: Identity, ip: string, prefixes: readonly string[]): Promise<Identity> => {
     if (!identity.ok) return identity;
-    const [userBanned, addressBanned] = await Promise.all([
+    const limit = { perWindow: deps.limits.guestSessionsPerAddress, windowMs: deps.limits.guestSessionWindowMs };
+    // One round trip, not two (time to open sockets): a new guest's id is fresh, so only an
+    // address ban can refuse it, and a session counted for a banned address changes nothing.
+    const [userBanned, addressBanned, admitted] = await Promise.all([
       isUserBanned(deps.redis, deps.canvasId, identity.userId),
       isAddressBanned(deps.redis, deps.canvasId, prefixes),
+      identity.newSessionToken === undefined ? undefined : admitGuestSession(deps.redis, deps.canvasId, ip, limit),
     ]);
     if (userBanned || addressBanned) return { ok: false, error: ErrorCode.Banned };
-    if (identity.newSessionToken === undefined) return identity;
-    const limit = { perWindow: deps.limits.guestSessionsPerAddress, windowMs: deps.limits.guestSessionWindowMs };
-    return (await admitGuestSession(deps.redis, deps.canvasId, ip, limit)).ok ? identity : { ok: false, error: ErrorCode.RateLimited };
+    if (admitted === undefined) return identity;
+    return admitted.ok ? identity : { ok: false, error: ErrorCode.RateLimited };
   };
 
   const handshakeFailures = createFailureLog({ log, message: 'handshakes failed' });
@@ -225,11 +228,16 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
   async function sendWelcome(socket: TesseraSocket): Promise<void> {
     const { userId, ip, guest } = socket.data;
     // Read after the socket joined the room (invariant 6): see readStreamPromise.
-    const [promise, config] = await Promise.all([readStreamPromise(deps.redis, deps.canvasId), deps.configs.current()]);
+    const promised = readStreamPromise(deps.redis, deps.canvasId);
+    promised.catch(() => undefined); // awaited below; a missing config must not leave it unhandled
+    const config = await deps.configs.current();
     if (!config) throw new Error('canvas config is missing');
     // Judged by the cooldown of the config sent with it, so the client can recompute the end
-    // when a config push changes the cooldown.
-    const remaining = await readCooldownRemaining(deps.redis, deps.canvasId, { userId, ip, applyIpCooldown: guest }, config.cooldownMs);
+    // when a config push changes the cooldown. Read alongside the promise: one round trip.
+    const [promise, remaining] = await Promise.all([
+      promised,
+      readCooldownRemaining(deps.redis, deps.canvasId, { userId, ip, applyIpCooldown: guest }, config.cooldownMs),
+    ]);
     const now = Date.now();
     const sessionToken = (socket as unknown as { newSessionToken?: string }).newSessionToken;
     // Sent once; kept, it would cost every guest socket its token for the connection's life.
