@@ -34,9 +34,9 @@ const PLAN = quick
       placement: [{ loads: [{ clients: 200, window: 16 }], seconds: 5, ceilingSeconds: 3 }],
       memory: { steps: [2000] },
       fanout: [
-        { steps: [1000, 2000], format: /** @type {const} */ ('base64'), rate: 1000, seconds: 5 },
-        { steps: [1000], format: /** @type {const} */ ('binary'), rate: 100, seconds: 5, pattern: /** @type {const} */ ('random') },
-        { steps: [1000], format: /** @type {const} */ ('binary'), rate: 8000, seconds: 5, pattern: /** @type {const} */ ('drawing') },
+        { steps: [1000, 2000], format: /** @type {const} */ ('auto'), rate: 1000, seconds: 5 },
+        { steps: [1000], format: /** @type {const} */ ('auto'), rate: 100, seconds: 5, pattern: /** @type {const} */ ('random') },
+        { steps: [1000], format: /** @type {const} */ ('auto'), rate: 8000, seconds: 5, pattern: /** @type {const} */ ('drawing') },
       ],
       coldStart: { canvases: [{ side: 1000, fill: 'realistic' }, { side: 2000, fill: 'realistic' }, { side: 1000, fill: 'random' }], herd: 1000 },
       writer: { sizes: [1000, 10000], ticks: 3 },
@@ -62,18 +62,17 @@ const PLAN = quick
       // and the generator each need a descriptor per socket plus their own few, under the 20,000 limit.
       memory: { steps: [10000, 19900] },
       fanout: [
-        // The issue's reference load (~100 px/s, random pixels) at 10,000 and ~20,000 subscribers.
+        // The issue's reference load (~100 px/s, random pixels) at 10,000 and ~20,000 subscribers:
+        // the writer's default (auto: each frame in its smaller form) and base64 (the earlier default).
+        { steps: [10000, 19900], format: /** @type {const} */ ('auto'), rate: 100, seconds: 15, pattern: /** @type {const} */ ('random') },
         { steps: [10000, 19900], format: /** @type {const} */ ('base64'), rate: 100, seconds: 15, pattern: /** @type {const} */ ('random') },
-        { steps: [10000, 19900], format: /** @type {const} */ ('binary'), rate: 100, seconds: 15, pattern: /** @type {const} */ ('random') },
         // Bytes: what players draw (bench/lib/drawing.mjs), and the seed's peak of 8,000 px/s.
-        { steps: [1000], format: /** @type {const} */ ('base64'), rate: 100, seconds: 15, pattern: /** @type {const} */ ('drawing') },
-        { steps: [1000], format: /** @type {const} */ ('binary'), rate: 100, seconds: 15, pattern: /** @type {const} */ ('drawing') },
-        { steps: [1000], format: /** @type {const} */ ('base64'), rate: 8000, seconds: 15, pattern: /** @type {const} */ ('random') },
-        { steps: [1000], format: /** @type {const} */ ('binary'), rate: 8000, seconds: 15, pattern: /** @type {const} */ ('random') },
+        { steps: [1000], format: /** @type {const} */ ('auto'), rate: 100, seconds: 15, pattern: /** @type {const} */ ('drawing') },
+        { steps: [1000], format: /** @type {const} */ ('auto'), rate: 8000, seconds: 15, pattern: /** @type {const} */ ('random') },
+        { steps: [1000], format: /** @type {const} */ ('auto'), rate: 8000, seconds: 15, pattern: /** @type {const} */ ('drawing') },
         { steps: [1000], format: /** @type {const} */ ('base64'), rate: 8000, seconds: 15, pattern: /** @type {const} */ ('drawing') },
-        { steps: [1000], format: /** @type {const} */ ('binary'), rate: 8000, seconds: 15, pattern: /** @type {const} */ ('drawing') },
         // The earlier rows' load (1,000 px/s), for continuity with BENCHMARKS.md.
-        { steps: [1000, 10000], format: /** @type {const} */ ('base64'), rate: 1000, seconds: 15 },
+        { steps: [1000, 10000], format: /** @type {const} */ ('auto'), rate: 1000, seconds: 15 },
       ],
       coldStart: {
         canvases: [

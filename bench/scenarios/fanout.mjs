@@ -83,7 +83,7 @@ const EVENT_ID = /"eventId":"(\d+-\d+)"/;
 /**
  * @param {object} options
  * @param {number[]} options.steps client counts, ascending
- * @param {'base64' | 'binary'} options.format the writer's DELTA_WIRE_FORMAT
+ * @param {'base64' | 'binary' | 'auto'} options.format the writer's DELTA_WIRE_FORMAT
  * @param {number} options.rate placements per second during each window
  * @param {number} options.seconds length of each measurement window
  * @param {number} [options.tickMs] writer tick (default 500, the production default)

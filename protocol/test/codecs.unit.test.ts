@@ -11,6 +11,7 @@ import {
   encodeDelta,
   encodeSync,
   encodeWireFrame,
+  chooseWireFormat,
   deflateDelta,
   DELTA_FORMAT_VERSION,
   DELTA_HEAD_BYTES,
@@ -265,6 +266,15 @@ describe('the wire forms', () => {
   it('refuses malformed base64 and unexpected frame types', () => {
     for (const bad of ['abc', '!!!!', 'ab=c', 'é123']) assert.equal(fromBase64(bad).ok, false, bad);
     for (const bad of [42, null, {}, ['a']]) assert.equal(decodeWireFrame(bad).ok, false);
+  });
+
+  it('sends small frames as text and larger ones as binary when asked for auto', () => {
+    assert.equal(chooseWireFormat(WireFormat.Auto, 60), WireFormat.Base64);
+    assert.equal(chooseWireFormat(WireFormat.Auto, 2_000), WireFormat.Binary);
+    assert.equal(typeof encodeWireFrame(new Uint8Array(60), WireFormat.Auto), 'string');
+    assert.ok(encodeWireFrame(new Uint8Array(2_000), WireFormat.Auto) instanceof Uint8Array);
+    assert.equal(chooseWireFormat(WireFormat.Binary, 1), WireFormat.Binary);
+    assert.equal(chooseWireFormat(WireFormat.Base64, 1_000_000), WireFormat.Base64);
   });
 
   it('carries the same frame as text or binary', () => {

@@ -1,4 +1,4 @@
-import { canvasKeys, encodeWireFrame, Events, formatPosition, WireFormat, type StreamPosition } from '@tessera/protocol';
+import { canvasKeys, chooseWireFormat, encodeWireFrame, Events, formatPosition, WireFormat, type StreamPosition } from '@tessera/protocol';
 import { createRoomEmitter } from '@tessera/runtime';
 import type { RedisConnection } from '@tessera/store';
 import { compressDelta } from './delta-compression.js';
@@ -29,7 +29,12 @@ export function createDeltaBroadcaster({ redis, canvasId, wireFormat }: DeltaBro
   const emit = createRoomEmitter(redis, canvasId);
   const send = (event: typeof Events.Delta | typeof Events.Sync, bytes: Uint8Array): Promise<void> =>
     // Binary travels as a Buffer, which msgpack (the emitter's parser) keeps as binary.
-    emit(event, wireFormat === WireFormat.Binary ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : encodeWireFrame(bytes, wireFormat));
+    emit(
+      event,
+      chooseWireFormat(wireFormat, bytes.length) === WireFormat.Binary
+        ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+        : encodeWireFrame(bytes, WireFormat.Base64),
+    );
 
   const notices = canvasKeys(canvasId).deltaNotices;
   return {
