@@ -14,7 +14,7 @@ export * from './challenge.js';
 export * from './place-payload.js';
 export * from './events.js';
 export * from './redis-keys.js';
-export { FrameKind, FRAME_FORMAT_VERSION } from './frame-header.js';
+export { FrameKind, FRAME_FORMAT_VERSION, DELTA_FORMAT_VERSION } from './frame-header.js';
 export * from './canvas-replica.js';
 export * from './admin-api.js';
 export { BinaryReader, type BinaryReaderOptions } from './binary.js';
