@@ -88,6 +88,9 @@ export function createSnapshotClient(options: SnapshotClientOptions): SnapshotCl
   const call = async <T>(jobName: SnapshotJob, data: object, jobOptions: JobsOptions = ON_DEMAND): Promise<T> => {
     // Adding fails fast with the caller's client when Redis is down; waiting is bounded by timeoutMs
     // (and BullMQ checks the job's state once its listener is up, so an early finish is not missed).
+    // The events connection must be up before the job can finish, or its completion can pass
+    // before anything listens (a first call right after start-up).
+    await events.waitUntilReady();
     const job: Job = await queue.add(jobName, data, jobOptions);
     try {
       return (await job.waitUntilFinished(events, timeoutMs)) as T;
