@@ -21,7 +21,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getFreePort, isPortFree } from './lib/free-port.mjs';
-import { colour, describeExit, spawnService, stopAll } from './lib/processes.mjs';
+import { color, describeExit, spawnService, stopAll } from './lib/processes.mjs';
 import { findRedisServer, REDIS_INSTALL_HINT, startRedis } from './lib/redis-server.mjs';
 import { startS3 } from './lib/s3-server.mjs';
 
@@ -43,9 +43,9 @@ const out = process.stdout;
 out.on('error', () => {});
 process.stderr.on('error', () => {});
 
-const bold = (/** @type {string} */ s) => colour(s, out, 1);
-const red = (/** @type {string} */ s) => colour(s, process.stderr, 31);
-const say = (/** @type {string} */ s) => out.write(`${colour('[dev-up]', out, 90)} ${s}\n`);
+const bold = (/** @type {string} */ s) => color(s, out, 1);
+const red = (/** @type {string} */ s) => color(s, process.stderr, 31);
+const say = (/** @type {string} */ s) => out.write(`${color('[dev-up]', out, 90)} ${s}\n`);
 const shout = (/** @type {string} */ s) => process.stderr.write(`${red(`[dev-up] ${s}`)}\n`);
 
 const argv = process.argv.slice(2);

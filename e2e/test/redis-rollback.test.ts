@@ -43,11 +43,11 @@ describe('a Redis that comes back behind', function () {
   });
 
   /** Places `count` pixels from each client, every one distinct from what the canvas holds. */
-  async function place(players: readonly ReplicaClient[], count: number, colour: number): Promise<void> {
+  async function place(players: readonly ReplicaClient[], count: number, color: number): Promise<void> {
     await Promise.all(
       players.map(async (client, index) => {
         for (let i = 0; i < count; i++) {
-          const result = await client.place((index * 37 + i * 11) % WIDTH, (index * 13 + i * 7) % HEIGHT, colour);
+          const result = await client.place((index * 37 + i * 11) % WIDTH, (index * 13 + i * 7) % HEIGHT, color);
           assert.ok(result.ok, `placement refused: ${JSON.stringify(result)}`);
         }
       }),

@@ -126,7 +126,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   const reader = new EnvReader(env);
   const common = readCommonConfig(reader);
   const sessionSecret = reader.required('SESSION_SECRET', (value) => (value.length < 32 ? 'must be at least 32 characters' : undefined));
-  const palette = reader.list('CANVAS_PALETTE', DEFAULT_PALETTE).map((colour) => colour.toLowerCase());
+  const palette = reader.list('CANVAS_PALETTE', DEFAULT_PALETTE).map((color) => color.toLowerCase());
   const problem = paletteProblem(palette);
   if (problem) reader.problem(`CANVAS_PALETTE ${problem}`);
   const jwksUrl = reader.optionalString('AUTH_JWKS_URL');

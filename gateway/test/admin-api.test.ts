@@ -279,7 +279,7 @@ describe('the admin API', function () {
         ],
       });
       assert.equal(response.status, 200, JSON.stringify(response.body));
-      const expected = palette.filter((_colour, index) => index !== 3 && index !== 4);
+      const expected = palette.filter((_color, index) => index !== 3 && index !== 4);
       assert.deepEqual(response.body.config.palette, expected);
       assert.deepEqual(response.body.mapping.slice(0, 7), [0, 1, 2, 3, 1, 3, 4]);
       assert.equal(response.body.mapping[31], 29);

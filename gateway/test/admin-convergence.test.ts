@@ -51,14 +51,14 @@ describe('admin changes during concurrent placement, in a cluster', function () 
   }
 
   /** Each client places random pixels over `area` (beyond the canvas too: refused) until stopped. */
-  function placeUntilStopped(players: readonly ReplicaClient[], area: { width: number; height: number }, colours: number) {
+  function placeUntilStopped(players: readonly ReplicaClient[], area: { width: number; height: number }, colors: number) {
     let running = true;
     let accepted = 0;
     let refused = 0;
     const done = Promise.all(
       players.map(async (client) => {
         while (running) {
-          const result = (await client.place(Math.floor(Math.random() * area.width), Math.floor(Math.random() * area.height), Math.floor(Math.random() * colours))) as {
+          const result = (await client.place(Math.floor(Math.random() * area.width), Math.floor(Math.random() * area.height), Math.floor(Math.random() * colors))) as {
             ok: boolean;
           };
           if (result.ok) accepted++;

@@ -4,7 +4,7 @@ import { createAdminAuthenticator } from '../src/admin/admin-auth.js';
 import { AdminRateLimiter } from '../src/admin/admin-rate-limit.js';
 import { check, createAdminValidators } from '../src/admin/admin-validation.js';
 import { ADMIN_OPENAPI } from '../src/admin/openapi.js';
-import { planRemoval, recolour } from '../src/admin/palette-edits.js';
+import { planRemoval, recolor } from '../src/admin/palette-edits.js';
 import { loadGatewayConfig } from '../src/config.js';
 
 const BASE_ENV = { SESSION_SECRET: 'unit-secret-that-is-at-least-32-characters' };
@@ -100,9 +100,9 @@ describe('palette edits', () => {
   const palette = ['#ffffff', '#000001', '#000002', '#000003', '#000004', '#000005'];
 
   it('recolours indices of the palette, refusing one beyond it or twice', () => {
-    assert.deepEqual(recolour(palette, { colors: [{ index: 2, color: '#abcdef' }] }), { ok: true, value: ['#ffffff', '#000001', '#abcdef', '#000003', '#000004', '#000005'] });
-    assert.deepEqual(recolour(palette, { colors: [{ index: 6, color: '#abcdef' }] }), { ok: false, invalid: { field: 'colors.0.index', message: 'must be below the palette size 6' } });
-    assert.equal((recolour(palette, { colors: [{ index: 1, color: '#abcdef' }, { index: 1, color: '#abcdee' }] }) as { invalid: { field: string } }).invalid.field, 'colors.1.index');
+    assert.deepEqual(recolor(palette, { colors: [{ index: 2, color: '#abcdef' }] }), { ok: true, value: ['#ffffff', '#000001', '#abcdef', '#000003', '#000004', '#000005'] });
+    assert.deepEqual(recolor(palette, { colors: [{ index: 6, color: '#abcdef' }] }), { ok: false, invalid: { field: 'colors.0.index', message: 'must be below the palette size 6' } });
+    assert.equal((recolor(palette, { colors: [{ index: 1, color: '#abcdef' }, { index: 1, color: '#abcdee' }] }) as { invalid: { field: string } }).invalid.field, 'colors.1.index');
   });
 
   it('plans a removal: kept colours close up, removed ones take their target, indices below the first removed keep their number', () => {

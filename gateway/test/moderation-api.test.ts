@@ -71,7 +71,7 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
     if (response.status === 200) assert.ok(validatePublic(body), `the answer matches the public document: ${text}`);
     return { status: response.status, body: body!, headers: response.headers };
   }
-  async function colourAt(keys: ReturnType<typeof canvasKeys>, x: number, y: number): Promise<number> {
+  async function colorAt(keys: ReturnType<typeof canvasKeys>, x: number, y: number): Promise<number> {
     const { cx, cy, offset } = chunkOf(x, y);
     const chunk = await redis.getBuffer(keys.chunk(cx, cy));
     return chunk?.[offset] ?? 0;
@@ -204,13 +204,13 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
   describe('reverting a user', () => {
     /** Replays the whole stream: the colour each pixel had just before `userId`'s first placement there at or after `since`. */
     async function replayBefore(keys: ReturnType<typeof canvasKeys>, userId: string, since: number): Promise<Map<string, number>> {
-      const colours = new Map<string, number>();
+      const colors = new Map<string, number>();
       const before = new Map<string, number>();
       for (const [id, fields] of (await redis.xrange(keys.events, '-', '+')) as Array<[string, string[]]>) {
         const values = Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : [])));
         const key = `${values.x},${values.y}`;
-        if (values.u === userId && Number(id.split('-')[0]) >= since && !before.has(key)) before.set(key, colours.get(key) ?? 0);
-        colours.set(key, Number(values.c));
+        if (values.u === userId && Number(id.split('-')[0]) >= since && !before.has(key)) before.set(key, colors.get(key) ?? 0);
+        colors.set(key, Number(values.c));
       }
       return before;
     }
@@ -239,17 +239,17 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
 
       const preview = await api<RevertPreview>('POST', '/revert/preview', { userId: grief, since });
       assert.deepEqual(preview.body, { pixels: 3, skipped: 1, coveredFrom: null });
-      assert.equal(await colourAt(keys, 10, 10), 3, 'a preview changes nothing');
+      assert.equal(await colorAt(keys, 10, 10), 3, 'a preview changes nothing');
 
       const streamBefore = await redis.xlen(keys.events);
       const reverted = await api<RevertResponse>('POST', '/revert', { userId: grief, since, reason: 'griefing' });
       assert.deepEqual(reverted.body, { reverted: 3, skipped: 1, coveredFrom: null });
 
-      assert.equal(await colourAt(keys, 10, 10), expected.get('10,10'));
-      assert.equal(await colourAt(keys, 12, 10), expected.get('12,10'));
-      assert.equal(await colourAt(keys, 300, 200), expected.get('300,200'));
-      assert.equal(await colourAt(keys, 11, 10), 7, "the artist's repair is left alone");
-      assert.equal(await colourAt(keys, 13, 10), 6);
+      assert.equal(await colorAt(keys, 10, 10), expected.get('10,10'));
+      assert.equal(await colorAt(keys, 12, 10), expected.get('12,10'));
+      assert.equal(await colorAt(keys, 300, 200), expected.get('300,200'));
+      assert.equal(await colorAt(keys, 11, 10), 7, "the artist's repair is left alone");
+      assert.equal(await colorAt(keys, 13, 10), 6);
       assert.equal(await redis.xlen(keys.events), streamBefore + 3, 'one event per pixel put back');
       const [last] = (await redis.xrevrange(keys.events, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
       assert.equal(last![1][7], 'admin:alice');

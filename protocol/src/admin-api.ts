@@ -66,12 +66,12 @@ export interface AdminConfigChange {
 }
 
 /** `PATCH /palette`: give existing indices new colours (pixels keep their index). */
-export interface RecolourRequest {
+export interface RecolorRequest {
   readonly colors: ReadonlyArray<{ readonly index: number; readonly color: string }>;
 }
 
 /** `POST /palette/colors`: append colours at the end of the palette. */
-export interface AddColoursRequest {
+export interface AddColorsRequest {
   readonly colors: readonly string[];
 }
 
@@ -79,11 +79,11 @@ export interface AddColoursRequest {
  * `POST /palette/remove`: remove colours; every removed index names the kept index (in the
  * current numbering) its pixels become. The remaining colours close up, keeping their order.
  */
-export interface RemoveColoursRequest {
+export interface RemoveColorsRequest {
   readonly remove: ReadonlyArray<{ readonly index: number; readonly mapTo: number }>;
 }
 
-export interface RemoveColoursResponse extends AdminConfigChange {
+export interface RemoveColorsResponse extends AdminConfigChange {
   /** For every index of the old palette, its index in the new one. */
   readonly mapping: readonly number[];
 }
@@ -240,9 +240,9 @@ export interface AuditPage {
 
 /** The actions written to the audit stream. */
 export const AuditAction = {
-  Recolour: 'palette.recolour',
-  AddColours: 'palette.add',
-  RemoveColours: 'palette.remove',
+  Recolor: 'palette.recolour',
+  AddColors: 'palette.add',
+  RemoveColors: 'palette.remove',
   Resize: 'canvas.resize',
   Cooldown: 'canvas.cooldown',
   Pause: 'canvas.pause',

@@ -35,7 +35,7 @@ export const DEFAULT_PALETTE: readonly string[] = Object.freeze([
   '#ff99aa', '#6d482f', '#9c6926', '#ffb470', '#000000', '#515252', '#898d90', '#d4d7d9',
 ]);
 
-const HEX_COLOUR = /^#[0-9a-f]{6}$/;
+const HEX_COLOR = /^#[0-9a-f]{6}$/;
 
 /** Returns the reason a palette is unusable, or undefined when it is fine. */
 export function paletteProblem(palette: unknown): string | undefined {
@@ -43,7 +43,7 @@ export function paletteProblem(palette: unknown): string | undefined {
   if (palette.length < LIMITS.minPaletteSize || palette.length > LIMITS.maxPaletteSize) {
     return `must hold ${LIMITS.minPaletteSize} to ${LIMITS.maxPaletteSize} colours`;
   }
-  const bad = palette.findIndex((colour) => typeof colour !== 'string' || !HEX_COLOUR.test(colour));
+  const bad = palette.findIndex((color) => typeof color !== 'string' || !HEX_COLOR.test(color));
   if (bad >= 0) return `colour ${bad} is not a lower-case #rrggbb string`;
   return undefined;
 }
@@ -62,7 +62,7 @@ export function cooldownProblem(cooldownMs: unknown): string | undefined {
 }
 
 /** Parses a `#rrggbb` colour into [r, g, b]. */
-export function parseHexColour(colour: string): [number, number, number] {
-  const n = Number.parseInt(colour.slice(1), 16);
+export function parseHexColor(color: string): [number, number, number] {
+  const n = Number.parseInt(color.slice(1), 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }

@@ -5,7 +5,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { colour, describeExit, pipeLines, signal, stopAll, trackChild } from './processes.mjs';
+import { color, describeExit, pipeLines, signal, stopAll, trackChild } from './processes.mjs';
 
 const CHILD = fileURLToPath(new URL('./s3rver-child.mjs', import.meta.url));
 
@@ -59,7 +59,7 @@ export async function startS3(options) {
     if (tail.length > 40) tail.shift();
   };
   const out = options.output;
-  const tag = out ? colour(`[${options.name ?? 's3'}]`, out) : '';
+  const tag = out ? color(`[${options.name ?? 's3'}]`, out) : '';
   const sink = out ?? { writable: false, write: () => true };
   const flushed = Promise.all([
     child.stdout && pipeLines(child.stdout, /** @type {NodeJS.WritableStream} */ (sink), tag, onLine),

@@ -1,4 +1,4 @@
-import { CHUNK_SIZE, parseHexColour, type ChunkData } from '@tessera/protocol';
+import { CHUNK_SIZE, parseHexColor, type ChunkData } from '@tessera/protocol';
 import type { HistorySegment } from './history-format.js';
 import { encodeIndexedPng } from './png-writer.js';
 
@@ -50,5 +50,5 @@ export function encodeCanvasPng(image: CanvasPixels, palette: readonly string[])
       break;
     }
   }
-  return encodeIndexedPng(image.width, image.height, data, palette.map((colour) => parseHexColour(colour)));
+  return encodeIndexedPng(image.width, image.height, data, palette.map((color) => parseHexColor(color)));
 }

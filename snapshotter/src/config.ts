@@ -83,7 +83,7 @@ export function loadSnapshotterConfig(env: Env): SnapshotterConfig {
   if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
   const endpoint = reader.optionalString('S3_ENDPOINT');
   if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) reader.problem(`S3_ENDPOINT must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
-  const palette = reader.list('CANVAS_PALETTE', DEFAULT_PALETTE).map((colour) => colour.toLowerCase());
+  const palette = reader.list('CANVAS_PALETTE', DEFAULT_PALETTE).map((color) => color.toLowerCase());
   const problem = paletteProblem(palette);
   if (problem) reader.problem(`CANVAS_PALETTE ${problem}`);
   const config: SnapshotterConfig = {

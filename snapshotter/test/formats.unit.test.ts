@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CHUNK_BYTES, DEFAULT_PALETTE, parseHexColour } from '@tessera/protocol';
+import { CHUNK_BYTES, DEFAULT_PALETTE, parseHexColor } from '@tessera/protocol';
 import { decode } from 'fast-png';
 import { chunksToPixels, encodeCanvasPng, replaySegment } from '../src/canvas-image.js';
 import { crc32 } from '../src/crc32.js';
@@ -20,9 +20,9 @@ function configHash(width: number, height: number, palette: readonly string[] = 
   };
 }
 
-function randomChunk(length: number, colours = 32): Uint8Array {
+function randomChunk(length: number, colors = 32): Uint8Array {
   const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i++) bytes[i] = Math.floor(Math.random() * colours);
+  for (let i = 0; i < length; i++) bytes[i] = Math.floor(Math.random() * colors);
   return bytes;
 }
 
@@ -195,7 +195,7 @@ describe('the canvas image', () => {
     assert.equal(decoded.width, 40);
     assert.equal(decoded.height, 30);
     assert.equal(decoded.channels, 1);
-    assert.deepEqual(decoded.palette, palette.map((colour) => parseHexColour(colour)));
+    assert.deepEqual(decoded.palette, palette.map((color) => parseHexColor(color)));
     assert.deepEqual([...decoded.data], [...pixels]);
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { canvasKeys, parseHexColour } from '@tessera/protocol';
+import { canvasKeys, parseHexColor } from '@tessera/protocol';
 import { createRedisClient, waitForRedis } from '@tessera/runtime';
 import { Redis } from 'ioredis';
 import { decode } from 'fast-png';
@@ -120,7 +120,7 @@ describe('snapshots and restore', function () {
       assert.equal(png.width, WIDTH);
       assert.equal(png.height, HEIGHT);
       assert.equal(png.channels, 1, 'indexed');
-      assert.deepEqual(png.palette, PALETTE.map((colour) => parseHexColour(colour)));
+      assert.deepEqual(png.palette, PALETTE.map((color) => parseHexColor(color)));
       const { chunks } = await dumpCanvas(redis, canvasId);
       const expected = chunksToPixels(
         WIDTH,

@@ -68,7 +68,7 @@ export async function paintRegion(redis: RedisConnection, canvasId: string, rect
       const bandRows = Math.max(1, Math.floor(PIXELS_PER_SCRIPT / width));
       for (let bandTop = top; bandTop < rowsBottom; bandTop += bandRows) {
         const height = Math.min(bandRows, rowsBottom - bandTop);
-        const colours = 'fill' in target ? Buffer.from([target.fill]) : bandPixels(target.pixels, rect, left, bandTop, width, height);
+        const colors = 'fill' in target ? Buffer.from([target.fill]) : bandPixels(target.pixels, rect, left, bandTop, width, height);
         const [code, count, last] = await callScript<PaintReply>(redis, 'tesseraPaintRegion', [
           keys.config,
           keys.chunk(cx, cy),
@@ -81,7 +81,7 @@ export async function paintRegion(redis: RedisConnection, canvasId: string, rect
           bandTop - cy * CHUNK_SIZE,
           width,
           height,
-          colours,
+          colors,
           options.userId,
           options.streamMaxLength,
           options.refuseWhileRemapping ? 1 : 0,

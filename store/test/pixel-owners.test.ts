@@ -36,10 +36,10 @@ describe('the pixel-ownership index', function () {
       assert.equal(outcome.ok, true);
       if (i === 700) await paintRegion(redis, canvasId, { x: 252, y: 252, width: 6, height: 6 }, { fill: 0 }, { userId: 'admin:alice', streamMaxLength: 100_000, refuseWhileRemapping: false });
     }
-    const newest = new Map<string, { user: string; colour: number; ms: number }>();
+    const newest = new Map<string, { user: string; color: number; ms: number }>();
     for (const [id, fields] of (await redis.xrange(keys.events, '-', '+')) as Array<[string, string[]]>) {
       const values = Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : [])));
-      newest.set(`${values.x},${values.y}`, { user: values.u!, colour: Number(values.c), ms: Number(id.split('-')[0]) });
+      newest.set(`${values.x},${values.y}`, { user: values.u!, color: Number(values.c), ms: Number(id.split('-')[0]) });
     }
     assert.ok(newest.size > 100);
     for (let x = 250; x < 262; x++) {
@@ -47,7 +47,7 @@ describe('the pixel-ownership index', function () {
         const record = await readPixelOwner(redis, canvasId, x, y);
         const last = newest.get(`${x},${y}`);
         assert.equal(record.userId, last?.user, `owner of (${x}, ${y})`);
-        assert.equal(record.color, last?.colour ?? 0, `colour of (${x}, ${y})`);
+        assert.equal(record.color, last?.color ?? 0, `colour of (${x}, ${y})`);
         if (last) assert.equal(record.placedAt, Math.floor(last.ms / 1000) * 1000);
       }
     }

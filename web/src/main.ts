@@ -131,7 +131,7 @@ const placement = createPlacement({
   isLive: () => connectionState.kind === 'live',
   isPaused: () => (config?.paused ?? false) || ban !== undefined, // the banners say why
   boardSize,
-  selectedColour: () => palette.selected,
+  selectedColor: () => palette.selected,
   appliedThrough: () => sync.appliedThrough,
   cooldown,
   notify: (text, kind) => toast.show(text, kind),
@@ -228,7 +228,7 @@ function applyConfig(next: CanvasConfig): void {
   templatePanel?.onPalette(next.palette);
   resolvePalette(next.palette);
   pixelInfo.setConfig(next);
-  palette.setColours(next.palette);
+  palette.setColors(next.palette);
   palette.setDisabled(next.paused || ban !== undefined);
   status.setPaused(next.paused);
   hint.textContent = next.paused ? 'Placing is paused' : ban ? 'Watching only' : placeHint;

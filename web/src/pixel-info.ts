@@ -92,11 +92,11 @@ export function createPixelInfo(options: PixelInfoOptions): PixelInfo {
   }
 
   function describe(info: PublicPixelInfo): string {
-    const colour = options.palette()[info.color];
-    const colourText = colour ? ` (colour ${colour})` : '';
-    if (!info.owner || info.placedAt === null) return `Nobody has placed this pixel yet${colourText}.`;
+    const color = options.palette()[info.color];
+    const colorText = color ? ` (colour ${color})` : '';
+    if (!info.owner || info.placedAt === null) return `Nobody has placed this pixel yet${colorText}.`;
     const who = info.owner.kind === 'admin' ? `${info.owner.name} (moderator)` : info.owner.name;
-    return `Placed by ${who}, ${describeAge(info.placedAt, now())}${colourText}.`;
+    return `Placed by ${who}, ${describeAge(info.placedAt, now())}${colorText}.`;
   }
 
   async function lookUp(x: number, y: number): Promise<void> {

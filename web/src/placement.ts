@@ -20,7 +20,7 @@ export interface PlacementDeps {
   readonly isLive: () => boolean;
   readonly isPaused: () => boolean;
   readonly boardSize: () => { width: number; height: number };
-  readonly selectedColour: () => number;
+  readonly selectedColor: () => number;
   /** Position the replica's data reflects (undefined while it has no complete read). */
   readonly appliedThrough: () => StreamPosition | undefined;
   readonly cooldown: { remainingMs(): number; setUntil(serverEpochMs: number): void };
@@ -95,7 +95,7 @@ export function createPlacement(deps: PlacementDeps): Placement {
       const left = deps.cooldown.remainingMs();
       if (left > 0) return deps.notify(`Next pixel in ${formatRemaining(left)}`, 'info');
       if (inFlight) return; // one at a time: a double tap must not send two
-      const color = deps.selectedColour();
+      const color = deps.selectedColor();
       const key = `${x},${y}`;
       const previous = pendingByPixel.get(key);
       if (previous) drop(key, previous);

@@ -1,4 +1,4 @@
-import { CHUNK_SIZE, parseHexColour, type CanvasReplica, type ReplicaChange } from '@tessera/protocol';
+import { CHUNK_SIZE, parseHexColor, type CanvasReplica, type ReplicaChange } from '@tessera/protocol';
 import type { View } from './view.js';
 
 export interface OverlayPixel {
@@ -75,7 +75,7 @@ export function createRenderer(options: RendererOptions): Renderer {
 
   const tiles = new Map<string, Tile>();
   let lut = new Uint32Array(256).fill(packRgba(255, 255, 255));
-  let cssColours: string[] = ['#ffffff'];
+  let cssColors: string[] = ['#ffffff'];
   let pixelRatio = window.devicePixelRatio || 1;
   let frameRequested = false;
   let frameNumber = 0;
@@ -191,7 +191,7 @@ export function createRenderer(options: RendererOptions): Renderer {
     ctx.save();
     ctx.shadowColor = 'rgba(0, 0, 0, 0.55)';
     ctx.shadowBlur = 24 * pixelRatio;
-    ctx.fillStyle = cssColours[0] ?? '#ffffff';
+    ctx.fillStyle = cssColors[0] ?? '#ffffff';
     ctx.fillRect(left, top, right - left, bottom - top);
     ctx.restore();
 
@@ -233,7 +233,7 @@ export function createRenderer(options: RendererOptions): Renderer {
 
     for (const pixel of options.overlay()) {
       if (pixel.x < vx0 || pixel.x >= vx1 || pixel.y < vy0 || pixel.y >= vy1) continue;
-      ctx.fillStyle = cssColours[pixel.color] ?? cssColours[0] ?? '#ffffff';
+      ctx.fillStyle = cssColors[pixel.color] ?? cssColors[0] ?? '#ffffff';
       const px = screenX(pixel.x);
       const py = screenY(pixel.y);
       ctx.fillRect(px, py, screenX(pixel.x + 1) - px, screenY(pixel.y + 1) - py);
@@ -277,11 +277,11 @@ export function createRenderer(options: RendererOptions): Renderer {
     },
     invalidate,
     setPalette(palette) {
-      cssColours = [...palette];
+      cssColors = [...palette];
       const fallback = palette[0] ?? '#ffffff';
       lut = new Uint32Array(256);
       for (let i = 0; i < 256; i++) {
-        const [r, g, b] = parseHexColour(palette[i] ?? fallback);
+        const [r, g, b] = parseHexColor(palette[i] ?? fallback);
         lut[i] = packRgba(r, g, b);
       }
       markAllStale();

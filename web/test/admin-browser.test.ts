@@ -92,11 +92,11 @@ describe('the admin page in a browser', function () {
   }
 
   /** The colour a player's palette swatch shows (its colour variable) and names (its label), when they agree. */
-  function swatchColour(page: Page, index: number): Promise<string> {
+  function swatchColor(page: Page, index: number): Promise<string> {
     return page.evaluate((i) => {
       const swatch = document.querySelector<HTMLElement>(`#palette [data-index="${i}"]`);
       if (!swatch) return 'missing';
-      const shown = getComputedStyle(swatch).getPropertyValue('--swatch-colour').trim();
+      const shown = getComputedStyle(swatch).getPropertyValue('--swatch-color').trim();
       return (swatch.getAttribute('aria-label') ?? '').includes(shown) ? shown : `disagrees: ${shown} / ${swatch.getAttribute('aria-label')}`;
     }, index);
   }
@@ -115,7 +115,7 @@ describe('the admin page in a browser', function () {
     const player = await newPage(`/#x=${x + 0.5}&y=${y + 0.5}&z=16`, 'player');
     await player.waitForFunction(() => window.__tessera?.connection === 'live' && window.__tessera.loaded, null, { timeout: 15_000 });
     await player.waitForFunction(([px, py]) => window.__tessera!.replica.colorAt(px, py) === 1, [x, y] as const, { timeout: 5_000 });
-    const before = await swatchColour(player, 1);
+    const before = await swatchColor(player, 1);
     assert.match(before, /^#[0-9a-f]{6}$/);
     await waitFor(async () => (await screenPixel(player, x, y)).join() === rgb(before).join(), { message: `the pixel drawn in ${before}` });
 
@@ -142,7 +142,7 @@ describe('the admin page in a browser', function () {
     assert.match((await admin.textContent('#audit tr')) ?? '', /ops.*palette\.recolour/);
 
     // The player's page, without a reload: its swatch and the pixel of index 1 on screen.
-    await waitFor(async () => (await swatchColour(player, 1)) === next, { timeoutMs: 5_000, message: `swatch 1 showing ${next}` });
+    await waitFor(async () => (await swatchColor(player, 1)) === next, { timeoutMs: 5_000, message: `swatch 1 showing ${next}` });
     await waitFor(async () => (await screenPixel(player, x, y)).join() === rgb(next).join(), {
       timeoutMs: 5_000,
       message: `the pixel redrawn in ${next}`,

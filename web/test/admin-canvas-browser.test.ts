@@ -42,8 +42,8 @@ describe('the live canvas on the admin page', function () {
 
     await form.locator('button[type=submit]').click();
     await admin.waitForFunction(() => /Erasing 3 × 2: 6 of 6 pixels changed/.test(document.querySelector('#notice')?.textContent ?? ''), null, { timeout: 10_000 });
-    for (const [x, y] of block) assert.equal(await cluster.redisColour(x, y), 0, `(${x}, ${y}) erased in Redis`);
-    assert.equal(await cluster.redisColour(103, 51), 7, 'the pixel beside the rectangle is left alone');
+    for (const [x, y] of block) assert.equal(await cluster.redisColor(x, y), 0, `(${x}, ${y}) erased in Redis`);
+    assert.equal(await cluster.redisColor(103, 51), 7, 'the pixel beside the rectangle is left alone');
     // The admin's own canvas shows it live.
     await admin.waitForFunction(() => window.__tesseraAdmin!.colorAt(101, 51) === 0, null, { timeout: 10_000 });
   });
@@ -155,9 +155,9 @@ describe('restoring a selected rectangle from a snapshot on the admin page', fun
     await source.selectOption({ index: 1 }); // the snapshot just taken
     await admin.locator('#erase-form button[type=submit]').click();
     await admin.waitForFunction(() => /Restoring 6 × 6 from .*: 2 of 36 pixels changed/.test(document.querySelector('#notice')?.textContent ?? ''), null, { timeout: 15_000 });
-    assert.equal(await cluster.redisColour(50, 50), 3, 'back to the snapshot colour');
-    assert.equal(await cluster.redisColour(51, 51), 0, 'back to the background');
-    assert.equal(await cluster.redisColour(60, 60), 7, 'outside the rectangle: untouched');
+    assert.equal(await cluster.redisColor(50, 50), 3, 'back to the snapshot colour');
+    assert.equal(await cluster.redisColor(51, 51), 0, 'back to the background');
+    assert.equal(await cluster.redisColor(60, 60), 7, 'outside the rectangle: untouched');
     await admin.waitForFunction(() => window.__tesseraAdmin!.colorAt(50, 50) === 3, null, { timeout: 10_000 });
   });
 });

@@ -79,13 +79,13 @@ describe('moderating from the admin canvas', function () {
     await preview.waitFor({ timeout: 10_000 });
     assert.equal(await preview.getAttribute('data-pixels'), '2');
     assert.match((await preview.textContent()) ?? '', /2 pixel\(s\) would go back.*1 placed over by others/);
-    assert.equal(await cluster.redisColour(140, 80), 11, 'nothing changes on a preview');
+    assert.equal(await cluster.redisColor(140, 80), 11, 'nothing changes on a preview');
 
     await page.locator('#revert-confirm').click();
     await page.waitForFunction(() => /Reverting .*: done/.test(document.querySelector('#notice')?.textContent ?? ''), null, { timeout: 10_000 });
-    assert.equal(await cluster.redisColour(140, 80), 2, 'back to the colour before the vandal');
-    assert.equal(await cluster.redisColour(141, 80), 0, 'back to the background');
-    assert.equal(await cluster.redisColour(142, 80), 5, 'a later pixel of someone else is left alone');
+    assert.equal(await cluster.redisColor(140, 80), 2, 'back to the colour before the vandal');
+    assert.equal(await cluster.redisColor(141, 80), 0, 'back to the background');
+    assert.equal(await cluster.redisColor(142, 80), 5, 'a later pixel of someone else is left alone');
     await page.waitForFunction(() => window.__tesseraAdmin!.colorAt(140, 80) === 2, null, { timeout: 10_000 });
   });
 

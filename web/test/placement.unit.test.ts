@@ -18,7 +18,7 @@ function flow(answer: PlaceOutcome) {
     isLive: () => true,
     isPaused: () => false,
     boardSize: () => ({ width: 100, height: 100 }),
-    selectedColour: () => 3,
+    selectedColor: () => 3,
     appliedThrough: () => through,
     cooldown: { remainingMs: () => 0, setUntil: () => undefined },
     notify: (text, kind) => notes.push({ text, kind }),

@@ -142,12 +142,12 @@ describe('templates in a browser', function () {
 
       // The admin turns colour 3 green: the template's orange snaps to another colour, so the
       // pixel painted orange no longer matches, on both pages.
-      const recoloured = await fetch(`${url}${ADMIN_API_BASE}/palette`, {
+      const recolored = await fetch(`${url}${ADMIN_API_BASE}/palette`, {
         method: 'PATCH',
         headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
         body: JSON.stringify({ colors: [{ index: 3, color: '#00ff00' }] }),
       });
-      assert.equal(recoloured.status, 200);
+      assert.equal(recolored.status, 200);
       await waitForDiffering(first, 15);
       await waitForDiffering(second, 15);
       await second.context().close();

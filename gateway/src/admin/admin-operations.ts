@@ -11,7 +11,7 @@ import {
   ErrorCode,
   Events,
   userRoom,
-  type AddColoursRequest,
+  type AddColorsRequest,
   type AddressBanEntry,
   type AddressBanRequest,
   type AddressUnbanResponse,
@@ -23,12 +23,12 @@ import {
   type CanvasConfig,
   type ChallengeRequest,
   type EraseRequest,
-  type RecolourRequest,
+  type RecolorRequest,
   type OwnerLookupRequest,
   type Rect,
   type RegionResponse,
-  type RemoveColoursRequest,
-  type RemoveColoursResponse,
+  type RemoveColorsRequest,
+  type RemoveColorsResponse,
   type ResizeResponse,
   type RestoreRegionRequest,
   type SnapshotInfo,
@@ -64,7 +64,7 @@ import type { CanvasCache } from '../canvas-cache.js';
 import type { ConfigSource } from '../config-source.js';
 import type { TesseraServer } from '../socket-server.js';
 import type { Invalid } from './admin-validation.js';
-import { addColours, planRemoval, recolour, type Edit } from './palette-edits.js';
+import { addColors, planRemoval, recolor, type Edit } from './palette-edits.js';
 import { SnapshotNotFound, SnapshotsUnavailable, type SnapshotAccess } from './snapshot-access.js';
 
 /** An admin request that cannot be done, with the HTTP status and error code to answer. */
@@ -274,19 +274,19 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
       return { palette: config.palette, version: config.version };
     },
 
-    recolour(admin: AdminIdentity, request: RecolourRequest) {
-      return editPalette(admin, AuditAction.Recolour, { colors: request.colors }, (palette) => recolour(palette, request));
+    recolor(admin: AdminIdentity, request: RecolorRequest) {
+      return editPalette(admin, AuditAction.Recolor, { colors: request.colors }, (palette) => recolor(palette, request));
     },
 
-    addColours(admin: AdminIdentity, request: AddColoursRequest) {
-      return editPalette(admin, AuditAction.AddColours, { colors: request.colors }, (palette) => addColours(palette, request.colors));
+    addColors(admin: AdminIdentity, request: AddColorsRequest) {
+      return editPalette(admin, AuditAction.AddColors, { colors: request.colors }, (palette) => addColors(palette, request.colors));
     },
 
     /**
      * Removes colours in three steps (see palette-remap.ts): placements are narrowed to indices
      * that keep their number, every chunk is rewritten once, then the new palette is installed.
      */
-    async removeColours(admin: AdminIdentity, request: RemoveColoursRequest): Promise<RemoveColoursResponse> {
+    async removeColors(admin: AdminIdentity, request: RemoveColorsRequest): Promise<RemoveColorsResponse> {
       for (let attempt = 0; attempt < ADMIN_OPERATION_DEFAULTS.maxAttempts; attempt++) {
         const config = await freshConfig();
         const plan = unwrap(planRemoval(config.palette, request));

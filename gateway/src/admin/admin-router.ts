@@ -113,9 +113,9 @@ export function createAdminRouter(deps: {
   route('get', '/whoami', async ({ admin }) => admin);
   route('get', '/config', async () => operations.config());
   route('get', '/palette', async () => operations.palette());
-  route('patch', '/palette', async ({ admin, body }) => operations.recolour(admin, body));
-  route('post', '/palette/colors', async ({ admin, body }) => operations.addColours(admin, body));
-  route('post', '/palette/remove', async ({ admin, body }) => operations.removeColours(admin, body));
+  route('patch', '/palette', async ({ admin, body }) => operations.recolor(admin, body));
+  route('post', '/palette/colors', async ({ admin, body }) => operations.addColors(admin, body));
+  route('post', '/palette/remove', async ({ admin, body }) => operations.removeColors(admin, body));
   route('put', '/size', async ({ admin, body }) => operations.resize(admin, body));
   route('put', '/cooldown', async ({ admin, body }) => operations.setCooldown(admin, body));
   route('put', '/paused', async ({ admin, body }) => operations.setPaused(admin, body));

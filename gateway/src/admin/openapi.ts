@@ -152,14 +152,14 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         'Replace colours',
         'Gives existing palette indices new colours. Pixels keep their index, so players see them recoloured at once; no canvas data changes.',
         { ...ok('ConfigChange', 'The new config.'), ...mutating },
-        { operationId: 'recolour', tags: ['canvas'], requestBody: 'RecolourRequest' },
+        { operationId: 'recolor', tags: ['canvas'], requestBody: 'RecolorRequest' },
       ),
     },
     '/palette/colors': {
       post: operation('Add colours', 'Appends colours at the end of the palette.', { ...ok('ConfigChange', 'The new config.'), ...mutating }, {
-        operationId: 'addColours',
+        operationId: 'addColors',
         tags: ['canvas'],
-        requestBody: 'AddColoursRequest',
+        requestBody: 'AddColorsRequest',
       }),
     },
     '/palette/remove': {
@@ -171,8 +171,8 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
           'Placements are limited to the indices below the first removed one while every chunk is rewritten (each chunk',
           'atomically); then the new palette is installed in one versioned step, and players re-read the canvas.',
         ].join(' '),
-        { ...ok('RemoveColoursResponse', 'The new config and the old-to-new index table.'), ...mutating },
-        { operationId: 'removeColours', tags: ['canvas'], requestBody: 'RemoveColoursRequest' },
+        { ...ok('RemoveColorsResponse', 'The new config and the old-to-new index table.'), ...mutating },
+        { operationId: 'removeColors', tags: ['canvas'], requestBody: 'RemoveColorsRequest' },
       ),
     },
     '/size': {
@@ -380,12 +380,12 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         required: ['error'],
         additionalProperties: false,
       },
-      Colour: { type: 'string', pattern: '^#[0-9a-f]{6}$', description: 'A lower-case `#rrggbb` colour.' },
+      Color: { type: 'string', pattern: '^#[0-9a-f]{6}$', description: 'A lower-case `#rrggbb` colour.' },
       CanvasConfig: object(
         {
           width: side,
           height: side,
-          palette: { type: 'array', items: ref('Colour'), minItems: LIMITS.minPaletteSize, maxItems: LIMITS.maxPaletteSize },
+          palette: { type: 'array', items: ref('Color'), minItems: LIMITS.minPaletteSize, maxItems: LIMITS.maxPaletteSize },
           cooldownMs: integer(0, LIMITS.maxCooldownMs),
           paused: { type: 'boolean' },
           challenge: ref('ChallengeSettings'),
@@ -401,26 +401,26 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         ['canvasId', 'config', 'remapping'],
       ),
       Palette: object(
-        { palette: { type: 'array', items: ref('Colour') }, version: { type: 'integer', minimum: 1 } },
+        { palette: { type: 'array', items: ref('Color') }, version: { type: 'integer', minimum: 1 } },
         ['palette', 'version'],
       ),
       ConfigChange: object({ config: ref('CanvasConfig') }, ['config']),
-      RecolourRequest: object(
+      RecolorRequest: object(
         {
           colors: {
             type: 'array',
             minItems: 1,
             maxItems: LIMITS.maxPaletteSize,
-            items: object({ index: paletteIndex, color: ref('Colour') }, ['index', 'color']),
+            items: object({ index: paletteIndex, color: ref('Color') }, ['index', 'color']),
           },
         },
         ['colors'],
       ),
-      AddColoursRequest: object(
-        { colors: { type: 'array', minItems: 1, maxItems: LIMITS.maxPaletteSize - LIMITS.minPaletteSize, items: ref('Colour') } },
+      AddColorsRequest: object(
+        { colors: { type: 'array', minItems: 1, maxItems: LIMITS.maxPaletteSize - LIMITS.minPaletteSize, items: ref('Color') } },
         ['colors'],
       ),
-      RemoveColoursRequest: object(
+      RemoveColorsRequest: object(
         {
           remove: {
             type: 'array',
@@ -434,7 +434,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         },
         ['remove'],
       ),
-      RemoveColoursResponse: object(
+      RemoveColorsResponse: object(
         { config: ref('CanvasConfig'), mapping: { type: 'array', items: paletteIndex, description: 'For every old index, its new index.' } },
         ['config', 'mapping'],
       ),

@@ -156,25 +156,25 @@ function showConfig(config: CanvasConfig): void {
 function showPalette(palette: readonly string[]): void {
   const container = element('palette');
   container.replaceChildren(
-    ...palette.map((colour, index) => {
+    ...palette.map((color, index) => {
       const label = document.createElement('label');
       label.className = 'swatch';
       label.textContent = String(index);
       const input = document.createElement('input');
       input.type = 'color';
-      input.value = colour;
+      input.value = color;
       input.dataset['index'] = String(index);
-      input.dataset['original'] = colour;
+      input.dataset['original'] = color;
       input.setAttribute('aria-label', `Palette index ${index}`);
-      input.addEventListener('input', () => label.classList.toggle('changed', input.value !== colour));
+      input.addEventListener('input', () => label.classList.toggle('changed', input.value !== color));
       label.append(input);
       return label;
     }),
   );
   const removable = element<HTMLSelectElement>('remove-index');
   const mapTo = element<HTMLSelectElement>('remove-map');
-  removable.replaceChildren(...palette.map((colour, index) => option(String(index), `${index} ${colour}`)).slice(1));
-  mapTo.replaceChildren(...palette.map((colour, index) => option(String(index), `${index} ${colour}`)));
+  removable.replaceChildren(...palette.map((color, index) => option(String(index), `${index} ${color}`)).slice(1));
+  mapTo.replaceChildren(...palette.map((color, index) => option(String(index), `${index} ${color}`)));
 }
 
 element<HTMLFormElement>('palette-form').addEventListener('submit', (event) => {
@@ -183,13 +183,13 @@ element<HTMLFormElement>('palette-form').addEventListener('submit', (event) => {
     .filter((input) => input.value !== input.dataset['original'])
     .map((input) => ({ index: Number(input.dataset['index']), color: input.value.toLowerCase() }));
   if (colors.length === 0) return say('No colour changed.');
-  void act(`Recolouring ${colors.length} colour(s)`, (client) => client.recolour(colors));
+  void act(`Recolouring ${colors.length} colour(s)`, (client) => client.recolor(colors));
 });
 
 element<HTMLFormElement>('add-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const colour = textField(event.currentTarget as HTMLFormElement, 'colour').toLowerCase();
-  void act(`Adding ${colour}`, (client) => client.addColours([colour]));
+  const color = textField(event.currentTarget as HTMLFormElement, 'color').toLowerCase();
+  void act(`Adding ${color}`, (client) => client.addColors([color]));
 });
 
 element<HTMLFormElement>('remove-form').addEventListener('submit', (event) => {
@@ -199,7 +199,7 @@ element<HTMLFormElement>('remove-form').addEventListener('submit', (event) => {
   const mapTo = numberField(form, 'mapTo');
   if (index === mapTo) return say('A colour cannot be mapped to itself.', 'error');
   if (!window.confirm(`Remove colour ${index}? Its pixels become colour ${mapTo}, and the colours after it move down by one.`)) return;
-  void act(`Removing colour ${index}`, (client) => client.removeColour(index, mapTo));
+  void act(`Removing colour ${index}`, (client) => client.removeColor(index, mapTo));
 });
 
 element<HTMLFormElement>('size-form').addEventListener('submit', (event) => {

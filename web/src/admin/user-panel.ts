@@ -93,12 +93,12 @@ export function createUserPanel(options: UserPanelOptions): UserPanel {
 
   function pixelFacts(pixel: AdminPixelInfo): HTMLElement {
     const facts = make('dl', undefined, 'facts');
-    const colour = make('dd');
-    colour.append(swatch(pixel.color), `${pixel.color} ${options.palette()[pixel.color] ?? ''}`);
+    const color = make('dd');
+    color.append(swatch(pixel.color), `${pixel.color} ${options.palette()[pixel.color] ?? ''}`);
     const owner = make('dd');
     owner.id = 'pixel-owner';
     owner.textContent = pixel.owner ? `${ownerName(pixel.owner)} (${pixel.owner.kind})` : 'nobody: background or erased';
-    facts.append(make('dt', 'Colour'), colour, make('dt', 'Placed'), make('dd', pixel.placedAt === null ? '—' : `${time(pixel.placedAt)} (${ago(pixel.placedAt)})`), make('dt', 'By'), owner);
+    facts.append(make('dt', 'Colour'), color, make('dt', 'Placed'), make('dd', pixel.placedAt === null ? '—' : `${time(pixel.placedAt)} (${ago(pixel.placedAt)})`), make('dt', 'By'), owner);
     if (pixel.owner) facts.append(make('dt', 'User id'), make('dd', pixel.owner.userId, 'details'));
     return facts;
   }

@@ -32,7 +32,7 @@ export interface AdminCluster {
   /** Places one pixel as a fresh headless guest, or as the guest of `token`; says who placed it. */
   place(x: number, y: number, color: number, token?: string): Promise<{ userId: string; token: string }>;
   /** The palette index of (x, y) as Redis holds it. */
-  redisColour(x: number, y: number): Promise<number>;
+  redisColor(x: number, y: number): Promise<number>;
 }
 
 /** Call inside a describe: starts the services before its tests and stops them after; `snapshotter` adds one, with an S3 server. */
@@ -142,7 +142,7 @@ export function useAdminCluster(env: Record<string, string> = {}, options: { sna
         socket.close();
       }
     },
-    async redisColour(x, y) {
+    async redisColor(x, y) {
       const client = new Redis(redis.url);
       try {
         const frame = await readCanvas(client, 'main');
