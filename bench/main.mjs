@@ -34,7 +34,14 @@ const PLAN = quick
       placement: [{ loads: [{ clients: 200, window: 16 }], seconds: 5, ceilingSeconds: 3 }],
       memory: { steps: [1000, 2000] },
       fanout: [{ steps: [1000, 2000], format: /** @type {const} */ ('base64'), rate: 1000, seconds: 5 }],
-      coldStart: { canvases: [{ side: 1000, fill: 'realistic' }, { side: 2000, fill: 'realistic' }, { side: 1000, fill: 'random' }], herd: 1000 },
+      coldStart: {
+        canvases: [
+          { side: 1000, fill: 'realistic' },
+          { side: 2000, fill: 'realistic' },
+          { side: 1000, fill: 'random' },
+        ],
+        herd: 1000,
+      },
       writer: { sizes: [1000, 10000], ticks: 3 },
       takeover: { kills: 4, rate: 1000 },
       snapshot: { sides: [2000] },
@@ -90,7 +97,9 @@ setResultsFile(partial);
 
 const started = Date.now();
 emit(machine());
-console.log(`\n  Tessera benchmarks, ${quick ? 'quick' : 'full'} mode; ${PIN.enabled ? 'gateway pinned to core 0, generator + redis + writer to core 1' : 'no core pinning'}\n`);
+console.log(
+  `\n  Tessera benchmarks, ${quick ? 'quick' : 'full'} mode; ${PIN.enabled ? 'gateway pinned to core 0, generator + redis + writer to core 1' : 'no core pinning'}\n`,
+);
 
 if (only.includes('placement')) {
   for (const run of PLAN.placement) await placement(run);

@@ -43,7 +43,10 @@ print('self time by function', byFunction, top);
 
 /** @param {string} url */
 function shorten(url) {
-  return url.replace(/^file:\/\//, '').replace(/^.*node_modules\//, '').replace(/^.*\/work\/main\//, '');
+  return url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*node_modules\//, '')
+    .replace(/^.*\/work\/main\//, '');
 }
 
 /** @param {string} url @param {string} fn */

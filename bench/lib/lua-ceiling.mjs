@@ -37,8 +37,25 @@ function args() {
   const y = (Math.random() * 1000) | 0;
   const { cx, cy, offset } = chunkOf(x, y);
   const user = `g_ceiling${serial++}`;
-  return [9, keys.config, keys.chunk(cx, cy), keys.userCooldown(user), keys.ipCooldown('127.0.0.1'), keys.events, keys.bans,
-    keys.addressBans, keys.owners(cx, cy), keys.userNumbers, x, y, 1 + ((Math.random() * 31) | 0), user, 1, STREAM_MAX_LEN, offset];
+  return [
+    9,
+    keys.config,
+    keys.chunk(cx, cy),
+    keys.userCooldown(user),
+    keys.ipCooldown('127.0.0.1'),
+    keys.events,
+    keys.bans,
+    keys.addressBans,
+    keys.owners(cx, cy),
+    keys.userNumbers,
+    x,
+    y,
+    1 + ((Math.random() * 31) | 0),
+    user,
+    1,
+    STREAM_MAX_LEN,
+    offset,
+  ];
 }
 
 /**
@@ -100,7 +117,8 @@ function driveRaw() {
           if (measuring) c === 0x30 ? placed++ : refused++;
           pending = -1;
         } else pending--;
-      } else if (c === 0x2a) pending = 4; // '*' then '4\r\n:' then the code digit
+      } else if (c === 0x2a)
+        pending = 4; // '*' then '4\r\n:' then the code digit
       else if (c === 0x2d && previous === 0x0a) {
         outstanding--;
         if (measuring) errors++;

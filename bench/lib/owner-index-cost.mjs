@@ -35,7 +35,12 @@ try {
   );
   await prefill(STREAM_MAX_LEN);
 
-  const results = { with: /** @type {number[]} */ ([]), without: /** @type {number[]} */ ([]), withUs: /** @type {number[]} */ ([]), withoutUs: /** @type {number[]} */ ([]) };
+  const results = {
+    with: /** @type {number[]} */ ([]),
+    without: /** @type {number[]} */ ([]),
+    withUs: /** @type {number[]} */ ([]),
+    withoutUs: /** @type {number[]} */ ([]),
+  };
   for (let round = 0; round < rounds; round++) {
     for (const variant of /** @type {const} */ (['without', 'with'])) {
       const pool = commands(variant === 'with' ? withOwners : without, variant === 'with', 20_000, () => randomPixel());
@@ -129,9 +134,14 @@ async function drive(/** @type {Buffer[]} */ pool, /** @type {number} */ duratio
   let placed = 0;
   let measuring = false;
   let running = true;
-  const done = pump(pool, true, () => running, (ok) => {
-    if (measuring && ok) placed++;
-  });
+  const done = pump(
+    pool,
+    true,
+    () => running,
+    (ok) => {
+      if (measuring && ok) placed++;
+    },
+  );
   await sleep(1_000);
   const cpuStart = await redisCpuSeconds();
   measuring = true;
@@ -147,7 +157,12 @@ async function drive(/** @type {Buffer[]} */ pool, /** @type {number} */ duratio
 
 /** Sends every command of the pool once. */
 function driveOnce(/** @type {Buffer[]} */ pool) {
-  return pump(pool, false, () => true, () => undefined);
+  return pump(
+    pool,
+    false,
+    () => true,
+    () => undefined,
+  );
 }
 
 /**

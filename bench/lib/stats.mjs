@@ -105,7 +105,10 @@ export function table(rows, title) {
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
   const numeric = columns.map((c) => rows.every((row) => typeof row[c] === 'number' || row[c] == null));
   const line = (/** @type {string[]} */ values) =>
-    values.map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd();
+    values
+      .map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const out = [];
   if (title) out.push(`\n  ${title}`);
   out.push(`  ${line(columns)}`, `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);

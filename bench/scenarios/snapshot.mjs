@@ -44,7 +44,14 @@ export async function snapshot({ sides }) {
       const started = performance.now();
       const result = await loaded.module.benchSnapshot({
         redisUrl: redisServer.url,
-        s3: { endpoint: s3Server.endpoint, region: s3Server.region, bucket: 'tessera-bench', prefix: 'bench/', forcePathStyle: true, credentials: { ...S3RVER_CREDENTIALS } },
+        s3: {
+          endpoint: s3Server.endpoint,
+          region: s3Server.region,
+          bucket: 'tessera-bench',
+          prefix: 'bench/',
+          forcePathStyle: true,
+          credentials: { ...S3RVER_CREDENTIALS },
+        },
         width: side,
         height: side,
       });

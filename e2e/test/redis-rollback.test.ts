@@ -90,7 +90,10 @@ describe('a Redis that comes back behind', function () {
     console.log(`      every client equal to the rolled-back Redis ${convergedMs} ms after it restarted`);
     const truth = await redisCanvas(cluster.redisUrl);
     assert.ok(truth.includes(3) && !truth.includes(9), 'the truth is the older canvas');
-    assert.ok(clients.every((client, index) => client.seqs.length > seqsBefore[index]!), 'the writer told every client');
+    assert.ok(
+      clients.every((client, index) => client.seqs.length > seqsBefore[index]!),
+      'the writer told every client',
+    );
 
     // And the canvas goes on: new placements reach everyone through deltas again.
     await place(clients, 5, 12);

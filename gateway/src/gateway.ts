@@ -58,7 +58,13 @@ const CONFIG_CACHE_MS = 500;
 async function closeRedis(client: RedisConnection): Promise<void> {
   if (client.status !== 'ready') return client.disconnect();
   const timeout = new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref());
-  await Promise.race([client.quit().then(() => undefined, () => undefined), timeout]);
+  await Promise.race([
+    client.quit().then(
+      () => undefined,
+      () => undefined,
+    ),
+    timeout,
+  ]);
   client.disconnect();
 }
 
@@ -124,9 +130,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
 
   const origins = createOriginPolicy(config.corsOrigins);
   // The players' history viewer (history-*.ts), when the gateway is given read access to the archive.
-  const history = config.history
-    ? await createHistoryViewer({ settings: config.history, canvasId: config.canvasId, configs, registry, log })
-    : undefined;
+  const history = config.history ? await createHistoryViewer({ settings: config.history, canvasId: config.canvasId, configs, registry, log }) : undefined;
   const app = createHttpApp({
     routers: [
       createHealthRoutes({ registry, readiness, serveMetrics: config.metricsPort === undefined }),

@@ -29,7 +29,12 @@ export function createHistoryMetrics(registry: Registry): HistoryMetrics {
       labelNames: ['kind', 'outcome'],
       registers: [registry],
     }),
-    bytesSent: new Counter({ name: 'tessera_history_bytes_sent_total', help: 'History viewer bytes sent, by kind.', labelNames: ['kind'], registers: [registry] }),
+    bytesSent: new Counter({
+      name: 'tessera_history_bytes_sent_total',
+      help: 'History viewer bytes sent, by kind.',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
   };
 }
 
@@ -38,7 +43,13 @@ export function createHistoryMetrics(registry: Registry): HistoryMetrics {
  * `…/keyframes/<name>` and `…/segments/<name>` (immutable). Every request first checks the
  * canvas's switch (CanvasConfig.historyViewer): closed answers 403 HISTORY_CLOSED.
  */
-export function createHistoryRoutes(deps: { archive: HistoryArchive; configs: ConfigSource; indexCacheMs: number; metrics: HistoryMetrics; log: Logger }): Router {
+export function createHistoryRoutes(deps: {
+  archive: HistoryArchive;
+  configs: ConfigSource;
+  indexCacheMs: number;
+  metrics: HistoryMetrics;
+  log: Logger;
+}): Router {
   const router = Router();
   const { metrics } = deps;
 
@@ -99,7 +110,14 @@ export function createHistoryRoutes(deps: { archive: HistoryArchive; configs: Co
   // Anything else under the base (a deeper path, an encoded slash) is not an archived object.
   router.use(HISTORY_BASE, (_request, response) => refuse('index', response, 404, 'NOT_FOUND', 'not_found'));
 
-  async function sendObject(kind: HistoryRequestKind, request: Request, response: Response, object: ServedObject, contentType: string, cacheControl: string): Promise<void> {
+  async function sendObject(
+    kind: HistoryRequestKind,
+    request: Request,
+    response: Response,
+    object: ServedObject,
+    contentType: string,
+    cacheControl: string,
+  ): Promise<void> {
     const encoding = chooseEncoding(request.get('accept-encoding'));
     const etag = `${object.etag.slice(0, -1)}-${encoding}"`;
     response.set({ 'cache-control': cacheControl, etag, ...object.headers });

@@ -93,5 +93,8 @@ export function createPixelLookupRoutes(deps: {
 }
 
 function sendError(response: Response, status: number, error: string, message?: string): void {
-  response.set('cache-control', 'no-store').status(status).json(message === undefined ? { error } : { error, message });
+  response
+    .set('cache-control', 'no-store')
+    .status(status)
+    .json(message === undefined ? { error } : { error, message });
 }

@@ -191,27 +191,29 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     const ip = deps.addressOf(socket.request);
     const addressPrefixes = deps.addressKeying.coveringPrefixes(ip);
     const challenge: HandshakeChallenge = { auth: socket.handshake.auth, passed: false };
-    resolveIdentity(socket.handshake.auth, deps.sessions, deps.jwt, deps.guestsAllowed ?? true).then((identity) => admit(identity, ip, addressPrefixes, challenge)).then(
-      ({ identity, ban }) => {
-        if (!identity.ok) {
-          metrics.connectionsRejected.inc({ reason: identity.error });
-          return next(new Error(identity.error));
-        }
-        socket.data = { userId: identity.userId, ip, guest: identity.guest, addressPrefixes, challengePassed: challenge.passed };
-        if (identity.displayName !== undefined) socket.data.displayName = identity.displayName;
-        if (ban) socket.data.ban = ban;
-        metrics.connectionsAdmitted.inc({ as: ban ? 'banned' : identity.guest ? 'guest' : 'account' });
-        if (identity.newSessionToken) (socket as unknown as { newSessionToken?: string }).newSessionToken = identity.newSessionToken;
-        next();
-      },
-      (error: unknown) => {
-        // Only Redis can fail here (ban checks, the guest-session count): the canvas is unavailable,
-        // and a reconnecting crowd during an outage is logged as one line with a count.
-        handshakeFailures.failed('redis', error);
-        metrics.connectionsRejected.inc({ reason: ErrorCode.CanvasUnavailable });
-        next(new Error(ErrorCode.CanvasUnavailable));
-      },
-    );
+    resolveIdentity(socket.handshake.auth, deps.sessions, deps.jwt, deps.guestsAllowed ?? true)
+      .then((identity) => admit(identity, ip, addressPrefixes, challenge))
+      .then(
+        ({ identity, ban }) => {
+          if (!identity.ok) {
+            metrics.connectionsRejected.inc({ reason: identity.error });
+            return next(new Error(identity.error));
+          }
+          socket.data = { userId: identity.userId, ip, guest: identity.guest, addressPrefixes, challengePassed: challenge.passed };
+          if (identity.displayName !== undefined) socket.data.displayName = identity.displayName;
+          if (ban) socket.data.ban = ban;
+          metrics.connectionsAdmitted.inc({ as: ban ? 'banned' : identity.guest ? 'guest' : 'account' });
+          if (identity.newSessionToken) (socket as unknown as { newSessionToken?: string }).newSessionToken = identity.newSessionToken;
+          next();
+        },
+        (error: unknown) => {
+          // Only Redis can fail here (ban checks, the guest-session count): the canvas is unavailable,
+          // and a reconnecting crowd during an outage is logged as one line with a count.
+          handshakeFailures.failed('redis', error);
+          metrics.connectionsRejected.inc({ reason: ErrorCode.CanvasUnavailable });
+          next(new Error(ErrorCode.CanvasUnavailable));
+        },
+      );
   });
 
   const recordSession = createSessionRecorder({ redis: deps.redis, canvasId: deps.canvasId, jwt: deps.jwt, log });

@@ -91,8 +91,14 @@ describe('the event stats over the admin API', function () {
     assert.equal(stats.signedInUsers, 2);
     assert.equal(stats.peakOnline.value, 10);
     assert.ok(stats.peakPlacementsPerSecond.value >= 1 && stats.peakPlacementsPerSecond.value <= 6);
-    assert.equal(stats.perMinute.reduce((sum, minute) => sum + minute.placements, 0), 6);
-    assert.equal(stats.perMinute.reduce((sum, minute) => sum + minute.canvasLoads, 0), 3);
+    assert.equal(
+      stats.perMinute.reduce((sum, minute) => sum + minute.placements, 0),
+      6,
+    );
+    assert.equal(
+      stats.perMinute.reduce((sum, minute) => sum + minute.canvasLoads, 0),
+      3,
+    );
   });
 
   it('keeps the loads a gateway counted when it shuts down before its next flush', async () => {

@@ -63,7 +63,9 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
     const result: PlaceResult = await who.socket.timeout(5000).emitWithAck('place', { x, y, color } as never);
     assert.equal(result.ok, true, `placing (${x}, ${y}) was refused: ${JSON.stringify(result)}`);
   }
-  const validatePublic = new Ajv2020({ strict: false }).addSchema({ $id: 'p', components: PIXEL_LOOKUP_OPENAPI.components }).compile({ $ref: 'p#/components/schemas/PixelInfo' });
+  const validatePublic = new Ajv2020({ strict: false })
+    .addSchema({ $id: 'p', components: PIXEL_LOOKUP_OPENAPI.components })
+    .compile({ $ref: 'p#/components/schemas/PixelInfo' });
   async function lookup(gateway: RunningGateway, path: string, headers: Record<string, string> = {}) {
     const response = await fetch(`${gateway.url}/api/canvas/pixels/${path}`, { headers });
     const text = await response.text();
@@ -114,7 +116,12 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
       await place(account, 5, 6, 4);
       const over = await lookup(gateway, '5/6');
       assert.deepEqual([over.body.color, over.body.owner], [4, { kind: 'user', name: 'Carol' }]);
-      assert.deepEqual((await api<AdminPixelInfo>('GET', '/pixels/5/6')).body.owner, { userId: 'a_carol', kind: 'user', displayName: 'Carol', pseudonym: (await api<AdminPixelInfo>('GET', '/pixels/5/6')).body.owner!.pseudonym });
+      assert.deepEqual((await api<AdminPixelInfo>('GET', '/pixels/5/6')).body.owner, {
+        userId: 'a_carol',
+        kind: 'user',
+        displayName: 'Carol',
+        pseudonym: (await api<AdminPixelInfo>('GET', '/pixels/5/6')).body.owner!.pseudonym,
+      });
 
       assert.equal((await api('POST', '/rollback/erase', { x: 4, y: 5, width: 3, height: 3 })).status, 200);
       const erased = await lookup(gateway, '5/6');
@@ -235,7 +242,15 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
       await place(artist, 13, 10, 6); // the artist's, untouched
 
       const expected = await replayBefore(keys, grief, since);
-      assert.deepEqual([...expected.entries()].sort(), [['10,10', 5], ['11,10', 6], ['12,10', 1], ['300,200', 0]].sort());
+      assert.deepEqual(
+        [...expected.entries()].sort(),
+        [
+          ['10,10', 5],
+          ['11,10', 6],
+          ['12,10', 1],
+          ['300,200', 0],
+        ].sort(),
+      );
 
       const preview = await api<RevertPreview>('POST', '/revert/preview', { userId: grief, since });
       assert.deepEqual(preview.body, { pixels: 3, skipped: 1, coveredFrom: null });
@@ -296,7 +311,11 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
       ];
       for (const [path, body, field] of bad) {
         const answer = await api('POST', path, body);
-        assert.deepEqual([answer.status, answer.body.error, answer.body.field], [400, 'INVALID_PAYLOAD', field], `${path} ${JSON.stringify(body).slice(0, 60)}`);
+        assert.deepEqual(
+          [answer.status, answer.body.error, answer.body.field],
+          [400, 'INVALID_PAYLOAD', field],
+          `${path} ${JSON.stringify(body).slice(0, 60)}`,
+        );
       }
       const unknownUser = await api<RevertResponse>('POST', '/revert', { userId: 'g_nobody', since: 0 });
       assert.deepEqual(unknownUser.body, { reverted: 0, skipped: 0, coveredFrom: null });
@@ -316,16 +335,31 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
       const view = (await api<AdminUserInfo>('GET', `/users/${userId}`)).body;
       assert.equal(view.kind, 'guest');
       assert.equal(view.displayName, null);
-      assert.deepEqual(view.perMinute.reduce((sum, entry) => sum + entry.count, 0), 12);
+      assert.deepEqual(
+        view.perMinute.reduce((sum, entry) => sum + entry.count, 0),
+        12,
+      );
       assert.deepEqual(view.recent[0], { x: 11, y: 50, color: 1 + (11 % 5), at: view.lastPlacedAt });
       assert.equal(view.recent.length, 12);
       assert.ok(view.firstPlacedAt! <= view.lastPlacedAt!);
-      assert.deepEqual(view.sessions.map((session) => session.address), ['127.0.0.1']);
+      assert.deepEqual(
+        view.sessions.map((session) => session.address),
+        ['127.0.0.1'],
+      );
       assert.equal(view.ban, null);
 
       const top = await api<TopPlacers>('GET', `/top-placers?since=${Date.now() - 60_000}&limit=2`);
-      assert.deepEqual(top.body.users.map((user) => [user.userId, user.placements]), [[userId, 12], [human.welcome.userId, 1]]);
-      assert.deepEqual((await api<TopPlacers>('GET', '/top-placers?limit=1')).body.users.map((user) => user.userId), [userId]);
+      assert.deepEqual(
+        top.body.users.map((user) => [user.userId, user.placements]),
+        [
+          [userId, 12],
+          [human.welcome.userId, 1],
+        ],
+      );
+      assert.deepEqual(
+        (await api<TopPlacers>('GET', '/top-placers?limit=1')).body.users.map((user) => user.userId),
+        [userId],
+      );
 
       await api('PUT', `/bans/${userId}`, { reason: 'bot' });
       assert.equal((await api<AdminUserInfo>('GET', `/users/${userId}`)).body.ban?.reason, 'bot');

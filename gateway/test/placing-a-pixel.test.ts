@@ -156,9 +156,7 @@ describe('placing a pixel', () => {
     it('rate-limits a flood from one socket and finally disconnects it', async () => {
       const player = await newPlayer();
       const kicked = new Promise<string>((resolve) => player.socket.once('kicked', resolve));
-      const results = await Promise.all(
-        Array.from({ length: 100 }, () => place(player, { x: 5000, y: 1, color: 1 }).catch(() => undefined)),
-      );
+      const results = await Promise.all(Array.from({ length: 100 }, () => place(player, { x: 5000, y: 1, color: 1 }).catch(() => undefined)));
       const limited = results.filter((result) => result && !result.ok && result.error === ErrorCode.RateLimited);
       assert.ok(limited.length >= 30, `only ${limited.length} of 100 were rate limited`);
       assert.equal(await kicked, ErrorCode.RateLimited);

@@ -212,10 +212,25 @@ describe('the proof-of-work challenge', function () {
       await refusedWith(encode({ challenge: { ...challenge, signature: flipped }, solution }), ErrorCode.ChallengeForged);
       await refusedWith(encode({ challenge: { ...challenge, parameters: { ...challenge.parameters, keyPrefix: '00' } }, solution }), ErrorCode.ChallengeForged);
       await refusedWith(encode({ challenge, solution: { counter: solution.counter + 1, derivedKey: '00'.repeat(32) } }), ErrorCode.ChallengeForged);
-      const foreign = await createChallenge({ algorithm: 'SHA-256', cost: 1, counter: 10, deriveKey, expiresAt: new Date(Date.now() + 60_000), hmacSignatureSecret: 'x'.repeat(40), hmacKeySignatureSecret: 'y'.repeat(40) });
+      const foreign = await createChallenge({
+        algorithm: 'SHA-256',
+        cost: 1,
+        counter: 10,
+        deriveKey,
+        expiresAt: new Date(Date.now() + 60_000),
+        hmacSignatureSecret: 'x'.repeat(40),
+        hmacKeySignatureSecret: 'y'.repeat(40),
+      });
       await refusedWith(await solved(foreign), ErrorCode.ChallengeForged);
       // Signed with our key but without a key signature (non-deterministic): not one we issue.
-      const unsignedKey = await createChallenge({ algorithm: 'SHA-256', cost: 1, deriveKey, keyPrefix: '0', expiresAt: new Date(Date.now() + 60_000), hmacSignatureSecret: HMAC_KEY });
+      const unsignedKey = await createChallenge({
+        algorithm: 'SHA-256',
+        cost: 1,
+        deriveKey,
+        keyPrefix: '0',
+        expiresAt: new Date(Date.now() + 60_000),
+        hmacSignatureSecret: HMAC_KEY,
+      });
       await refusedWith(await solved(unsignedKey), ErrorCode.ChallengeForged);
       // The genuine solution was not spent by those attempts.
       assert.deepEqual(await prove(player, encode({ challenge, solution })), { ok: true });

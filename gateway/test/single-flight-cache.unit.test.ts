@@ -5,7 +5,11 @@ describe('the single-flight cache', () => {
   it('shares one load among concurrent callers and serves it until it expires', async () => {
     let now = 0;
     let loads = 0;
-    const cache = new SingleFlightCache(100, async () => ++loads, () => now);
+    const cache = new SingleFlightCache(
+      100,
+      async () => ++loads,
+      () => now,
+    );
     const results = await Promise.all(Array.from({ length: 50 }, () => cache.get()));
     assert.equal(loads, 1);
     assert.deepEqual(new Set(results.map((result) => result.data)), new Set([1]));

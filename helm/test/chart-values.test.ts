@@ -72,8 +72,11 @@ describe('the chart values', function () {
       assert.match(error, /snapshotter\.s3\.bucket is required/);
     });
 
-    it('refuses an identity provider\'s key set without the issuer and audience its tokens must name', async () => {
-      for (const set of [['gateway.oidc.jwksUrl=https://idp.test/jwks.json'], ['gateway.oidc.jwksUrl=https://idp.test/jwks.json', 'gateway.oidc.issuer=https://idp.test/']]) {
+    it("refuses an identity provider's key set without the issuer and audience its tokens must name", async () => {
+      for (const set of [
+        ['gateway.oidc.jwksUrl=https://idp.test/jwks.json'],
+        ['gateway.oidc.jwksUrl=https://idp.test/jwks.json', 'gateway.oidc.issuer=https://idp.test/'],
+      ]) {
         const error = await renderError({ valuesFiles: [defaults], set });
         assert.match(error, /gateway\.oidc\.issuer and gateway\.oidc\.audience are required/);
       }
@@ -100,7 +103,12 @@ describe('the chart values', function () {
       const undocumented: string[] = [];
       // The parser hangs the comment above a map's first key on the map (or, at the top, on the
       // document); only the paragraph right above the key counts.
-      const describes = (comment: string | null | undefined): boolean => (comment ?? '').split(/\n\s*\n/).at(-1)!.trim().startsWith('--');
+      const describes = (comment: string | null | undefined): boolean =>
+        (comment ?? '')
+          .split(/\n\s*\n/)
+          .at(-1)!
+          .trim()
+          .startsWith('--');
       const visit = (node: Node | null | undefined, prefix: string, inherited: string | null | undefined): void => {
         if (!isMap(node)) return;
         (node.items as Array<Pair<Node, Node>>).forEach((pair, index) => {
@@ -134,7 +142,17 @@ describe('the chart values', function () {
     });
 
     it('documents each service variable it sets with the variable name', () => {
-      for (const variable of ['SESSION_SECRET', 'ADMIN_TOKENS', 'REDIS_URL', 'REDIS_SENTINELS', 'CANVAS_ID', 'SHUTDOWN_DRAIN_MS', 'S3_BUCKET', 'TICK_MS', 'LOCK_TTL_MS']) {
+      for (const variable of [
+        'SESSION_SECRET',
+        'ADMIN_TOKENS',
+        'REDIS_URL',
+        'REDIS_SENTINELS',
+        'CANVAS_ID',
+        'SHUTDOWN_DRAIN_MS',
+        'S3_BUCKET',
+        'TICK_MS',
+        'LOCK_TTL_MS',
+      ]) {
         assert.ok(text.includes(variable), `values.yaml never mentions ${variable}`);
       }
       assert.ok(!isSeq(doc.get('gateway')));

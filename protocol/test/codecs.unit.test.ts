@@ -37,7 +37,7 @@ function assertRefusesDamage(bytes: Uint8Array, decode: (bytes: Uint8Array) => {
   longer.set(bytes);
   assert.equal(decode(longer).ok, false, 'accepted trailing garbage');
   let seed = 1;
-  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff) / 0x7fffffff);
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff) / 0x7fffffff;
   for (let i = 0; i < 2_000; i++) {
     const garbage = Uint8Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256));
     assert.doesNotThrow(() => decode(garbage));
@@ -82,7 +82,16 @@ describe('the delta codec', () => {
 });
 
 describe('the sync codec', () => {
-  const sync = { epoch: 9, afterSeq: 12, position: { ms: 5, seq: 1 }, configVersion: 3, checksums: [{ cx: 1, cy: 2, checksum: 0xffffffff }, { cx: 0, cy: 0, checksum: 0 }] };
+  const sync = {
+    epoch: 9,
+    afterSeq: 12,
+    position: { ms: 5, seq: 1 },
+    configVersion: 3,
+    checksums: [
+      { cx: 1, cy: 2, checksum: 0xffffffff },
+      { cx: 0, cy: 0, checksum: 0 },
+    ],
+  };
 
   it('round-trips', () => {
     const decoded = decodeSync(encodeSync(sync));

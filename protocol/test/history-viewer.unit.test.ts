@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { LIMITS, decodeHistoryEvents, encodeHistoryEvents, FrameKind, historyViewerOpen, isHistoryViewerMode, MAX_HISTORY_FRAME_EVENTS, type HistoryEventsFrame } from '../src/index.js';
+import {
+  LIMITS,
+  decodeHistoryEvents,
+  encodeHistoryEvents,
+  FrameKind,
+  historyViewerOpen,
+  isHistoryViewerMode,
+  MAX_HISTORY_FRAME_EVENTS,
+  type HistoryEventsFrame,
+} from '../src/index.js';
 
 const T = 1_796_000_000_000;
 const frame: HistoryEventsFrame = {

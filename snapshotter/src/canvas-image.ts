@@ -50,5 +50,10 @@ export function encodeCanvasPng(image: CanvasPixels, palette: readonly string[])
       break;
     }
   }
-  return encodeIndexedPng(image.width, image.height, data, palette.map((color) => parseHexColor(color)));
+  return encodeIndexedPng(
+    image.width,
+    image.height,
+    data,
+    palette.map((color) => parseHexColor(color)),
+  );
 }

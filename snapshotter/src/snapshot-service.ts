@@ -1,12 +1,4 @@
-import {
-  CHUNK_SIZE,
-  canvasKeys,
-  comparePositions,
-  formatPosition,
-  parsePosition,
-  ZERO_POSITION,
-  type StreamPosition,
-} from '@tessera/protocol';
+import { CHUNK_SIZE, canvasKeys, comparePositions, formatPosition, parsePosition, ZERO_POSITION, type StreamPosition } from '@tessera/protocol';
 import type { Logger } from '@tessera/runtime';
 import { parseConfigHash, readEventPage, readSnapshotState, restoreCanvas } from '@tessera/store';
 import type { RedisConnection } from '@tessera/store';
@@ -18,15 +10,7 @@ import type { SnapshotMetrics } from './metrics.js';
 import type { ObjectStore } from './object-store.js';
 import { contentCrc, decodeSnapshot, encodeSnapshot, type CanvasSnapshot } from './snapshot-format.js';
 import { MAX_REGION_PIXELS, type RegionRect, type RestoreResult, type SnapshotInfo, type SnapshotResult } from './snapshot-jobs.js';
-import {
-  historyKey,
-  LATEST_KEY,
-  parseSnapshotKey,
-  pngKeyOf,
-  snapshotKey,
-  SNAPSHOTS_DIR,
-  type LatestPointer,
-} from './snapshot-keys.js';
+import { historyKey, LATEST_KEY, parseSnapshotKey, pngKeyOf, snapshotKey, SNAPSHOTS_DIR, type LatestPointer } from './snapshot-keys.js';
 
 export const SNAPSHOT_CONTENT_TYPE = 'application/vnd.tessera.snapshot';
 export const HISTORY_CONTENT_TYPE = 'application/vnd.tessera.history';

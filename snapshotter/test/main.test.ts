@@ -68,7 +68,11 @@ describe('the snapshotter process (dist/main.js)', function () {
       message: 'a snapshot in the metrics',
     });
     const metrics = (await get(port, '/metrics')).body;
-    for (const name of ['tessera_snapshot_duration_seconds_bucket', 'tessera_snapshot_last_success_timestamp_seconds', 'tessera_history_events_archived_total']) {
+    for (const name of [
+      'tessera_snapshot_duration_seconds_bucket',
+      'tessera_snapshot_last_success_timestamp_seconds',
+      'tessera_history_events_archived_total',
+    ]) {
       assert.match(metrics, new RegExp(name));
     }
     first.process.kill('SIGTERM');

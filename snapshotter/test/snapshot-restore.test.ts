@@ -120,7 +120,10 @@ describe('snapshots and restore', function () {
       assert.equal(png.width, WIDTH);
       assert.equal(png.height, HEIGHT);
       assert.equal(png.channels, 1, 'indexed');
-      assert.deepEqual(png.palette, PALETTE.map((color) => parseHexColor(color)));
+      assert.deepEqual(
+        png.palette,
+        PALETTE.map((color) => parseHexColor(color)),
+      );
       const { chunks } = await dumpCanvas(redis, canvasId);
       const expected = chunksToPixels(
         WIDTH,
@@ -165,9 +168,7 @@ describe('snapshots and restore', function () {
 
     const objects = bucket(s3, canvasId);
     try {
-      const listed = await objects.client.send(
-        new ListObjectsV2Command({ Bucket: 'tessera', Prefix: canvasFolder('tessera/', canvasId) + HISTORY_DIR }),
-      );
+      const listed = await objects.client.send(new ListObjectsV2Command({ Bucket: 'tessera', Prefix: canvasFolder('tessera/', canvasId) + HISTORY_DIR }));
       const keys = (listed.Contents ?? []).map((item) => item.Key!.slice(canvasFolder('tessera/', canvasId).length)).sort();
       const segments = await Promise.all(keys.map(async (key) => decodeSegment(await objects.get(key))));
       const following = segments.filter((segment) => `${segment.after.ms}-${segment.after.seq}` === first.position);

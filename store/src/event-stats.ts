@@ -1,4 +1,13 @@
-import { canvasKeys, comparePositions, formatPosition, parsePosition, type StatsMinute, type StatsPeak, type StreamPosition, ZERO_POSITION } from '@tessera/protocol';
+import {
+  canvasKeys,
+  comparePositions,
+  formatPosition,
+  parsePosition,
+  type StatsMinute,
+  type StatsPeak,
+  type StreamPosition,
+  ZERO_POSITION,
+} from '@tessera/protocol';
 import type { PlacementEvent } from './event-stream.js';
 import { callScript, defineScript } from './lua-scripts.js';
 import type { RedisConnection } from './redis-connection.js';

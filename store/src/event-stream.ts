@@ -29,13 +29,9 @@ export async function readEventsAfter(
   until?: StreamPosition,
 ): Promise<EventBatch> {
   const keys = canvasKeys(canvasId);
-  const entries = (await redis.xrange(
-    keys.events,
-    `(${formatPosition(after)}`,
-    until ? formatPosition(until) : '+',
-    'COUNT',
-    count,
-  )) as Array<[string, string[]]>;
+  const entries = (await redis.xrange(keys.events, `(${formatPosition(after)}`, until ? formatPosition(until) : '+', 'COUNT', count)) as Array<
+    [string, string[]]
+  >;
   return parseEntries(entries);
 }
 

@@ -49,7 +49,13 @@ export function paintCode(code: number): 'painted' | 'missing' | 'remapping' {
  * rows inside one chunk, each atomic, each changed pixel one event, so deltas carry the result to
  * every client like placements. Stops at the first band refused (no canvas, or a remap began).
  */
-export async function paintRegion(redis: RedisConnection, canvasId: string, rect: PaintRect, target: PaintTarget, options: PaintOptions): Promise<PaintOutcome> {
+export async function paintRegion(
+  redis: RedisConnection,
+  canvasId: string,
+  rect: PaintRect,
+  target: PaintTarget,
+  options: PaintOptions,
+): Promise<PaintOutcome> {
   defineScript(redis, 'tesseraPaintRegion');
   const keys = canvasKeys(canvasId);
   if ('pixels' in target && target.pixels.length !== rect.width * rect.height) {

@@ -97,7 +97,11 @@ export async function readUserActivity(redis: RedisConnection, canvasId: string,
  * The users with the most placements since `since` (hour granularity, at most
  * MODERATION_LIMITS.activityHours back), or of all time without it.
  */
-export async function readTopPlacers(redis: RedisConnection, canvasId: string, options: { since?: number; limit: number; now?: number }): Promise<Array<{ userId: string; placements: number }>> {
+export async function readTopPlacers(
+  redis: RedisConnection,
+  canvasId: string,
+  options: { since?: number; limit: number; now?: number },
+): Promise<Array<{ userId: string; placements: number }>> {
   const keys = canvasKeys(canvasId);
   let flat: string[];
   if (options.since === undefined) {

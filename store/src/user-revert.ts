@@ -139,4 +139,3 @@ async function trimmedAfter(redis: RedisConnection, stream: string, since: numbe
   const first = field('first-entry') as [string, string[]] | null;
   return first ? Number(first[0].split('-')[0]) : null;
 }
-

@@ -34,7 +34,14 @@ describe('the pixel-ownership index', function () {
       const y = 250 + Math.floor(Math.random() * 12);
       const outcome = await placer.place(placement(x, y, Math.floor(Math.random() * PALETTE.length), users[i % users.length]!));
       assert.equal(outcome.ok, true);
-      if (i === 700) await paintRegion(redis, canvasId, { x: 252, y: 252, width: 6, height: 6 }, { fill: 0 }, { userId: 'admin:alice', streamMaxLength: 100_000, refuseWhileRemapping: false });
+      if (i === 700)
+        await paintRegion(
+          redis,
+          canvasId,
+          { x: 252, y: 252, width: 6, height: 6 },
+          { fill: 0 },
+          { userId: 'admin:alice', streamMaxLength: 100_000, refuseWhileRemapping: false },
+        );
     }
     const newest = new Map<string, { user: string; color: number; ms: number }>();
     for (const [id, fields] of (await redis.xrange(keys.events, '-', '+')) as Array<[string, string[]]>) {
@@ -58,7 +65,13 @@ describe('the pixel-ownership index', function () {
     await placer.place(placement(1, 1, 3, 'g_a'));
     await placer.place(placement(1, 1, 5, 'g_b'));
     const entries = (await redis.xrange(keys.events, '-', '+')) as Array<[string, string[]]>;
-    assert.deepEqual(entries.map(([, fields]) => fields.slice(-2)), [['p', '0'], ['p', '3']]);
+    assert.deepEqual(
+      entries.map(([, fields]) => fields.slice(-2)),
+      [
+        ['p', '0'],
+        ['p', '3'],
+      ],
+    );
   });
 
   it('forgets every owner when a snapshot is restored', async () => {

@@ -157,8 +157,7 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
     randomizationFactor: 0.5,
     timeout: 10_000,
   };
-  const socket: Socket<ServerToClientEvents, ClientToServerEvents> =
-    options.url === undefined ? io(socketOptions) : io(options.url, socketOptions);
+  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = options.url === undefined ? io(socketOptions) : io(options.url, socketOptions);
 
   let state: ConnectionState = { kind: 'connecting', failures: 0 };
   let everLive = false;
@@ -260,7 +259,10 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
       return;
     }
     // Refused by the server's middleware: Socket.IO leaves the retry to us.
-    if (handlers.onAuthRefused && (code === ErrorCode.SignInRequired || (sentIdToken && (code === ErrorCode.TokenExpired || code === ErrorCode.Unauthorized)))) {
+    if (
+      handlers.onAuthRefused &&
+      (code === ErrorCode.SignInRequired || (sentIdToken && (code === ErrorCode.TokenExpired || code === ErrorCode.Unauthorized)))
+    ) {
       awaitingAuth = true;
       authRefusal = code;
       clearTimeout(retryTimer);

@@ -55,7 +55,10 @@ export function createCooldownAlerts(options: CooldownAlertsOptions): CooldownAl
     gain.gain.exponentialRampToValueAtTime(0.2, start + 0.02);
     gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.5);
     gain.connect(audio.destination);
-    for (const [frequency, delay] of [[880, 0], [1320, 0.12]] as const) {
+    for (const [frequency, delay] of [
+      [880, 0],
+      [1320, 0.12],
+    ] as const) {
       const tone = audio.createOscillator();
       tone.frequency.value = frequency;
       tone.connect(gain);

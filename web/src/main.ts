@@ -236,7 +236,12 @@ function applyConfig(next: CanvasConfig): void {
 }
 
 const account = createAccount(
-  { container: element('account'), name: element('account-name'), button: element<HTMLButtonElement>('account-button'), splashButton: element<HTMLButtonElement>('splash-sign-in') },
+  {
+    container: element('account'),
+    name: element('account-name'),
+    button: element<HTMLButtonElement>('account-button'),
+    splashButton: element<HTMLButtonElement>('splash-sign-in'),
+  },
   {
     signIn: () => void signIn?.start().catch(() => toast.show('The sign-in provider cannot be reached. Try again in a moment.', 'error', 8000)),
     signOut: () => {

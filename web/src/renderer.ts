@@ -29,7 +29,13 @@ export interface RendererOptions {
   /** Pixels placed but not yet confirmed by a delta, drawn over the replica. */
   readonly overlay: () => Iterable<OverlayPixel>;
   /** Images drawn over the board below the pending pixels (templates), each at its board rectangle. */
-  readonly layers?: () => Iterable<{ readonly image: CanvasImageSource; readonly x: number; readonly y: number; readonly width: number; readonly height: number }>;
+  readonly layers?: () => Iterable<{
+    readonly image: CanvasImageSource;
+    readonly x: number;
+    readonly y: number;
+    readonly width: number;
+    readonly height: number;
+  }>;
   /** Board-pixel size in device pixels from which the grid shows (default 8); it fades in over as much again. */
   readonly gridFromDevicePx?: number;
   /** Chunk tiles kept in memory before unseen ones are dropped (default 256, 64 MiB of RGBA). */

@@ -102,11 +102,14 @@ describe('the admin page in a browser', function () {
   }
 
   function screenPixel(page: Page, x: number, y: number): Promise<number[]> {
-    return page.evaluate(([px, py]) => {
-      const point = window.__tessera!.canvasPointOf(px, py);
-      const board = document.getElementById('board') as HTMLCanvasElement;
-      return [...board.getContext('2d')!.getImageData(point.x, point.y, 1, 1).data.slice(0, 3)];
-    }, [x, y] as const);
+    return page.evaluate(
+      ([px, py]) => {
+        const point = window.__tessera!.canvasPointOf(px, py);
+        const board = document.getElementById('board') as HTMLCanvasElement;
+        return [...board.getContext('2d')!.getImageData(point.x, point.y, 1, 1).data.slice(0, 3)];
+      },
+      [x, y] as const,
+    );
   }
 
   it('refuses a wrong token, then recolours palette index 1, which a player sees live: swatch and rendered pixel', async () => {
@@ -136,9 +139,13 @@ describe('the admin page in a browser', function () {
     const next = before === '#12ab9c' ? '#9c12ab' : '#12ab9c';
     await input.fill(next);
     await admin.click('#palette-save');
-    await admin.waitForFunction((hex) => document.querySelector<HTMLInputElement>('input[data-index="1"]')?.dataset['original'] === hex, next, { timeout: 5_000 });
+    await admin.waitForFunction((hex) => document.querySelector<HTMLInputElement>('input[data-index="1"]')?.dataset['original'] === hex, next, {
+      timeout: 5_000,
+    });
     // The audit log on the page shows who did it.
-    await admin.waitForFunction(() => [...document.querySelectorAll('#audit tr')].some((row) => row.textContent?.includes('palette.recolour')), null, { timeout: 5_000 });
+    await admin.waitForFunction(() => [...document.querySelectorAll('#audit tr')].some((row) => row.textContent?.includes('palette.recolour')), null, {
+      timeout: 5_000,
+    });
     assert.match((await admin.textContent('#audit tr')) ?? '', /ops.*palette\.recolour/);
 
     // The player's page, without a reload: its swatch and the pixel of index 1 on screen.
@@ -169,10 +176,14 @@ describe('the admin page in a browser', function () {
     const row = admin.locator('#address-bans tr', { hasText: '2001:db8:7:7::/64' });
     await row.waitFor({ timeout: 5_000 });
     assert.match((await row.textContent()) ?? '', /bot farm.*ops/);
-    await admin.waitForFunction(() => [...document.querySelectorAll('#audit tr')].some((item) => item.textContent?.includes('address.ban')), null, { timeout: 5_000 });
+    await admin.waitForFunction(() => [...document.querySelectorAll('#audit tr')].some((item) => item.textContent?.includes('address.ban')), null, {
+      timeout: 5_000,
+    });
 
     await row.getByRole('button', { name: 'Unban' }).click();
     await admin.waitForFunction(() => document.querySelectorAll('#address-bans tr').length === 0, null, { timeout: 5_000 });
-    await admin.waitForFunction(() => [...document.querySelectorAll('#audit tr')].some((item) => item.textContent?.includes('address.unban')), null, { timeout: 5_000 });
+    await admin.waitForFunction(() => [...document.querySelectorAll('#audit tr')].some((item) => item.textContent?.includes('address.unban')), null, {
+      timeout: 5_000,
+    });
   });
 });

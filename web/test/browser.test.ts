@@ -67,7 +67,6 @@ describe('the web client in a browser', function () {
     await Promise.all(contexts.splice(0).map((context) => context.close()));
   });
 
-
   /** Opens the client served by gateway `index`, looking at (x, y) zoomed in, and waits until it is live. */
   async function openPage(index: number, x: number, y: number): Promise<Page> {
     assert.ok(browser);
@@ -103,11 +102,14 @@ describe('the web client in a browser', function () {
 
   /** The colour the page shows on screen at board pixel (x, y): read back from the rendered canvas. */
   function screenPixel(page: Page, x: number, y: number): Promise<number[]> {
-    return page.evaluate(([px, py]) => {
-      const point = window.__tessera!.canvasPointOf(px, py);
-      const board = document.getElementById('board') as HTMLCanvasElement;
-      return [...board.getContext('2d')!.getImageData(point.x, point.y, 1, 1).data.slice(0, 3)];
-    }, [x, y] as const);
+    return page.evaluate(
+      ([px, py]) => {
+        const point = window.__tessera!.canvasPointOf(px, py);
+        const board = document.getElementById('board') as HTMLCanvasElement;
+        return [...board.getContext('2d')!.getImageData(point.x, point.y, 1, 1).data.slice(0, 3)];
+      },
+      [x, y] as const,
+    );
   }
 
   async function waitForScreenColor(page: Page, x: number, y: number, hex: string, what: string): Promise<void> {

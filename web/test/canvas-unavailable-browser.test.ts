@@ -35,7 +35,15 @@ describe('the player page through a Redis outage', function () {
     const port = await getFreePort();
     url = `http://127.0.0.1:${port}`;
     services.push(
-      startService('gateway', GATEWAY_MAIN, { PORT: String(port), HOST: '127.0.0.1', REDIS_URL: redis.url, SESSION_SECRET, CANVAS_COOLDOWN_MS: '0', SHUTDOWN_DRAIN_MS: '200', WEB_ROOT }),
+      startService('gateway', GATEWAY_MAIN, {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        REDIS_URL: redis.url,
+        SESSION_SECRET,
+        CANVAS_COOLDOWN_MS: '0',
+        SHUTDOWN_DRAIN_MS: '200',
+        WEB_ROOT,
+      }),
       startService('writer', WRITER_MAIN, { REDIS_URL: redis.url, HTTP_PORT: String(await getFreePort()) }),
     );
     await waitFor(() => isOk(`${url}/readyz`), { timeoutMs: 30_000, message: 'gateway ready' });

@@ -61,9 +61,11 @@ describe('a cooldown players can leave running', function () {
   }
   const live = (page: Page) => page.waitForFunction(() => window.__tessera?.connection === 'live' && window.__tessera.loaded, null, { timeout: 15_000 });
   async function waitForTitle(page: Page, pattern: RegExp, what: string): Promise<void> {
-    await page.waitForFunction((source) => new RegExp(source).test(document.title), pattern.source, { timeout: 5_000 }).catch(async (error: unknown) => {
-      throw new Error(`${what}: the title reads "${await page.title()}" (${(error as Error).message})`);
-    });
+    await page
+      .waitForFunction((source) => new RegExp(source).test(document.title), pattern.source, { timeout: 5_000 })
+      .catch(async (error: unknown) => {
+        throw new Error(`${what}: the title reads "${await page.title()}" (${(error as Error).message})`);
+      });
   }
 
   it('remembers no countdown for a visitor who never placed, and ignores a corrupted one', async () => {
@@ -211,4 +213,3 @@ describe('a cooldown players can leave running', function () {
     }
   });
 });
-

@@ -140,7 +140,11 @@ describe('looking up pixels faster than the gateway allows', function () {
     for (const x of [10, 11]) {
       const at = await page.evaluate(([px, py]) => window.__tessera!.clientPointOf(px, py), [x, 10] as const);
       await page.mouse.click(at.x, at.y);
-      await page.waitForFunction((px) => document.getElementById('pixel-info')?.dataset['x'] === String(px) && document.getElementById('pixel-info')?.dataset['state'] !== 'loading', x, { timeout: 10_000 });
+      await page.waitForFunction(
+        (px) => document.getElementById('pixel-info')?.dataset['x'] === String(px) && document.getElementById('pixel-info')?.dataset['state'] !== 'loading',
+        x,
+        { timeout: 10_000 },
+      );
     }
     assert.equal(await page.getAttribute('#pixel-info', 'data-state'), 'error');
     assert.match((await page.textContent('#pixel-info')) ?? '', /Too many lookups\. Try again in \d+ s\./);

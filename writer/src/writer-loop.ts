@@ -164,7 +164,13 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
     // Before any command: see defineWriterLeaseScripts.
     defineWriterLeaseScripts(redis);
     defineWriterStateScripts(redis);
-    this.eventStats = createEventStatsRecorder({ redis, canvasId: config.canvasId, log, gaps: metrics.statsGaps, onError: (error) => this.report(WriterStage.Stats, error) });
+    this.eventStats = createEventStatsRecorder({
+      redis,
+      canvasId: config.canvasId,
+      log,
+      gaps: metrics.statsGaps,
+      onError: (error) => this.report(WriterStage.Stats, error),
+    });
     this.broadcaster = createDeltaBroadcaster({ redis: emitterRedis, canvasId: config.canvasId, wireFormat: config.wireFormat });
     this.lease = createLeaderLease({
       redis,

@@ -64,7 +64,10 @@ describe('the writer broadcasting deltas and syncs', function () {
         assert.ok(Buffer.from(p.replica.toIndexArray()).equals(Buffer.from(expected)), 'replica differs from Redis');
       }
       const frameType = wireFormat === 'base64' ? 'string' : 'object';
-      assert.ok(player.frames.every((frame) => typeof frame === frameType), `frames should travel as ${frameType}`);
+      assert.ok(
+        player.frames.every((frame) => typeof frame === frameType),
+        `frames should travel as ${frameType}`,
+      );
     });
   }
 

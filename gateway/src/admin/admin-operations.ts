@@ -318,7 +318,13 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
     async resize(admin: AdminIdentity, request: { width: number; height: number }): Promise<ResizeResponse> {
       for (let attempt = 0; attempt < ADMIN_OPERATION_DEFAULTS.maxAttempts; attempt++) {
         const config = await freshConfig();
-        const outcome = await resizeCanvas(redis, canvasId, config, request, record(admin, { ...request, before: { width: config.width, height: config.height } }));
+        const outcome = await resizeCanvas(
+          redis,
+          canvasId,
+          config,
+          request,
+          record(admin, { ...request, before: { width: config.width, height: config.height } }),
+        );
         failIfMissing(outcome);
         if (outcome.kind !== 'resized') continue;
         const changedAt = Date.now();
@@ -351,7 +357,12 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
 
     /** Bans, then closes the user's sockets on every gateway (the Redis adapter carries both). */
     async ban(admin: AdminIdentity, userId: string, request: BanRequest): Promise<BanEntry> {
-      const ban = await banUser(redis, canvasId, { userId, durationMs: request.durationMs ?? 0, reason: request.reason ?? '' }, record(admin, { userId, ...request }));
+      const ban = await banUser(
+        redis,
+        canvasId,
+        { userId, durationMs: request.durationMs ?? 0, reason: request.reason ?? '' },
+        record(admin, { userId, ...request }),
+      );
       const sockets = deps.io().in(userRoom(userId));
       sockets.emit(Events.Kicked, ErrorCode.Banned);
       sockets.disconnectSockets(true);
@@ -390,11 +401,17 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
     async erase(admin: AdminIdentity, request: EraseRequest): Promise<RegionResponse> {
       const rect = clipRect(request, await freshConfig());
       await appendAudit(redis, canvasId, AuditAction.Erase, record(admin, { ...request }));
-      const outcome = await paintRegion(redis, canvasId, rect, { fill: 0 }, {
-        userId: `admin:${admin.name}`,
-        streamMaxLength: deps.streamMaxLength,
-        refuseWhileRemapping: false, // the background keeps its index through any remap
-      });
+      const outcome = await paintRegion(
+        redis,
+        canvasId,
+        rect,
+        { fill: 0 },
+        {
+          userId: `admin:${admin.name}`,
+          streamMaxLength: deps.streamMaxLength,
+          refuseWhileRemapping: false, // the background keeps its index through any remap
+        },
+      );
       if (outcome.kind === 'missing') throw new AdminFailure(503, AdminErrorCode.CanvasUnavailable, 'the canvas does not exist');
       return { changed: outcome.changed, pixels: rect.width * rect.height };
     },
@@ -403,20 +420,32 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
       const access = await snapshotAccess();
       const config = await freshConfig();
       const rect = clipRect(request, config);
-      if (await isRemapping(redis, canvasId)) throw new AdminFailure(409, AdminErrorCode.RemapInProgress, 'colours are being removed; try again when that is done');
+      if (await isRemapping(redis, canvasId))
+        throw new AdminFailure(409, AdminErrorCode.RemapInProgress, 'colours are being removed; try again when that is done');
       const pixels = await snapshotCall(() => access.readRegion(request.snapshot, rect));
-      if (pixels.length !== rect.width * rect.height) throw new AdminFailure(503, AdminErrorCode.SnapshotsUnavailable, 'the snapshotter answered with a region of the wrong size');
+      if (pixels.length !== rect.width * rect.height)
+        throw new AdminFailure(503, AdminErrorCode.SnapshotsUnavailable, 'the snapshotter answered with a region of the wrong size');
       // A colour the palette no longer has becomes background rather than some other colour.
       const target = pixels.map((index) => (index < config.palette.length ? index : 0));
       await appendAudit(redis, canvasId, AuditAction.RestoreRegion, record(admin, { ...request }));
-      const outcome = await paintRegion(redis, canvasId, rect, { pixels: target }, {
-        userId: `admin:${admin.name}`,
-        streamMaxLength: deps.streamMaxLength,
-        refuseWhileRemapping: true,
-      });
+      const outcome = await paintRegion(
+        redis,
+        canvasId,
+        rect,
+        { pixels: target },
+        {
+          userId: `admin:${admin.name}`,
+          streamMaxLength: deps.streamMaxLength,
+          refuseWhileRemapping: true,
+        },
+      );
       if (outcome.kind === 'missing') throw new AdminFailure(503, AdminErrorCode.CanvasUnavailable, 'the canvas does not exist');
       if (outcome.kind === 'remapping') {
-        throw new AdminFailure(409, AdminErrorCode.RemapInProgress, `colours began to be removed after ${outcome.changed} pixels were restored; try again when that is done`);
+        throw new AdminFailure(
+          409,
+          AdminErrorCode.RemapInProgress,
+          `colours began to be removed after ${outcome.changed} pixels were restored; try again when that is done`,
+        );
       }
       return { changed: outcome.changed, pixels: rect.width * rect.height };
     },
@@ -436,7 +465,8 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
     async restoreSnapshot(admin: AdminIdentity, key: string) {
       const access = await snapshotAccess();
       // A remap still running would go on rewriting the restored chunks with its table.
-      if (await isRemapping(redis, canvasId)) throw new AdminFailure(409, AdminErrorCode.RemapInProgress, 'colours are being removed; try again when that is done');
+      if (await isRemapping(redis, canvasId))
+        throw new AdminFailure(409, AdminErrorCode.RemapInProgress, 'colours are being removed; try again when that is done');
       const result = await snapshotCall(() => access.restore(key));
       // With the result: it names the snapshot of the canvas just before, which undoes this.
       await appendAudit(redis, canvasId, AuditAction.RestoreSnapshot, record(admin, { key, result }));

@@ -15,12 +15,7 @@ import type { ModerationOperations } from './moderation-operations.js';
 /** Largest admin request body (a full 256-colour palette is ~6 kB). */
 const MAX_BODY = '32kb';
 
-export type AdminHandler = (call: {
-  admin: AdminIdentity;
-  body: never;
-  query: Record<string, unknown>;
-  params: Record<string, string>;
-}) => Promise<unknown>;
+export type AdminHandler = (call: { admin: AdminIdentity; body: never; query: Record<string, unknown>; params: Record<string, string> }) => Promise<unknown>;
 
 /**
  * `/api/admin/*`: the OpenAPI document (public), then for everything else authentication,

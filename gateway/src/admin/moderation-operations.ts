@@ -56,7 +56,11 @@ export function createModerationOperations(deps: ModerationOperationsDeps) {
   function failIfRefused(outcome: RevertOutcome): void {
     if (outcome.kind === 'missing') throw new AdminFailure(503, AdminErrorCode.CanvasUnavailable, 'the canvas does not exist');
     if (outcome.kind === 'remapping') {
-      throw new AdminFailure(409, AdminErrorCode.RemapInProgress, `colours are being removed (${outcome.changed} pixels were put back before); try again when that is done`);
+      throw new AdminFailure(
+        409,
+        AdminErrorCode.RemapInProgress,
+        `colours are being removed (${outcome.changed} pixels were put back before); try again when that is done`,
+      );
     }
   }
 
@@ -90,7 +94,12 @@ export function createModerationOperations(deps: ModerationOperationsDeps) {
     async revertPreview(request: RevertRequest): Promise<RevertPreview> {
       checkSince(request.since);
       const plan = await planRevert(redis, canvasId, request.userId, request.since);
-      const outcome = await runRevert(redis, canvasId, plan, { userId: request.userId, adminUserId: 'admin:preview', streamMaxLength: deps.streamMaxLength, dryRun: true });
+      const outcome = await runRevert(redis, canvasId, plan, {
+        userId: request.userId,
+        adminUserId: 'admin:preview',
+        streamMaxLength: deps.streamMaxLength,
+        dryRun: true,
+      });
       failIfRefused(outcome);
       return { pixels: outcome.changed, skipped: outcome.skipped, coveredFrom: plan.coveredFrom };
     },
@@ -114,4 +123,3 @@ export function createModerationOperations(deps: ModerationOperationsDeps) {
 }
 
 export type ModerationOperations = ReturnType<typeof createModerationOperations>;
-

@@ -135,7 +135,11 @@ export async function buildSnapshotter(options: {
 }
 
 /** Direct access to the test bucket, to look at and damage what the snapshotter wrote. */
-export function bucket(s3: S3Handle, canvasId: string, prefix = 'tessera/'): {
+export function bucket(
+  s3: S3Handle,
+  canvasId: string,
+  prefix = 'tessera/',
+): {
   client: S3Client;
   get(key: string): Promise<Uint8Array>;
   put(key: string, body: Uint8Array): Promise<void>;

@@ -69,7 +69,11 @@ const statsPanel = createStatsPanel(
 
 /** Runs an admin action, shows its outcome, and refreshes what it may have changed. */
 /** Runs an admin action, says how it went, reloads what it changed; true when it succeeded. */
-async function act(what: string, action: (client: AdminApiClient) => Promise<unknown>, after: Array<() => Promise<void>> = [loadConfig, loadAudit]): Promise<boolean> {
+async function act(
+  what: string,
+  action: (client: AdminApiClient) => Promise<unknown>,
+  after: Array<() => Promise<void>> = [loadConfig, loadAudit],
+): Promise<boolean> {
   if (!api) return false;
   const client = api;
   let succeeded = false;
@@ -320,7 +324,9 @@ async function loadSnapshots(): Promise<void> {
     sources.replaceChildren(option('', 'background (erase)'), ...snapshots.map((snapshot) => option(snapshot.key, `snapshot ${when(snapshot.takenAt)}`)));
   } catch (error) {
     const row = document.createElement('tr');
-    row.append(cell(error instanceof AdminApiError && error.body.error === 'SNAPSHOTS_UNAVAILABLE' ? 'No snapshotter is deployed for this canvas.' : String(error)));
+    row.append(
+      cell(error instanceof AdminApiError && error.body.error === 'SNAPSHOTS_UNAVAILABLE' ? 'No snapshotter is deployed for this canvas.' : String(error)),
+    );
     table.replaceChildren(row);
   }
 }

@@ -98,7 +98,14 @@ export function createUserPanel(options: UserPanelOptions): UserPanel {
     const owner = make('dd');
     owner.id = 'pixel-owner';
     owner.textContent = pixel.owner ? `${ownerName(pixel.owner)} (${pixel.owner.kind})` : 'nobody: background or erased';
-    facts.append(make('dt', 'Colour'), color, make('dt', 'Placed'), make('dd', pixel.placedAt === null ? '—' : `${time(pixel.placedAt)} (${ago(pixel.placedAt)})`), make('dt', 'By'), owner);
+    facts.append(
+      make('dt', 'Colour'),
+      color,
+      make('dt', 'Placed'),
+      make('dd', pixel.placedAt === null ? '—' : `${time(pixel.placedAt)} (${ago(pixel.placedAt)})`),
+      make('dt', 'By'),
+      owner,
+    );
     if (pixel.owner) facts.append(make('dt', 'User id'), make('dd', pixel.owner.userId, 'details'));
     return facts;
   }

@@ -109,7 +109,10 @@ export function createHistoryViewer(elements: HistoryViewerElements, view: View,
         const at = requested;
         const plan = planReplay(index, at, shownKeyframe);
         if (!plan) break;
-        const [keyframe, segments] = await Promise.all([client.keyframe(plan.keyframe.name), Promise.all(plan.segments.map((segment) => client.segment(segment.name)))]);
+        const [keyframe, segments] = await Promise.all([
+          client.keyframe(plan.keyframe.name),
+          Promise.all(plan.segments.map((segment) => client.segment(segment.name))),
+        ]);
         if (!open) break;
         drawer.setPalette(keyframe.palette);
         replica.loadCanvas(replay(keyframe.frame, segments, at));

@@ -36,7 +36,11 @@ export interface TemplatePanel {
   readonly officials: readonly OfficialTemplate[];
 }
 
-function make<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, children: Array<Node | string> = []): HTMLElementTagNameMap[K] {
+function make<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  children: Array<Node | string> = [],
+): HTMLElementTagNameMap[K] {
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children);
   return node;
@@ -60,7 +64,13 @@ export function createTemplatePanel(deps: TemplatePanelDeps): TemplatePanel {
 
   const messageLine = make('p', { className: 'template-message', id: 'template-message' });
   messageLine.setAttribute('role', 'status');
-  const urlInput = make('input', { type: 'url', id: 'template-url', placeholder: 'https://…/art.png', autocomplete: 'off', maxLength: TEMPLATE_LIMITS.maxUrlLength });
+  const urlInput = make('input', {
+    type: 'url',
+    id: 'template-url',
+    placeholder: 'https://…/art.png',
+    autocomplete: 'off',
+    maxLength: TEMPLATE_LIMITS.maxUrlLength,
+  });
   const fileInput = make('input', { type: 'file', id: 'template-file', accept: 'image/png,image/gif,image/webp,image/jpeg' });
   const number = (id: string, label: string, step: string, min: string) => {
     const input = make('input', { type: 'number', id, step, min, inputMode: 'decimal' });

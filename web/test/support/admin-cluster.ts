@@ -132,7 +132,9 @@ export function useAdminCluster(env: Record<string, string> = {}, options: { sna
       const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, ...(token ? { auth: { token } } : {}) });
       try {
         const session = await new Promise<{ userId: string; token: string }>((resolve, reject) => {
-          socket.once('welcome', (welcome: { userId: string; sessionToken?: string }) => resolve({ userId: welcome.userId, token: welcome.sessionToken ?? token ?? '' }));
+          socket.once('welcome', (welcome: { userId: string; sessionToken?: string }) =>
+            resolve({ userId: welcome.userId, token: welcome.sessionToken ?? token ?? '' }),
+          );
           socket.once('connect_error', reject);
         });
         const result = (await socket.timeout(5_000).emitWithAck('place', { x, y, color })) as { ok: boolean; error?: string };

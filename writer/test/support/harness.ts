@@ -45,7 +45,14 @@ export async function createTestCanvas(redis: Redis, canvasId: string, width = 6
 /** Places `count` random pixels, `perBurst` at a time with a pause between bursts, so they span several ticks. */
 export async function placeRandom(
   placer: PixelPlacer,
-  { count, width, height, perBurst = 50, pauseMs = 20, area }: { count: number; width: number; height: number; perBurst?: number; pauseMs?: number; area?: number },
+  {
+    count,
+    width,
+    height,
+    perBurst = 50,
+    pauseMs = 20,
+    area,
+  }: { count: number; width: number; height: number; perBurst?: number; pauseMs?: number; area?: number },
 ): Promise<void> {
   // A small area makes the same pixels change many times (last write wins must hold).
   const w = Math.min(width, area ?? width);
@@ -239,7 +246,7 @@ export class Player {
 
   /** Resolves when every read asked for so far has landed. */
   async settled(): Promise<void> {
-    await waitFor(() => !this.sync.busy, { timeoutMs: 5_000, message: 'the player\'s reads to land' });
+    await waitFor(() => !this.sync.busy, { timeoutMs: 5_000, message: "the player's reads to land" });
   }
 
   close(): void {
