@@ -63,7 +63,7 @@ export function makeCanvas(width, height, kind, colors = 32) {
 /** Share of pixels that are not background. */
 export function coverage(/** @type {Uint8Array} */ pixels) {
   let drawn = 0;
-  for (let i = 0; i < pixels.length; i++) if (pixels[i] !== 0) drawn++;
+  for (const pixel of pixels) if (pixel !== 0) drawn++;
   return drawn / pixels.length;
 }
 

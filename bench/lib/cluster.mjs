@@ -205,6 +205,7 @@ export class Cluster {
     await new Promise((resolve, reject) => {
       ws.once('open', () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' })));
       ws.on('message', (data) => {
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the inspector sends text frames, which ws hands over as a Buffer
         if (JSON.parse(String(data)).id === 1) resolve(undefined);
       });
       ws.once('error', reject);

@@ -109,12 +109,14 @@ function driveRaw() {
   /** Bytes still needed to read the code after a '*' split across chunks. */
   let pending = -1;
   socket.on('data', (/** @type {Buffer} */ data) => {
-    for (let i = 0; i < data.length; i++) {
-      const c = data[i];
+    for (const c of data) {
       if (pending >= 0) {
         if (pending === 0) {
           outstanding--;
-          if (measuring) c === 0x30 ? placed++ : refused++;
+          if (measuring) {
+            if (c === 0x30) placed++;
+            else refused++;
+          }
           pending = -1;
         } else pending--;
       } else if (c === 0x2a)

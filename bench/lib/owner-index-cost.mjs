@@ -181,7 +181,10 @@ function pump(pool, cycle, running, onReply) {
       resolve(undefined);
     };
     const refill = () => {
-      if (!running()) return outstanding === 0 ? finish() : undefined;
+      if (!running()) {
+        if (outstanding === 0) finish();
+        return;
+      }
       const left = cycle ? Infinity : pool.length - next;
       const n = Math.min(IN_FLIGHT - outstanding, left);
       // Large batches, except the last few commands of a one-pass pool.
@@ -195,8 +198,7 @@ function pump(pool, cycle, running, onReply) {
     let previous = 0x0a;
     let pending = -1;
     socket.on('data', (/** @type {Buffer} */ data) => {
-      for (let i = 0; i < data.length; i++) {
-        const c = data[i];
+      for (const c of data) {
         if (pending >= 0) {
           if (pending === 0) {
             outstanding--;
@@ -212,7 +214,10 @@ function pump(pool, cycle, running, onReply) {
         }
         previous = c;
       }
-      if (!cycle && answered >= pool.length) return finish();
+      if (!cycle && answered >= pool.length) {
+        finish();
+        return;
+      }
       refill();
     });
     socket.on('error', reject);

@@ -150,7 +150,10 @@ function get(url, encoding, localAddress) {
         const parts = [];
         response.on('data', (part) => parts.push(part));
         response.on('end', () => {
-          if (response.statusCode !== 200) return reject(new Error(`GET ${url}: ${response.statusCode}`));
+          if (response.statusCode !== 200) {
+            reject(new Error(`GET ${url}: ${response.statusCode}`));
+            return;
+          }
           const headerBytes = response.rawHeaders.reduce((sum, h) => sum + h.length + 2, 17);
           resolve({ body: Buffer.concat(parts), headerBytes, ms: performance.now() - started });
         });

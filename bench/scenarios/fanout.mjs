@@ -149,7 +149,7 @@ export async function fanout({ steps, format, rate, seconds, tickMs = 500 }) {
       const at = performance.now();
       if (!recording) return;
       const decoded = emitterFrame(message);
-      if (!decoded || decoded.event !== 'delta') return;
+      if (decoded?.event !== 'delta') return;
       const head = deltaHead(decoded.frame);
       published.set(head.seq, { at, head, bytes: typeof decoded.frame === 'string' ? decoded.frame.length : decoded.frame.length });
     });

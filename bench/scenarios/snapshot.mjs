@@ -23,7 +23,7 @@ async function loadBenchSnapshot() {
 
 /** @param {{ sides: number[] }} options */
 export async function snapshot({ sides }) {
-  const loaded = await loadBenchSnapshot().catch((/** @type {Error} */ error) => ({ error }));
+  const loaded = await loadBenchSnapshot().catch((/** @type {unknown} */ error) => ({ error: /** @type {Error} */ (error) }));
   const reason = !loaded
     ? 'the snapshotter provides no benchSnapshot yet (snapshotter/src/snapshot-bench.ts)'
     : 'error' in loaded

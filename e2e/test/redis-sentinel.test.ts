@@ -93,8 +93,8 @@ describe('a cluster on a password-protected master, a replica and three Sentinel
     const oldMaster = set.servers[0]!;
     killedAt = Date.now();
     oldMaster.process.kill('SIGKILL');
-    await waitFor(() => acceptedAfterKill >= 300, { timeoutMs: 60_000, message: '300 placements accepted after the failover' }).catch((error: Error) => {
-      throw new Error(`${error.message}: ${acceptedAfterKill} accepted; refusals ${JSON.stringify([...errors])}`);
+    await waitFor(() => acceptedAfterKill >= 300, { timeoutMs: 60_000, message: '300 placements accepted after the failover' }).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}: ${acceptedAfterKill} accepted; refusals ${JSON.stringify([...errors])}`);
     });
     placing = false;
     await Promise.all(loops);

@@ -56,7 +56,10 @@ const CONFIG_CACHE_MS = 500;
 
 /** QUIT when connected (flushes replies), plain disconnect otherwise: a dead Redis must not stall shutdown. */
 async function closeRedis(client: RedisConnection): Promise<void> {
-  if (client.status !== 'ready') return client.disconnect();
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
   const timeout = new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref());
   await Promise.race([
     client.quit().then(
@@ -192,7 +195,9 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     await metricsServer?.close();
     await admin.close();
     history?.close();
-    await new Promise<void>((resolve) => io.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      void io.close(() => resolve());
+    });
     httpServer.closeAllConnections();
     await Promise.all(clients.map((client) => closeRedis(client)));
   };

@@ -148,12 +148,7 @@ export function createHistoryArchive(deps: { objects: ObjectStore; canvasId: str
   };
 
   /** An object listed once but gone now (a lifecycle rule expired it) leaves the index. */
-  function forgetIfGone(
-    names: Set<string>,
-    entries: Array<{ readonly name: string }>,
-    name: string,
-    object: ServedObject | undefined,
-  ): ServedObject | undefined {
+  function forgetIfGone(names: Set<string>, entries: { readonly name: string }[], name: string, object: ServedObject | undefined): ServedObject | undefined {
     if (object !== undefined || !names.delete(name)) return object;
     const at = entries.findIndex((entry) => entry.name === name);
     if (at >= 0) entries.splice(at, 1);

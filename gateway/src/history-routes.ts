@@ -58,18 +58,26 @@ export function createHistoryRoutes(deps: {
     let open: boolean;
     try {
       const config = await deps.configs.current();
-      if (!config) return refuse(kind, response, 503, 'CANVAS_UNAVAILABLE', 'unavailable');
+      if (!config) {
+        refuse(kind, response, 503, 'CANVAS_UNAVAILABLE', 'unavailable');
+        return;
+      }
       open = historyViewerOpen(config);
     } catch {
-      return refuse(kind, response, 503, 'CANVAS_UNAVAILABLE', 'unavailable');
+      refuse(kind, response, 503, 'CANVAS_UNAVAILABLE', 'unavailable');
+      return;
     }
-    if (!open) return refuse(kind, response, 403, 'HISTORY_CLOSED', 'closed');
+    if (!open) {
+      refuse(kind, response, 403, 'HISTORY_CLOSED', 'closed');
+      return;
+    }
     try {
       await work();
     } catch (error) {
       if (error instanceof SnapshotFormatError) {
         deps.log.warn({ err: error.message, kind }, 'archived history object is unreadable');
-        return refuse(kind, response, 502, 'HISTORY_UNREADABLE', 'unreadable');
+        refuse(kind, response, 502, 'HISTORY_UNREADABLE', 'unreadable');
+        return;
       }
       deps.log.warn({ err: error instanceof Error ? error.message : String(error), kind }, 'history archive read failed');
       refuse(kind, response, 503, 'HISTORY_UNAVAILABLE', 'unavailable');
@@ -85,7 +93,10 @@ export function createHistoryRoutes(deps: {
   let indexBody: ServedObject | undefined;
   router.get(HISTORY_BASE, (request, response) =>
     whenOpen('index', response, async () => {
-      if (Object.keys(request.query).length > 0) return refuse('index', response, 400, 'INVALID_PAYLOAD', 'invalid');
+      if (Object.keys(request.query).length > 0) {
+        refuse('index', response, 400, 'INVALID_PAYLOAD', 'invalid');
+        return;
+      }
       const { index, etag } = await deps.archive.index();
       if (indexBody?.etag !== etag) indexBody = { body: new CompressedBody(Buffer.from(JSON.stringify(index))), etag, headers: {} };
       const maxAge = Math.floor(deps.indexCacheMs / 1000);
@@ -99,10 +110,16 @@ export function createHistoryRoutes(deps: {
   ] as const) {
     router.get(`${HISTORY_BASE}/${path}/:name`, (request, response) =>
       whenOpen(kind, response, async () => {
-        const name = (request.params as { name: string }).name;
-        if (name.length > MAX_NAME_LENGTH || Object.keys(request.query).length > 0) return refuse(kind, response, 400, 'INVALID_PAYLOAD', 'invalid');
+        const name = request.params.name;
+        if (name.length > MAX_NAME_LENGTH || Object.keys(request.query).length > 0) {
+          refuse(kind, response, 400, 'INVALID_PAYLOAD', 'invalid');
+          return;
+        }
         const object = kind === 'keyframe' ? await deps.archive.keyframe(name) : await deps.archive.segment(name);
-        if (!object) return refuse(kind, response, 404, 'NOT_FOUND', 'not_found');
+        if (!object) {
+          refuse(kind, response, 404, 'NOT_FOUND', 'not_found');
+          return;
+        }
         await sendObject(kind, request, response, object, contentType, IMMUTABLE);
       }),
     );

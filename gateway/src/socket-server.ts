@@ -110,13 +110,15 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
       // Refused here, before the upgrade, a draining gateway costs nothing more per attempt.
       if (deps.isDraining()) {
         metrics.connectionsRejected.inc({ reason: ErrorCode.Draining });
-        return callback(ErrorCode.Draining, false);
+        callback(ErrorCode.Draining, false);
+        return;
       }
       // CORS does not cover WebSockets: without this any site's page could open sockets from its
       // visitors' browsers and place from their addresses. engine.io answers 400 with the code.
       if (!deps.origins.allows(request.headers.origin, request.headers.host)) {
         metrics.connectionsRejected.inc({ reason: ErrorCode.OriginNotAllowed });
-        return callback(ErrorCode.OriginNotAllowed, false);
+        callback(ErrorCode.OriginNotAllowed, false);
+        return;
       }
       callback(null, true);
     },
@@ -153,7 +155,7 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
   // challenge applies to this player; otherwise it is ignored and stays unspent.
   const checkHandshakeChallenge = async (guest: boolean, challenge: HandshakeChallenge): Promise<ErrorCode | undefined> => {
     const settings = (await deps.configs.current())?.challenge;
-    if (!settings || settings.at !== ChallengePoint.Handshake || !challengeApplies(settings, guest)) return undefined;
+    if (settings?.at !== ChallengePoint.Handshake || !challengeApplies(settings, guest)) return undefined;
     const auth = challenge.auth;
     const payload = typeof auth === 'object' && auth !== null ? (auth as Record<string, unknown>).altcha : undefined;
     if (payload === undefined) return ErrorCode.ChallengeRequired;
@@ -197,7 +199,8 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
         ({ identity, ban }) => {
           if (!identity.ok) {
             metrics.connectionsRejected.inc({ reason: identity.error });
-            return next(new Error(identity.error));
+            next(new Error(identity.error));
+            return;
           }
           socket.data = { userId: identity.userId, ip, guest: identity.guest, addressPrefixes, challengePassed: challenge.passed };
           if (identity.displayName !== undefined) socket.data.displayName = identity.displayName;
@@ -223,9 +226,9 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     socket.once('disconnect', () => metrics.connections.dec());
     // Joined before welcome is sent: the client fetches the canvas after welcome, so every delta
     // broadcast after that read reaches it. The user's room lets a ban reach all their sockets.
-    socket.join([room, userRoom(socket.data.userId)]);
+    void socket.join([room, userRoom(socket.data.userId)]);
     // One room per covering ban prefix, so an address ban reaches these sockets on every gateway.
-    socket.join(socket.data.addressPrefixes.map(addressRoom));
+    void socket.join(socket.data.addressPrefixes.map(addressRoom));
 
     const bucket = new TokenBucket(deps.limits.placeRatePerSec, deps.limits.placeBurst);
     const context = {
@@ -246,20 +249,20 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
 
     // Unknown events and events without an acknowledgement are counted and dropped.
     socket.use(([event, ...args], next) => {
-      if (!KNOWN_EVENTS.has(String(event))) return void metrics.malformedPackets.inc({ reason: 'unknown-event' });
+      if (!KNOWN_EVENTS.has(event)) return void metrics.malformedPackets.inc({ reason: 'unknown-event' });
       if (typeof args[args.length - 1] !== 'function') return void metrics.malformedPackets.inc({ reason: 'no-ack' });
       next();
     });
     socket.on(Events.Place, (...args: unknown[]) => {
-      const ack = args[args.length - 1] as Parameters<Parameters<TesseraSocket['on']>[1]>[1];
+      const ack = args[args.length - 1] as (response: unknown) => void;
       // Exactly one argument before the ack; anything else is malformed but still answered.
       const payload = args.length === 2 ? args[0] : undefined;
-      void handlePlace(context, payload, ack as never);
+      void handlePlace(context, payload, ack);
     });
     socket.on(Events.Proof, (...args: unknown[]) => {
-      const ack = args[args.length - 1] as Parameters<Parameters<TesseraSocket['on']>[1]>[1];
+      const ack = args[args.length - 1] as (response: unknown) => void;
       const payload = args.length === 2 ? args[0] : undefined;
-      void handleProof(context, payload, ack as never);
+      void handleProof(context, payload, ack);
     });
     socket.on('error', (error) => log.debug({ err: error.message }, 'socket error'));
 

@@ -33,7 +33,7 @@ describe('addresses, guests and refusals off the script', function () {
     players.push(player);
     return player;
   }
-  const place = (player: Player, x: number, y = 1): Promise<PlaceResult> => player.socket.timeout(3000).emitWithAck('place', { x, y, color: 2 } as never);
+  const place = (player: Player, x: number, y = 1): Promise<PlaceResult> => player.socket.timeout(3000).emitWithAck('place', { x, y, color: 2 });
   /** Placement script calls Redis has run (EVALSHA, and EVAL after a script cache miss). */
   async function scriptCalls(): Promise<number> {
     const stats = await redis.info('commandstats');
@@ -132,7 +132,7 @@ describe('addresses, guests and refusals off the script', function () {
 
       const list = await api<{ bans: AddressBanEntry[] }>('GET', '/address-bans');
       const entry = list.body.bans.find((ban) => ban.prefix === '2001:db8:aa:1::/64');
-      assert.ok(entry && entry.reason === 'bot farm' && entry.by === 'alice', JSON.stringify(list.body));
+      assert.ok(entry?.reason === 'bot farm' && entry.by === 'alice', JSON.stringify(list.body));
 
       const lifted = await api<{ prefix: string; wasBanned: boolean }>('DELETE', `/address-bans?address=${encodeURIComponent('2001:db8:aa:1::/64')}`);
       assert.deepEqual(lifted.body, { prefix: '2001:db8:aa:1::/64', wasBanned: true });

@@ -6,15 +6,13 @@ import { useRedis, waitFor } from '../../test-support/index.js';
 import { ADMIN_ENV, ADMIN_TOKEN, adminClient, OpenApiChecker, startJwks } from './support/admin-harness.js';
 import { connectPlayer, startGateway, type Player, type RunningGateway } from './support/gateway-harness.js';
 
-type Call = ReturnType<typeof adminClient>;
-
 /** Every endpoint with a valid body and an invalid one (and the field the 400 must name). */
-const ENDPOINTS: ReadonlyArray<{
+const ENDPOINTS: readonly {
   method: string;
   path: string;
   body?: unknown;
   invalid?: { body?: unknown; path?: string; field: string };
-}> = [
+}[] = [
   { method: 'GET', path: '/whoami' },
   { method: 'GET', path: '/config' },
   { method: 'GET', path: '/palette' },
@@ -91,8 +89,7 @@ describe('the admin API', function () {
     players.push(connected);
     return connected;
   }
-  const place = (who: Player, x: number, y: number, color: number): Promise<PlaceResult> =>
-    who.socket.timeout(3000).emitWithAck('place', { x, y, color } as never);
+  const place = (who: Player, x: number, y: number, color: number): Promise<PlaceResult> => who.socket.timeout(3000).emitWithAck('place', { x, y, color });
   /** The next `config` event a player receives that satisfies `test`. */
   const nextConfig = (who: Player, test: (config: CanvasConfig) => boolean): Promise<CanvasConfig> =>
     new Promise((resolve) => {
@@ -258,7 +255,7 @@ describe('the admin API', function () {
       assert.equal(response.body.config.palette[1], '#abcdef');
       assert.equal(response.body.config.version, version + 1);
       for (const config of await Promise.all(seen)) assert.equal(config.version, version + 1);
-      assert.equal(JSON.parse((await redis.hget(first.keys.config, 'palette'))!)[1], '#abcdef');
+      assert.equal((JSON.parse((await redis.hget(first.keys.config, 'palette'))!) as string[])[1], '#abcdef');
     });
 
     it('adds colours that players may place at once', async () => {
@@ -407,7 +404,7 @@ describe('the admin API', function () {
       await seen;
       assert.equal((await place(who, 1, 1, 2)).ok, true);
       const refused = await place(who, 2, 1, 2);
-      assert.equal(refused.ok === false && refused.error, ErrorCode.Cooldown);
+      assert.equal(!refused.ok && refused.error, ErrorCode.Cooldown);
       assert.equal((await api<{ config: CanvasConfig }>('PUT', '/cooldown', { cooldownMs: 0 })).body.config.cooldownMs, 0);
     });
 

@@ -67,7 +67,7 @@ describe('the admin snapshot endpoints with a snapshotter', function () {
   it('takes a snapshot now, lists it, and restores it: the canvas comes back and players get the config', async () => {
     const player = await connectPlayer(gateway.url);
     players.push(player);
-    const place = (x: number, y: number, color: number): Promise<PlaceResult> => player.socket.timeout(3000).emitWithAck('place', { x, y, color } as never);
+    const place = (x: number, y: number, color: number): Promise<PlaceResult> => player.socket.timeout(3000).emitWithAck('place', { x, y, color });
     assert.equal((await place(10, 10, 5)).ok, true);
 
     const taken = await api<{ taken: boolean; key: string }>('POST', '/snapshots');
@@ -90,7 +90,7 @@ describe('the admin snapshot endpoints with a snapshotter', function () {
 
     const missing = await api('POST', '/snapshots/restore', { key: 'snapshots/0000000000000_0-0.tsnap' });
     assert.equal(missing.status, 404, JSON.stringify(missing.body));
-    const audit = await api<{ entries: Array<{ action: string; details: Record<string, unknown> }> }>('GET', '/audit?limit=2');
+    const audit = await api<{ entries: { action: string; details: Record<string, unknown> }[] }>('GET', '/audit?limit=2');
     assert.deepEqual(
       audit.body.entries.map((entry) => entry.action),
       ['snapshot.restore', 'snapshot.take'],
@@ -101,7 +101,7 @@ describe('the admin snapshot endpoints with a snapshotter', function () {
   it('rolls a rectangle back to a snapshot through the event stream, leaving the rest alone', async () => {
     const player = await connectPlayer(gateway.url);
     players.push(player);
-    const place = (x: number, y: number, color: number): Promise<PlaceResult> => player.socket.timeout(3000).emitWithAck('place', { x, y, color } as never);
+    const place = (x: number, y: number, color: number): Promise<PlaceResult> => player.socket.timeout(3000).emitWithAck('place', { x, y, color });
     assert.equal((await place(50, 50, 3)).ok, true);
     const taken = await api<{ taken: boolean; key: string }>('POST', '/snapshots');
     assert.equal(taken.status, 200, JSON.stringify(taken.body));

@@ -97,7 +97,7 @@ describe('bootstrapping the canvas with a snapshotter', function () {
     await waitFor(async () => (await readyz(first)) === 200, { timeoutMs: 15_000, message: 'the first gateway to be ready' });
     const player = await connectPlayer(first.url);
     players.push(player);
-    const placed: PlaceResult = await player.socket.timeout(3000).emitWithAck('place', { x: 7, y: 9, color: 5 } as never);
+    const placed = (await player.socket.timeout(3000).emitWithAck('place', { x: 7, y: 9, color: 5 })) as PlaceResult;
     assert.equal(placed.ok, true);
     const taken = await fetch(`${first.url}/api/admin/snapshots`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     assert.equal(taken.status, 200, await taken.clone().text());

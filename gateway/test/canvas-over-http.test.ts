@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { canvasKeys, decodeCanvas, formatPosition, type CanvasFrame } from '@tessera/protocol';
+import { canvasKeys, decodeCanvas, formatPosition, type CanvasFrame, type PlaceResult } from '@tessera/protocol';
 import { Redis } from 'ioredis';
 import { useRedis } from '../../test-support/index.js';
 import { connectPlayer, startGateway, type RunningGateway } from './support/gateway-harness.js';
@@ -30,7 +30,7 @@ describe('the canvas over HTTP', () => {
       [599, 299, 9],
       [300, 100, 4],
     ] as const) {
-      assert.ok((await player.socket.timeout(3000).emitWithAck('place', { x, y, color })).ok);
+      assert.ok(((await player.socket.timeout(3000).emitWithAck('place', { x, y, color })) as PlaceResult).ok);
     }
     player.socket.close();
   });
@@ -116,7 +116,7 @@ describe('the canvas over HTTP', () => {
     try {
       const reads = () => cached.gateway.metrics.canvasReads.get().then((metric) => metric.values.find((value) => value.labels.source === 'redis')?.value ?? 0);
       const before = (await fetchCanvas(`${cached.url}/api/canvas/data`)).frame.position;
-      assert.ok((await player.socket.timeout(3000).emitWithAck('place', { x: 7, y: 7, color: 5 })).ok);
+      assert.ok(((await player.socket.timeout(3000).emitWithAck('place', { x: 7, y: 7, color: 5 })) as PlaceResult).ok);
       const [last] = await redis.xrevrange(keys.events, '+', '-', 'COUNT', 1);
       const after = last![0];
       assert.notEqual(formatPosition(before), after);

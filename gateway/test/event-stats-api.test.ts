@@ -15,7 +15,7 @@ interface StatsBody {
   placements: number;
   peakOnline: { value: number; at: number };
   peakPlacementsPerSecond: { value: number; at: number };
-  perMinute: Array<{ minute: number; placements: number; canvasLoads: number; peakOnline: number }>;
+  perMinute: { minute: number; placements: number; canvasLoads: number; peakOnline: number }[];
 }
 
 describe('the event stats over the admin API', function () {
@@ -55,7 +55,7 @@ describe('the event stats over the admin API', function () {
     return player;
   }
   const place = async (player: Player, x: number, y: number): Promise<void> => {
-    const result = (await player.socket.timeout(3000).emitWithAck('place', { x, y, color: 1 } as never)) as PlaceResult;
+    const result = (await player.socket.timeout(3000).emitWithAck('place', { x, y, color: 1 })) as PlaceResult;
     assert.ok(result.ok, `placement refused: ${JSON.stringify(result)}`);
   };
 

@@ -27,7 +27,7 @@ describe('identity-provider tokens', () => {
   const adminToken = (overrides: TokenOverrides = {}): Promise<string> => jwks.sign({ sub: 'mallory', roles: ['tessera-admin'] }, overrides);
   const nowSec = (): number => Math.floor(Date.now() / 1000);
 
-  const refused: Array<[string, () => TokenOverrides, string?]> = [
+  const refused: [string, () => TokenOverrides, string?][] = [
     // Firebase and Google sign every project's tokens with the same keys: only iss/aud tell them apart.
     ["another project's issuer", () => ({ issuer: 'https://securetoken.google.com/someone-else' })],
     ["another project's audience", () => ({ audience: 'someone-else' })],
@@ -43,7 +43,7 @@ describe('identity-provider tokens', () => {
   }
 
   // Forged tokens: none may be told "expired" (that is said of genuine tokens only) or get in.
-  const forged: Array<[string, () => Promise<string>]> = [
+  const forged: [string, () => Promise<string>][] = [
     [
       'a bad signature',
       async () => {

@@ -60,7 +60,7 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
     return connected;
   }
   async function place(who: Player, x: number, y: number, color: number): Promise<void> {
-    const result: PlaceResult = await who.socket.timeout(5000).emitWithAck('place', { x, y, color } as never);
+    const result = (await who.socket.timeout(5000).emitWithAck('place', { x, y, color })) as PlaceResult;
     assert.equal(result.ok, true, `placing (${x}, ${y}) was refused: ${JSON.stringify(result)}`);
   }
   const validatePublic = new Ajv2020({ strict: false })
@@ -106,12 +106,12 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
       const first = await lookup(gateway, '5/6');
       assert.equal(first.body.color, 3);
       assert.equal(first.body.owner?.kind, 'guest');
-      assert.match(first.body.owner!.name, /^anon-[0-9a-z]{10}$/);
-      assert.ok(!first.body.owner!.name.includes(guest.welcome.userId), 'a pseudonym never shows the id');
+      assert.match(first.body.owner.name, /^anon-[0-9a-z]{10}$/);
+      assert.ok(!first.body.owner.name.includes(guest.welcome.userId), 'a pseudonym never shows the id');
       assert.ok(first.body.placedAt! >= Math.floor(before / 1000) * 1000 && first.body.placedAt! <= Date.now());
       const adminView = await api<AdminPixelInfo>('GET', '/pixels/5/6');
       assert.equal(adminView.status, 200);
-      assert.deepEqual(adminView.body.owner, { userId: guest.welcome.userId, kind: 'guest', displayName: null, pseudonym: first.body.owner!.name });
+      assert.deepEqual(adminView.body.owner, { userId: guest.welcome.userId, kind: 'guest', displayName: null, pseudonym: first.body.owner.name });
 
       await place(account, 5, 6, 4);
       const over = await lookup(gateway, '5/6');
@@ -168,7 +168,7 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
       assert.equal((await lookup(gateway, '1/1')).body.error, 'LOOKUP_DISABLED');
       // Admins still see everything.
       assert.equal((await api<AdminPixelInfo>('GET', '/pixels/1/1')).body.owner?.displayName, 'Dave');
-      const audit = await api<{ entries: Array<{ action: string }> }>('GET', '/audit?limit=5');
+      const audit = await api<{ entries: { action: string }[] }>('GET', '/audit?limit=5');
       assert.equal(audit.body.entries[0]?.action, 'canvas.owner-lookup');
     });
   });
@@ -213,8 +213,13 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
     async function replayBefore(keys: ReturnType<typeof canvasKeys>, userId: string, since: number): Promise<Map<string, number>> {
       const colors = new Map<string, number>();
       const before = new Map<string, number>();
-      for (const [id, fields] of (await redis.xrange(keys.events, '-', '+')) as Array<[string, string[]]>) {
-        const values = Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : [])));
+      for (const [id, fields] of (await redis.xrange(keys.events, '-', '+')) as [string, string[]][]) {
+        const values = Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : []))) as {
+          x: string;
+          y: string;
+          u: string;
+          c: string;
+        };
         const key = `${values.x},${values.y}`;
         if (values.u === userId && Number(id.split('-')[0]) >= since && !before.has(key)) before.set(key, colors.get(key) ?? 0);
         colors.set(key, Number(values.c));
@@ -266,10 +271,10 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
       assert.equal(await colorAt(keys, 11, 10), 7, "the artist's repair is left alone");
       assert.equal(await colorAt(keys, 13, 10), 6);
       assert.equal(await redis.xlen(keys.events), streamBefore + 3, 'one event per pixel put back');
-      const [last] = (await redis.xrevrange(keys.events, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+      const [last] = (await redis.xrevrange(keys.events, '+', '-', 'COUNT', 1)) as [string, string[]][];
       assert.equal(last![1][7], 'admin:alice');
       assert.equal((await api<AdminPixelInfo>('GET', '/pixels/10/10')).body.owner?.userId, 'admin:alice');
-      const audit = await api<{ entries: Array<{ action: string; details: Record<string, unknown> }> }>('GET', '/audit?limit=1');
+      const audit = await api<{ entries: { action: string; details: Record<string, unknown> }[] }>('GET', '/audit?limit=1');
       assert.equal(audit.body.entries[0]?.action, 'user.revert');
       assert.equal(audit.body.entries[0]?.details.reason, 'griefing');
 
@@ -294,7 +299,7 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
 
     it('refuses bad requests with the field at fault', async () => {
       const { api } = await canvas();
-      const bad: Array<[string, unknown, string]> = [
+      const bad: [string, unknown, string][] = [
         ['/revert', {}, 'userId'],
         ['/revert', { userId: 'g_x' }, 'since'],
         ['/revert', { userId: 'g_x', since: -1 }, 'since'],
@@ -369,7 +374,7 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
 
     it('refuse bad queries and paths with the field at fault', async () => {
       const { api } = await canvas();
-      const bad: Array<[string, string]> = [
+      const bad: [string, string][] = [
         ['/top-placers?limit=0', 'limit'],
         ['/top-placers?limit=101', 'limit'],
         ['/top-placers?since=abc', 'since'],

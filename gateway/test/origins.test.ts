@@ -53,7 +53,7 @@ describe('browser origins', () => {
 
   describe('on the WebSocket handshake', () => {
     it("refuses another site's page before the upgrade, with ORIGIN_NOT_ALLOWED", async () => {
-      for (const origin of ['https://evil.example', 'null', `${gateway.url.replace('127.0.0.1', 'localhost')}`, 'http://127.0.0.1:1']) {
+      for (const origin of ['https://evil.example', 'null', gateway.url.replace('127.0.0.1', 'localhost'), 'http://127.0.0.1:1']) {
         assert.deepEqual(await handshake(gateway.url, origin), { opened: false, status: 400, body: ErrorCode.OriginNotAllowed }, origin);
       }
     });

@@ -55,7 +55,7 @@ describe('official templates and the rules text', function () {
   });
 
   it('refuses bad templates with the field named, and more than the cap with 409', async () => {
-    const bad: Array<[Record<string, unknown>, string]> = [
+    const bad: [Record<string, unknown>, string][] = [
       [{ ...flag, url: 'javascript:alert(1)' }, 'url'],
       [{ ...flag, url: 'https://exa mple.org/x.png' }, 'url'],
       [{ ...flag, url: `https://example.org/${'a'.repeat(TEMPLATE_LIMITS.maxUrlLength)}` }, 'url'],

@@ -33,7 +33,7 @@ describe("the chart's history viewer", function () {
     assert.ok(![...env.keys()].some((name) => name.startsWith('AWS_')), "never the snapshotter's write keys");
     const data = secretData(objects);
     const { identities } = JSON.parse(data['seaweedfs-s3.json']!) as {
-      identities: Array<{ name: string; actions: string[]; credentials: Array<{ accessKey: string }> }>;
+      identities: { name: string; actions: string[]; credentials: { accessKey: string }[] }[];
     };
     const reader = identities.find((identity) => identity.name === 'tessera-history-reader');
     assert.deepEqual(reader?.actions, ['Read', 'List']);

@@ -11,7 +11,7 @@ describe('the chart values', function () {
   this.timeout(60_000);
 
   describe('values.schema.json', () => {
-    const cases: Array<[string, string[], RegExp]> = [
+    const cases: [string, string[], RegExp][] = [
       ['an unknown top-level key', ['replicaCount=3'], /additional propert(y|ies) 'replicaCount' not allowed/],
       ['an unknown nested key (a typo)', ['gateway.replica=3'], /additional propert(y|ies) 'replica' not allowed/],
       ['a string where a number belongs', ['gateway.replicas=two'], /gateway\/replicas.*want integer|got string, want integer/],
@@ -45,7 +45,10 @@ describe('the chart values', function () {
       const schema = JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8'));
       const open: string[] = [];
       const walk = (node: unknown, path: string): void => {
-        if (Array.isArray(node)) return node.forEach((item, i) => walk(item, `${path}[${i}]`));
+        if (Array.isArray(node)) {
+          node.forEach((item, i) => walk(item, `${path}[${i}]`));
+          return;
+        }
         if (!node || typeof node !== 'object') return;
         const record = node as Record<string, unknown>;
         if (record.properties && record.additionalProperties !== false) open.push(path || '/');
@@ -111,17 +114,17 @@ describe('the chart values', function () {
           .startsWith('--');
       const visit = (node: Node | null | undefined, prefix: string, inherited: string | null | undefined): void => {
         if (!isMap(node)) return;
-        (node.items as Array<Pair<Node, Node>>).forEach((pair, index) => {
+        (node.items as Pair<Node, Node>[]).forEach((pair, index) => {
           const key = isScalar(pair.key) ? String(pair.key.value) : '?';
           const path = prefix ? `${prefix}.${key}` : key;
-          const own = (pair.key as Node & { commentBefore?: string | null }).commentBefore;
+          const own = pair.key.commentBefore;
           const comment = own ?? (index === 0 ? (node.commentBefore ?? inherited) : undefined);
           if (describes(comment)) documented.push(path);
           else if (isMap(pair.value) && pair.value.items.length > 0) visit(pair.value, path, undefined);
           else undocumented.push(path);
         });
       };
-      visit(doc.contents as Node, '', doc.commentBefore);
+      visit(doc.contents, '', doc.commentBefore);
       return { documented, undocumented };
     }
 
@@ -137,7 +140,7 @@ describe('the chart values', function () {
       const { documented } = documentedPaths();
       const missing = documented.filter((path) => !listed.has(path));
       assert.deepEqual(missing, [], 'values missing from the README table');
-      const stale = [...listed].filter((path) => path && !documented.includes(path!));
+      const stale = [...listed].filter((path) => path && !documented.includes(path));
       assert.deepEqual(stale, [], 'README lists values that no longer exist');
     });
 

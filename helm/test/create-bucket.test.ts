@@ -46,8 +46,8 @@ describe("the bundled object store's bucket", function () {
     });
     const child = spawn(process.execPath, args, { cwd: join(repoRoot, 'snapshotter'), env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     return { output: () => output, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1))) };
   }
 

@@ -24,7 +24,7 @@ interface Case {
   /** Series in promtool's notation: `metric{labels}` → `values`. */
   readonly series: Record<string, string>;
   /** Labels of each expected alert (beyond severity and TEAM); [] means it must stay quiet. */
-  readonly alerts: ReadonlyArray<Record<string, string>>;
+  readonly alerts: readonly Record<string, string>[];
 }
 interface AlertSpec {
   readonly severity: 'critical' | 'warning';
@@ -180,7 +180,8 @@ async function promtool(args: readonly string[]): Promise<{ code: number; output
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const failure = error as { code?: number | string; stdout?: string; stderr?: string };
-    if (failure.code === 'ENOENT') throw new Error('promtool is missing: run `bash scripts/ensure-system-deps.sh promtool` (Debian package prometheus)');
+    if (failure.code === 'ENOENT')
+      throw new Error('promtool is missing: run `bash scripts/ensure-system-deps.sh promtool` (Debian package prometheus)', { cause: error });
     return { code: typeof failure.code === 'number' ? failure.code : 1, output: `${failure.stdout ?? ''}${failure.stderr ?? ''}` };
   }
 }

@@ -67,7 +67,7 @@ export interface AdminConfigChange {
 
 /** `PATCH /palette`: give existing indices new colours (pixels keep their index). */
 export interface RecolorRequest {
-  readonly colors: ReadonlyArray<{ readonly index: number; readonly color: string }>;
+  readonly colors: readonly { readonly index: number; readonly color: string }[];
 }
 
 /** `POST /palette/colors`: append colours at the end of the palette. */
@@ -80,7 +80,7 @@ export interface AddColorsRequest {
  * current numbering) its pixels become. The remaining colours close up, keeping their order.
  */
 export interface RemoveColorsRequest {
-  readonly remove: ReadonlyArray<{ readonly index: number; readonly mapTo: number }>;
+  readonly remove: readonly { readonly index: number; readonly mapTo: number }[];
 }
 
 export interface RemoveColorsResponse extends AdminConfigChange {

@@ -5,7 +5,7 @@ const at = (ms: number): StreamPosition => ({ ms, seq: 0 });
 const EPOCH = 7;
 
 /** A delta setting pixel offsets of chunk (0,0) over the window (start, end]. */
-function delta(seq: number, start: number, end: number, pixels: Array<[offset: number, color: number]>, epoch = EPOCH): Delta {
+function delta(seq: number, start: number, end: number, pixels: [offset: number, color: number][], epoch = EPOCH): Delta {
   return {
     epoch,
     seq,
@@ -16,7 +16,7 @@ function delta(seq: number, start: number, end: number, pixels: Array<[offset: n
   };
 }
 
-function canvasAt(position: number, pixels: Array<[offset: number, color: number]>): CanvasFrame {
+function canvasAt(position: number, pixels: [offset: number, color: number][]): CanvasFrame {
   const bytes = new Uint8Array(256);
   for (const [offset, color] of pixels) bytes[offset] = color;
   return { position: at(position), configVersion: 1, width: 16, height: 16, chunks: [{ cx: 0, cy: 0, bytes }] };

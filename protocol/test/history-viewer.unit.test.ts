@@ -47,7 +47,7 @@ describe('the history events frame', () => {
 
   it('refuses truncated, foreign, out-of-order and oversized frames with a reason', () => {
     const bytes = encodeHistoryEvents(frame);
-    const cases: Array<[string, Uint8Array]> = [
+    const cases: [string, Uint8Array][] = [
       ['truncated', bytes.subarray(0, bytes.length - 1)],
       ['empty', new Uint8Array(0)],
       ['trailing bytes', new Uint8Array([...bytes, 0])],

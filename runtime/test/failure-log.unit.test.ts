@@ -5,8 +5,8 @@ import { waitFor } from '../../test-support/index.js';
 import { createFailureLog } from '../src/failure-log.js';
 
 /** A real pino logger whose JSON lines land in an array. */
-function capturedLog(): { log: pino.Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
+function capturedLog(): { log: pino.Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);

@@ -154,7 +154,7 @@ describe('Redis clients to a Redis Cluster', function () {
           const direct = createRedisClient({ url: node.url, sentinels: [], sentinelMaster: 'x' }, log, { name: 'probe' });
           try {
             await waitForRedis(direct, 5_000);
-            return Number(await direct.dbsize());
+            return await direct.dbsize();
           } finally {
             direct.disconnect();
           }

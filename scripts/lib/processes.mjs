@@ -139,7 +139,7 @@ export function spawnService({
         if (info) return;
         info = i;
         // A grandchild could hold the pipes open forever; do not wait long for them.
-        Promise.race([flushed, new Promise((r) => setTimeout(r, 1000).unref())]).then(() => {
+        void Promise.race([flushed, new Promise((r) => setTimeout(r, 1000).unref())]).then(() => {
           onExit?.(i, service);
           resolve(i);
         });

@@ -139,7 +139,8 @@ async function startOnce(bin, port, dir, ownDir, options) {
 
   const timeoutMs = options.timeoutMs ?? 10_000;
   const deadline = Date.now() + timeoutMs;
-  let last = 'no answer';
+  /** @type {string} */
+  let last;
   for (;;) {
     const info = service.exitInfo();
     if (info) {

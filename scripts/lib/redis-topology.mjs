@@ -151,7 +151,7 @@ export async function startSentinelSet(options = {}) {
         { encoding: 'utf8' },
       ).stdout ?? '';
     const linkDeadline = Date.now() + 20_000;
-    while (!servers.slice(1).every((replica) => /master_link_status:up/.test(cli(replica, 'info', 'replication')))) {
+    while (!servers.slice(1).every((replica) => cli(replica, 'info', 'replication').includes('master_link_status:up'))) {
       if (Date.now() > linkDeadline) throw new Error('a replica did not reach its master within 20 s');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -239,7 +239,7 @@ export async function startRedisCluster(options = {}) {
     const deadline = Date.now() + 20_000;
     for (;;) {
       const states = nodes.map((node) => spawnSync('redis-cli', ['-p', String(node.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout);
-      if (states.every((info) => /cluster_state:ok/.test(info))) break;
+      if (states.every((info) => info.includes('cluster_state:ok'))) break;
       if (Date.now() > deadline) throw new Error(`the cluster did not reach cluster_state:ok:\n${states.join('\n')}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

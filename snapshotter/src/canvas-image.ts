@@ -44,8 +44,8 @@ export function replaySegment(image: CanvasPixels, segment: Pick<HistorySegment,
 export function encodeCanvasPng(image: CanvasPixels, palette: readonly string[]): Promise<Uint8Array> {
   let data = image.pixels;
   const size = palette.length;
-  for (let i = 0; i < data.length; i++) {
-    if (data[i]! >= size) {
+  for (const index of data) {
+    if (index >= size) {
       data = data.map((index) => (index < size ? index : 0));
       break;
     }

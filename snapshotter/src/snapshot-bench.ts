@@ -73,7 +73,7 @@ export async function benchSnapshot(options: BenchSnapshotOptions): Promise<Benc
     canvasId,
     log,
     metrics: createSnapshotMetrics(new Registry()),
-    resync: async () => undefined,
+    resync: () => Promise.resolve(),
   });
   try {
     await createCanvasIfMissing(redis, canvasId, { width, height, palette: DEFAULT_PALETTE.slice(0, Math.max(2, colors)), cooldownMs: 0 });
@@ -106,7 +106,7 @@ export async function benchSnapshot(options: BenchSnapshotOptions): Promise<Benc
     if (restored.status !== 'restored') throw new Error(`the benchmark restore did not run (${restored.status})`);
     for (const [key, bytes] of original) {
       const now = await redis.getBuffer(key);
-      if (!now || !now.equals(bytes)) throw new Error(`the restored chunk ${key} differs from the original`);
+      if (!now?.equals(bytes)) throw new Error(`the restored chunk ${key} differs from the original`);
     }
     return {
       snapshotMs: snapshot.durationMs,

@@ -82,7 +82,7 @@ export function createSnapshotClient(options: SnapshotClientOptions): SnapshotCl
       return (await job.waitUntilFinished(events, timeoutMs)) as T;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (/timed out/.test(message)) {
+      if (message.includes('timed out')) {
         // Never let a restore nobody is waiting for run later by surprise; a job already running finishes.
         await job.remove().catch(() => undefined);
         throw new SnapshotClientError(`no snapshotter finished the ${jobName} job within ${timeoutMs} ms`);

@@ -260,7 +260,7 @@ export function createSnapshotService(options: SnapshotServiceOptions): Snapshot
   }
 
   async function list(limit = 100): Promise<SnapshotInfo[]> {
-    const bySize = (items: Array<{ key: string; size: number }>): SnapshotInfo[] =>
+    const bySize = (items: { key: string; size: number }[]): SnapshotInfo[] =>
       items
         .map(({ key, size }) => ({ key, size, parsed: parseSnapshotKey(key) }))
         .filter((item) => item.parsed !== undefined)

@@ -170,6 +170,7 @@ export function createSnapshotter(dependencies: SnapshotterDependencies): Snapsh
         if (!(await bootstrap())) return;
         notReady = 'starting the worker';
         await worker.start();
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may run during the awaits above
         if (state === 'starting') state = 'ready';
         watch();
       })();

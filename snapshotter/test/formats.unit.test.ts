@@ -120,7 +120,7 @@ describe('the binary snapshot format', () => {
   });
 
   it('refuses contents outside the limits even under a valid checksum', async () => {
-    const bad: Array<[string, Partial<CanvasSnapshot>, RegExp]> = [
+    const bad: [string, Partial<CanvasSnapshot>, RegExp][] = [
       ['a chunk outside the grid', { chunks: [{ cx: 9, cy: 0, bytes: new Uint8Array(10) }] }, /outside the 3×2 grid/],
       [
         'a chunk twice',

@@ -199,7 +199,7 @@ describe('snapshots and restore', function () {
       const bytes = await objects.get(good.key);
       const flipped = Uint8Array.from(bytes);
       flipped[Math.floor(bytes.length / 2)] = flipped[Math.floor(bytes.length / 2)]! ^ 0x5a;
-      const damaged: Array<[string, Uint8Array, RegExp]> = [
+      const damaged: [string, Uint8Array, RegExp][] = [
         ['snapshots/1000000000001_0000000000000-0000000000.tsnap', bytes.subarray(0, Math.floor(bytes.length / 2)), /truncated or corrupt/],
         ['snapshots/1000000000002_0000000000000-0000000000.tsnap', flipped, /corrupt/],
         ['snapshots/1000000000003_0000000000000-0000000000.tsnap', new TextEncoder().encode('<html>502 Bad Gateway</html>'), /not a snapshot/],

@@ -149,7 +149,7 @@ export async function completePaletteRemap(redis: RedisConnection, canvasId: str
   const admin = adminKeys(canvasId);
   const state = await readPaletteRemap(redis, canvasId);
   if (state) {
-    const ids: Array<{ cx: number; cy: number }> = [];
+    const ids: { cx: number; cy: number }[] = [];
     for (let cy = 0; cy < state.rows; cy++) for (let cx = 0; cx < state.columns; cx++) ids.push({ cx, cy });
     let next = 0;
     let stopped = false;

@@ -44,8 +44,13 @@ describe('the pixel-ownership index', function () {
         );
     }
     const newest = new Map<string, { user: string; color: number; ms: number }>();
-    for (const [id, fields] of (await redis.xrange(keys.events, '-', '+')) as Array<[string, string[]]>) {
-      const values = Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : [])));
+    for (const [id, fields] of (await redis.xrange(keys.events, '-', '+')) as [string, string[]][]) {
+      const values = Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : []))) as {
+        x: string;
+        y: string;
+        u?: string;
+        c: string;
+      };
       newest.set(`${values.x},${values.y}`, { user: values.u!, color: Number(values.c), ms: Number(id.split('-')[0]) });
     }
     assert.ok(newest.size > 100);
@@ -64,7 +69,7 @@ describe('the pixel-ownership index', function () {
     const { keys, placer } = await canvas();
     await placer.place(placement(1, 1, 3, 'g_a'));
     await placer.place(placement(1, 1, 5, 'g_b'));
-    const entries = (await redis.xrange(keys.events, '-', '+')) as Array<[string, string[]]>;
+    const entries = (await redis.xrange(keys.events, '-', '+')) as [string, string[]][];
     assert.deepEqual(
       entries.map(([, fields]) => fields.slice(-2)),
       [

@@ -94,7 +94,7 @@ describe('test support', () => {
   describe('waitFor', () => {
     it('resolves with the first truthy value of an async predicate', async () => {
       let calls = 0;
-      const value = await waitFor(async () => (++calls >= 3 ? `after ${calls}` : undefined), { intervalMs: 1 });
+      const value = await waitFor(() => Promise.resolve(++calls >= 3 ? `after ${calls}` : undefined), { intervalMs: 1 });
       assert.equal(value, 'after 3');
     });
 

@@ -101,7 +101,7 @@ export function createCanvasSync(options: CanvasSyncOptions = {}): CanvasSync {
   let generation = 0;
   let controller = new AbortController();
   let canvasReadInFlight = false;
-  const chunkQueue: Array<{ cx: number; cy: number; attempt: number }> = [];
+  const chunkQueue: { cx: number; cy: number; attempt: number }[] = [];
   const chunksWanted = new Set<string>();
   let chunksInFlight = 0;
 

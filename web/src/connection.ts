@@ -189,7 +189,7 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
   function notLive(reason: ErrorCode | undefined, retrying = true): void {
     if (banned) setState({ kind: 'offline', reason: ErrorCode.Banned, retrying: false });
     else if (awaitingAuth) setState({ kind: 'offline', reason: authRefusal, retrying: false });
-    else if (typeof navigator !== 'undefined' && navigator.onLine === false) setState({ kind: 'offline', retrying: true });
+    else if (typeof navigator !== 'undefined' && !navigator.onLine) setState({ kind: 'offline', retrying: true });
     else if (everLive) setState({ kind: 'reconnecting', ...(reason ? { reason } : {}) });
     else if (failures >= offlineAfter) setState({ kind: 'offline', retrying, ...(reason ? { reason } : {}) });
     else setState({ kind: 'connecting', failures, ...(reason ? { reason } : {}) });
@@ -207,6 +207,7 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
   }
 
   socket.on('welcome', (welcome) => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the server's payload is checked, not trusted
     if (typeof welcome !== 'object' || welcome === null || typeof welcome.config !== 'object') return;
     if (typeof welcome.sessionToken === 'string' && welcome.sessionToken.length > 0) tokens.set(welcome.sessionToken);
     everLive = true;
@@ -221,13 +222,16 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
   socket.on('sync', (frame) => handlers.onSync(frame));
   socket.on('resync', () => handlers.onResync());
   socket.on('canvas-status', (status) => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the server's payload is checked, not trusted
     if (typeof status === 'object' && status !== null && typeof status.available === 'boolean') handlers.onCanvasStatus?.(status.available);
   });
   socket.on('presence', (presence) => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the server's payload is checked, not trusted
     const online = typeof presence === 'object' && presence !== null ? presence.online : undefined;
     if (typeof online === 'number' && Number.isSafeInteger(online) && online >= 0) handlers.onPresence?.(online);
   });
   socket.on('config', (config) => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the server's payload is checked, not trusted
     if (typeof config !== 'object' || config === null) return;
     challengeSettings = config.challenge;
     handlers.onConfig(config);
@@ -414,6 +418,6 @@ const CHALLENGE_CODES: ReadonlySet<string> = new Set([
 function isPlaceResult(value: unknown): value is PlaceResult {
   if (typeof value !== 'object' || value === null) return false;
   const result = value as Record<string, unknown>;
-  if (result['ok'] === true) return typeof result['nextAt'] === 'number';
-  return result['ok'] === false && isErrorCode(result['error']);
+  if (result.ok === true) return typeof result.nextAt === 'number';
+  return result.ok === false && isErrorCode(result.error);
 }

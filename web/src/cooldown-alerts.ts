@@ -48,7 +48,7 @@ export function createCooldownAlerts(options: CooldownAlertsOptions): CooldownAl
   }
 
   function chime(): void {
-    if (!audio || audio.state !== 'running') return;
+    if (audio?.state !== 'running') return;
     const start = audio.currentTime;
     const gain = audio.createGain();
     gain.gain.setValueAtTime(0.0001, start);
@@ -73,9 +73,18 @@ export function createCooldownAlerts(options: CooldownAlertsOptions): CooldownAl
     render();
     if (!enabled) return;
     unlockAudio();
-    if (typeof Notification === 'undefined') return options.notify('This browser has no notifications: you will hear a sound instead.', 'info');
-    if (Notification.permission === 'granted') return options.notify('You will be alerted when you can place again.', 'info');
-    if (Notification.permission === 'denied') return options.notify('Notifications are blocked for this site: you will hear a sound instead.', 'info');
+    if (typeof Notification === 'undefined') {
+      options.notify('This browser has no notifications: you will hear a sound instead.', 'info');
+      return;
+    }
+    if (Notification.permission === 'granted') {
+      options.notify('You will be alerted when you can place again.', 'info');
+      return;
+    }
+    if (Notification.permission === 'denied') {
+      options.notify('Notifications are blocked for this site: you will hear a sound instead.', 'info');
+      return;
+    }
     void Notification.requestPermission().then((answer) => {
       options.notify(answer === 'granted' ? 'You will be alerted when you can place again.' : 'No notifications: you will hear a sound instead.', 'info');
     });

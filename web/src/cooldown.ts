@@ -57,7 +57,7 @@ export function createCooldown(options: CooldownOptions): Cooldown {
     clearTimeout(timer);
     timer = undefined;
     const left = remainingMs();
-    element.dataset['ready'] = String(left === 0);
+    element.dataset.ready = String(left === 0);
     options.onTick?.(left);
     if (left === 0) {
       element.textContent = 'Ready';

@@ -222,7 +222,7 @@ element('zoom-fit').addEventListener('click', () => view.fit());
 function applyConfig(next: CanvasConfig): void {
   config = next;
   cooldown.setCooldownMs(next.cooldownMs); // a change applies at once to a running wait
-  document.body.dataset['ready'] = 'true'; // the dock (palette, cooldown) means nothing before a config
+  document.body.dataset.ready = 'true'; // the dock (palette, cooldown) means nothing before a config
   draw.setPalette(next.palette);
   templateOverlay?.onPalette(next.palette);
   templatePanel?.onPalette(next.palette);
@@ -262,7 +262,10 @@ void createSignIn(signInCallback, {
 
 /** The gateway refused the handshake's identity: refresh, or fall back to a guest, or ask for a sign-in. */
 async function onAuthRefused(reason: ErrorCode): Promise<void> {
-  if (reason === ErrorCode.TokenExpired && (await signIn?.refresh())) return connection.reauthenticate();
+  if (reason === ErrorCode.TokenExpired && (await signIn?.refresh())) {
+    connection.reauthenticate();
+    return;
+  }
   if (reason !== ErrorCode.SignInRequired) {
     signIn?.drop();
     account.setSignedIn(false);

@@ -51,8 +51,8 @@ export function createPalette(options: PaletteOptions): Palette {
       button.className = 'swatch';
       button.setAttribute('role', 'radio');
       button.style.setProperty('--swatch-color', color);
-      button.dataset['index'] = String(index);
-      button.dataset['light'] = String(isLight(color));
+      button.dataset.index = String(index);
+      button.dataset.light = String(isLight(color));
       const key = index < 10 ? ` (key ${(index + 1) % 10})` : '';
       button.setAttribute('aria-label', `Colour ${index + 1}: ${color}${key}`);
       button.title = `${color}${key}`;

@@ -74,14 +74,14 @@ export function createPixelInfo(options: PixelInfoOptions): PixelInfo {
   function setInspectMode(on: boolean): void {
     inspectMode = on && enabled;
     toggle.setAttribute('aria-pressed', String(inspectMode));
-    board.dataset['inspect'] = String(inspectMode);
+    board.dataset.inspect = String(inspectMode);
   }
 
   function show(state: 'loading' | 'shown' | 'error', heading: string, body: string, pixel: { x: number; y: number }): void {
     card.hidden = false;
-    card.dataset['state'] = state;
-    card.dataset['x'] = String(pixel.x);
-    card.dataset['y'] = String(pixel.y);
+    card.dataset.state = state;
+    card.dataset.x = String(pixel.x);
+    card.dataset.y = String(pixel.y);
     title.textContent = heading;
     text.textContent = body;
   }
@@ -165,6 +165,7 @@ export function createPixelInfo(options: PixelInfoOptions): PixelInfo {
         longPress = undefined;
         pressInspects = 'long-press'; // the finger lifting now must not place
         const pixel = options.pixelAt(start.x, start.y);
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- Safari has no vibrate
         navigator.vibrate?.(10);
         void lookUp(pixel.x, pixel.y);
       }, longPressMs),

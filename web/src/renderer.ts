@@ -158,6 +158,7 @@ export function createRenderer(options: RendererOptions): Renderer {
     const entry = entries[entries.length - 1];
     if (!entry) return;
     const css = entry.contentRect;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- Safari does not report it
     const device = entry.devicePixelContentBoxSize?.[0];
     if (device) resizeBitmap(device.inlineSize, device.blockSize, css.width, css.height);
     else {

@@ -70,7 +70,7 @@ export function createRulesPanel(deps: { button: HTMLButtonElement; coarsePointe
   });
 
   void fetch('/api/canvas/rules', { cache: 'no-cache' })
-    .then(async (response) => (response.ok ? ((await response.json()) as RulesText) : { text: '', version: 0 }))
+    .then(async (response) => (response.ok ? ((await response.json()) as Partial<Record<keyof RulesText, unknown>>) : { text: '', version: 0 }))
     .catch(() => ({ text: '', version: 0 }))
     .then((text) => {
       render({ text: typeof text.text === 'string' ? text.text : '', version: Number(text.version) || 0 });

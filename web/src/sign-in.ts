@@ -90,6 +90,8 @@ export async function createSignIn(callback: Callback | undefined, options: Sign
   let server: Promise<oauth.AuthorizationServer> | undefined;
 
   const client: oauth.Client | undefined = settings ? { client_id: settings.clientId } : undefined;
+  // allowInsecureRequests is deprecated to discourage it; it is only ever set for a loopback issuer (development).
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- see above
   const requestOptions = (issuer: URL) => ({ [oauth.customFetch]: fetchImpl, [oauth.allowInsecureRequests]: isLoopbackHttp(issuer) });
 
   function discover(signIn: SignInSettings): Promise<oauth.AuthorizationServer> {
@@ -264,12 +266,12 @@ class SignInProblem extends Error {
 }
 
 function isPending(value: unknown): value is PendingSignIn {
-  const v = value as Record<string, unknown>;
+  const v = value as Record<string, unknown> | null | undefined;
   return typeof v?.state === 'string' && typeof v.nonce === 'string' && typeof v.verifier === 'string' && typeof v.returnHash === 'string';
 }
 
 function isTokens(value: unknown): value is StoredTokens {
-  const v = value as Record<string, unknown>;
+  const v = value as Record<string, unknown> | null | undefined;
   return typeof v?.idToken === 'string' && typeof v.expiresAt === 'number' && (v.refreshToken === undefined || typeof v.refreshToken === 'string');
 }
 

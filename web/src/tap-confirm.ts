@@ -41,7 +41,10 @@ export function createTapConfirm(deps: { enabled: () => boolean; onSelect: (pixe
 
   return {
     request(x, y, place) {
-      if (!deps.enabled()) return place();
+      if (!deps.enabled()) {
+        place();
+        return;
+      }
       pending = { x, y, place };
       text.textContent = `Place at (${x}, ${y})?`;
       bar.hidden = false;

@@ -61,7 +61,7 @@ export function createView(options: ViewOptions = {}): View {
   const urlDelayMs = options.urlDelayMs ?? DEFAULTS.urlDelayMs;
   const loc = options.location ?? window.location;
   const hist = options.history ?? window.history;
-  const listeners: Array<() => void> = [];
+  const listeners: (() => void)[] = [];
 
   const fromUrl = parseViewHash(loc.hash);
   let x = fromUrl?.x ?? 0;

@@ -47,10 +47,10 @@ describe('moderating from the admin canvas', function () {
     const form = page.locator('#user-ban-form');
     await form.getByLabel('Reason').fill('griefing the logo');
     await form.getByRole('button', { name: 'Ban user' }).click();
-    await page.waitForFunction(() => /Banned forever by ops: griefing the logo/.test(document.querySelector('#user-view')?.textContent ?? ''), null, {
+    await page.waitForFunction(() => (document.querySelector('#user-view')?.textContent ?? '').includes('Banned forever by ops: griefing the logo'), null, {
       timeout: 10_000,
     });
-    const { bans } = (await admin('/bans')) as { bans: Array<{ userId: string; reason: string; by: string }> };
+    const { bans } = (await admin('/bans')) as { bans: { userId: string; reason: string; by: string }[] };
     assert.deepEqual(
       bans.map(({ userId, reason, by }) => ({ userId, reason, by })),
       [{ userId: griefer.userId, reason: 'griefing the logo', by: 'ops' }],
@@ -76,9 +76,13 @@ describe('moderating from the admin canvas', function () {
     const typed = await since.inputValue();
     await since.fill('2999-01-01T00:00:00');
     await page.locator('#revert-form').getByRole('button', { name: 'Preview' }).click();
-    await page.waitForFunction(() => /The preview failed: INVALID_PAYLOAD \(since\)/.test(document.querySelector('#revert-outcome')?.textContent ?? ''), null, {
-      timeout: 10_000,
-    });
+    await page.waitForFunction(
+      () => (document.querySelector('#revert-outcome')?.textContent ?? '').includes('The preview failed: INVALID_PAYLOAD (since)'),
+      null,
+      {
+        timeout: 10_000,
+      },
+    );
     assert.equal(await page.locator('#revert-confirm').count(), 0, 'no confirm without a preview');
     await since.fill(typed);
     await page.locator('#revert-form').getByRole('button', { name: 'Preview' }).click();
@@ -145,7 +149,7 @@ describe('moderating from the admin canvas', function () {
     page.once('dialog', (dialog) => void dialog.accept());
     await session.getByRole('button', { name: 'Ban address' }).click();
     await page.locator('#address-bans tr', { hasText: address }).waitFor({ timeout: 10_000 });
-    const { bans } = (await admin('/address-bans')) as { bans: Array<{ prefix: string }> };
+    const { bans } = (await admin('/address-bans')) as { bans: { prefix: string }[] };
     assert.ok(
       bans.some((ban) => ban.prefix.startsWith(address.split('/')[0]!)),
       `the address ${address} is banned`,

@@ -51,7 +51,7 @@ describe('the proof-of-work challenge in a browser', function () {
 
   before(async function () {
     this.timeout(60_000);
-    for (const [name, maxNumber] of Object.entries(DIFFICULTIES) as Array<[keyof typeof DIFFICULTIES, number]>) {
+    for (const [name, maxNumber] of Object.entries(DIFFICULTIES) as [keyof typeof DIFFICULTIES, number][]) {
       const port = await getFreePort();
       urls[name] = `http://127.0.0.1:${port}`;
       services.push(
@@ -130,7 +130,7 @@ describe('the proof-of-work challenge in a browser', function () {
     assert.equal(await page.locator('#challenge').isHidden(), true);
     assert.equal((await stats(page)).solves, 0);
     assert.deepEqual(
-      scripts.filter((script) => /altcha/.test(script)),
+      scripts.filter((script) => script.includes('altcha')),
       [],
     );
   });
@@ -141,7 +141,7 @@ describe('the proof-of-work challenge in a browser', function () {
     await live(page);
     assert.equal(await page.locator('altcha-widget').count(), 1, 'the widget was mounted');
     assert.ok(
-      scripts.some((script) => /altcha/.test(script)),
+      scripts.some((script) => script.includes('altcha')),
       'the widget code was loaded on demand',
     );
     const solved = await stats(page);
@@ -191,7 +191,7 @@ describe('the proof-of-work challenge in a browser', function () {
     });
   });
 
-  for (const name of Object.keys(DIFFICULTIES) as Array<keyof typeof DIFFICULTIES>) {
+  for (const name of Object.keys(DIFFICULTIES) as (keyof typeof DIFFICULTIES)[]) {
     it(`per placement, at the ${name} difficulty (${DIFFICULTIES[name]}): every placement is solved and placed; prints the solve times`, async () => {
       await setChallenge(urls[name], { mode: 'everyone', at: 'placement' });
       const { page } = await open(urls[name]);

@@ -133,10 +133,10 @@ describe('a cooldown players can leave running', function () {
       await context.addInitScript(() => {
         const ask = Notification.requestPermission.bind(Notification);
         (window as unknown as { asked: number }).asked = 0;
-        Notification.requestPermission = (() => {
+        Notification.requestPermission = () => {
           (window as unknown as { asked: number }).asked++;
           return ask();
-        }) as typeof Notification.requestPermission;
+        };
       });
       const page = await openPlayer(context);
       await page.goto(url);
@@ -182,7 +182,7 @@ describe('a cooldown players can leave running', function () {
             super(title, options);
             shown.push(`${title}: ${options?.body ?? ''}`);
           }
-        } as typeof Notification;
+        };
       });
       const page = await openPlayer(context);
       await page.goto(`${url}/#x=30.5&y=30.5&z=16`);

@@ -48,7 +48,7 @@ describe('the history viewer', function () {
   let redisClient: Redis | undefined;
   let gatewayUrl = '';
   /** Stream time of each scripted phase's first and last placement. */
-  const phases: Array<{ first: number; last: number }> = [];
+  const phases: { first: number; last: number }[] = [];
 
   after(async function () {
     this.timeout(20_000);
@@ -146,7 +146,7 @@ describe('the history viewer', function () {
 
   /** The canvas a replay of the Redis stream up to `at` (inclusive) gives, on a blank canvas. */
   async function streamReplay(at: number): Promise<Uint8Array> {
-    const entries = (await redisClient!.xrange(canvasKeys(CANVAS_ID).events, '-', String(at))) as Array<[string, string[]]>;
+    const entries = (await redisClient!.xrange(canvasKeys(CANVAS_ID).events, '-', String(at))) as [string, string[]][];
     const canvas = new Uint8Array(WIDTH * HEIGHT);
     for (const [, fields] of entries) {
       const values: Record<string, string> = {};
@@ -278,7 +278,7 @@ describe('the history viewer', function () {
     await player.locator('#history-open').waitFor({ state: 'hidden', timeout: 10_000 });
     assert.equal((await fetch(`${gatewayUrl}/api/canvas/history`)).status, 403);
     const audit = (await (await fetch(`${gatewayUrl}/api/admin/audit`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as {
-      entries: Array<{ action: string }>;
+      entries: { action: string }[];
     };
     assert.ok(
       audit.entries.some((entry) => entry.action === 'canvas.history-viewer'),
@@ -334,7 +334,7 @@ describe('the history viewer', function () {
     });
 
     it('answers garbage, traversal and oversized names with 400 or 404, and never reaches other objects', async () => {
-      const cases: Array<[string, number]> = [
+      const cases: [string, number][] = [
         ['/keyframes/latest', 404],
         ['/keyframes/..%2Flatest.json', 404],
         ['/keyframes/%2e%2e%2f%2e%2e%2fsnapshots', 404],

@@ -23,7 +23,7 @@ describe('template links', () => {
   });
 
   it('refuses links it cannot use, saying which field is wrong', () => {
-    const bad: Array<[string, RegExp]> = [
+    const bad: [string, RegExp][] = [
       ['#template=javascript%3Aalert(1)', /image must be an absolute http/],
       ['#template=data%3Aimage%2Fpng%3Bbase64%2CAAAA', /image must be an absolute http/],
       [`#template=https%3A%2F%2Fa.example%2F${'a'.repeat(3000)}`, /at most 2048/],

@@ -40,7 +40,7 @@ describe('presence and the event numbers in a browser', function () {
 
   before(async function () {
     this.timeout(60_000);
-    const ready: Array<Promise<unknown>> = [];
+    const ready: Promise<unknown>[] = [];
     for (let index = 0; index < 2; index++) {
       const port = await getFreePort();
       urls.push(`http://127.0.0.1:${port}`);
@@ -86,7 +86,7 @@ describe('presence and the event numbers in a browser', function () {
 
   /** A headless player (no page: not a canvas load) that places `count` pixels. */
   async function headlessPlacer(gateway: number, count: number, row: number): Promise<void> {
-    const socket = io(urls[gateway]!, { transports: ['websocket'], forceNew: true, reconnection: false });
+    const socket = io(urls[gateway], { transports: ['websocket'], forceNew: true, reconnection: false });
     sockets.push(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('welcome', () => resolve());
@@ -142,10 +142,10 @@ describe('presence and the event numbers in a browser', function () {
 
     // The export is the API's JSON.
     const [download] = await Promise.all([admin.waitForEvent('download'), admin.click('#stats-export')]);
-    const exported = JSON.parse(readFileSync((await download.path())!, 'utf8')) as {
+    const exported = JSON.parse(readFileSync(await download.path(), 'utf8')) as {
       placements: number;
       canvasLoads: number;
-      perMinute: Array<{ placements: number }>;
+      perMinute: { placements: number }[];
     };
     assert.equal(exported.placements, 5);
     assert.equal(exported.canvasLoads, 3);

@@ -127,6 +127,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
         await page.fill('input[name="login"]', login);
         await page.fill('input[name="password"]', 'any password');
       }
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- any navigation, wherever the provider sends it
       await Promise.all([page.waitForNavigation({ timeout: 15_000 }), page.click('button[type="submit"]')]);
     }
     await page.waitForURL((url) => !url.href.startsWith(issuer), { timeout: 15_000 });
@@ -221,7 +222,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     assert.equal(await text(page, 'account-name'), 'Player grace');
   });
 
-  const refusedTokens: Array<[string, () => Promise<string>, string]> = [
+  const refusedTokens: [string, () => Promise<string>, string][] = [
     ['an expired token', () => mint({ sub: 'late', expInS: -120 }), 'Your sign-in has expired. Sign in again.'],
     ['a token for another audience', () => mint({ sub: 'elsewhere', aud: 'another-app' }), 'Your sign-in was not accepted by this canvas. Sign in again.'],
     [
@@ -240,7 +241,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
       await page.waitForFunction((expected) => document.getElementById('toast')?.textContent === expected, message, { timeout: 15_000 });
       await waitLive(page);
       assert.equal(await text(page, 'account-button'), 'Sign in');
-      assert.equal(await page.evaluate(() => document.getElementById('account-button')?.dataset['attention']), 'true');
+      assert.equal(await page.evaluate(() => document.getElementById('account-button')?.dataset.attention), 'true');
       assert.equal(await storedTokens(page), undefined, 'the refused token is forgotten');
     });
   }
@@ -251,7 +252,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     await page.waitForFunction(() => document.getElementById('splash-sign-in')?.hidden === false, null, { timeout: 15_000 });
     assert.equal(await text(page, 'splash-text'), 'Sign in to join this canvas.');
     assert.equal(await visible(page, 'blocked'), false, 'said once: on the loading screen');
-    const refused = await fetch(`${accountsOnly}/api/client-config`).then((response) => response.json());
+    const refused: unknown = await fetch(`${accountsOnly}/api/client-config`).then((response) => response.json());
     assert.deepEqual(refused, { signIn: { issuer, clientId: CLIENT_ID, scope: 'openid profile' }, guests: false });
 
     await signInAs(page, 'linus', '#splash-sign-in');
@@ -265,7 +266,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
       null,
       { timeout: 15_000 },
     );
-    assert.equal(await page.evaluate(() => document.getElementById('account-button')?.dataset['attention']), 'true');
+    assert.equal(await page.evaluate(() => document.getElementById('account-button')?.dataset.attention), 'true');
   });
 
   it('refuses a tampered callback (state mismatch) and a replayed one, and stays a guest', async () => {
@@ -274,7 +275,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     await waitLive(page);
     // A callback URL this tab never asked for (a forged or swapped state): nothing pending.
     await page.goto(`${open}/?code=forged-code&state=forged-state`);
-    await page.waitForFunction(() => /already used or was not started in this tab/.test(document.getElementById('toast')?.textContent ?? ''), null, {
+    await page.waitForFunction(() => (document.getElementById('toast')?.textContent ?? '').includes('already used or was not started in this tab'), null, {
       timeout: 15_000,
     });
     await waitLive(page);
@@ -284,7 +285,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     await page.click('#account-button');
     await page.waitForURL((url) => url.href.startsWith(issuer), { timeout: 15_000 });
     await page.goto(`${open}/?code=forged-code&state=not-the-one-sent&iss=${encodeURIComponent(issuer)}`);
-    await page.waitForFunction(() => /did not match this tab/.test(document.getElementById('toast')?.textContent ?? ''), null, { timeout: 15_000 });
+    await page.waitForFunction(() => (document.getElementById('toast')?.textContent ?? '').includes('did not match this tab'), null, { timeout: 15_000 });
     await waitLive(page);
     assert.equal(await storedTokens(page), undefined);
 
@@ -299,7 +300,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     await page.click('#account-button'); // sign out
     await page.waitForFunction(() => document.getElementById('account-button')?.textContent === 'Sign in', null, { timeout: 10_000 });
     await page.goto(callbackUrl);
-    await page.waitForFunction(() => /already used or was not started in this tab/.test(document.getElementById('toast')?.textContent ?? ''), null, {
+    await page.waitForFunction(() => (document.getElementById('toast')?.textContent ?? '').includes('already used or was not started in this tab'), null, {
       timeout: 15_000,
     });
     await waitLive(page);
@@ -328,7 +329,9 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
 
     await page.evaluate(() => sessionStorage.setItem('tessera.signin.pending', localStorage.getItem('test.pending-copy')!));
     await page.goto(callbackUrl);
-    await page.waitForFunction(() => /The provider refused the sign-in/.test(document.getElementById('toast')?.textContent ?? ''), null, { timeout: 15_000 });
+    await page.waitForFunction(() => (document.getElementById('toast')?.textContent ?? '').includes('The provider refused the sign-in'), null, {
+      timeout: 15_000,
+    });
     await waitLive(page);
     assert.equal(await storedTokens(page), undefined, 'a replayed code signs nobody in');
     assert.equal(await text(page, 'account-button'), 'Sign in');

@@ -193,7 +193,9 @@ describe('templates in a browser', function () {
     await admin.fill('#template-form [name=url]', 'https://exa mple.org/x.png');
     await admin.evaluate(() => document.querySelector<HTMLFormElement>('#template-form')!.setAttribute('novalidate', ''));
     await admin.click('#template-form button[type=submit]');
-    await admin.waitForFunction(() => /failed: INVALID_PAYLOAD \(url\)/.test(document.getElementById('notice')?.textContent ?? ''), null, { timeout: 5_000 });
+    await admin.waitForFunction(() => (document.getElementById('notice')?.textContent ?? '').includes('failed: INVALID_PAYLOAD (url)'), null, {
+      timeout: 5_000,
+    });
     assert.equal(await admin.$$eval('#templates tr', (rows) => rows.length), 1);
     await adminContext.close();
 
@@ -222,7 +224,7 @@ describe('templates in a browser', function () {
     try {
       const page = await openPlayer(context, '');
       await page.click('#templates-button');
-      const cases: Array<[string, RegExp]> = [
+      const cases: [string, RegExp][] = [
         [`${images}/page.html`, /not an image/],
         [`${images}/bomb.png`, /20000×20000.*at most 2048×2048/],
         [`${images}/huge.png`, /larger than 4 MiB/],
@@ -248,9 +250,13 @@ describe('templates in a browser', function () {
       await page.fill('#template-url', `${images}/art.png`);
       await page.fill('#template-scale', '200');
       await page.click('#template-load');
-      await page.waitForFunction(() => /scale must be/.test((window as unknown as { __tesseraTemplates: TemplatesHook }).__tesseraTemplates.message), null, {
-        timeout: 5_000,
-      });
+      await page.waitForFunction(
+        () => (window as unknown as { __tesseraTemplates: TemplatesHook }).__tesseraTemplates.message.includes('scale must be'),
+        null,
+        {
+          timeout: 5_000,
+        },
+      );
 
       // A file: shown, but not shareable as a link; an oversized file gets the same message as a URL.
       await page.fill('#template-url', '');
@@ -258,7 +264,7 @@ describe('templates in a browser', function () {
       await page.setInputFiles('#template-file', { name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(5 * 1024 * 1024) });
       await page.click('#template-load');
       await page.waitForFunction(
-        () => /larger than 4 MiB/.test((window as unknown as { __tesseraTemplates: TemplatesHook }).__tesseraTemplates.message),
+        () => (window as unknown as { __tesseraTemplates: TemplatesHook }).__tesseraTemplates.message.includes('larger than 4 MiB'),
         null,
         { timeout: 5_000 },
       );
@@ -273,9 +279,13 @@ describe('templates in a browser', function () {
       assert.doesNotMatch(await page.evaluate(() => location.hash), /template=/);
 
       const broken = await openPlayer(context, '#template=ftp%3A%2F%2Fx&tx=-4');
-      await broken.waitForFunction(() => /template link/.test((window as unknown as { __tesseraTemplates: TemplatesHook }).__tesseraTemplates.message), null, {
-        timeout: 5_000,
-      });
+      await broken.waitForFunction(
+        () => (window as unknown as { __tesseraTemplates: TemplatesHook }).__tesseraTemplates.message.includes('template link'),
+        null,
+        {
+          timeout: 5_000,
+        },
+      );
     } finally {
       await context.close();
     }

@@ -19,7 +19,7 @@ describe('writer epochs', function () {
   this.timeout(15_000);
   const server = useRedis();
   let redis: Redis;
-  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanups: (() => Promise<void> | void)[] = [];
 
   before(() => {
     redis = new Redis(server.url);

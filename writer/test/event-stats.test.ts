@@ -71,7 +71,7 @@ describe('the event stats the writer counts', function () {
   this.timeout(60_000);
   const server = useRedis();
   let redis: Redis;
-  const cleanups: Array<() => Promise<void>> = [];
+  const cleanups: (() => Promise<void>)[] = [];
 
   before(() => {
     redis = new Redis(server.url);

@@ -23,7 +23,7 @@ describe('writer leadership', function () {
   this.timeout(15_000);
   const server = useRedis();
   let redis: Redis;
-  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanups: (() => Promise<void> | void)[] = [];
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
 

@@ -59,7 +59,9 @@ async function startListener(redisUrl: string, canvasId: string) {
     },
     async close(): Promise<void> {
       socket.close();
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        void io.close(() => resolve());
+      });
       pub.disconnect();
       sub.disconnect();
     },
@@ -70,7 +72,7 @@ describe('writer takeover', function () {
   this.timeout(60_000);
   const server = useRedis();
   let redis: Redis;
-  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanups: (() => Promise<void> | void)[] = [];
 
   before(() => {
     redis = new Redis(server.url);

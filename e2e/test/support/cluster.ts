@@ -39,7 +39,7 @@ export class Cluster {
   private redis: RedisServer | undefined;
   private redisOptions: StartRedisOptions = {};
   /** Each gateway's process and the env it was started with, to restart it on the same port. */
-  private readonly gateways: Array<{ service: Service; env: Record<string, string> }> = [];
+  private readonly gateways: { service: Service; env: Record<string, string> }[] = [];
   private readonly output = process.env.TESSERA_E2E_LOGS ? process.stdout : new PassThrough().resume();
 
   get redisUrl(): string {

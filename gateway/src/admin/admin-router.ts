@@ -1,4 +1,4 @@
-import { ADMIN_API_BASE, AdminErrorCode, type AdminError, type AdminIdentity } from '@tessera/protocol';
+import { ADMIN_API_BASE, AdminErrorCode, type AdminIdentity } from '@tessera/protocol';
 import type { Logger } from '@tessera/runtime';
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { AdminAuthenticator } from './admin-auth.js';
@@ -8,7 +8,7 @@ import type { StatsOperations } from './stats-operations.js';
 import { check, createAdminValidators } from './admin-validation.js';
 import { ADMIN_OPENAPI } from './openapi.js';
 import type { RulesOperations } from './rules-operations.js';
-import type { PinTemplateRequest, TemplateOperations } from './template-operations.js';
+import type { TemplateOperations } from './template-operations.js';
 import { moderationRoutes } from './moderation-routes.js';
 import type { ModerationOperations } from './moderation-operations.js';
 
@@ -105,7 +105,7 @@ export function createAdminRouter(deps: {
     });
   }
 
-  route('get', '/whoami', async ({ admin }) => admin);
+  route('get', '/whoami', ({ admin }) => Promise.resolve(admin));
   route('get', '/config', async () => operations.config());
   route('get', '/palette', async () => operations.palette());
   route('patch', '/palette', async ({ admin, body }) => operations.recolor(admin, body));
@@ -128,10 +128,10 @@ export function createAdminRouter(deps: {
   route('post', '/snapshots', async ({ admin }) => operations.takeSnapshot(admin));
   route('post', '/snapshots/restore', async ({ admin, body }) => operations.restoreSnapshot(admin, (body as { key: string }).key));
   route('get', '/templates', async () => deps.templates.list());
-  route('put', '/templates/{templateId}', async ({ admin, body, params }) => deps.templates.pin(admin, params.templateId!, body as PinTemplateRequest));
+  route('put', '/templates/{templateId}', async ({ admin, body, params }) => deps.templates.pin(admin, params.templateId!, body));
   route('delete', '/templates/{templateId}', async ({ admin, params }) => deps.templates.unpin(admin, params.templateId!));
   route('get', '/rules', async () => deps.rules.read());
-  route('put', '/rules', async ({ admin, body }) => deps.rules.write(admin, body as { text: string }));
+  route('put', '/rules', async ({ admin, body }) => deps.rules.write(admin, body));
   route('get', '/audit', async ({ query }) => operations.audit((query.limit as number | undefined) ?? 50, query.before as string | undefined));
   if (deps.stats) route('get', '/stats', async () => deps.stats!.stats());
   route('put', '/owner-lookup', async ({ admin, body }) => operations.setOwnerLookup(admin, body));
@@ -140,15 +140,24 @@ export function createAdminRouter(deps: {
   router.use(ADMIN_API_BASE, (_request, response) => send(response, 404, { error: AdminErrorCode.NotFound, message: 'no such admin endpoint' }));
   const onError: ErrorRequestHandler = (error: unknown, _request, response, next) => {
     const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
-    if (type === 'entity.parse.failed') return send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: 'is not valid JSON' });
-    if (type === 'entity.too.large') return send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: `is larger than ${MAX_BODY}` });
-    if (type !== undefined) return send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: 'could not be read' });
+    if (type === 'entity.parse.failed') {
+      send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: 'is not valid JSON' });
+      return;
+    }
+    if (type === 'entity.too.large') {
+      send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: `is larger than ${MAX_BODY}` });
+      return;
+    }
+    if (type !== undefined) {
+      send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: 'could not be read' });
+      return;
+    }
     next(error);
   };
   router.use(ADMIN_API_BASE, onError);
   return router;
 }
 
-function send(response: Response, status: number, body: AdminError | unknown): void {
+function send(response: Response, status: number, body: unknown): void {
   response.status(status).json(body);
 }

@@ -38,7 +38,7 @@ export function createAdminValidators(document: OpenApiDocument): Map<string, Op
       const entry: OperationValidators = {};
       const body = (operation.requestBody as { content?: Record<string, { schema?: unknown }> } | undefined)?.content?.['application/json']?.schema;
       if (body) entry.body = ajv.compile(resolve(body));
-      const parameters = (operation.parameters ?? []) as Array<{ name: string; in: string; required?: boolean; schema: unknown }>;
+      const parameters = (operation.parameters ?? []) as { name: string; in: string; required?: boolean; schema: unknown }[];
       for (const place of ['query', 'path'] as const) {
         const own = parameters.filter((parameter) => parameter.in === place);
         if (own.length === 0) continue;

@@ -8,7 +8,7 @@ import { MODERATION_PATHS, MODERATION_SCHEMAS } from './moderation-openapi.js';
  * the documentation and the checks cannot drift apart. Tests check every response against it.
  */
 type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
-export type OpenApiDocument = { readonly [key: string]: Json };
+export type OpenApiDocument = Readonly<Record<string, Json>>;
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: Json) => ({ content: { 'application/json': { schema } } });

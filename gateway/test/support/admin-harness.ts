@@ -15,10 +15,10 @@ export interface ApiResponse<T = Record<string, unknown>> {
   readonly headers: Headers;
 }
 
-type Document = {
+interface Document {
   paths: Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: Record<string, { schema: unknown }> }> }>>;
   components: { responses: Record<string, { content?: Record<string, { schema: unknown }> }>; schemas: Record<string, unknown> };
-};
+}
 
 const SCHEMA_ID = 'https://tessera.test/openapi';
 

@@ -45,7 +45,7 @@ const notice = element('notice');
 let noticeTimer: number | undefined;
 function say(text: string, kind: 'ok' | 'error' = 'ok'): void {
   notice.textContent = text;
-  notice.dataset['kind'] = kind;
+  notice.dataset.kind = kind;
   notice.hidden = false;
   window.clearTimeout(noticeTimer);
   noticeTimer = window.setTimeout(() => (notice.hidden = true), kind === 'error' ? 10_000 : 4_000);
@@ -72,7 +72,7 @@ const statsPanel = createStatsPanel(
 async function act(
   what: string,
   action: (client: AdminApiClient) => Promise<unknown>,
-  after: Array<() => Promise<void>> = [loadConfig, loadAudit],
+  after: (() => Promise<void>)[] = [loadConfig, loadAudit],
 ): Promise<boolean> {
   if (!api) return false;
   const client = api;
@@ -167,8 +167,8 @@ function showPalette(palette: readonly string[]): void {
       const input = document.createElement('input');
       input.type = 'color';
       input.value = color;
-      input.dataset['index'] = String(index);
-      input.dataset['original'] = color;
+      input.dataset.index = String(index);
+      input.dataset.original = color;
       input.setAttribute('aria-label', `Palette index ${index}`);
       input.addEventListener('input', () => label.classList.toggle('changed', input.value !== color));
       label.append(input);
@@ -184,9 +184,12 @@ function showPalette(palette: readonly string[]): void {
 element<HTMLFormElement>('palette-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const colors = [...element('palette').querySelectorAll<HTMLInputElement>('input[type=color]')]
-    .filter((input) => input.value !== input.dataset['original'])
-    .map((input) => ({ index: Number(input.dataset['index']), color: input.value.toLowerCase() }));
-  if (colors.length === 0) return say('No colour changed.');
+    .filter((input) => input.value !== input.dataset.original)
+    .map((input) => ({ index: Number(input.dataset.index), color: input.value.toLowerCase() }));
+  if (colors.length === 0) {
+    say('No colour changed.');
+    return;
+  }
   void act(`Recolouring ${colors.length} colour(s)`, (client) => client.recolor(colors));
 });
 
@@ -201,7 +204,10 @@ element<HTMLFormElement>('remove-form').addEventListener('submit', (event) => {
   const form = event.currentTarget as HTMLFormElement;
   const index = numberField(form, 'index');
   const mapTo = numberField(form, 'mapTo');
-  if (index === mapTo) return say('A colour cannot be mapped to itself.', 'error');
+  if (index === mapTo) {
+    say('A colour cannot be mapped to itself.', 'error');
+    return;
+  }
   if (!window.confirm(`Remove colour ${index}? Its pixels become colour ${mapTo}, and the colours after it move down by one.`)) return;
   void act(`Removing colour ${index}`, (client) => client.removeColor(index, mapTo));
 });
@@ -232,7 +238,7 @@ const historyViewer = attachHistoryViewerControl({
   description: element('history-viewer-description'),
   act,
 });
-element('refresh').addEventListener('click', () => void act('Refreshing', async () => undefined, [loadConfig, loadBans, loadAudit]));
+element('refresh').addEventListener('click', () => void act('Refreshing', () => Promise.resolve(undefined), [loadConfig, loadBans, loadAudit]));
 
 // Bans.
 
@@ -343,7 +349,7 @@ function snapshotRow(snapshot: SnapshotInfo): HTMLTableRowElement {
   });
   const action = document.createElement('td');
   action.append(restore);
-  row.append(cell(when(snapshot.takenAt)), cell(String(snapshot['position'] ?? '')), cell(snapshot.key, 'details'), action);
+  row.append(cell(when(snapshot.takenAt)), cell(snapshot.position), cell(snapshot.key, 'details'), action);
   return row;
 }
 

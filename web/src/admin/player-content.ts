@@ -7,7 +7,7 @@ import type { AdminApiClient } from './api-client.js';
  * the page's runner (says how it went, refreshes the audit log).
  */
 export function createPlayerContentSection(deps: {
-  act: (what: string, action: (client: AdminApiClient) => Promise<unknown>, after?: Array<() => Promise<void>>) => Promise<boolean>;
+  act: (what: string, action: (client: AdminApiClient) => Promise<unknown>, after?: (() => Promise<void>)[]) => Promise<boolean>;
   client: () => AdminApiClient | undefined;
   refreshAudit: () => Promise<void>;
 }) {
@@ -38,7 +38,7 @@ export function createPlayerContentSection(deps: {
     const tr = document.createElement('tr');
     const text = (value: string) => Object.assign(document.createElement('td'), { textContent: value });
     const unpin = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Unpin' });
-    unpin.dataset['id'] = template.id;
+    unpin.dataset.id = template.id;
     unpin.addEventListener(
       'click',
       () => void deps.act(`Unpinning ${template.id}`, (client) => client.unpinTemplate(template.id), [loadTemplates, deps.refreshAudit]),

@@ -34,7 +34,7 @@ export function createStatsPanel(elements: StatsPanelElements, load: () => Promi
     const dt = document.createElement('dt');
     dt.textContent = label;
     const dd = document.createElement('dd');
-    dd.dataset['stat'] = name;
+    dd.dataset.stat = name;
     dd.textContent = value;
     if (detail) dd.title = detail;
     group.append(dt, dd);
@@ -61,7 +61,10 @@ export function createStatsPanel(elements: StatsPanelElements, load: () => Promi
   function plot(container: HTMLElement, label: string, stroke: string, x: number[], y: number[]): void {
     const data: uPlot.AlignedData = [x, y];
     const existing = plots.get(container);
-    if (existing) return existing.setData(data);
+    if (existing) {
+      existing.setData(data);
+      return;
+    }
     const width = Math.max(320, container.clientWidth);
     const options: uPlot.Options = {
       width,

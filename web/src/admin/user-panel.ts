@@ -124,7 +124,7 @@ export function createUserPanel(options: UserPanelOptions): UserPanel {
   function userSection(user: AdminUserInfo): HTMLElement {
     const section = make('section');
     section.id = 'user-view';
-    section.dataset['userId'] = user.userId;
+    section.dataset.userId = user.userId;
     section.setAttribute('aria-label', `User ${ownerName(user)}`);
     const facts = make('dl', undefined, 'facts');
     facts.append(
@@ -205,7 +205,7 @@ export function createUserPanel(options: UserPanelOptions): UserPanel {
       // The stream is trimmed: placements older than what it holds cannot be reverted from it.
       if (coveredFrom !== null && coveredFrom > since) text.append(` Only placements since ${time(coveredFrom)} are still in the event stream.`);
       text.id = 'revert-preview';
-      text.dataset['pixels'] = String(pixels);
+      text.dataset.pixels = String(pixels);
       if (pixels === 0) return void outcome.replaceChildren(text);
       const confirm = button(
         `Revert ${pixels} pixel(s)`,

@@ -49,7 +49,7 @@ export function createTemplateOverlay(deps: { replica: CanvasReplica; invalidate
   const { replica } = deps;
   let template: BoardTemplate | undefined;
   let opacity = 0.6;
-  let colors: Array<[number, number, number]> = [];
+  let colors: [number, number, number][] = [];
   let differ = new Uint8Array(0);
   let differing = 0;
   let canvas: HTMLCanvasElement | undefined;
@@ -141,7 +141,10 @@ export function createTemplateOverlay(deps: { replica: CanvasReplica; invalidate
     },
     onReplicaChange(change) {
       if (!template) return;
-      if (change.kind !== 'pixels') return repaintAll();
+      if (change.kind !== 'pixels') {
+        repaintAll();
+        return;
+      }
       const before = differing;
       const { x: tx, y: ty, width, height } = template;
       for (const { cx, cy, offsets } of change.chunks) {
