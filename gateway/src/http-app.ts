@@ -27,8 +27,6 @@ export function createHttpApp(deps: { routers: readonly Router[]; webRoot: strin
     response.status(404).json({ error: 'NOT_FOUND' });
   });
   // Express tells an error handler by its four parameters, so `_next` stays though it is unused.
-  // Express tells an error handler by its four parameters, so `_next` stays though it is unused.
-  // Express tells an error handler by its four parameters, so `_next` stays though it is unused.
   const onError: ErrorRequestHandler = (error: unknown, _request, response, _next) => {
     const status = typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : 500;
     if (status >= 500) deps.log.error({ err: error }, 'request failed');
