@@ -42,8 +42,10 @@ FROM ${NODE_IMAGE} AS runtime
 # tini is PID 1: it forwards SIGTERM to node (which drains and exits on its own) and reaps zombies.
 # Node as PID 1 would also get SIGTERM, since every service installs a handler, but nothing would
 # reap orphaned children.
+# ffmpeg renders the snapshotter's timelapses (FFMPEG_PATH); one image serves every role, so the
+# gateway and writer carry it too (about 100 MB) rather than the chart juggling two images.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tini \
+ && apt-get install -y --no-install-recommends tini ffmpeg \
  && rm -rf /var/lib/apt/lists/* \
  # npm, npx, corepack and yarn are build tools: dropping them removes most of the image's CVE surface.
  && rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx \

@@ -11,7 +11,8 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { PIN, requireBuilt, ROOT } from './lib/cluster.mjs';
-import { emit, loadAverage, setResultsFile, table } from './lib/stats.mjs';
+import { fanoutTargets } from './lib/fanout-targets.mjs';
+import { emit, emitted, loadAverage, setResultsFile, table } from './lib/stats.mjs';
 import { challengeVerify } from './scenarios/challenge-verify.mjs';
 import { coldStart } from './scenarios/cold-start.mjs';
 import { connectionMemory, fanout } from './scenarios/fanout.mjs';
@@ -31,9 +32,22 @@ const quick = values.quick ?? false;
 /** What each mode runs. Quick: the same scenarios, smaller and shorter. */
 const PLAN = quick
   ? {
-      placement: [{ loads: [{ clients: 200, window: 16 }], seconds: 5, ceilingSeconds: 3 }],
+      placement: [
+        {
+          loads: [
+            { clients: 200, window: 16 },
+            { clients: 2000, window: 8, rate: 16_000 },
+          ],
+          seconds: 5,
+          ceilingSeconds: 3,
+        },
+      ],
       memory: { steps: [1000, 2000] },
-      fanout: [{ steps: [1000, 2000], format: /** @type {const} */ ('base64'), rate: 1000, seconds: 5 }],
+      fanout: [
+        { steps: [1000, 2000], format: /** @type {const} */ ('auto'), rate: 1000, seconds: 5 },
+        { steps: [1000], format: /** @type {const} */ ('auto'), rate: 100, seconds: 5, pattern: /** @type {const} */ ('random') },
+        { steps: [1000], format: /** @type {const} */ ('auto'), rate: 8000, seconds: 5, pattern: /** @type {const} */ ('drawing') },
+      ],
       coldStart: {
         canvases: [
           { side: 1000, fill: 'realistic' },
@@ -55,6 +69,8 @@ const PLAN = quick
             { clients: 200, window: 16 },
             { clients: 400, window: 16 },
             { clients: 1000, window: 8 },
+            // The issue's latency figure: 2,000 placers sharing 16,000 placements/s.
+            { clients: 2000, window: 8, rate: 16_000 },
           ],
           seconds: 10,
           ceilingSeconds: 10,
@@ -62,10 +78,21 @@ const PLAN = quick
         // The same gateway with a larger V8 young generation (see BENCHMARKS.md: fewer scavenges).
         { loads: [{ clients: 200, window: 16 }], seconds: 10, ceilingSeconds: 5, gatewayNodeOptions: '--max-semi-space-size=64' },
       ],
-      memory: { steps: [1000, 5000, 10000] },
+      // 10,000 opened at once (the open time the peer is compared on), then to ~20,000: the gateway
+      // and the generator each need a descriptor per socket plus their own few, under the 20,000 limit.
+      memory: { steps: [10000, 19900] },
       fanout: [
-        { steps: [1000, 5000, 10000], format: /** @type {const} */ ('base64'), rate: 1000, seconds: 15 },
-        { steps: [1000, 5000, 10000], format: /** @type {const} */ ('binary'), rate: 1000, seconds: 15 },
+        // The issue's reference load (~100 px/s, random pixels) at 10,000 and ~20,000 subscribers:
+        // the writer's default (auto: each frame in its smaller form) and base64 (the earlier default).
+        { steps: [10000, 19900], format: /** @type {const} */ ('auto'), rate: 100, seconds: 15, pattern: /** @type {const} */ ('random') },
+        { steps: [10000, 19900], format: /** @type {const} */ ('base64'), rate: 100, seconds: 15, pattern: /** @type {const} */ ('random') },
+        // Bytes: what players draw (bench/lib/drawing.mjs), and the seed's peak of 8,000 px/s.
+        { steps: [1000], format: /** @type {const} */ ('auto'), rate: 100, seconds: 15, pattern: /** @type {const} */ ('drawing') },
+        { steps: [1000], format: /** @type {const} */ ('auto'), rate: 8000, seconds: 15, pattern: /** @type {const} */ ('random') },
+        { steps: [1000], format: /** @type {const} */ ('auto'), rate: 8000, seconds: 15, pattern: /** @type {const} */ ('drawing') },
+        { steps: [1000], format: /** @type {const} */ ('base64'), rate: 8000, seconds: 15, pattern: /** @type {const} */ ('drawing') },
+        // The earlier rows' load (1,000 px/s), for continuity with BENCHMARKS.md.
+        { steps: [1000, 10000], format: /** @type {const} */ ('auto'), rate: 1000, seconds: 15 },
       ],
       coldStart: {
         canvases: [
@@ -108,7 +135,8 @@ if (only.includes('fanout')) {
   console.log(table(await connectionMemory(PLAN.memory), 'gateway memory per connection (idle clients, no placements)'));
   const rows = [];
   for (const run of PLAN.fanout) rows.push(...(await fanout(run)));
-  console.log(table(rows, `fan-out (${PLAN.fanout[0].rate} placements/s; latencies in ms; tick→client is after the writer's publish)`));
+  console.log(table(rows, `fan-out (latencies in ms; tick→client is after the writer's publish; B/sub/s: WebSocket bytes per subscriber per second)`));
+  console.log(table(fanoutTargets(emitted), 'issue 14, targets 2–4: this run beside the peer (PixelPlanet) and Tessera before, same machine'));
 }
 if (only.includes('cold-start')) {
   const [sizes, herd] = await coldStart(PLAN.coldStart);

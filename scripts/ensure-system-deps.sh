@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs with apt what Tessera needs from the system and the machine lacks: redis-server,
-# chromium, promtool (the chart's alert rule tests) and openssl (the Redis TLS tests' CA), or only
+# chromium, promtool (the chart's alert rule tests), openssl (the Redis TLS tests' CA) and ffmpeg
+# (the snapshotter's timelapses and their tests), or only
 # the packages named as arguments. Run by `npm test` (pretest), by .ci/run and, for redis-server
 # alone, by `npm start`; does nothing when everything is present.
 set -euo pipefail
 
 CHROMIUM=/usr/bin/chromium
 wanted=("${@:-redis-server}")
-[ "$#" -eq 0 ] && wanted+=(chromium promtool openssl)
+[ "$#" -eq 0 ] && wanted+=(chromium promtool openssl ffmpeg)
 missing=()
 for package in "${wanted[@]}"; do
   case "$package" in
@@ -16,6 +17,8 @@ for package in "${wanted[@]}"; do
     # Debian ships promtool in the prometheus package (its daemon is kept from starting below).
     promtool) command -v promtool >/dev/null 2>&1 || missing+=(prometheus) ;;
     openssl) command -v openssl >/dev/null 2>&1 || missing+=(openssl) ;;
+    # ffmpeg and ffprobe (the tests decode timelapses with both).
+    ffmpeg) command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg) ;;
     *) echo "ensure-system-deps: unknown package $package" >&2; exit 2 ;;
   esac
 done

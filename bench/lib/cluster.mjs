@@ -119,6 +119,10 @@ export class Cluster {
       MAX_SOCKETS_PER_IP: '1000000',
       PLACE_RATE_PER_SEC: '10000',
       PLACE_BURST: '100000',
+      // Thousands of players and a few placers share the generator's 16 source addresses.
+      PLACE_RATE_PER_ADDRESS_PER_SEC: '100000',
+      PLACE_BURST_PER_ADDRESS: '1000000',
+      GUEST_SESSIONS_PER_ADDRESS: '10000000',
       WEB_ROOT: '',
       SHUTDOWN_DRAIN_MS: '0',
       ...env,

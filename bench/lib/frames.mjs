@@ -1,12 +1,13 @@
 // Reading just enough of a delta frame to match it with placements and with the writer's publish.
-// Delta layout (protocol/src/delta-codec.ts, little-endian): kind u8, version u8, flags u16,
-// epoch u32, seq u32, start (ms f64, seq u32), end (ms f64, seq u32), configVersion u32, …
+// Every delta format (protocol/src/delta-codec.ts, little-endian) starts kind u8, version u8,
+// flags u16, epoch u32, seq u32; format 1 follows with start and end as (ms f64, seq u32), format 2
+// with varints in a body that may be deflated.
+import { inflateRawSync } from 'node:zlib';
+import { decodeDelta, inflateDeltaSync } from '@tessera/protocol';
 import { decode as decodeMsgpack } from 'notepack.io';
 
 /** Bytes of the delta header this file reads: through the end position. */
 const HEAD_BYTES = 36;
-/** Base64 characters that carry those bytes. */
-const HEAD_CHARS = 48;
 
 /**
  * @typedef {object} DeltaHead
@@ -27,20 +28,46 @@ export function frameSeq(frame, base64) {
 }
 
 /**
- * Epoch, seq and window of a delta frame.
+ * Epoch, seq, window and pixel count of a delta frame (any format; once per delta, not per client).
  * @param {Buffer | Uint8Array | string} frame
- * @returns {DeltaHead}
+ * @returns {DeltaHead & { pixels: number, version: number, deflated: boolean, wireBytes: number }}
  */
 export function deltaHead(frame) {
-  const bytes =
-    typeof frame === 'string'
-      ? Buffer.from(frame.slice(0, HEAD_CHARS), 'base64')
-      : Buffer.from(frame.buffer, frame.byteOffset, Math.min(frame.byteLength, HEAD_BYTES));
+  const wire = typeof frame === 'string' ? Buffer.from(frame, 'base64') : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+  const version = wire[1];
+  if (version === 1) {
+    const bytes = wire.subarray(0, HEAD_BYTES);
+    let pixels = 0;
+    const chunks = wire.readUInt32LE(40);
+    for (let c = 0, at = 44; c < chunks && at + 8 <= wire.length; c++) {
+      const count = wire.readUInt32LE(at + 4);
+      pixels += count;
+      at += 8 + 3 * count;
+    }
+    return {
+      epoch: bytes.readUInt32LE(4),
+      seq: bytes.readUInt32LE(8),
+      start: { ms: bytes.readDoubleLE(12), seq: bytes.readUInt32LE(20) },
+      end: { ms: bytes.readDoubleLE(24), seq: bytes.readUInt32LE(32) },
+      pixels,
+      version,
+      deflated: false,
+      wireBytes: typeof frame === 'string' ? frame.length : wire.length,
+    };
+  }
+  const inflated = inflateDeltaSync(wire, (body, maxBytes) => inflateRawSync(body, { maxOutputLength: maxBytes }));
+  const decoded = inflated.ok ? decodeDelta(inflated.value) : inflated;
+  if (!decoded.ok) throw decoded.error;
+  const { epoch, seq, start, end, chunks } = decoded.value;
   return {
-    epoch: bytes.readUInt32LE(4),
-    seq: bytes.readUInt32LE(8),
-    start: { ms: bytes.readDoubleLE(12), seq: bytes.readUInt32LE(20) },
-    end: { ms: bytes.readDoubleLE(24), seq: bytes.readUInt32LE(32) },
+    epoch,
+    seq,
+    start,
+    end,
+    pixels: chunks.reduce((sum, chunk) => sum + chunk.offsets.length, 0),
+    version,
+    deflated: (wire.readUInt16LE(2) & 1) === 1,
+    wireBytes: typeof frame === 'string' ? frame.length : wire.length,
   };
 }
 

@@ -46,6 +46,8 @@ export class SioClient {
     this.closed = false;
     this.welcome = /** @type {any} */ (undefined);
     this.nextAckId = 0;
+    /** WebSocket bytes received after the welcome (payload + the 2/4/10-byte frame header). */
+    this.bytesReceived = 0;
     /** Set by a `451-` header: the next binary message is that event's attachment. */
     this.pendingBinary = /** @type {'delta' | 'sync' | undefined} */ (undefined);
     /** @type {(error?: Error) => void} */
@@ -92,6 +94,7 @@ export class SioClient {
   /** @param {Buffer} data @param {boolean} isBinary */
   onMessage(data, isBinary) {
     const at = performance.now();
+    this.bytesReceived += data.length + (data.length < 126 ? 2 : data.length < 65_536 ? 4 : 10);
     if (isBinary) {
       const kind = this.pendingBinary;
       this.pendingBinary = undefined;

@@ -74,6 +74,8 @@ export function loadAverage() {
 }
 
 let resultsFile = /** @type {string | undefined} */ (undefined);
+/** Every record emitted in this run, for summaries printed at the end. */
+export const emitted = /** @type {Array<Record<string, any>>} */ ([]);
 
 /** Where `emit` appends JSON lines as well as printing them. */
 export function setResultsFile(/** @type {string} */ file) {
@@ -89,6 +91,7 @@ export function setResultsFile(/** @type {string} */ file) {
 export function emit(record, rows, title) {
   const line = `BENCH ${JSON.stringify(record)}`;
   console.log(line);
+  emitted.push(record);
   if (resultsFile) appendFileSync(resultsFile, `${JSON.stringify(record)}\n`);
   if (rows && rows.length > 0) console.log(table(rows, title));
 }

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { cpuMeter, memory } from '../lib/proc-stats.mjs';
 import { Cluster } from '../lib/cluster.mjs';
 import { comparePositions, deltaHead, emitterFrame, frameSeq, parseStreamId } from '../lib/frames.mjs';
+import { placementPattern } from '../lib/drawing.mjs';
 import { connectMany } from '../lib/sio-client.mjs';
 import { emit, Histogram, loadAverage, note, round, sleep } from '../lib/stats.mjs';
 
@@ -47,6 +48,8 @@ export async function connectionMemory({ steps }) {
       const record = {
         scenario: 'connection-memory',
         clients: clients.length,
+        connectSec: round(ramp.seconds, 2),
+        connectRetries: ramp.retries,
         gatewayRssMB: round(now.rss / 2 ** 20, 1),
         gatewayHeapUsedMB: round(now.heap / 2 ** 20, 1),
         rssPerConnectionKB: round((now.rss - baseline.rss) / clients.length / 1024, 2),
@@ -59,6 +62,7 @@ export async function connectionMemory({ steps }) {
       emit(record);
       rows.push({
         clients: record.clients,
+        'open s': record.connectSec,
         'RSS MB': record.gatewayRssMB,
         'heap MB': record.gatewayHeapUsedMB,
         'RSS KB/conn': record.rssPerConnectionKB,
@@ -84,12 +88,14 @@ const EVENT_ID = /"eventId":"(\d+-\d+)"/;
 /**
  * @param {object} options
  * @param {number[]} options.steps client counts, ascending
- * @param {'base64' | 'binary'} options.format the writer's DELTA_WIRE_FORMAT
+ * @param {'base64' | 'binary' | 'auto'} options.format the writer's DELTA_WIRE_FORMAT
  * @param {number} options.rate placements per second during each window
  * @param {number} options.seconds length of each measurement window
  * @param {number} [options.tickMs] writer tick (default 500, the production default)
+ * @param {'random' | 'drawing'} [options.pattern] where placements land (bench/lib/drawing.mjs; default random)
  */
-export async function fanout({ steps, format, rate, seconds, tickMs = 500 }) {
+export async function fanout({ steps, format, rate, seconds, tickMs = 500, pattern = 'random' }) {
+  const nextPixel = placementPattern(pattern, { width: 1000, height: 1000, colors: 32 });
   const cluster = new Cluster();
   /** @type {Redis | undefined} */
   let sub;
@@ -143,15 +149,20 @@ export async function fanout({ steps, format, rate, seconds, tickMs = 500 }) {
     };
 
     sub = new Redis(cluster.redisUrl, { lazyConnect: false });
-    // The emitter's channels carry the canvas (canvasKeys().socketIo): the bench's canvas is main.
-    await sub.psubscribe(`${canvasKeys('main').socketIo}#/#*`);
+    // The emitter's channels carry the canvas (canvasKeys().socketIo): the cluster's own canvas.
+    await sub.psubscribe(`${canvasKeys(cluster.canvasId).socketIo}#/#*`);
     sub.on('pmessageBuffer', (_pattern, _channel, message) => {
       const at = performance.now();
       if (!recording) return;
       const decoded = emitterFrame(message);
       if (decoded?.event !== 'delta') return;
-      const head = deltaHead(decoded.frame);
-      published.set(head.seq, { at, head, bytes: typeof decoded.frame === 'string' ? decoded.frame.length : decoded.frame.length });
+      let head;
+      try {
+        head = deltaHead(decoded.frame);
+      } catch (error) {
+        return void note(`a published delta did not decode: ${/** @type {Error} */ (error).message}`);
+      }
+      published.set(head.seq, { at, head, bytes: head.wireBytes, pixels: head.pixels });
     });
 
     // --- placements at a steady rate from a few placer clients -----------------------------
@@ -163,10 +174,12 @@ export async function fanout({ steps, format, rate, seconds, tickMs = 500 }) {
       carry += rate / 50;
       const now = performance.now();
       for (; carry >= 1; carry--) {
-        const client = clients[turn++ % PLACERS];
+        const placer = turn++ % PLACERS;
+        const client = clients[placer];
         let pending = inFlight.get(client.index);
         if (!pending) inFlight.set(client.index, (pending = new Map()));
-        const id = client.place((Math.random() * 1000) | 0, (Math.random() * 1000) | 0, 1 + ((Math.random() * 31) | 0));
+        const pixel = nextPixel(placer);
+        const id = client.place(pixel.x, pixel.y, pixel.color);
         pending.set(id, now);
       }
     }, 20);
@@ -193,12 +206,17 @@ export async function fanout({ steps, format, rate, seconds, tickMs = 500 }) {
       const load = loadAverage();
       const meter = cpuMeter({ gateway: cluster.gatewayPid, writer: cluster.writerPid, redis: cluster.redisPid, generator: process.pid });
       const generatorStart = process.cpuUsage();
+      // Bytes every subscriber (not the placers, who also get acks) received in the window.
+      const subscribers = clients.slice(PLACERS);
+      for (const client of subscribers) client.bytesReceived = 0;
+      const windowStart = performance.now();
       recording = true;
       meter.start();
       await sleep(seconds * 1000);
+      const subscriberBytes = subscribers.reduce((sum, client) => sum + client.bytesReceived, 0);
+      const windowEnd = performance.now();
       placing = false;
       const { cpu } = meter.stop();
-      const windowEnd = performance.now();
       const generatorCpu = process.cpuUsage(generatorStart);
       const windowMessages = messages;
       // The last placements reach clients in the next tick or two; a gateway that fell behind
@@ -215,9 +233,13 @@ export async function fanout({ steps, format, rate, seconds, tickMs = 500 }) {
       cluster.checkAlive();
 
       const figures = analyse({ arrivals, published, acked, clients: clients.length, windowEnd });
+      const windowSeconds = (windowEnd - windowStart) / 1000;
+      const bytesPerSubscriberPerSec = subscriberBytes / Math.max(1, subscribers.length) / windowSeconds;
+      const pixelsPerSec = figures.pixelsInWindow / windowSeconds;
       const record = {
         scenario: 'fanout',
         format,
+        pattern,
         clients: clients.length,
         placementsPerSec: rate,
         tickMs,
@@ -226,6 +248,12 @@ export async function fanout({ steps, format, rate, seconds, tickMs = 500 }) {
         connectRetries: ramp.retries,
         deltas: figures.deltas,
         deltaBytesMean: figures.deltaBytesMean,
+        deltaPixelsMean: figures.deltaPixelsMean,
+        deltaFormat: figures.deltaFormat,
+        // What one subscriber's WebSocket carried (frames and their headers, pings included; not TCP/IP).
+        bytesPerSubscriberPerSec: round(bytesPerSubscriberPerSec, 1),
+        bytesPerChangedPixel: pixelsPerSec > 0 ? round(bytesPerSubscriberPerSec / pixelsPerSec, 3) : null,
+        pixelsPerSec: round(pixelsPerSec, 1),
         missedDeliveries: figures.missed,
         afterTickMs: figures.afterTick.summary(),
         ackToArrivalMs: figures.ackToArrival.summary(),
@@ -253,9 +281,14 @@ export async function fanout({ steps, format, rate, seconds, tickMs = 500 }) {
       emit(record);
       rows.push({
         format,
+        pattern,
+        'px/s': record.placementsPerSec,
         clients: record.clients,
+        'open s': record.connectSec,
         deltas: record.deltas,
         'delta B': record.deltaBytesMean,
+        'B/sub/s': record.bytesPerSubscriberPerSec,
+        'B/px': record.bytesPerChangedPixel,
         missed: record.missedDeliveries,
         'tick→client p50': record.afterTickMs.p50,
         p99: record.afterTickMs.p99,
@@ -286,7 +319,7 @@ export async function fanout({ steps, format, rate, seconds, tickMs = 500 }) {
 /**
  * @param {object} input
  * @param {Map<number, number[]>} input.arrivals
- * @param {Map<number, { at: number, head: import('../lib/frames.mjs').DeltaHead, bytes: number }>} input.published
+ * @param {Map<number, { at: number, head: ReturnType<typeof deltaHead>, bytes: number, pixels: number }>} input.published
  * @param {Array<{ sentAt: number, ackAt: number, position: { ms: number, seq: number } }>} input.acked
  * @param {number} input.clients
  * @param {number} input.windowEnd end of the CPU measurement
@@ -298,6 +331,7 @@ function analyse({ arrivals, published, acked, clients, windowEnd }) {
   const spread = new Histogram();
   let missed = 0;
   let bytes = 0;
+  let pixels = 0;
   const seqs = [...published.keys()].sort((a, b) => a - b);
   // Every delta published in the window: how long after the publish each client had it.
   for (const seq of seqs) {
@@ -305,6 +339,7 @@ function analyse({ arrivals, published, acked, clients, windowEnd }) {
     const times = arrivals.get(seq) ?? [];
     missed += Math.max(0, clients - times.length);
     bytes += pub.bytes;
+    pixels += pub.pixels;
     let first = Infinity;
     let last = -Infinity;
     for (const t of times) {
@@ -346,6 +381,9 @@ function analyse({ arrivals, published, acked, clients, windowEnd }) {
     deltas: seqs.length,
     deltasInWindow: seqs.filter((seq) => published.get(seq).at <= windowEnd).length,
     deltaBytesMean: seqs.length ? Math.round(bytes / seqs.length) : 0,
+    deltaPixelsMean: seqs.length ? Math.round(pixels / seqs.length) : 0,
+    pixelsInWindow: seqs.filter((seq) => published.get(seq).at <= windowEnd).reduce((sum, seq) => sum + published.get(seq).pixels, 0),
+    deltaFormat: seqs.length ? `v${published.get(seqs[0]).head.version}${published.get(seqs[0]).head.deflated ? '+deflate' : ''}` : null,
   };
 }
 

@@ -15,15 +15,32 @@ const OK = Buffer.from('[{"ok":true');
  * script both run in the steady state of a long event, where every XADD also trims.
  */
 const STREAM_MAX_LEN = 500_000; // the gateway's minimum (two of the largest admin erases)
-/** The ceiling drivers: [driver, connections, commands in flight per connection]. */
+/**
+ * The peer the targets of issue 14 are set against: PixelPlanet measured on this machine with the
+ * same generator (1 pixel per message, closed-loop placers, server pinned to one core), two rounds.
+ * Tessera's targets: ≥ 36,000 accepted/s; ack p99 ≤ 100 ms at 16,000/s; ≥ 150,000/s batched on Redis.
+ */
+const PEER_REFERENCE = [
+  { path: 'PixelPlanet (reference), saturation', 'accepted/s': '17,968 / 18,512' },
+  { path: 'PixelPlanet (reference), 2,000 placers', 'accepted/s': '~16,000', 'ack p99 ms': '66–104' },
+];
+
+/**
+ * The ceiling drivers: [driver, connections, commands in flight per connection, placements per
+ * command]. The `-batch` drivers send the batched script the gateway sends (place-pixels.lua).
+ */
 const CEILING_DRIVERS = /** @type {const} */ ([
-  ['raw', 1, 1024],
-  ['ioredis', 4, 256],
+  ['raw', 1, 1024, 1],
+  ['ioredis', 4, 256, 1],
+  ['raw-batch', 1, 16, 64],
+  ['ioredis-batch', 4, 4, 64],
 ]);
 
 /**
  * @param {object} options
- * @param {Array<{ clients: number, window: number }>} options.loads in-flight shapes to try
+ * @param {Array<{ clients: number, window: number, rate?: number }>} options.loads in-flight shapes
+ *   to try; with `rate`, an open-loop load instead: that many placements a second spread over the
+ *   clients, none sent by a client that already has `window` unanswered (the issue's latency figure)
  * @param {number} options.seconds measurement window per shape
  * @param {number} options.ceilingSeconds
  * @param {string} [options.gatewayNodeOptions] NODE_OPTIONS for the gateway (V8 flags to compare)
@@ -40,6 +57,7 @@ export async function placement({ loads, seconds, ceilingSeconds, gatewayNodeOpt
     await prefillStream(cluster, STREAM_MAX_LEN);
     const maxClients = Math.max(...loads.map((l) => l.clients));
     let window = 0;
+    let paced = false;
     /** Clients currently part of the load. */
     let active = new Set();
     let measuring = false;
@@ -69,9 +87,28 @@ export async function placement({ loads, seconds, ceilingSeconds, gatewayNodeOpt
             refused.set(code, (refused.get(code) ?? 0) + 1);
           }
         }
-        // Keep this client's window full while it is part of the load.
-        if (active.has(client) && pending.size < window) placeNext(client, at);
+        // Keep this client's window full while it is part of the load (closed loop only).
+        if (!paced && active.has(client) && pending.size < window) placeNext(client, at);
       },
+    };
+    /** Sends `rate` placements a second round-robin over `group`, skipping clients with a full window. */
+    const pace = (/** @type {import('../lib/sio-client.mjs').SioClient[]} */ group, /** @type {number} */ rate) => {
+      let last = performance.now();
+      let owed = 0;
+      let next = 0;
+      return setInterval(() => {
+        const now = performance.now();
+        owed += ((now - last) * rate) / 1000;
+        last = now;
+        for (let tries = 0; owed >= 1 && tries < group.length; tries++) {
+          const client = group[next++ % group.length];
+          if (!client || sentAt.get(client.index).size >= window) continue;
+          placeNext(client, now);
+          owed--;
+          tries = 0;
+        }
+        owed = Math.min(owed, rate / 100); // a stalled gateway is not owed a burst afterwards
+      }, 5);
     };
     const ramp = await connectMany(cluster.gatewayUrl, maxClients, handlers);
     clients = ramp.clients.sort((a, b) => a.index - b.index);
@@ -81,8 +118,10 @@ export async function placement({ loads, seconds, ceilingSeconds, gatewayNodeOpt
     for (const load of loads) {
       active = new Set(clients.slice(0, load.clients));
       window = load.window;
+      paced = load.rate !== undefined;
+      const pacer = paced ? pace(clients.slice(0, load.clients), load.rate ?? 0) : undefined;
       const now = performance.now();
-      for (const client of active) while (sentAt.get(client.index).size < window) placeNext(client, now);
+      if (!paced) for (const client of active) while (sentAt.get(client.index).size < window) placeNext(client, now);
       await sleep(2_000); // warm-up: JIT, autopipelining batches, stream growth
       accepted = 0;
       refused.clear();
@@ -94,12 +133,14 @@ export async function placement({ loads, seconds, ceilingSeconds, gatewayNodeOpt
       await sleep(seconds * 1000);
       const { seconds: elapsed, cpu } = meter.stop();
       measuring = false;
+      if (pacer) clearInterval(pacer);
       const perSec = accepted / elapsed;
       const gatewayCpuSeconds = cpu.gateway.seconds;
       rows.push({
         kind: 'gateway',
         clients: active.size,
         window,
+        rate: load.rate,
         inFlight: active.size * window,
         perSec: Math.round(perSec),
         ackP50Ms: round(latency.percentile(50), 2),
@@ -125,7 +166,7 @@ export async function placement({ loads, seconds, ceilingSeconds, gatewayNodeOpt
 
     // The ceiling, against the same redis-server, the gateway idle: the driver gets the gateway's core.
     const ceilings = [];
-    for (const [driver, connections, inFlight] of CEILING_DRIVERS) {
+    for (const [driver, connections, inFlight, batch] of CEILING_DRIVERS) {
       const load1 = loadAverage();
       const meter = cpuMeter({ redis: cluster.redisPid });
       meter.start();
@@ -138,6 +179,7 @@ export async function placement({ loads, seconds, ceilingSeconds, gatewayNodeOpt
         String(connections),
         String(inFlight),
         String(STREAM_MAX_LEN),
+        String(batch),
       ];
       const { command, args } = pinned(PIN.aside, process.execPath, script);
       const { stdout } = await run(command, args, { cwd: ROOT });
@@ -145,6 +187,7 @@ export async function placement({ loads, seconds, ceilingSeconds, gatewayNodeOpt
       const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}');
       ceilings.push({
         ...result,
+        batch,
         perSec: Math.round(result.perSec),
         redisCpu: round(cpu.redis.percent, 0),
         redisUsPerPlacement: round((cpu.redis.seconds * 1e6) / Math.max(1, result.placed), 1),
@@ -155,6 +198,8 @@ export async function placement({ loads, seconds, ceilingSeconds, gatewayNodeOpt
     // The raw driver shows where Redis itself would stop (its client costs a few µs, not ~30).
     const ceiling = ceilings.find((c) => c.driver === 'ioredis') ?? ceilings[0];
     const redisLimit = ceilings.find((c) => c.driver === 'raw') ?? ceiling;
+    // What one Redis primary places with the batched script (the issue's Redis-side target).
+    const batchLimit = ceilings.find((c) => c.driver === 'raw-batch') ?? redisLimit;
     const best = rows.reduce((a, b) => (b.perSec > a.perSec ? b : a));
     const record = {
       scenario: 'placement',
@@ -165,6 +210,7 @@ export async function placement({ loads, seconds, ceilingSeconds, gatewayNodeOpt
       ratio: round(best.perSec / ceiling.perSec, 2),
       redisLimitPerSec: redisLimit.perSec,
       ratioToRedisLimit: round(best.perSec / redisLimit.perSec, 2),
+      batchedRedisLimitPerSec: batchLimit.perSec,
       // What one fully busy gateway core would do at the measured CPU cost per placement.
       gatewayCoreCapacityPerSec: Math.round(1e6 / best.gatewayUsPerPlacement),
       streamMaxLen: STREAM_MAX_LEN,
@@ -175,7 +221,7 @@ export async function placement({ loads, seconds, ceilingSeconds, gatewayNodeOpt
       record,
       [
         ...rows.map((r) => ({
-          path: 'gateway',
+          path: r.rate ? `gateway, paced ${r.rate}/s` : 'gateway',
           clients: r.clients,
           'in flight': r.inFlight,
           'accepted/s': r.perSec,
@@ -190,10 +236,11 @@ export async function placement({ loads, seconds, ceilingSeconds, gatewayNodeOpt
           'gen cpu %': r.generatorCpu,
           load1: r.loadavg.end[0],
         })),
+        ...PEER_REFERENCE,
         ...ceilings.map((c) => ({
-          path: `bare Lua (${c.driver})`,
+          path: `bare Lua (${c.driver}${c.batch > 1 ? `, ${c.batch} a call` : ''})`,
           clients: c.connections,
-          'in flight': c.connections * c.inFlight,
+          'in flight': c.connections * c.inFlight * c.batch,
           'accepted/s': c.perSec,
           refused: c.refused + c.errors,
           'redis cpu %': c.redisCpu,

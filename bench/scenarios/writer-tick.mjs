@@ -3,9 +3,9 @@
 // each tick is what the writer itself observes into tessera_writer_tick_duration_seconds
 // (read the events, build the delta, commit it, publish it), taken sample by sample.
 import { Registry } from 'prom-client';
-import { canvasKeys, chunkOf, DEFAULT_PALETTE, encodeDelta, toBase64 } from '@tessera/protocol';
+import { canvasKeys, DEFAULT_PALETTE, encodeDelta, toBase64 } from '@tessera/protocol';
 import { createLogger, createRedisClient, waitForRedis } from '@tessera/runtime';
-import { createCanvasIfMissing, loadLua, readEventPage } from '@tessera/store';
+import { createBatchingPixelPlacer, createCanvasIfMissing, readEventPage } from '@tessera/store';
 import { coalesce, createWriter, createWriterMetrics } from '@tessera/writer';
 import { startRedis } from '../../scripts/lib/redis-server.mjs';
 import { emit, loadAverage, median, round, sleep } from '../lib/stats.mjs';
@@ -31,40 +31,25 @@ export async function writerTick({ sizes, ticks, format = 'base64' }) {
     await Promise.all([redis, emitterRedis, injector].map((client) => waitForRedis(client, 10_000)));
     await createCanvasIfMissing(injector, canvasId, { width: 1000, height: 1000, palette: DEFAULT_PALETTE, cooldownMs: 0 });
     const keys = canvasKeys(canvasId);
-    const sha = /** @type {string} */ (await injector.script('LOAD', loadLua('place-pixel-6.lua')));
     let serial = 0;
     /**
-     * N real placements through the placement script in one MULTI/EXEC: the writer's reads see
-     * none or all of them, so the tick that picks them up folds exactly N.
+     * N real placements through the gateway's batching placer as one script call: the writer's
+     * reads see none or all of them, so the tick that picks them up folds exactly N.
      */
     const inject = async (/** @type {number} */ n) => {
-      {
-        const batch = injector.multi();
-        for (let i = 0; i < n; i++) {
-          const x = (Math.random() * 1000) | 0;
-          const y = (Math.random() * 1000) | 0;
-          const { cx, cy, offset } = chunkOf(x, y);
-          const user = `g_writer${serial++}`;
-          batch.evalsha(
-            sha,
-            6,
-            keys.config,
-            keys.chunk(cx, cy),
-            keys.userCooldown(user),
-            keys.ipCooldown('127.0.0.1'),
-            keys.events,
-            keys.bans,
-            x,
-            y,
-            1 + ((Math.random() * 31) | 0),
-            user,
-            1,
-            1_000_000,
-            offset,
-          );
-        }
-        await batch.exec();
-      }
+      const placer = createBatchingPixelPlacer(injector, canvasId, 1_000_000, { maxBatch: n });
+      await Promise.all(
+        Array.from({ length: n }, () =>
+          placer.place({
+            x: (Math.random() * 1000) | 0,
+            y: (Math.random() * 1000) | 0,
+            color: 1 + ((Math.random() * 31) | 0),
+            userId: `g_writer${serial++}`,
+            ip: '127.0.0.1',
+            applyIpCooldown: true,
+          }),
+        ),
+      );
     };
 
     const metrics = createWriterMetrics(new Registry());

@@ -1,6 +1,6 @@
 import { canvasKeys } from '@tessera/protocol';
 import type { Logger } from '@tessera/runtime';
-import type { RedisConnection } from '@tessera/store';
+import { followDeltaAnnouncements, type RedisConnection } from '@tessera/store';
 
 /**
  * Listens for the writer's delta notices and drops the cached canvas read on each one. A player
@@ -9,11 +9,7 @@ import type { RedisConnection } from '@tessera/store';
  * across a delta would force it to read again.
  */
 export async function followDeltaNotices(subscriber: RedisConnection, canvasId: string, onDelta: () => void, log: Logger): Promise<void> {
-  const channel = canvasKeys(canvasId).deltaNotices;
-  subscriber.on('message', (from: string) => {
-    if (from === channel) onDelta();
-  });
   // Re-subscribed by ioredis after a reconnection; a notice missed meanwhile only costs a refetch.
-  await subscriber.subscribe(channel);
-  log.debug({ channel }, 'following delta notices');
+  await followDeltaAnnouncements(subscriber, canvasId, () => onDelta());
+  log.debug({ channel: canvasKeys(canvasId).deltaNotices }, 'following delta notices');
 }

@@ -2,7 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { canvasRoom, Events } from '@tessera/protocol';
 import { createMetricsRegistry, createRedisClient, startProbeServer, waitForRedis, type Logger, type ProbeServer } from '@tessera/runtime';
-import { createCanvasIfMissing, createPixelPlacer, registerScripts } from '@tessera/store';
+import { createBatchingPixelPlacer, createCanvasIfMissing, registerScripts } from '@tessera/store';
 import type { RedisConnection } from '@tessera/store';
 import { createAddressKeying } from './address-prefix.js';
 import { createAdminApi } from './admin/admin-api.js';
@@ -10,6 +10,7 @@ import { createChallengeGate } from './challenge/challenge-gate.js';
 import { createChallengeIssuer } from './challenge/challenge-issuer.js';
 import { createChallengeMetrics } from './challenge/challenge-metrics.js';
 import { createChallengeRoutes } from './challenge/challenge-routes.js';
+import { createPublicDatasetRoutes } from './public-datasets.js';
 import { watchCanvasAvailability } from './canvas-availability.js';
 import { createCanvasCache } from './canvas-cache.js';
 import { createCanvasRoutes } from './canvas-routes.js';
@@ -30,6 +31,7 @@ import { createHttpApp } from './http-app.js';
 import { createReadiness } from './readiness.js';
 import { createJwtVerifier } from './jwt-verifier.js';
 import { createClientConfigRoutes } from './client-config-routes.js';
+import { coalesceFlushedWrites } from './coalesced-writes.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { createOriginPolicy } from './origin-policy.js';
 import { createSessionTokens } from './session-tokens.js';
@@ -153,6 +155,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
       createChallengeRoutes({ issuer: challengeIssuer, metrics: challengeMetrics, log }),
       createClientConfigRoutes({ signIn: config.signIn, guestsAllowed: config.guestsAllowed }),
       ...(history ? [history.router] : []),
+      createPublicDatasetRoutes({ historyJobs: admin.historyJobs, log }),
     ],
     webRoot: config.webRoot,
     trustProxyHops: config.trustProxyHops,
@@ -169,7 +172,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     pubClient: guardPublishes(pubClient, publishFailures.onFailure),
     subClient,
     canvasId: config.canvasId,
-    placer: createPixelPlacer(placeClient, config.canvasId, config.streamMaxLength),
+    placer: createBatchingPixelPlacer(placeClient, config.canvasId, config.streamMaxLength),
     configs,
     sessions: createSessionTokens(config.sessionSecret),
     jwt,
@@ -184,6 +187,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     challenges,
   });
 
+  coalesceFlushedWrites(io.engine);
   const availability = watchCanvasAvailability({ redis, io, room: canvasRoom(config.canvasId), log });
   const presence = startPresence({ redis, io, canvasId: config.canvasId, intervalMs: config.presenceIntervalMs, metrics, log });
   const canvasLoads = countCanvasLoads({ redis, io, canvasId: config.canvasId, flushIntervalMs: config.presenceIntervalMs, metrics, log });

@@ -15,6 +15,7 @@ export interface GatewayMetrics {
   readonly publishFailures: Counter;
   readonly playersOnline: Gauge;
   readonly canvasLoads: Counter;
+  readonly fanoutWrites: Counter<'path'>;
 }
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
@@ -81,6 +82,12 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     canvasLoads: new Counter({
       name: 'tessera_canvas_loads_total',
       help: "Canvas loads (a page's first connection) this gateway admitted.",
+      registers: [registry],
+    }),
+    fanoutWrites: new Counter({
+      name: 'tessera_gateway_fanout_writes_total',
+      help: 'Deltas and syncs written to sockets, by path: direct (frames built once, one TCP write) or engine (the socket was busy).',
+      labelNames: ['path'],
       registers: [registry],
     }),
   };

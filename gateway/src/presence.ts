@@ -44,7 +44,9 @@ export function startPresence(deps: PresenceDeps): Presence {
   });
 
   async function report(): Promise<void> {
-    const players = io.of('/').sockets.size;
+    // Players only: an admin page watching the canvas is a socket too, but not a player.
+    let players = 0;
+    for (const socket of io.of('/').sockets.values()) if (socket.data.spectator !== true) players++;
     try {
       const sum = await reportPresence(deps.redis, deps.canvasId, gatewayId, players, deps.intervalMs * LAPSE_INTERVALS);
       if (stopped) return;

@@ -32,12 +32,16 @@ import type { JwtVerifier } from './jwt-verifier.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { OriginPolicy } from './origin-policy.js';
 import { createPacketSizeParser } from './packet-size-parser.js';
+import { withDirectFanout } from './direct-fanout.js';
+import { releaseHandshake } from './connection-footprint.js';
 import { createPlaceHandler } from './place-handler.js';
 import type { SessionTokens } from './session-tokens.js';
 import { AddressBuckets, TokenBucket } from './token-bucket.js';
 
 export type TesseraServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type TesseraSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+/** The acknowledgement a client event ends with, as the shared event map types it. */
+type AckOf<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[1];
 
 export interface SocketServerDeps {
   readonly httpServer: HttpServer;
@@ -80,6 +84,7 @@ interface HandshakeChallenge {
 }
 
 const KNOWN_EVENTS: ReadonlySet<string> = new Set([Events.Place, Events.Proof]);
+const FANOUT_EVENTS: ReadonlySet<string> = new Set([Events.Delta, Events.Sync]);
 
 /**
  * The players' Socket.IO server: WebSocket only (no long-polling, so no sticky sessions), the
@@ -105,20 +110,22 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     pingInterval: 25_000,
     pingTimeout: 20_000,
     cors: deps.limits.corsOrigins.length > 0 ? { origin: [...deps.limits.corsOrigins] } : undefined,
-    adapter: createAdapter(deps.pubClient, deps.subClient, { key: canvasKeys(deps.canvasId).socketIo }),
+    // Deltas and syncs reach every socket as one TCP write of frames built once (direct-fanout.ts).
+    adapter: withDirectFanout(createAdapter(deps.pubClient, deps.subClient, { key: canvasKeys(deps.canvasId).socketIo }), {
+      events: FANOUT_EVENTS,
+      writes: metrics.fanoutWrites,
+    }),
     allowRequest: (request, callback) => {
       // Refused here, before the upgrade, a draining gateway costs nothing more per attempt.
       if (deps.isDraining()) {
         metrics.connectionsRejected.inc({ reason: ErrorCode.Draining });
-        callback(ErrorCode.Draining, false);
-        return;
+        return void callback(ErrorCode.Draining, false);
       }
       // CORS does not cover WebSockets: without this any site's page could open sockets from its
       // visitors' browsers and place from their addresses. engine.io answers 400 with the code.
       if (!deps.origins.allows(request.headers.origin, request.headers.host)) {
         metrics.connectionsRejected.inc({ reason: ErrorCode.OriginNotAllowed });
-        callback(ErrorCode.OriginNotAllowed, false);
-        return;
+        return void callback(ErrorCode.OriginNotAllowed, false);
       }
       callback(null, true);
     },
@@ -199,14 +206,14 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
         ({ identity, ban }) => {
           if (!identity.ok) {
             metrics.connectionsRejected.inc({ reason: identity.error });
-            next(new Error(identity.error));
-            return;
+            return void next(new Error(identity.error));
           }
           socket.data = { userId: identity.userId, ip, guest: identity.guest, addressPrefixes, challengePassed: challenge.passed };
           if (identity.displayName !== undefined) socket.data.displayName = identity.displayName;
+          if ((socket.handshake.auth as Record<string, unknown> | undefined)?.spectator === true) socket.data.spectator = true;
           if (ban) socket.data.ban = ban;
           metrics.connectionsAdmitted.inc({ as: ban ? 'banned' : identity.guest ? 'guest' : 'account' });
-          if (identity.newSessionToken) (socket as unknown as { newSessionToken?: string }).newSessionToken = identity.newSessionToken;
+          if (identity.newSessionToken) socket.data.newSessionToken = identity.newSessionToken;
           next();
         },
         (error: unknown) => {
@@ -220,10 +227,20 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
   });
 
   const recordSession = createSessionRecorder({ redis: deps.redis, canvasId: deps.canvasId, jwt: deps.jwt, log });
+  // One function for every socket, not a closure per socket (memory per idle connection).
+  const countDisconnect = (): void => metrics.connections.dec();
+  const logSocketError = (error: Error): void => log.debug({ err: error.message }, 'socket error');
+  // Unknown events and events without an acknowledgement are counted and dropped.
+  const onlyKnownEvents = ([event, ...args]: unknown[], next: (error?: Error) => void): void => {
+    if (!KNOWN_EVENTS.has(String(event))) return void metrics.malformedPackets.inc({ reason: 'unknown-event' });
+    if (typeof args[args.length - 1] !== 'function') return void metrics.malformedPackets.inc({ reason: 'no-ack' });
+    next();
+  };
+
   io.on('connection', (socket: TesseraSocket) => {
     void recordSession(socket.data, socket.handshake.auth);
     metrics.connections.inc();
-    socket.once('disconnect', () => metrics.connections.dec());
+    socket.once('disconnect', countDisconnect);
     // Joined before welcome is sent: the client fetches the canvas after welcome, so every delta
     // broadcast after that read reaches it. The user's room lets a ban reach all their sockets.
     void socket.join([room, userRoom(socket.data.userId)]);
@@ -247,42 +264,51 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
       },
     };
 
-    // Unknown events and events without an acknowledgement are counted and dropped.
-    socket.use(([event, ...args], next) => {
-      if (!KNOWN_EVENTS.has(event)) return void metrics.malformedPackets.inc({ reason: 'unknown-event' });
-      if (typeof args[args.length - 1] !== 'function') return void metrics.malformedPackets.inc({ reason: 'no-ack' });
-      next();
-    });
+    socket.use(onlyKnownEvents as Parameters<TesseraSocket['use']>[0]);
     socket.on(Events.Place, (...args: unknown[]) => {
-      const ack = args[args.length - 1] as (response: unknown) => void;
+      // The middleware above let through only events that end with a function.
+      const ack = args[args.length - 1] as AckOf<'place'>;
       // Exactly one argument before the ack; anything else is malformed but still answered.
       const payload = args.length === 2 ? args[0] : undefined;
       void handlePlace(context, payload, ack);
     });
     socket.on(Events.Proof, (...args: unknown[]) => {
-      const ack = args[args.length - 1] as (response: unknown) => void;
+      const ack = args[args.length - 1] as AckOf<'proof'>;
       const payload = args.length === 2 ? args[0] : undefined;
       void handleProof(context, payload, ack);
     });
-    socket.on('error', (error) => log.debug({ err: error.message }, 'socket error'));
+    socket.on('error', logSocketError);
 
-    void sendWelcome(socket).catch((error: unknown) => {
-      log.warn({ err: error instanceof Error ? error.message : String(error) }, 'welcome failed');
-      socket.emit(Events.Kicked, ErrorCode.CanvasUnavailable);
-      socket.disconnect(true);
-    });
+    // Identity and address are in socket.data now; the request and its handshake copy can go, once
+    // every other connection listener (canvas loads, session records) has read the handshake.
+    void sendWelcome(socket).then(
+      () => releaseHandshake(socket),
+      (error: unknown) => {
+        releaseHandshake(socket);
+        log.warn({ err: error instanceof Error ? error.message : String(error) }, 'welcome failed');
+        socket.emit(Events.Kicked, ErrorCode.CanvasUnavailable);
+        socket.disconnect(true);
+      },
+    );
   });
 
   async function sendWelcome(socket: TesseraSocket): Promise<void> {
     const { userId, ip, guest, displayName, ban } = socket.data;
     // Read after the socket joined the room (invariant 6): see readStreamPromise.
-    const [promise, config] = await Promise.all([readStreamPromise(deps.redis, deps.canvasId), deps.configs.current()]);
+    const promised = readStreamPromise(deps.redis, deps.canvasId);
+    promised.catch(() => undefined); // awaited below; a missing config must not leave it unhandled
+    const config = await deps.configs.current();
     if (!config) throw new Error('canvas config is missing');
     // Judged by the cooldown of the config sent with it, so the client can recompute the end
-    // when a config push changes the cooldown.
-    const remaining = await readCooldownRemaining(deps.redis, deps.canvasId, { userId, ip, applyIpCooldown: guest }, config.cooldownMs);
+    // when a config push changes the cooldown. Read alongside the promise: one round trip.
+    const [promise, remaining] = await Promise.all([
+      promised,
+      readCooldownRemaining(deps.redis, deps.canvasId, { userId, ip, applyIpCooldown: guest }, config.cooldownMs),
+    ]);
     const now = Date.now();
-    const sessionToken = (socket as unknown as { newSessionToken?: string }).newSessionToken;
+    const sessionToken = socket.data.newSessionToken;
+    // Sent once; kept, it would cost every guest socket its token for the connection's life.
+    delete socket.data.newSessionToken;
     socket.emit(Events.Welcome, {
       userId,
       ...(sessionToken ? { sessionToken } : {}),

@@ -231,7 +231,10 @@ describe('addresses, guests and refusals off the script', function () {
       const limited = results.filter((result) => !result.ok && result.error === ErrorCode.RateLimited).length;
       // Three tokens, plus at most one refilled at 1/s while the six were answered.
       assert.ok(accepted >= 3 && accepted <= 4 && accepted + limited === 6, JSON.stringify(results));
-      assert.equal((await scriptCalls()) - before, accepted, 'a limited placement cost a script call');
+      // RATE_LIMITED is the gateway's own answer (the script has no such code); placements arriving
+      // in one turn share a script call (placement-batch.ts), so the calls are at most the accepted.
+      const calls = (await scriptCalls()) - before;
+      assert.ok(limited >= 2 && calls >= 1 && calls <= accepted, `${calls} script calls for ${accepted} accepted placements`);
       assert.equal((await place(await from(gateway, '198.51.100.51'), 10)).ok, true, 'another address has its own bucket');
     });
   });

@@ -28,6 +28,7 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
   const gateways: RunningGateway[] = [];
   const writers: TestWriter[] = [];
   const players: Player[] = [];
+  const canvasOf = new Map<RunningGateway, string>();
 
   async function canvas(env: Record<string, string> = {}) {
     const canvasId = `mod${process.pid}-${++counter}`;
@@ -44,6 +45,7 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
       ...env,
     });
     gateways.push(gateway);
+    canvasOf.set(gateway, canvasId);
     const checker = await OpenApiChecker.fetch(gateway.url);
     return { gateway, canvasId, keys: canvasKeys(canvasId), api: adminClient(gateway.url, checker) };
   }
@@ -57,6 +59,9 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
   async function player(gateway: RunningGateway, auth: Record<string, unknown> = {}): Promise<Player> {
     const connected = await connectPlayer(gateway.url, auth);
     players.push(connected);
+    // The connection is recorded (address, display name) beside the welcome, not before it.
+    const sessions = canvasKeys(canvasOf.get(gateway)!).userSessions(connected.welcome.userId);
+    await waitFor(async () => (await redis.exists(sessions)) === 1, { timeoutMs: 10_000 });
     return connected;
   }
   async function place(who: Player, x: number, y: number, color: number): Promise<void> {
@@ -142,6 +147,17 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
       await waitFor(async () => (await lookup(gateway, '500/250')).status === 200, { timeoutMs: 10_000 });
       assert.deepEqual((await lookup(gateway, '500/250')).body, { x: 500, y: 250, color: 0, placedAt: null, owner: null });
       assert.equal((await lookup(gateway, '100/100')).body.owner?.kind, 'guest', 'pixels inside the smaller canvas keep their owner');
+    });
+
+    it('shows a display name cleaned of control and direction-override characters, bounded, or a pseudonym when it has none', async () => {
+      const { gateway } = await canvas();
+      const tricky = await player(gateway, { idToken: await jwks.sign({ sub: 'eve', name: '\u202eCarol\u0000 ' + 'x'.repeat(200) }) });
+      const blank = await player(gateway, { idToken: await jwks.sign({ sub: 'frank', name: '\u0007 ' }) });
+      await place(tricky, 2, 2, 1);
+      await place(blank, 3, 2, 1);
+      const name = (await lookup(gateway, '2/2')).body.owner!.name;
+      assert.equal(name, `Carol ${'x'.repeat(58)}`);
+      assert.match((await lookup(gateway, '3/2')).body.owner!.name, /^anon-/);
     });
 
     it('stays through a palette remap, which renames colours but not who placed them', async () => {

@@ -1,10 +1,11 @@
 import type { CanvasConfig } from './canvas-config.js';
-import type { ChallengeSettings } from './challenge.js';
+import type { AdminRequest } from './admin-request-schemas.js';
 
 /**
  * Request and response bodies of the admin REST API (`/api/admin/*`), shared by the gateway and
  * the admin page. The gateway's OpenAPI document (`GET /api/admin/openapi.json`) is the schema
- * the server validates against; these types describe the same shapes for TypeScript callers.
+ * the server validates against. Request bodies are derived from their schemas
+ * (admin-request-schemas.ts), so the two cannot drift; responses are described here.
  */
 export const ADMIN_API_BASE = '/api/admin';
 
@@ -26,6 +27,20 @@ export const AdminErrorCode = {
   CanvasUnavailable: 'CANVAS_UNAVAILABLE',
   /** The snapshotter is not deployed here, or did not answer in time. */
   SnapshotsUnavailable: 'SNAPSHOTS_UNAVAILABLE',
+  /** History jobs: `to` is not after `from`, or they are not whole epoch milliseconds. */
+  InvalidRange: 'INVALID_RANGE',
+  /** History jobs: the range is longer than a job may cover. */
+  RangeTooLong: 'RANGE_TOO_LONG',
+  /** History jobs: the region leaves the canvas. */
+  RegionOutOfBounds: 'REGION_OUT_OF_BOUNDS',
+  /** Timelapses: fps, duration, scale or quality out of range. */
+  InvalidTimelapse: 'INVALID_TIMELAPSE',
+  /** Timelapses: duration × fps is above the frame cap. */
+  TooManyFrames: 'TOO_MANY_FRAMES',
+  /** Timelapses: region × scale is above the frame size cap. */
+  FrameTooLarge: 'FRAME_TOO_LARGE',
+  /** History jobs: too many are waiting or running; try when one finishes. */
+  HistoryJobsBusy: 'HISTORY_JOBS_BUSY',
   Internal: 'INTERNAL',
 } as const;
 export type AdminErrorCode = (typeof AdminErrorCode)[keyof typeof AdminErrorCode];
@@ -66,22 +81,16 @@ export interface AdminConfigChange {
 }
 
 /** `PATCH /palette`: give existing indices new colours (pixels keep their index). */
-export interface RecolorRequest {
-  readonly colors: readonly { readonly index: number; readonly color: string }[];
-}
+export type RecolorRequest = AdminRequest<'RecolorRequest'>;
 
 /** `POST /palette/colors`: append colours at the end of the palette. */
-export interface AddColorsRequest {
-  readonly colors: readonly string[];
-}
+export type AddColorsRequest = AdminRequest<'AddColorsRequest'>;
 
 /**
  * `POST /palette/remove`: remove colours; every removed index names the kept index (in the
  * current numbering) its pixels become. The remaining colours close up, keeping their order.
  */
-export interface RemoveColorsRequest {
-  readonly remove: readonly { readonly index: number; readonly mapTo: number }[];
-}
+export type RemoveColorsRequest = AdminRequest<'RemoveColorsRequest'>;
 
 export interface RemoveColorsResponse extends AdminConfigChange {
   /** For every index of the old palette, its index in the new one. */
@@ -89,10 +98,7 @@ export interface RemoveColorsResponse extends AdminConfigChange {
 }
 
 /** `PUT /size`. Shrinking erases every pixel outside the new bounds. */
-export interface ResizeRequest {
-  readonly width: number;
-  readonly height: number;
-}
+export type ResizeRequest = AdminRequest<'ResizeRequest'>;
 
 export interface ResizeResponse extends AdminConfigChange {
   /** True when pixels outside the new bounds were erased (a shrink). */
@@ -100,24 +106,19 @@ export interface ResizeResponse extends AdminConfigChange {
 }
 
 /** `PUT /cooldown`. */
-export interface CooldownRequest {
-  readonly cooldownMs: number;
-}
+export type CooldownRequest = AdminRequest<'CooldownRequest'>;
 
 /** `PUT /paused`. */
-export interface PausedRequest {
-  readonly paused: boolean;
-}
+export type PausedRequest = AdminRequest<'PausedRequest'>;
 
 /** `PUT /challenge`: who must solve a proof-of-work challenge, and where it is checked. */
-export type ChallengeRequest = ChallengeSettings;
+export type ChallengeRequest = AdminRequest<'ChallengeRequest'>;
 
-/** `PUT /bans/{userId}`. */
-export interface BanRequest {
-  readonly reason?: string;
-  /** How long the ban lasts; absent means forever. */
-  readonly durationMs?: number;
-}
+/** `PUT /history-viewer`. */
+export type HistoryViewerRequest = AdminRequest<'HistoryViewerRequest'>;
+
+/** `PUT /bans/{userId}`: `durationMs` absent means forever. */
+export type BanRequest = AdminRequest<'BanRequest'>;
 
 export interface BanEntry {
   readonly userId: string;
@@ -145,13 +146,7 @@ export interface UnbanResponse {
  * Prefix lengths are a fixed set (IPv4 8, 16, 24, 32; IPv6 32, 40, 48, 56, 64) so a placement
  * checks every covering ban in one lookup.
  */
-export interface AddressBanRequest {
-  /** `203.0.113.7`, `203.0.113.0/24`, `2001:db8:1:2::`, `2001:db8::/48`. */
-  readonly address: string;
-  readonly reason?: string;
-  /** How long the ban lasts; absent means forever. */
-  readonly durationMs?: number;
-}
+export type AddressBanRequest = AdminRequest<'AddressBanRequest'>;
 
 export interface AddressBanEntry {
   /** The canonical prefix banned (`203.0.113.0/24`, `2001:db8:1:2::/64`): pass it to unban. */
@@ -183,12 +178,10 @@ export interface Rect {
 }
 
 /** `POST /rollback/erase`: set every pixel of the rectangle to the background. */
-export type EraseRequest = Rect;
+export type EraseRequest = AdminRequest<'EraseRequest'>;
 
 /** `POST /rollback/restore`: set every pixel of the rectangle to its colour in a snapshot. */
-export interface RestoreRegionRequest extends Rect {
-  readonly snapshot: string;
-}
+export type RestoreRegionRequest = AdminRequest<'RestoreRegionRequest'>;
 
 export interface RegionResponse {
   /** Pixels whose colour changed (each is one event in the stream, so deltas carry it). */
@@ -216,9 +209,13 @@ export interface SnapshotList {
 }
 
 /** `POST /snapshots/restore`. */
-export interface RestoreSnapshotRequest {
-  readonly key: string;
-}
+export type RestoreSnapshotRequest = AdminRequest<'RestoreSnapshotRequest'>;
+
+/** `PUT /rules`. */
+export type RulesRequest = AdminRequest<'RulesRequest'>;
+
+/** `PUT /templates/{templateId}`. */
+export type PinTemplateRequest = AdminRequest<'PinTemplateRequest'>;
 
 export interface AuditEntry {
   /** Audit stream id (`ms-seq`); pass as `before` to page back. */
@@ -262,6 +259,8 @@ export const AuditAction = {
   HistoryViewer: 'canvas.history-viewer',
   RevertUser: 'user.revert',
   OwnerLookup: 'canvas.owner-lookup',
+  StartHistoryJob: 'history.start',
+  DatasetsPublic: 'history.datasets-public',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

@@ -29,22 +29,29 @@ export class BinaryWriter {
     this.view.setFloat64(this.offset, value, true);
     this.offset += 8;
   }
+  /** Unsigned LEB128, exact up to 2^53 (see varintBytes for its size). */
+  varint(value: number): void {
+    let rest = value;
+    while (rest >= 0x80) {
+      this.view.setUint8(this.offset++, (rest % 0x80) | 0x80);
+      rest = Math.floor(rest / 0x80);
+    }
+    this.view.setUint8(this.offset++, rest);
+  }
   raw(source: Uint8Array): void {
     this.bytes.set(source, this.offset);
     this.offset += source.length;
   }
-  /** Unsigned LEB128 (at most 8 bytes up to 2^53), the inverse of BinaryReader.varint. */
-  varint(value: number): void {
-    let rest = value;
-    while (rest >= 0x80) {
-      this.u8((rest % 0x80) | 0x80);
-      rest = Math.floor(rest / 0x80);
-    }
-    this.u8(rest);
-  }
   get written(): number {
     return this.offset;
   }
+}
+
+/** Bytes BinaryWriter.varint takes for a value. */
+export function varintBytes(value: number): number {
+  let bytes = 1;
+  for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 0x80)) bytes++;
+  return bytes;
 }
 
 /** Options of a BinaryReader: what the bytes are, and the error a malformed read throws. */

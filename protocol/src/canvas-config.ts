@@ -13,6 +13,8 @@ export interface CanvasConfig {
   readonly challenge: ChallengeSettings;
   /** Who may open the history viewer (history-viewer.ts); absent: `off`. */
   readonly historyViewer?: 'off' | 'on' | 'while-paused';
+  /** Anyone may download the placement datasets of this canvas (default off: admins only). */
+  readonly datasetsPublic?: boolean;
   /** Increases by one with every change; clients and placements can tell an old config from a new one. */
   readonly version: number;
   /** What players see of who placed a pixel (absent: 'names'; see OwnerLookup). */

@@ -106,6 +106,8 @@ export interface InterServerEvents {
 /** What a gateway keeps on each socket. */
 export interface SocketData {
   userId: string;
+  /** An admin page's view of the canvas (`auth.spectator`): not a player, so not counted as online. */
+  spectator?: boolean;
   ip: string;
   /** Guests are cooled down per IP as well as per user. */
   guest: boolean;
@@ -117,6 +119,8 @@ export interface SocketData {
   displayName?: string;
   /** Set when the user or their address is banned: the socket watches read-only. */
   ban?: BanNotice;
+  /** A guest session issued in this handshake: handed to the client once, in its welcome. */
+  newSessionToken?: string;
 }
 
 /** The Socket.IO room every player of a canvas joins; the writer broadcasts to it. */

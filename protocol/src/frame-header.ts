@@ -13,24 +13,35 @@ export const FrameKind = {
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 export const FRAME_FORMAT_VERSION = 1;
+/**
+ * Deltas moved to format 2 (varint, delta-coded offsets, an optionally deflated body). A client
+ * built for format 1 drops them as "unsupported" and is still repaired by every sync (format 1);
+ * a client seeing a format newer than its own knows it is outdated (see isNewerFormat).
+ */
+export const DELTA_FORMAT_VERSION = 2;
 /** kind u8, version u8, flags u16. */
 export const FRAME_HEADER_BYTES = 4;
 /** ms f64, seq u32. */
 export const POSITION_BYTES = 12;
 
-export function writeHeader(writer: BinaryWriter, kind: FrameKind, flags = 0): void {
+export function writeHeader(writer: BinaryWriter, kind: FrameKind, flags = 0, version = FRAME_FORMAT_VERSION): void {
   writer.u8(kind);
-  writer.u8(FRAME_FORMAT_VERSION);
+  writer.u8(version);
   writer.u16(flags);
 }
 
 /** Reads and checks the header; returns the flags. */
 export function readHeader(reader: BinaryReader, expected: FrameKind): number {
+  return readVersionedHeader(reader, expected, [FRAME_FORMAT_VERSION]).flags;
+}
+
+/** Reads and checks the header against the format versions the caller decodes. */
+export function readVersionedHeader(reader: BinaryReader, expected: FrameKind, versions: readonly number[]): { version: number; flags: number } {
   const kind = reader.u8('frame kind');
   if (kind !== expected) throw new DecodeError(`expected frame kind ${expected}, got ${kind}`);
   const version = reader.u8('format version');
-  if (version !== FRAME_FORMAT_VERSION) throw new DecodeError(`unsupported frame format version ${version}`);
-  return reader.u16('flags');
+  if (!versions.includes(version)) throw new DecodeError(`unsupported frame format version ${version}`);
+  return { version, flags: reader.u16('flags') };
 }
 
 export function writePosition(writer: BinaryWriter, position: StreamPosition): void {

@@ -64,13 +64,22 @@ export interface RevertPreview {
   readonly skipped: number;
   /** Epoch ms of the oldest event the stream still holds; `since` before it reverts only from here. */
   readonly coveredFrom: number | null;
+  /**
+   * Present when the stream alone did not cover `since`: `used` (the snapshotter's archived history
+   * filled the rest) or `not-deployed` (no snapshotter: the stream alone, from `coveredFrom`).
+   */
+  readonly archive?: RevertArchiveUse;
 }
 
 export interface RevertResponse {
   readonly reverted: number;
   readonly skipped: number;
   readonly coveredFrom: number | null;
+  readonly archive?: RevertArchiveUse;
 }
+
+export type RevertArchiveUse = 'used' | 'not-deployed';
+export const REVERT_ARCHIVE_USES: readonly RevertArchiveUse[] = ['used', 'not-deployed'];
 
 /** `PUT /api/admin/owner-lookup`. */
 export interface OwnerLookupRequest {

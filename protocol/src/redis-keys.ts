@@ -67,14 +67,16 @@ export interface CanvasKeys {
   readonly userProfiles: string;
   /** Hash with TTL: canonical address → `firstSeen:lastSeen` (epoch ms) of this user's connections. */
   userSessions(userId: string): string;
-  /** Hash: placements, firstAt, lastAt (epoch ms) of this user. */
+  /** Hash with TTL (a week after the last placement): placements, firstAt, lastAt (epoch ms) of this user. */
   userActivity(userId: string): string;
   /** Hash with TTL: epoch minute → this user's placements in it. */
   userMinutes(userId: string): string;
-  /** List: this user's newest placements, `x,y,colour,at`, newest first. */
+  /** List with TTL (as userActivity): this user's newest placements, `x,y,colour,at`, newest first. */
   userRecent(userId: string): string;
   /** Sorted set: userId → placements in one UTC hour (`all`: since the start). */
   placers(hour: number | 'all'): string;
+  /** String: epoch ms of the newest snapshot job that confirmed S3 holds the canvas (see store/src/snapshot-confirmations.ts). */
+  readonly snapshotConfirmedAt: string;
 }
 
 const CANVAS_ID = /^[a-z0-9][a-z0-9_-]{0,31}$/;
@@ -120,5 +122,6 @@ export function canvasKeys(canvasId: string): CanvasKeys {
     userMinutes: (userId: string) => `${prefix}user-minutes:${userId}`,
     userRecent: (userId: string) => `${prefix}user-recent:${userId}`,
     placers: (hour: number | 'all') => `${prefix}placers:${hour}`,
+    snapshotConfirmedAt: `${prefix}snapshot-confirmed-at`,
   });
 }

@@ -1,13 +1,16 @@
 import { DecodeError, type Decoded } from './errors.js';
 
 /**
- * Deltas and syncs travel either as raw binary or as base64 text. Socket.IO pre-frames a text
- * packet once per broadcast but re-frames a binary attachment for every socket, so with many
- * sockets base64 costs less CPU for 33% more bytes (see BENCHMARKS.md). Receivers accept both.
+ * Deltas and syncs travel either as raw binary or as base64 text, and receivers accept both.
+ * Through Socket.IO's own path a binary attachment is re-framed for every socket, so base64 cost
+ * less CPU; the gateway's direct fan-out now writes either as one pre-built buffer per socket,
+ * and `auto` (the writer's default) sends each frame in its smaller form (see BENCHMARKS.md).
  */
 export const WireFormat = {
   Base64: 'base64',
   Binary: 'binary',
+  /** Each frame in whichever form is fewer bytes on a player's WebSocket (see chooseWireFormat). */
+  Auto: 'auto',
 } as const;
 export type WireFormat = (typeof WireFormat)[keyof typeof WireFormat];
 
@@ -69,8 +72,26 @@ function sextet(text: string, index: number): number {
   return code < 128 ? LOOKUP[code]! : -1;
 }
 
+// Socket.IO's own bytes around a frame, WebSocket headers included: a text event is
+// `42["delta","…"]` in one message; a binary one is `451-["delta",{"_placeholder":true,"num":0}]`
+// and then the bytes in a second message.
+const TEXT_FRAMING_BYTES = 16;
+const BINARY_FRAMING_BYTES = 51;
+
+/**
+ * The form of a frame of `byteLength` bytes under `format`: Auto picks base64 for small frames
+ * (binary's second message costs more than base64's third) and binary for the rest. Once the
+ * gateway writes every socket one pre-built buffer (gateway/src/direct-fanout.ts) both forms
+ * cost it the same per socket, so bytes decide.
+ */
+export function chooseWireFormat(format: WireFormat, byteLength: number): typeof WireFormat.Base64 | typeof WireFormat.Binary {
+  if (format !== WireFormat.Auto) return format;
+  const text = 4 * Math.ceil(byteLength / 3) + TEXT_FRAMING_BYTES;
+  return text <= byteLength + BINARY_FRAMING_BYTES ? WireFormat.Base64 : WireFormat.Binary;
+}
+
 export function encodeWireFrame(bytes: Uint8Array, format: WireFormat): WireFrame {
-  return format === WireFormat.Base64 ? toBase64(bytes) : bytes;
+  return chooseWireFormat(format, bytes.length) === WireFormat.Base64 ? toBase64(bytes) : bytes;
 }
 
 /** Accepts whatever a Socket.IO client hands a listener: text, ArrayBuffer, Buffer/Uint8Array. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import {
   chunkChecksum,
   CHUNK_BYTES,
@@ -10,11 +11,21 @@ import {
   encodeDelta,
   encodeSync,
   encodeWireFrame,
+  chooseWireFormat,
+  deflateDelta,
+  DELTA_FORMAT_VERSION,
+  DELTA_HEAD_BYTES,
   fromBase64,
+  inflateDelta,
+  inflateDeltaSync,
+  isDeflatedDelta,
+  MAX_DELTA_BODY_BYTES,
+  newerDeltaFormat,
   toBase64,
   WireFormat,
   type Delta,
 } from '../src/index.js';
+import { BinaryWriter } from '../src/binary.js';
 
 const delta: Delta = {
   epoch: 0xdeadbeef,
@@ -51,8 +62,35 @@ describe('the delta codec', () => {
     assert.deepEqual(decoded.value, delta);
   });
 
-  it('costs 3 bytes per pixel plus a small header', () => {
-    assert.equal(encodeDelta(delta).length, 44 + 2 * 8 + 3 * 3);
+  it('writes format 2: varint fields, offsets as gaps, colours after them', () => {
+    const bytes = encodeDelta(delta);
+    assert.equal(bytes[1], DELTA_FORMAT_VERSION);
+    // head 12, end ms 6 + end seq 1 + back 2 + start seq 1 + config 1 + count 1; chunk heads 3 + 3;
+    // gaps 1 + 3 (65,534) + 2 (300); colours 3
+    assert.equal(bytes.length, 12 + 12 + 6 + 6 + 3);
+  });
+
+  it('costs one byte per pixel for gaps and colours of a drawing', () => {
+    const offsets = Uint16Array.from({ length: 1000 }, (_, i) => 256 * Math.floor(i / 50) + (i % 50));
+    const big = { ...delta, chunks: [{ cx: 1, cy: 1, offsets, colors: new Uint8Array(1000).fill(5) }] };
+    assert.ok(encodeDelta(big).length < 1000 * 2 + 48);
+    const squeezed = deflateDelta(encodeDelta(big), (body) => deflateRawSync(body));
+    assert.ok(isDeflatedDelta(squeezed));
+    assert.ok(squeezed.length < 100, `a 50×20 solid rectangle deflates to ${squeezed.length} bytes`);
+  });
+
+  it('sorts offsets it is handed out of order, keeping the last colour of a repeated pixel', () => {
+    const decoded = decodeDelta(encodeDelta({ ...delta, chunks: [{ cx: 0, cy: 0, offsets: Uint16Array.of(9, 2, 9), colors: Uint8Array.of(1, 2, 3) }] }));
+    assert.ok(decoded.ok);
+    assert.deepEqual(decoded.value.chunks, [{ cx: 0, cy: 0, offsets: Uint16Array.of(2, 9), colors: Uint8Array.of(2, 3) }]);
+  });
+
+  it('still reads format 1 (what earlier writers stored and may re-send)', () => {
+    const v1 = encodeDeltaV1(delta);
+    const decoded = decodeDelta(v1);
+    assert.ok(decoded.ok);
+    assert.deepEqual(decoded.value, delta);
+    assertRefusesDamage(v1, decodeDelta);
   });
 
   it('refuses truncated, extended and garbage buffers without throwing', () => {
@@ -60,11 +98,26 @@ describe('the delta codec', () => {
   });
 
   it('refuses a pixel count the buffer cannot hold before allocating for it', () => {
-    const bytes = encodeDelta({ ...delta, chunks: [{ cx: 0, cy: 0, offsets: Uint16Array.of(1), colors: Uint8Array.of(1) }] });
-    new DataView(bytes.buffer).setUint32(44 + 4, 0xffff_ffff, true);
-    const decoded = decodeDelta(bytes);
+    const v1 = encodeDeltaV1({ ...delta, chunks: [{ cx: 0, cy: 0, offsets: Uint16Array.of(1), colors: Uint8Array.of(1) }] });
+    new DataView(v1.buffer).setUint32(44 + 4, 0xffff_ffff, true);
+    const decoded = decodeDelta(v1);
     assert.ok(!decoded.ok);
     assert.match(decoded.error.message, /claims|truncated/);
+    // Format 2: one chunk claiming 65,536 pixels in a frame of a few bytes.
+    const v2 = encodeDelta({ ...delta, chunks: [{ cx: 0, cy: 0, offsets: Uint16Array.of(1), colors: Uint8Array.of(1) }] });
+    const head = v2.length - 5; // cx 0, cy 0, count 1, gap 1, colour
+    const forged = Uint8Array.from([...v2.subarray(0, head), 0, 0, 0x80, 0x80, 0x04, 1, 1]);
+    const refused = decodeDelta(forged);
+    assert.ok(!refused.ok && refused.error.message.includes('truncated'), refused.ok ? 'accepted' : refused.error.message);
+  });
+
+  it('refuses offsets that run past the end of their chunk', () => {
+    const bytes = encodeDelta({ ...delta, chunks: [{ cx: 0, cy: 0, offsets: Uint16Array.of(65_535, 65_535 - 1), colors: Uint8Array.of(1, 2) }] });
+    assert.ok(decodeDelta(bytes).ok); // sorted: 65,534 then 65,535
+    const gapPast = Uint8Array.from(bytes);
+    gapPast[gapPast.length - 3] = 1; // the second gap: 65,534 + 1 + 1 = 65,536
+    const decoded = decodeDelta(gapPast);
+    assert.ok(!decoded.ok && decoded.error.message.includes('past its end'));
   });
 
   it('refuses a window that ends before it starts, and an unknown format version', () => {
@@ -80,6 +133,87 @@ describe('the delta codec', () => {
     assert.equal(decodeDelta(sync).ok, false);
   });
 });
+
+describe('a deflated delta', () => {
+  const many: Delta = {
+    ...delta,
+    chunks: [{ cx: 3, cy: 1, offsets: Uint16Array.from({ length: 400 }, (_, i) => i * 7), colors: Uint8Array.from({ length: 400 }, (_, i) => 1 + (i % 4)) }],
+  };
+  const inflateSync = (body: Uint8Array, maxBytes: number) => inflateRawSync(body, { maxOutputLength: maxBytes });
+
+  it('keeps epoch and seq readable and round-trips through inflating', async () => {
+    const frame = deflateDelta(encodeDelta(many), (body) => deflateRawSync(body));
+    assert.ok(isDeflatedDelta(frame) && frame.length < encodeDelta(many).length);
+    assert.equal(new DataView(frame.buffer).getUint32(8, true), many.seq);
+    const refused = decodeDelta(frame);
+    assert.ok(!refused.ok && refused.error.message.includes('inflate it first'));
+    // eslint-disable-next-line @typescript-eslint/require-await -- async so that a throw becomes a rejection, as with a real inflater
+    const inflated = await inflateDelta(frame, async (body, maxBytes) => inflateSync(body, maxBytes));
+    assert.ok(inflated.ok);
+    assert.deepEqual(decodeDelta(inflated.value), { ok: true, value: many });
+    const again = inflateDeltaSync(frame, inflateSync);
+    assert.ok(again.ok && !isDeflatedDelta(again.value));
+  });
+
+  it('is sent uncompressed when compressing would not shrink it', () => {
+    const plain = encodeDelta(delta);
+    assert.equal(
+      deflateDelta(plain, (body) => deflateRawSync(body)),
+      plain,
+    );
+  });
+
+  it('refuses a body that does not inflate, or inflates past the limit (a bomb)', () => {
+    const frame = deflateDelta(encodeDelta(many), (body) => deflateRawSync(body));
+    const damaged = Uint8Array.from(frame);
+    damaged.fill(0xff, DELTA_HEAD_BYTES, DELTA_HEAD_BYTES + 4);
+    const bad = inflateDeltaSync(damaged, inflateSync);
+    assert.ok(!bad.ok && bad.error.message.includes('does not inflate'), bad.ok ? 'inflated' : bad.error.message);
+    const bomb = Uint8Array.from([...frame.subarray(0, DELTA_HEAD_BYTES), ...deflateRawSync(new Uint8Array(MAX_DELTA_BODY_BYTES + 1))]);
+    const exploded = inflateDeltaSync(bomb, inflateSync);
+    assert.ok(!exploded.ok, 'inflated past the limit');
+    for (let length = 0; length < frame.length; length++) {
+      const cut = inflateDeltaSync(frame.subarray(0, length), inflateSync);
+      assert.ok(!cut.ok || !decodeDelta(cut.value).ok, `accepted a deflated frame cut to ${length} bytes`);
+    }
+  });
+
+  it('tells a format newer than this build from garbage', () => {
+    const future = Uint8Array.from(encodeDelta(delta));
+    future[1] = DELTA_FORMAT_VERSION + 1;
+    assert.equal(decodeDelta(future).ok, false);
+    assert.equal(newerDeltaFormat(future), DELTA_FORMAT_VERSION + 1);
+    assert.equal(newerDeltaFormat(encodeDelta(delta)), undefined);
+    assert.equal(newerDeltaFormat(Uint8Array.of(2, 9)), undefined);
+  });
+});
+
+/** Format 1, as writers before format 2 stored it (the decoder must still read it). */
+function encodeDeltaV1(d: Delta): Uint8Array {
+  const size = 44 + d.chunks.reduce((sum, c) => sum + 8 + 3 * c.offsets.length, 0);
+  const w = new BinaryWriter(size);
+  w.u8(1);
+  w.u8(1);
+  w.u16(0);
+  w.u32(d.epoch);
+  w.u32(d.seq);
+  w.f64(d.start.ms);
+  w.u32(d.start.seq);
+  w.f64(d.end.ms);
+  w.u32(d.end.seq);
+  w.u32(d.configVersion);
+  w.u32(d.chunks.length);
+  for (const c of d.chunks) {
+    w.u16(c.cx);
+    w.u16(c.cy);
+    w.u32(c.offsets.length);
+    for (let i = 0; i < c.offsets.length; i++) {
+      w.u16(c.offsets[i]!);
+      w.u8(c.colors[i]!);
+    }
+  }
+  return w.bytes;
+}
 
 describe('the sync codec', () => {
   const sync = {
@@ -145,6 +279,15 @@ describe('the wire forms', () => {
   it('refuses malformed base64 and unexpected frame types', () => {
     for (const bad of ['abc', '!!!!', 'ab=c', 'é123']) assert.equal(fromBase64(bad).ok, false, bad);
     for (const bad of [42, null, {}, ['a']]) assert.equal(decodeWireFrame(bad).ok, false);
+  });
+
+  it('sends small frames as text and larger ones as binary when asked for auto', () => {
+    assert.equal(chooseWireFormat(WireFormat.Auto, 60), WireFormat.Base64);
+    assert.equal(chooseWireFormat(WireFormat.Auto, 2_000), WireFormat.Binary);
+    assert.equal(typeof encodeWireFrame(new Uint8Array(60), WireFormat.Auto), 'string');
+    assert.ok(encodeWireFrame(new Uint8Array(2_000), WireFormat.Auto) instanceof Uint8Array);
+    assert.equal(chooseWireFormat(WireFormat.Binary, 1), WireFormat.Binary);
+    assert.equal(chooseWireFormat(WireFormat.Base64, 1_000_000), WireFormat.Base64);
   });
 
   it('carries the same frame as text or binary', () => {

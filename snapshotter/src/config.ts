@@ -40,7 +40,16 @@ export const SNAPSHOTTER_DEFAULTS = {
   canvasCooldownMs: 300_000,
   /** The gateways' CANVAS_CACHE_MS: a resync after a restore waits it out. */
   canvasCacheMs: 1_000,
+  /** The ffmpeg that renders timelapses (a name on PATH or a path). */
+  ffmpegPath: 'ffmpeg',
+  /** x264 preset of standard-quality timelapses: slower presets make smaller files. */
+  timelapsePreset: 'veryfast',
+  /** How long a download link of a history artifact stays valid. */
+  historyLinkTtlSeconds: 900,
 } as const;
+
+/** x264's presets, fastest first. */
+export const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const;
 
 /** Bounds outside which the service refuses to start. */
 export const SNAPSHOTTER_LIMITS = {
@@ -68,6 +77,16 @@ export interface SnapshotterConfig extends CommonConfig {
   readonly canvasDefaults: CanvasDefaults;
   /** How long gateways serve one canvas read (their CANVAS_CACHE_MS). */
   readonly canvasCacheMs: number;
+  /** Timelapses, heatmaps and datasets (history-jobs-worker.ts). */
+  readonly history: {
+    readonly ffmpegPath: string;
+    readonly timelapsePreset: string;
+    /** The salt of the user hashes in datasets (a secret); unset: dataset exports fail saying so. */
+    readonly datasetUserSalt: string | undefined;
+    readonly linkTtlSeconds: number;
+    /** The S3 endpoint as browsers reach it, for download links; unset: S3_ENDPOINT (or AWS). */
+    readonly downloadEndpoint: string | undefined;
+  };
 }
 
 // Loose on purpose: legacy AWS buckets and some S3-compatible servers allow capitals and underscores.
@@ -86,8 +105,26 @@ export function loadSnapshotterConfig(env: Env): SnapshotterConfig {
   const palette = reader.list('CANVAS_PALETTE', DEFAULT_PALETTE).map((color) => color.toLowerCase());
   const problem = paletteProblem(palette);
   if (problem) reader.problem(`CANVAS_PALETTE ${problem}`);
+  const salt = reader.optionalString('DATASET_USER_SALT');
+  if (salt !== undefined && salt.length < 16)
+    reader.problem('DATASET_USER_SALT must be at least 16 characters (it keeps user hashes from being reversed by guessing ids)');
+  const preset = reader.string('TIMELAPSE_PRESET', SNAPSHOTTER_DEFAULTS.timelapsePreset);
+  if (!(X264_PRESETS as readonly string[]).includes(preset))
+    reader.problem(`TIMELAPSE_PRESET must be one of ${X264_PRESETS.join(', ')}, got ${JSON.stringify(preset)}`);
+  const downloadEndpoint = reader.optionalString('HISTORY_DOWNLOAD_ENDPOINT');
+  if (downloadEndpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(downloadEndpoint)) {
+    reader.problem(`HISTORY_DOWNLOAD_ENDPOINT must be an http(s) URL, got ${JSON.stringify(downloadEndpoint)}`);
+  }
+  const history = {
+    ffmpegPath: reader.string('FFMPEG_PATH', SNAPSHOTTER_DEFAULTS.ffmpegPath),
+    timelapsePreset: preset,
+    datasetUserSalt: salt,
+    linkTtlSeconds: reader.integer('HISTORY_LINK_TTL_SECONDS', SNAPSHOTTER_DEFAULTS.historyLinkTtlSeconds, { min: 10, max: 604_800 }),
+    downloadEndpoint,
+  };
   const config: SnapshotterConfig = {
     ...common,
+    history: Object.freeze(history),
     httpPort: reader.port('HTTP_PORT', SNAPSHOTTER_DEFAULTS.httpPort),
     s3: {
       bucket,

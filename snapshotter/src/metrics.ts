@@ -10,6 +10,8 @@ export interface SnapshotMetrics {
   readonly historyGaps: Counter;
   readonly restoreDuration: Histogram;
   readonly snapshotAge: Gauge;
+  /** Timelapses, heatmaps, virgin maps and datasets, by kind and outcome. */
+  readonly historyJobs: Histogram<'kind' | 'outcome'>;
   /** Where tessera_snapshot_age_seconds reads the age at each scrape (the snapshotter sets it). */
   measureAgeWith(source: () => number): void;
 }
@@ -66,6 +68,13 @@ export function createSnapshotMetrics(registry: Registry): SnapshotMetrics {
     historyGaps: new Counter({
       name: 'tessera_history_gaps_total',
       help: 'Times placements were trimmed from the stream before they could be archived (raise STREAM_MAX_LEN or snapshot more often).',
+      registers,
+    }),
+    historyJobs: new Histogram({
+      name: 'tessera_history_job_duration_seconds',
+      help: 'Time one history job (timelapse, heatmap, virgin map, dataset) took, by kind and outcome.',
+      labelNames: ['kind', 'outcome'],
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
       registers,
     }),
     restoreDuration: new Histogram({

@@ -3,6 +3,7 @@
  * snapshot queue and waits for their results, so it needs Redis but no S3 credentials, and it
  * imports nothing from the S3 side (`@tessera/snapshotter/client`).
  */
+import { decodeSnapshotFailure, SnapshotFailureCode } from '@tessera/protocol';
 import { Queue, QueueEvents, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 import type { RedisConnection } from '@tessera/store';
 import { Cluster, Redis } from 'ioredis';
@@ -55,9 +56,19 @@ export interface SnapshotClient {
   close(): Promise<void>;
 }
 
-/** A job no snapshotter finished in time, or that failed; `message` is the snapshotter's reason. */
+/**
+ * A job no snapshotter finished in time, or that failed: `code` says why (callers switch on it),
+ * `message` is the snapshotter's reason for people.
+ */
 export class SnapshotClientError extends Error {
   override readonly name = 'SnapshotClientError';
+
+  constructor(
+    readonly code: SnapshotFailureCode,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** On-demand jobs run once: the caller is waiting, and retrying a restore behind its back would surprise it. */
@@ -77,17 +88,22 @@ export function createSnapshotClient(options: SnapshotClientOptions): SnapshotCl
   const call = async <T>(jobName: SnapshotJob, data: object, jobOptions: JobsOptions = ON_DEMAND): Promise<T> => {
     // Adding fails fast with the caller's client when Redis is down; waiting is bounded by timeoutMs
     // (and BullMQ checks the job's state once its listener is up, so an early finish is not missed).
+    // The events connection must be up before the job can finish, or its completion can pass
+    // before anything listens (a first call right after start-up).
+    await events.waitUntilReady();
     const job: Job = await queue.add(jobName, data, jobOptions);
     try {
       return (await job.waitUntilFinished(events, timeoutMs)) as T;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (message.includes('timed out')) {
+      // BullMQ's own wait timeout (job.ts), told apart from a job whose reason mentions a timeout.
+      if (/^Job wait .* timed out before finishing/.test(message)) {
         // Never let a restore nobody is waiting for run later by surprise; a job already running finishes.
         await job.remove().catch(() => undefined);
-        throw new SnapshotClientError(`no snapshotter finished the ${jobName} job within ${timeoutMs} ms`);
+        throw new SnapshotClientError(SnapshotFailureCode.TimedOut, `no snapshotter finished the ${jobName} job within ${timeoutMs} ms`);
       }
-      throw new SnapshotClientError(message);
+      const failure = decodeSnapshotFailure(message);
+      throw new SnapshotClientError(failure.code, failure.message);
     }
   };
 

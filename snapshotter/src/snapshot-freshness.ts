@@ -1,5 +1,4 @@
-import { canvasKeys } from '@tessera/protocol';
-import type { RedisConnection } from '@tessera/store';
+import { readSnapshotConfirmed, recordSnapshotConfirmed, type RedisConnection } from '@tessera/store';
 
 export interface SnapshotFreshnessOptions {
   readonly redis: RedisConnection;
@@ -27,9 +26,8 @@ export interface SnapshotFreshness {
  * An unchanged canvas counts as confirmed: S3 already holds everything a Redis loss would cost.
  */
 export function createSnapshotFreshness(options: SnapshotFreshnessOptions): SnapshotFreshness {
-  const { redis, intervalMs, maxAgeIntervals } = options;
+  const { redis, canvasId, intervalMs, maxAgeIntervals } = options;
   const now = options.now ?? Date.now;
-  const key = `${canvasKeys(options.canvasId).prefix}snapshot-confirmed-at`;
   const startedAt = now();
   let newestMs: number | undefined;
   const note = (atMs: number): void => {
@@ -39,12 +37,11 @@ export function createSnapshotFreshness(options: SnapshotFreshnessOptions): Snap
   return {
     async confirmed(atMs) {
       note(atMs);
-      // Jobs never overlap (one at a time across replicas), so a plain SET is the newest.
-      await redis.set(key, String(atMs));
+      await recordSnapshotConfirmed(redis, canvasId, atMs);
     },
     async refresh() {
-      const stored = await redis.get(key);
-      if (stored !== null) note(Number(stored));
+      const stored = await readSnapshotConfirmed(redis, canvasId);
+      if (stored !== undefined) note(stored);
     },
     ageSeconds,
     problem() {

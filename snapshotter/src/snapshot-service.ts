@@ -1,6 +1,6 @@
-import { CHUNK_SIZE, canvasKeys, comparePositions, formatPosition, parsePosition, ZERO_POSITION, type StreamPosition } from '@tessera/protocol';
+import { CHUNK_SIZE, comparePositions, formatPosition, parsePosition, SnapshotFailureCode, ZERO_POSITION, type StreamPosition } from '@tessera/protocol';
 import type { Logger } from '@tessera/runtime';
-import { parseConfigHash, readEventPage, readSnapshotState, restoreCanvas } from '@tessera/store';
+import { canvasExists, parseConfigHash, readEventPage, readSnapshotState, restoreCanvas } from '@tessera/store';
 import type { RedisConnection } from '@tessera/store';
 import { chunksToPixels, encodeCanvasPng } from './canvas-image.js';
 import { Compression } from './envelope.js';
@@ -22,9 +22,19 @@ const MAX_BOOT_CANDIDATES = 10;
 /** `list` looks this far back first, then eight times further each round, until it has enough. */
 const LIST_FIRST_SPAN_MS = 3_600_000;
 
-/** A request that can never succeed (a key that is not a snapshot, a missing object): not retried. */
+/**
+ * A request that can never succeed (a key that is not a snapshot, a missing object): not retried.
+ * `code` travels to the job's caller (see SnapshotFailureCode); the message is for people.
+ */
 export class SnapshotRequestError extends Error {
   override readonly name = 'SnapshotRequestError';
+
+  constructor(
+    message: string,
+    readonly code: SnapshotFailureCode = SnapshotFailureCode.BadRequest,
+  ) {
+    super(message);
+  }
 }
 
 export interface SnapshotServiceOptions {
@@ -217,9 +227,10 @@ export function createSnapshotService(options: SnapshotServiceOptions): Snapshot
 
   /** Fetches and validates a snapshot; a refusal names the key and changes nothing. */
   async function fetchSnapshot(key: string): Promise<CanvasSnapshot> {
-    if (!parseSnapshotKey(key)) throw new SnapshotRequestError(`${JSON.stringify(key)} is not a snapshot key (snapshots/<time>_<position>.tsnap)`);
+    if (!parseSnapshotKey(key))
+      throw new SnapshotRequestError(`${JSON.stringify(key)} is not a snapshot key (snapshots/<time>_<position>.tsnap)`, SnapshotFailureCode.BadKey);
     const object = await objects.get(key);
-    if (!object) throw new SnapshotRequestError(`snapshot ${key} does not exist`);
+    if (!object) throw new SnapshotRequestError(`snapshot ${key} does not exist`, SnapshotFailureCode.NotFound);
     try {
       return await decodeSnapshot(object);
     } catch (error) {
@@ -276,7 +287,7 @@ export function createSnapshotService(options: SnapshotServiceOptions): Snapshot
   }
 
   async function restoreNewestIfMissing(): Promise<BootRestoreOutcome> {
-    if ((await redis.exists(canvasKeys(canvasId).config)) === 1) return { status: 'exists' };
+    if (await canvasExists(redis, canvasId)) return { status: 'exists' };
     const pointer = await latest();
     // Normally latest.json names the newest; a crash between writing a snapshot and the pointer leaves a newer one.
     const newer = pointer ? (await objects.list(SNAPSHOTS_DIR, pointer.key)).map((item) => item.key).filter((key) => parseSnapshotKey(key)) : [];

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { encodeSnapshotFailure, SnapshotFailureCode } from '@tessera/protocol';
 import type { Logger } from '@tessera/runtime';
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { RedisConnection } from '@tessera/store';
@@ -102,9 +103,12 @@ export function createSnapshotWorker(options: SnapshotWorkerOptions): SnapshotWo
       }
       return result;
     } catch (error) {
-      // A request that cannot succeed (bad key, corrupt object) is not retried.
-      if (error instanceof SnapshotFormatError || error instanceof SnapshotRequestError) throw new UnrecoverableError(error.message);
-      throw error;
+      // A request that cannot succeed (bad key, corrupt object) is not retried; its code reaches the caller.
+      if (error instanceof SnapshotRequestError) throw new UnrecoverableError(encodeSnapshotFailure(error.code, error.message));
+      if (error instanceof SnapshotFormatError) throw new UnrecoverableError(encodeSnapshotFailure(SnapshotFailureCode.Unreadable, error.message));
+      // Retried; coded too, so no message text (whatever it starts with) can pass for another code.
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(encodeSnapshotFailure(SnapshotFailureCode.Failed, message), { cause: error });
     } finally {
       await hooks?.onEnd?.(job.name, job.id, outcome);
     }

@@ -11,11 +11,15 @@ import { canvasFolder } from './snapshot-keys.js';
 import { createSnapshotFreshness } from './snapshot-freshness.js';
 import { createSnapshotService, type SnapshotService } from './snapshot-service.js';
 import { createSnapshotWorker, type JobHooks, type SnapshotWorker } from './snapshot-worker.js';
+import { createHistoryJobs } from './history-jobs-worker.js';
+import { createHistorySource } from './history-replay.js';
+import { createRevertHistoryWorker } from './revert-history-worker.js';
 
 export type SnapshotterSettings = Pick<
   SnapshotterConfig,
   'canvasId' | 's3' | 'snapshotIntervalMs' | 'canvasDefaults' | 'canvasCacheMs' | 'snapshotLockMs' | 'snapshotStalledCheckMs' | 'snapshotMaxAgeIntervals'
->;
+> &
+  Partial<Pick<SnapshotterConfig, 'history'>>;
 
 export interface SnapshotterDependencies {
   readonly config: SnapshotterSettings;
@@ -81,6 +85,37 @@ export function createSnapshotter(dependencies: SnapshotterDependencies): Snapsh
     log,
     metrics,
     ...(dependencies.hooks ? { hooks: dependencies.hooks } : {}),
+  });
+
+  // Timelapses, heatmaps and datasets: their own queue, so a long render never delays a snapshot.
+  const historyJobs = config.history
+    ? createHistoryJobs({
+        connection: bullConnection,
+        canvasId: config.canvasId,
+        source: createHistorySource({ objects, redis, canvasId: config.canvasId }),
+        s3,
+        signer: config.history.downloadEndpoint
+          ? createS3Client({ ...config.s3, endpoint: config.history.downloadEndpoint }, { credentials: s3.config.credentials })
+          : s3,
+        bucket: config.s3.bucket,
+        folder: canvasFolder(config.s3.prefix, config.canvasId),
+        ffmpegPath: config.history.ffmpegPath,
+        timelapsePreset: config.history.timelapsePreset,
+        datasetSalt: config.history.datasetUserSalt,
+        linkTtlSeconds: config.history.linkTtlSeconds,
+        lockDurationMs: Math.max(config.snapshotLockMs, 30_000),
+        log,
+        onJobEnd: (kind, outcome, seconds) => metrics.historyJobs.observe({ kind, outcome }, seconds),
+      })
+    : undefined;
+
+  // Previous colours from the archive for "revert a user": always on, it needs only S3 and Redis.
+  const revertHistory = createRevertHistoryWorker({
+    connection: bullConnection,
+    canvasId: config.canvasId,
+    source: createHistorySource({ objects, redis, canvasId: config.canvasId }),
+    log,
+    onJobEnd: (outcome, seconds) => metrics.historyJobs.observe({ kind: 'revert-history', outcome }, seconds),
   });
 
   const freshness = createSnapshotFreshness({
@@ -170,6 +205,8 @@ export function createSnapshotter(dependencies: SnapshotterDependencies): Snapsh
         if (!(await bootstrap())) return;
         notReady = 'starting the worker';
         await worker.start();
+        await historyJobs?.start();
+        await revertHistory.start();
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may run during the awaits above
         if (state === 'starting') state = 'ready';
         watch();
@@ -185,7 +222,7 @@ export function createSnapshotter(dependencies: SnapshotterDependencies): Snapsh
       if (wasStarted) await starting?.catch(() => undefined);
       await watching;
       clearTimeout(watchTimer);
-      await worker.close(timeoutMs);
+      await Promise.all([worker.close(timeoutMs), historyJobs?.close(timeoutMs), revertHistory.close(timeoutMs)]);
     },
     readiness() {
       if (state === 'ready') return bullConnection.status === 'ready' ? undefined : `redis (queue) is ${bullConnection.status}`;

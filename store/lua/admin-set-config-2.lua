@@ -21,6 +21,7 @@
     code 3 a palette remap is in progress
   Codes are mapped to meanings in config-admin.ts only.
 ]]
+--- @include "redis-time-ms"
 local current = redis.call('HMGET', KEYS[1], 'version', 'remapping')
 if not current[1] then
   return { 1, 0, '' }
@@ -41,8 +42,7 @@ if #fields > 0 then
 end
 local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
 
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now = redis_time_ms()
 local audit = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*',
   'action', ARGV[4], 'actor', ARGV[5], 'at', now, 'details', ARGV[6])
 return { 0, version, audit }

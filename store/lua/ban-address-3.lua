@@ -15,8 +15,8 @@
 
   Returns { expiresAt, at, auditId }.
 ]]
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+--- @include "redis-time-ms"
+local now = redis_time_ms()
 local duration = tonumber(ARGV[2])
 local expires = 0
 if duration > 0 then

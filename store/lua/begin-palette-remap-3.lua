@@ -31,6 +31,7 @@
     code 3 another remap is in progress
   Codes are mapped to meanings in palette-remap.ts only.
 ]]
+--- @include "redis-time-ms"
 local current = redis.call('HMGET', KEYS[1], 'version', 'remapping')
 if not current[1] then
   return { 1, 0, '' }
@@ -42,8 +43,7 @@ if current[1] ~= ARGV[1] then
   return { 2, tonumber(current[1]), '' }
 end
 
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now = redis_time_ms()
 redis.call('HSET', KEYS[1], 'remapping', '1', 'paletteSize', ARGV[5])
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2],

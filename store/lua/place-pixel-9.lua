@@ -35,6 +35,7 @@
     code 7 address banned  time = the first covering ban's expiry (0 = forever)
   Codes are mapped to meanings in placement-outcome.ts only.
 ]]
+--- @include "redis-time-ms"
 local config = redis.call('HMGET', KEYS[1], 'width', 'height', 'paletteSize', 'cooldownMs', 'paused', 'version')
 if not config[1] then
   return { 1, 0, '', 0 }
@@ -54,8 +55,8 @@ if color >= tonumber(config[3]) then
   return { 4, 0, '', version }
 end
 
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now = redis_time_ms()
+local now_seconds = math.floor(now / 1000)
 local user = ARGV[4]
 
 local banned_until = redis.call('HGET', KEYS[6], user)
@@ -116,7 +117,7 @@ if not number then
   redis.call('HSET', KEYS[9], 'id:' .. user, number, 'n:' .. number, user)
 end
 local slot = tonumber(ARGV[7]) * 2
-redis.call('BITFIELD', KEYS[8], 'SET', 'u32', '#' .. slot, number, 'SET', 'u32', '#' .. (slot + 1), clock[1])
+redis.call('BITFIELD', KEYS[8], 'SET', 'u32', '#' .. slot, number, 'SET', 'u32', '#' .. (slot + 1), now_seconds)
 if cooldown > 0 then
   redis.call('SET', KEYS[3], string.format('%d', now), 'PX', cooldown)
   if apply_ip then

@@ -12,22 +12,15 @@
   chunk that does not exist; { 'resized', width, height } when the canvas was resized since the
   caller read the config (read it again); { 'missing' } when there is no canvas.
 ]]
+--- @include "chunk-grid-read"
 local config = redis.call('HMGET', KEYS[1], 'width', 'height', 'version')
 if not config[1] then
   return { 'missing' }
 end
 local width = tonumber(config[1])
 local height = tonumber(config[2])
-if math.ceil(width / 256) ~= tonumber(ARGV[1]) or math.ceil(height / 256) ~= tonumber(ARGV[2]) then
+if grid_differs(width, height) then
   return { 'resized', width, height }
 end
-local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
-local position = '0-0'
-if last[1] then
-  position = last[1][1]
-end
-local reply = { 'ok', position, tonumber(config[3]), width, height }
-for i = 3, #KEYS do
-  reply[#reply + 1] = redis.call('GET', KEYS[i])
-end
-return reply
+local reply = { 'ok', newest_position(), tonumber(config[3]), width, height }
+return append_chunks(reply)

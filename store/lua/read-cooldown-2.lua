@@ -10,12 +10,12 @@
 
   Returns the milliseconds left by Redis's clock (0: the player may place now).
 ]]
+--- @include "redis-time-ms"
 local cooldown = tonumber(ARGV[1])
 if cooldown <= 0 then
   return 0
 end
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now = redis_time_ms()
 
 local function remaining_after(key)
   local placed_at = tonumber(redis.call('GET', key))

@@ -13,22 +13,15 @@
   chunk that does not exist; { 'resized', width, height } when the canvas was resized since the
   caller read the config (read it again); { 'missing' } when there is no canvas.
 ]]
+--- @include "chunk-grid-read"
 local size = redis.call('HMGET', KEYS[1], 'width', 'height')
 if not size[1] or not size[2] then
   return { 'missing' }
 end
 local width = tonumber(size[1])
 local height = tonumber(size[2])
-if math.ceil(width / 256) ~= tonumber(ARGV[1]) or math.ceil(height / 256) ~= tonumber(ARGV[2]) then
+if grid_differs(width, height) then
   return { 'resized', width, height }
 end
-local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
-local position = '0-0'
-if last[1] then
-  position = last[1][1]
-end
-local reply = { 'ok', position, redis.call('HGETALL', KEYS[1]) }
-for i = 3, #KEYS do
-  reply[#reply + 1] = redis.call('GET', KEYS[i])
-end
-return reply
+local reply = { 'ok', newest_position(), redis.call('HGETALL', KEYS[1]) }
+return append_chunks(reply)

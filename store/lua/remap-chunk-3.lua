@@ -13,13 +13,13 @@
   Returns 0 rewritten now, 1 already done, 2 that remap is no longer in progress.
   Codes are mapped to meanings in palette-remap.ts only.
 ]]
+--- @include "redis-time-ms"
 local state = redis.call('HMGET', KEYS[1], 'table', 'id')
 local lookup_table = state[1]
 if not lookup_table or state[2] ~= ARGV[2] then
   return 2
 end
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now = redis_time_ms()
 redis.call('HSET', KEYS[1], 'lease', now + tonumber(ARGV[3]))
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
   return 1

@@ -13,8 +13,8 @@
 
   Returns the players online across every gateway whose report is still valid.
 ]]
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+--- @include "redis-time-ms"
+local now = redis_time_ms()
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. (now + tonumber(ARGV[3])))
 
 local total = 0

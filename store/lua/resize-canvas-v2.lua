@@ -25,6 +25,7 @@
     code 2 conflict    version = the version found (derive the chunk list again)
   Codes are mapped to meanings in config-admin.ts only.
 ]]
+--- @include "redis-time-ms"
 local current = redis.call('HGET', KEYS[1], 'version')
 if not current then
   return { 1, 0, 0, '', '' }
@@ -142,8 +143,7 @@ local position = '0-0'
 if last[1] then
   position = last[1][1]
 end
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now = redis_time_ms()
 local audit = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*',
   'action', 'canvas.resize', 'actor', ARGV[5], 'at', now, 'details', ARGV[6])
 return { 0, version, erased, position, audit }

@@ -11,10 +11,10 @@
 
   Returns { wasBanned (1/0), auditId }.
 ]]
+--- @include "redis-time-ms"
 local removed = redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now = redis_time_ms()
 local audit = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*',
   'action', 'address.unban', 'actor', ARGV[3], 'at', now, 'details', ARGV[4])
 return { removed, audit }

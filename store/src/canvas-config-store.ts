@@ -52,6 +52,7 @@ export function parseConfigHash(hash: Record<string, string>): CanvasConfig | un
     ...(isHistoryViewerMode(hash.historyViewer) ? { historyViewer: hash.historyViewer } : {}),
     version: Number(hash.version),
     ...(OWNER_LOOKUPS.includes(hash.ownerLookup as OwnerLookup) ? { ownerLookup: hash.ownerLookup as OwnerLookup } : {}),
+    ...(hash.datasetsPublic === '1' ? { datasetsPublic: true } : {}),
   };
 }
 

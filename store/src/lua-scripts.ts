@@ -4,9 +4,30 @@ import type { RedisConnection } from './redis-connection.js';
 
 const LUA_DIR = fileURLToPath(new URL('../lua/', import.meta.url));
 
-/** Reads a script from store/lua/ (they ship beside dist/). */
+/** Shared Lua (helper functions), pulled into scripts by `--- @include "name"`; never run alone. */
+export const LUA_INCLUDES_DIR = `${LUA_DIR}includes/`;
+/** BullMQ's include line: `--- @include "name"` reads store/lua/includes/name.lua in its place. */
+const INCLUDE_LINE = /^--- @include "([^"]*)"[ \t]*$/gm;
+
+/** Reads a script from store/lua/ (they ship beside dist/), with its includes resolved. */
 export function loadLua(file: string): string {
-  return readFileSync(`${LUA_DIR}${file}`, 'utf8');
+  return resolveIncludes(readFileSync(`${LUA_DIR}${file}`, 'utf8'), file, new Set());
+}
+
+/** Each include once per script (a second `@include` of it, direct or nested, adds nothing). */
+function resolveIncludes(source: string, from: string, included: Set<string>): string {
+  return source.replace(INCLUDE_LINE, (_line, name: string) => {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`${from} includes ${JSON.stringify(name)}, which is not an include name`);
+    if (included.has(name)) return '';
+    included.add(name);
+    let body: string;
+    try {
+      body = readFileSync(`${LUA_INCLUDES_DIR}${name}.lua`, 'utf8');
+    } catch {
+      throw new Error(`${from} includes "${name}", but store/lua/includes/${name}.lua does not exist`);
+    }
+    return resolveIncludes(body, `includes/${name}.lua`, included).trimEnd();
+  });
 }
 
 /**
@@ -25,6 +46,7 @@ export const SCRIPTS = {
   tesseraFinishPaletteRemap: 'finish-palette-remap-4.lua',
   tesseraPaintRegion: 'paint-region-5.lua',
   tesseraPlacePixel: 'place-pixel-9.lua',
+  tesseraPlacePixels: 'place-pixels.lua',
   tesseraReadCanvas: 'read-canvas.lua',
   tesseraReadCooldown: 'read-cooldown-2.lua',
   tesseraReadSnapshot: 'read-snapshot.lua',

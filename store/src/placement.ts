@@ -23,6 +23,11 @@ type PlaceReply = [code: number, time: number, eventId: string, configVersion: n
 /** The one place the script's numeric result codes get their meaning. */
 export function placementOutcome(reply: PlaceReply): PlacementOutcome {
   const [code, time, eventId, configVersion] = reply;
+  return outcomeOfCode(code, time, eventId, configVersion);
+}
+
+/** placementOutcome without the reply tuple (the batched script answers a flat array). */
+export function outcomeOfCode(code: number, time: number, eventId: string, configVersion: number): PlacementOutcome {
   switch (code) {
     case 0:
       return { ok: true, nextAt: time, eventId, configVersion };

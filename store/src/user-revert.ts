@@ -135,7 +135,11 @@ async function trimmedAfter(redis: RedisConnection, stream: string, since: numbe
   const field = (name: string): unknown => info[info.indexOf(name) + 1];
   const deleted = (field('max-deleted-entry-id') as string | undefined) ?? '0-0';
   const deletedMs = Number(deleted.split('-')[0]);
-  if (!(deletedMs >= since)) return null;
   const first = field('first-entry') as [string, string[]] | null;
-  return first ? Number(first[0].split('-')[0]) : null;
+  const firstMs = first ? Number(first[0].split('-')[0]) : Date.now();
+  // Trimming (XADD MAXLEN, XTRIM) does not move max-deleted-entry-id (Redis 7.0): when entries were
+  // removed and the oldest one left is at or after `since`, some removed ones may have been too.
+  const removed = Number(field('entries-added') ?? 0) - Number(field('length') ?? 0);
+  if (!(deletedMs >= since) && !(removed > 0 && firstMs >= since)) return null;
+  return firstMs;
 }

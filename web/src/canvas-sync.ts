@@ -5,6 +5,9 @@ import {
   decodeSync,
   decodeWireFrame,
   formatPosition,
+  inflateDelta,
+  isDeflatedDelta,
+  newerDeltaFormat,
   parsePosition,
   type CanvasConfig,
   type CanvasFrame,
@@ -13,6 +16,7 @@ import {
   type ReplicaChange,
   type StreamPosition,
 } from '@tessera/protocol';
+import { inflateRaw } from './inflate.js';
 
 /**
  * Owns the CanvasReplica and does its I/O: feeds it deltas and syncs from the socket and turns
@@ -37,7 +41,7 @@ export interface CanvasSync {
   /** Stream position the replica's data reflects, when it holds a complete read (else undefined). */
   readonly appliedThrough: StreamPosition | undefined;
   readonly stats: Readonly<SyncStats>;
-  /** A canvas or chunk read is under way or waiting to retry. */
+  /** A canvas or chunk read is under way or waiting to retry, or a received frame is inflating. */
   readonly busy: boolean;
 }
 
@@ -52,6 +56,8 @@ export interface SyncStats {
   syncs: number;
   /** Frames that did not decode (dropped). */
   malformed: number;
+  /** Deltas in a format newer than this build decodes (a newer release sent them: reload). */
+  outdated: number;
   canvasReads: number;
   chunkReads: number;
   /** Reads asked for by the replica (gaps, checksum mismatches, stale reads). */
@@ -68,6 +74,8 @@ export interface CanvasSyncOptions {
   readonly onDelta?: (delta: Delta) => void;
   /** The replica asked for a read (a gap, a new epoch, a stale read, a checksum mismatch). */
   readonly onRefetch?: (action: Exclude<ReplicaAction, { kind: 'none' }>) => void;
+  /** A delta came in a format newer than this build reads: the page should reload (called once). */
+  readonly onOutdated?: (version: number) => void;
   /** Prefix of the API URLs (default '' = this origin). */
   readonly baseUrl?: string;
   /** Chunk reads in flight at once (default 4). */
@@ -92,7 +100,7 @@ export function createCanvasSync(options: CanvasSyncOptions = {}): CanvasSync {
   const maxRetryMs = options.maxRetryMs ?? DEFAULTS.maxRetryMs;
   const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
   const log = options.log ?? ((message: string) => console.info(`[tessera] ${message}`));
-  const stats: SyncStats = { deltas: 0, syncs: 0, malformed: 0, canvasReads: 0, chunkReads: 0, refetches: 0 };
+  const stats: SyncStats = { deltas: 0, syncs: 0, malformed: 0, outdated: 0, canvasReads: 0, chunkReads: 0, refetches: 0 };
 
   const replica = new CanvasReplica(options.onChange ? { onChange: options.onChange } : {});
   let config: CanvasConfig | undefined;
@@ -104,6 +112,65 @@ export function createCanvasSync(options: CanvasSyncOptions = {}): CanvasSync {
   const chunkQueue: { cx: number; cy: number; attempt: number }[] = [];
   const chunksWanted = new Set<string>();
   let chunksInFlight = 0;
+
+  /**
+   * Frames wait here while an earlier one inflates (DecompressionStream is asynchronous), so
+   * deltas and syncs reach the replica in the order they arrived. Undefined when nothing waits:
+   * a frame that needs no inflating is then applied at once, as before.
+   */
+  let inbox: Promise<void> | undefined;
+  /** Bumped by stop(): frames of a dropped connection still inflating are not applied. */
+  let inboxGeneration = 0;
+
+  function receive(frame: unknown, what: string, apply: (bytes: Uint8Array) => void): void {
+    const bytes = decodeWireFrame(frame);
+    if (!bytes.ok) return void dropMalformed(what, bytes.error.message);
+    if (!inbox && !isDeflatedDelta(bytes.value)) return void apply(bytes.value);
+    const gen = inboxGeneration;
+    const inflated = inflateDelta(bytes.value, inflateRaw); // starts now; applied in turn
+    const tail = (inbox ?? Promise.resolve()).then(async () => {
+      const result = await inflated;
+      if (gen !== inboxGeneration) return;
+      if (!result.ok) dropMalformed(what, result.error.message);
+      else apply(result.value);
+    });
+    inbox = tail;
+    void tail.then(() => {
+      if (inbox === tail) inbox = undefined;
+    });
+  }
+
+  function dropMalformed(what: string, message: string): void {
+    stats.malformed++;
+    log(`dropped a malformed ${what}: ${message}`);
+  }
+
+  let toldOutdated = false;
+  function applyDelta(bytes: Uint8Array): void {
+    const decoded = decodeDelta(bytes);
+    if (!decoded.ok) {
+      const newer = newerDeltaFormat(bytes);
+      if (newer === undefined) return void dropMalformed('delta', decoded.error.message);
+      stats.outdated++;
+      if (!toldOutdated) {
+        toldOutdated = true;
+        log(`deltas arrive in format ${newer}, newer than this page reads: reload it`);
+        options.onOutdated?.(newer);
+      }
+      return;
+    }
+    stats.deltas++;
+    options.onDelta?.(decoded.value);
+    handle(replica.applyDelta(decoded.value));
+    options.onApplied?.();
+  }
+
+  function applySync(bytes: Uint8Array): void {
+    const decoded = decodeSync(bytes);
+    if (!decoded.ok) return void dropMalformed('sync', decoded.error.message);
+    stats.syncs++;
+    handle(replica.checkSync(decoded.value));
+  }
 
   function backoff(attempt: number): number {
     return Math.min(maxRetryMs, retryMs * 2 ** attempt) * (0.75 + Math.random() / 2);
@@ -263,7 +330,7 @@ export function createCanvasSync(options: CanvasSyncOptions = {}): CanvasSync {
       return replica.position;
     },
     get busy() {
-      return canvasReadInFlight || chunksInFlight > 0 || chunkQueue.length > 0;
+      return canvasReadInFlight || chunksInFlight > 0 || chunkQueue.length > 0 || inbox !== undefined;
     },
     start(promise) {
       reset();
@@ -280,31 +347,15 @@ export function createCanvasSync(options: CanvasSyncOptions = {}): CanvasSync {
     },
     stop() {
       reset();
+      inboxGeneration++;
+      inbox = undefined;
       replica.reset();
     },
     handleDelta(frame) {
-      const bytes = decodeWireFrame(frame);
-      const decoded = bytes.ok ? decodeDelta(bytes.value) : bytes;
-      if (!decoded.ok) {
-        stats.malformed++;
-        log(`dropped a malformed delta: ${decoded.error.message}`);
-        return;
-      }
-      stats.deltas++;
-      options.onDelta?.(decoded.value);
-      handle(replica.applyDelta(decoded.value));
-      options.onApplied?.();
+      receive(frame, 'delta', applyDelta);
     },
     handleSync(frame) {
-      const bytes = decodeWireFrame(frame);
-      const decoded = bytes.ok ? decodeSync(bytes.value) : bytes;
-      if (!decoded.ok) {
-        stats.malformed++;
-        log(`dropped a malformed sync: ${decoded.error.message}`);
-        return;
-      }
-      stats.syncs++;
-      handle(replica.checkSync(decoded.value));
+      receive(frame, 'sync', applySync);
     },
     applyConfig(next) {
       config = next;

@@ -74,6 +74,8 @@ export interface ConnectionOptions {
   readonly idToken?: () => string | undefined;
   /** False: wait for connect() (e.g. until a sign-in is finished). Default true. */
   readonly autoConnect?: boolean;
+  /** True for a view that is not a player (the admin page): never counted as a canvas load or as online. */
+  readonly spectator?: boolean;
 }
 
 export interface Connection {
@@ -149,7 +151,12 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
       const altcha = handshakeProof;
       handshakeProof = undefined;
       // Until the first welcome, a connection is this page's load (the gateway counts canvas loads).
-      cb({ ...(token ? { token } : {}), ...(idToken ? { idToken } : {}), ...(altcha ? { altcha } : {}), ...(everLive ? {} : { visit: true }) });
+      cb({
+        ...(token ? { token } : {}),
+        ...(idToken ? { idToken } : {}),
+        ...(altcha ? { altcha } : {}),
+        ...(options.spectator ? { spectator: true } : everLive ? {} : { visit: true }),
+      });
     },
     autoConnect: options.autoConnect ?? true,
     reconnectionDelay: 500,

@@ -32,6 +32,7 @@ export interface LiveCanvasOptions extends ConnectionOptions {
   readonly onLoaded?: () => void;
   readonly onDelta?: CanvasSyncOptions['onDelta'];
   readonly onRefetch?: CanvasSyncOptions['onRefetch'];
+  readonly onOutdated?: CanvasSyncOptions['onOutdated'];
   /** The canvas was rewritten outside the stream and is being read again. */
   readonly onResync?: () => void;
   /** The gateway told us its canvas became unavailable (false) or is back (true). */
@@ -53,6 +54,7 @@ export function createLiveCanvas(options: LiveCanvasOptions = {}): LiveCanvas {
     ...(options.onLoaded ? { onLoaded: options.onLoaded } : {}),
     ...(options.onDelta ? { onDelta: options.onDelta } : {}),
     ...(options.onRefetch ? { onRefetch: options.onRefetch } : {}),
+    ...(options.onOutdated ? { onOutdated: options.onOutdated } : {}),
   });
 
   function applyConfig(next: CanvasConfig): void {

@@ -114,6 +114,8 @@ const live = createLiveCanvas({
   },
   onCanvasStatus: (available) => status.setCanvasAvailable(available),
   onPresence: (online) => presence.show(online),
+  // A newer release sends deltas this page cannot read; the every-minute sync still repairs it.
+  onOutdated: () => toast.show('A new version of Tessera is out: reload the page to see the canvas live.', 'error', 60_000),
 });
 const { sync, connection } = live;
 const { replica } = sync;

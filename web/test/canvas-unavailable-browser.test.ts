@@ -64,9 +64,20 @@ describe('the player page through a Redis outage', function () {
   }
   /** Clicks (x, y) and resolves with the placement's answer as the page got it. */
   async function place(page: Page, x: number, y: number): Promise<{ ok: boolean; error?: string }> {
-    const before = await page.evaluate(() => window.__tessera!.placeCount);
+    // The previous answer is kept in the page: wait for a new one, not just for the click to count.
+    const before = await page.evaluate(() => {
+      (window as unknown as { previousResult: unknown }).previousResult = window.__tessera!.lastResult;
+      return window.__tessera!.placeCount;
+    });
     await clickPixel(page, x, y);
-    await page.waitForFunction((count) => window.__tessera!.placeCount > count && window.__tessera!.lastResult !== undefined, before, { timeout: 10_000 });
+    await page.waitForFunction(
+      (count) =>
+        window.__tessera!.placeCount > count &&
+        window.__tessera!.lastResult !== undefined &&
+        window.__tessera!.lastResult !== (window as unknown as { previousResult: unknown }).previousResult,
+      before,
+      { timeout: 10_000 },
+    );
     return page.evaluate(() => window.__tessera!.lastResult!);
   }
 

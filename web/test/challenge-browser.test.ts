@@ -176,10 +176,15 @@ describe('the proof-of-work challenge in a browser', function () {
     await admin.waitForFunction(() => [...document.querySelectorAll('#audit tr')].some((row) => row.textContent?.includes('canvas.challenge')), null, {
       timeout: 10_000,
     });
-    const config = (await (await fetch(`${urls.default}${ADMIN_API_BASE}/config`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as {
-      config: { challenge: ChallengeSettings };
-    };
-    assert.deepEqual(config.config.challenge, { mode: 'everyone', at: 'placement' });
+    // The audit already held the API's earlier canvas.challenge entry: wait for the setting itself.
+    const readChallenge = async () =>
+      (
+        (await (await fetch(`${urls.default}${ADMIN_API_BASE}/config`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as {
+          config: { challenge: ChallengeSettings };
+        }
+      ).config.challenge;
+    await waitFor(async () => (await readChallenge()).mode === 'everyone', { timeoutMs: 10_000, message: 'the form to switch the challenge on' });
+    assert.deepEqual(await readChallenge(), { mode: 'everyone', at: 'placement' });
     // The player, connected before the switch, pays its next placement with a solve.
     assert.deepEqual(await placeAt(player, 24, 20), { ok: true });
     assert.ok((await stats(player)).solves >= 1);

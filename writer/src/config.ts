@@ -15,8 +15,8 @@ export const WRITER_DEFAULTS = {
    * a stall of up to ~1.9 s (GC pause, slow Redis) without losing the lead.
    */
   lockTtlMs: 2_500,
-  /** base64 text: Socket.IO frames it once per broadcast, not once per socket (see BENCHMARKS.md). */
-  deltaWireFormat: WireFormat.Base64,
+  /** auto: each frame as base64 text or binary, whichever is fewer bytes (both cost a gateway one write per socket; see BENCHMARKS.md). */
+  deltaWireFormat: WireFormat.Auto,
   /** Events folded into one delta; a larger backlog is sent over several ticks. */
   maxEventsPerTick: 200_000,
 } as const;

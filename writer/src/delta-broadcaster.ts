@@ -1,6 +1,7 @@
-import { canvasKeys, encodeWireFrame, Events, formatPosition, WireFormat, type StreamPosition } from '@tessera/protocol';
+import { chooseWireFormat, encodeWireFrame, Events, WireFormat, type StreamPosition } from '@tessera/protocol';
 import { createRoomEmitter } from '@tessera/runtime';
-import type { RedisConnection } from '@tessera/store';
+import { announceDelta, type RedisConnection } from '@tessera/store';
+import { compressDelta } from './delta-compression.js';
 
 export interface DeltaBroadcaster {
   /**
@@ -28,13 +29,18 @@ export function createDeltaBroadcaster({ redis, canvasId, wireFormat }: DeltaBro
   const emit = createRoomEmitter(redis, canvasId);
   const send = (event: typeof Events.Delta | typeof Events.Sync, bytes: Uint8Array): Promise<void> =>
     // Binary travels as a Buffer, which msgpack (the emitter's parser) keeps as binary.
-    emit(event, wireFormat === WireFormat.Binary ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : encodeWireFrame(bytes, wireFormat));
+    emit(
+      event,
+      chooseWireFormat(wireFormat, bytes.length) === WireFormat.Binary
+        ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+        : encodeWireFrame(bytes, WireFormat.Base64),
+    );
 
-  const notices = canvasKeys(canvasId).deltaNotices;
   return {
     delta: async (bytes, end) => {
-      await send(Events.Delta, bytes);
-      await redis.publish(notices, formatPosition(end));
+      // Stored uncompressed (the writer state), compressed on the way out: once per tick.
+      await send(Events.Delta, compressDelta(bytes));
+      await announceDelta(redis, canvasId, end);
     },
     sync: (bytes) => send(Events.Sync, bytes),
   };

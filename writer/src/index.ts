@@ -5,3 +5,4 @@ export * from './delta-broadcaster.js';
 export * from './metrics.js';
 export * from './writer-loop.js';
 export * from './user-activity.js';
+export * from './delta-compression.js';

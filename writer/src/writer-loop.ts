@@ -1,7 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
-  canvasKeys,
   chunkChecksum,
   chunkGrid,
   chunkId,
@@ -22,6 +21,7 @@ import {
   defineWriterStateScripts,
   fenceOf,
   readCanvas,
+  readConfigVersion,
   readEventPage,
   readNewestEvent,
   readWriterFence,
@@ -132,7 +132,6 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
   private readonly metrics: WriterMetrics;
   private readonly lease: LeaderLease;
   private readonly broadcaster: DeltaBroadcaster;
-  private readonly configKey: string;
   private readonly eventStats: EventStatsRecorder;
 
   private running = false;
@@ -159,7 +158,6 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
     this.config = config;
     this.log = log;
     this.metrics = metrics;
-    this.configKey = canvasKeys(config.canvasId).config;
     this.failures = createFailureLog({ log, message: 'writer step failed: retrying next tick', intervalMs: LOG_REPEAT_MS, keyField: 'stage' });
     // Before any command: see defineWriterLeaseScripts.
     defineWriterLeaseScripts(redis);
@@ -534,8 +532,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
   }
 
   private async configVersion(): Promise<number> {
-    const version = Number(await this.redis.hget(this.configKey, 'version'));
-    return Number.isInteger(version) && version >= 0 && version <= 0xffff_ffff ? version : 0;
+    return readConfigVersion(this.redis, this.config.canvasId);
   }
 
   private steppedDown(reason: string, quietly = false): void {

@@ -10,7 +10,7 @@ describe('writer configuration', () => {
     assert.equal(config.tickMs, 500);
     assert.equal(config.syncIntervalMs, 60_000);
     assert.equal(config.lockTtlMs, 2_500);
-    assert.equal(config.wireFormat, 'base64');
+    assert.equal(config.wireFormat, 'auto');
     assert.equal(config.maxEventsPerTick, 200_000);
     assert.equal(config.writerId, `${hostname()}-${process.pid}`);
     assert.equal(config.canvasId, 'main');

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { canvasKeys, canvasRoom, decodeDelta, decodeWireFrame, type Delta } from '@tessera/protocol';
 import { readWriterState, writerLeaseHolder } from '@tessera/store';
+import { inflateDeltaFrame } from '../src/delta-compression.js';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
@@ -33,7 +34,8 @@ async function startListener(redisUrl: string, canvasId: string) {
   const deltas: Delta[] = [];
   const problems: string[] = [];
   socket.on('delta', (frame: unknown) => {
-    const bytes = decodeWireFrame(frame);
+    const wire = decodeWireFrame(frame);
+    const bytes = wire.ok ? inflateDeltaFrame(wire.value) : wire;
     const delta = bytes.ok ? decodeDelta(bytes.value) : undefined;
     if (delta?.ok) deltas.push(delta.value);
     else problems.push('an undecodable delta');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chunkChecksum, chunkGrid, chunkId } from '@tessera/protocol';
+import { chooseWireFormat, chunkChecksum, chunkGrid, chunkId, decodeWireFrame, type WireFormat } from '@tessera/protocol';
 import { lastEventPosition, readCanvas } from '@tessera/store';
 import { Redis } from 'ioredis';
 import { sleep, useRedis, waitFor } from '../../test-support/index.js';
@@ -31,7 +31,7 @@ describe('the writer broadcasting deltas and syncs', function () {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function setUp(wireFormat: 'base64' | 'binary' = 'base64', syncIntervalMs = 60_000) {
+  async function setUp(wireFormat: WireFormat = 'base64', syncIntervalMs = 60_000) {
     const canvasId = freshCanvasId();
     const placer = await createTestCanvas(redis, canvasId);
     const relay: Relay = await startRelay(server.url, canvasId);
@@ -44,7 +44,7 @@ describe('the writer broadcasting deltas and syncs', function () {
     return { canvasId, placer, relay, writer, player };
   }
 
-  for (const wireFormat of ['base64', 'binary'] as const) {
+  for (const wireFormat of ['base64', 'binary', 'auto'] as const) {
     it(`keeps a player's canvas byte-for-byte equal to Redis (${wireFormat})`, async () => {
       const { canvasId, placer, relay, player } = await setUp(wireFormat);
       // One player joins before any placement, one in the middle of them.
@@ -63,11 +63,13 @@ describe('the writer broadcasting deltas and syncs', function () {
         const expected = await canvasInRedis(redis, canvasId);
         assert.ok(Buffer.from(p.replica.toIndexArray()).equals(Buffer.from(expected)), 'replica differs from Redis');
       }
-      const frameType = wireFormat === 'base64' ? 'string' : 'object';
-      assert.ok(
-        player.frames.every((frame) => typeof frame === frameType),
-        `frames should travel as ${frameType}`,
-      );
+      for (const frame of player.frames) {
+        // Auto: small frames as text, larger ones as binary, by the size of the bytes they carry.
+        const bytes = decodeWireFrame(frame);
+        assert.ok(bytes.ok);
+        const form = chooseWireFormat(wireFormat, bytes.value.length);
+        assert.equal(typeof frame, form === 'base64' ? 'string' : 'object', `a ${bytes.value.length}-byte frame should travel as ${form}`);
+      }
     });
   }
 

@@ -19,9 +19,16 @@ import type { OwnerNames } from '../owner-names.js';
 import type { AdminSettings } from './admin-settings.js';
 import { createStatsOperations } from './stats-operations.js';
 import { loadSnapshotAccess, type SnapshotAccess } from './snapshot-access.js';
+import { createHistoryJobsOperations, type HistoryJobsOperations } from './history-jobs-operations.js';
+import { createRevertHistoryAccess } from './revert-history-access.js';
+
+/** How long a shutdown waits for the snapshot client to close (see close()). */
+const CLIENT_CLOSE_MS = 2_000;
 
 export interface AdminApi {
   readonly router: Router;
+  /** Timelapses, heatmaps and datasets; the public dataset routes use it too. */
+  readonly historyJobs: HistoryJobsOperations;
   /** Stops timers and closes the snapshot client (gateway shutdown). */
   close(): Promise<void>;
 }
@@ -74,11 +81,34 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
       return snapshots;
     },
   });
+  const historyJobs = createHistoryJobsOperations({
+    redis: deps.redis,
+    redisConfig: deps.redisConfig,
+    canvasId: deps.canvasId,
+    enabled: settings.snapshotsEnabled,
+    log,
+  });
+  const revertHistory = createRevertHistoryAccess({
+    redis: deps.redis,
+    redisConfig: deps.redisConfig,
+    canvasId: deps.canvasId,
+    enabled: settings.snapshotsEnabled,
+    timeoutMs: settings.snapshotTimeoutMs,
+    log,
+  });
   const router = createAdminRouter({
+    historyJobs,
     operations,
     templates: createTemplateOperations({ redis: deps.redis, canvasId: deps.canvasId, changed: () => deps.playerContent?.invalidateTemplates() }),
     rules: createRulesOperations({ redis: deps.redis, canvasId: deps.canvasId, changed: () => deps.playerContent?.invalidateRules() }),
-    moderation: createModerationOperations({ redis: deps.redis, canvasId: deps.canvasId, streamMaxLength: deps.streamMaxLength, names: deps.names, log }),
+    moderation: createModerationOperations({
+      redis: deps.redis,
+      canvasId: deps.canvasId,
+      streamMaxLength: deps.streamMaxLength,
+      names: deps.names,
+      log,
+      archive: revertHistory,
+    }),
     auth: createAdminAuthenticator({ tokens: settings.tokens, jwt: deps.jwt, roleClaim: settings.jwtRoleClaim, role: settings.jwtRole }),
     limiter: new AdminRateLimiter(settings.ratePerMin),
     log,
@@ -88,10 +118,23 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
   if (settings.tokens.length === 0 && !deps.jwt) log.info('no ADMIN_TOKENS and no AUTH_JWKS_URL: the admin API refuses every request');
   return {
     router,
+    historyJobs,
     async close() {
       operations.close();
+      await historyJobs.close();
+      await revertHistory.close();
       const access = await snapshots?.catch(() => undefined);
-      await access?.close().catch(() => undefined);
+      // Bounded, as revert-history's: BullMQ's QueueEvents close can wait forever on a blocking
+      // read after its snapshotter went away (seen in revert-archive.test.ts), and a shutdown
+      // must not hang on it; the connections are dropped below either way.
+      const closed = await Promise.race([
+        access?.close().then(
+          () => true,
+          () => true,
+        ) ?? Promise.resolve(true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), CLIENT_CLOSE_MS).unref()),
+      ]);
+      if (!closed) log.warn({ waitedMs: CLIENT_CLOSE_MS }, 'the snapshot client did not close in time; dropping its connections');
       snapshotRedis?.disconnect();
     },
   };

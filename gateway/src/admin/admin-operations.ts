@@ -7,7 +7,6 @@ import {
   AuditAction,
   canvasRoom,
   chunkGrid,
-  comparePositions,
   ErrorCode,
   Events,
   userRoom,
@@ -49,12 +48,12 @@ import {
   readAudit,
   readCanvasConfig,
   readPaletteRemap,
-  readWriterState,
   resizeCanvas,
   unbanAddress,
   unbanUser,
   writeCanvasConfig,
   writerLeaseHolder,
+  writerCaughtUpWith,
   lastEventPosition,
   type AuditRecord,
 } from '@tessera/store';
@@ -65,7 +64,7 @@ import type { ConfigSource } from '../config-source.js';
 import type { TesseraServer } from '../socket-server.js';
 import type { Invalid } from './admin-validation.js';
 import { addColors, planRemoval, recolor, type Edit } from './palette-edits.js';
-import { SnapshotNotFound, SnapshotsUnavailable, type SnapshotAccess } from './snapshot-access.js';
+import { SNAPSHOT_FAILURE_STATUS, SnapshotFailure, type SnapshotAccess } from './snapshot-access.js';
 
 /** An admin request that cannot be done, with the HTTP status and error code to answer. */
 export class AdminFailure extends Error {
@@ -158,10 +157,15 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
    */
   async function resyncAfter(position: StreamPosition, changedAt: number): Promise<void> {
     const deadline = Date.now() + ADMIN_OPERATION_DEFAULTS.writerWaitMs;
-    while (Date.now() < deadline && (await writerLeaseHolder(redis, canvasId)) !== undefined) {
-      const { state } = await readWriterState(redis, canvasId);
-      if (state && comparePositions(state.cursor, position) >= 0) break;
-      await sleep(50);
+    try {
+      while (Date.now() < deadline && (await writerLeaseHolder(redis, canvasId)) !== undefined) {
+        if (await writerCaughtUpWith(redis, canvasId, position)) break;
+        await sleep(50);
+      }
+    } catch (error) {
+      // The change is already in Redis: losing Redis now only means the writer cannot be waited
+      // for. The resync still goes out after the cache lifetime (or fails to publish, counted).
+      log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not wait for the writer before a resync');
     }
     const wait = changedAt + deps.canvasCacheMs + ADMIN_OPERATION_DEFAULTS.cacheMarginMs - Date.now();
     if (wait > 0) await sleep(wait);
@@ -247,9 +251,9 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof SnapshotNotFound) throw new AdminFailure(404, AdminErrorCode.NotFound, error.message);
-      if (error instanceof SnapshotsUnavailable) throw new AdminFailure(503, AdminErrorCode.SnapshotsUnavailable, error.message);
-      throw error;
+      if (!(error instanceof SnapshotFailure)) throw error;
+      const answer = SNAPSHOT_FAILURE_STATUS[error.code];
+      throw new AdminFailure(answer.status, answer.error, error.message);
     }
   }
 
@@ -351,6 +355,11 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
     /** Opens or closes the players' history viewer (history-viewer.ts in protocol says what each mode means). */
     setHistoryViewer(admin: AdminIdentity, request: { mode: HistoryViewerMode }) {
       return setFields(admin, AuditAction.HistoryViewer, { historyViewer: request.mode }, { ...request });
+    },
+
+    /** Whether anyone may download this canvas's datasets (a config field, off by default). */
+    setDatasetsPublic(admin: AdminIdentity, request: { public: boolean }) {
+      return setFields(admin, AuditAction.DatasetsPublic, { datasetsPublic: request.public ? 1 : 0 }, { ...request });
     },
 
     listBans: async () => ({ bans: (await listBans(redis, canvasId)) as BanEntry[] }),

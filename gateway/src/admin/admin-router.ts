@@ -1,10 +1,12 @@
-import { ADMIN_API_BASE, AdminErrorCode, type AdminIdentity } from '@tessera/protocol';
+import { ADMIN_API_BASE, AdminErrorCode, type AdminIdentity, type OwnerLookupRequest } from '@tessera/protocol';
 import type { Logger } from '@tessera/runtime';
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { AdminAuthenticator } from './admin-auth.js';
 import { AdminFailure, type AdminOperations } from './admin-operations.js';
+import { ADMIN_REQUEST_BODIES, documentedRequestBody, type RequestBodyOf } from './admin-request-bodies.js';
 import type { AdminRateLimiter } from './admin-rate-limit.js';
 import type { StatsOperations } from './stats-operations.js';
+import type { HistoryJobsOperations } from './history-jobs-operations.js';
 import { check, createAdminValidators } from './admin-validation.js';
 import { ADMIN_OPENAPI } from './openapi.js';
 import type { RulesOperations } from './rules-operations.js';
@@ -15,7 +17,15 @@ import type { ModerationOperations } from './moderation-operations.js';
 /** Largest admin request body (a full 256-colour palette is ~6 kB). */
 const MAX_BODY = '32kb';
 
-export type AdminHandler = (call: { admin: AdminIdentity; body: never; query: Record<string, unknown>; params: Record<string, string> }) => Promise<unknown>;
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** An operation's handler; `Body` is what its request schema admits (see admin-request-bodies.ts). */
+export type AdminHandler<Body = unknown> = (call: {
+  admin: AdminIdentity;
+  body: Body;
+  query: Record<string, unknown>;
+  params: Record<string, string>;
+}) => Promise<unknown>;
 
 /**
  * `/api/admin/*`: the OpenAPI document (public), then for everything else authentication,
@@ -35,6 +45,8 @@ export function createAdminRouter(deps: {
   redisReady?: () => boolean;
   /** The event's numbers (GET /stats). */
   stats?: StatsOperations;
+  /** Timelapses, heatmaps and datasets (history-jobs-operations.ts). */
+  historyJobs?: HistoryJobsOperations;
 }): Router {
   const { operations, log } = deps;
   const validators = createAdminValidators(ADMIN_OPENAPI);
@@ -66,9 +78,14 @@ export function createAdminRouter(deps: {
   });
   router.use(ADMIN_API_BASE, express.json({ limit: MAX_BODY, strict: true }));
 
-  function route(method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, handler: AdminHandler): void {
-    const validator = validators.get(`${method.toUpperCase()} ${path}`);
-    if (!validator) throw new Error(`the OpenAPI document lacks ${method.toUpperCase()} ${path}`);
+  function route<M extends Method, P extends string>(method: M, path: P, handler: AdminHandler<RequestBodyOf<`${Uppercase<M>} ${P}`>>): void {
+    const key = `${method.toUpperCase()} ${path}`;
+    const validator = validators.get(key);
+    if (!validator) throw new Error(`the OpenAPI document lacks ${key}`);
+    const typed = (ADMIN_REQUEST_BODIES as Record<string, string>)[key];
+    const documented = documentedRequestBody(ADMIN_OPENAPI, method, path);
+    if (typed !== undefined && typed !== documented)
+      throw new Error(`${key}: the handler is typed for ${typed}, the OpenAPI document validates ${documented ?? 'no body'}`);
     router[method](`${ADMIN_API_BASE}${path.replace(/\{(\w+)\}/g, ':$1')}`, async (request: Request, response: Response) => {
       const admin = admins.get(request);
       if (!admin) return void send(response, 401, { error: AdminErrorCode.Unauthorized });
@@ -86,7 +103,8 @@ export function createAdminRouter(deps: {
         }
       }
       try {
-        send(response, 200, await handler({ admin, body: body as never, query, params }));
+        // Validated against the operation's schema above: it is the type the handler declares.
+        send(response, 200, await handler({ admin, body: body as RequestBodyOf<`${Uppercase<M>} ${P}`>, query, params }));
       } catch (error) {
         if (error instanceof AdminFailure) {
           return void send(response, error.status, {
@@ -126,7 +144,7 @@ export function createAdminRouter(deps: {
   route('post', '/rollback/restore', async ({ admin, body }) => operations.restoreRegion(admin, body));
   route('get', '/snapshots', async () => operations.listSnapshots());
   route('post', '/snapshots', async ({ admin }) => operations.takeSnapshot(admin));
-  route('post', '/snapshots/restore', async ({ admin, body }) => operations.restoreSnapshot(admin, (body as { key: string }).key));
+  route('post', '/snapshots/restore', async ({ admin, body }) => operations.restoreSnapshot(admin, body.key));
   route('get', '/templates', async () => deps.templates.list());
   route('put', '/templates/{templateId}', async ({ admin, body, params }) => deps.templates.pin(admin, params.templateId!, body));
   route('delete', '/templates/{templateId}', async ({ admin, params }) => deps.templates.unpin(admin, params.templateId!));
@@ -134,24 +152,24 @@ export function createAdminRouter(deps: {
   route('put', '/rules', async ({ admin, body }) => deps.rules.write(admin, body));
   route('get', '/audit', async ({ query }) => operations.audit((query.limit as number | undefined) ?? 50, query.before as string | undefined));
   if (deps.stats) route('get', '/stats', async () => deps.stats!.stats());
-  route('put', '/owner-lookup', async ({ admin, body }) => operations.setOwnerLookup(admin, body));
+  route('put', '/owner-lookup', async ({ admin, body }) => operations.setOwnerLookup(admin, body as OwnerLookupRequest));
   if (deps.moderation) moderationRoutes(route, deps.moderation);
+  const history = deps.historyJobs;
+  if (history) {
+    route('post', '/history-jobs', async ({ admin, body }) => history.start(admin, body));
+    route('get', '/history-jobs', async ({ query }) => history.list((query.limit as number | undefined) ?? 50));
+    route('get', '/history-jobs/{id}', async ({ params }) => history.get(params.id!));
+    route('get', '/history-jobs/{id}/link', async ({ params }) => history.link(params.id!));
+  }
+  route('put', '/datasets-public', async ({ admin, body }) => operations.setDatasetsPublic(admin, body));
 
   router.use(ADMIN_API_BASE, (_request, response) => send(response, 404, { error: AdminErrorCode.NotFound, message: 'no such admin endpoint' }));
   const onError: ErrorRequestHandler = (error: unknown, _request, response, next) => {
     const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
-    if (type === 'entity.parse.failed') {
-      send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: 'is not valid JSON' });
-      return;
-    }
-    if (type === 'entity.too.large') {
-      send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: `is larger than ${MAX_BODY}` });
-      return;
-    }
-    if (type !== undefined) {
-      send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: 'could not be read' });
-      return;
-    }
+    if (type === 'entity.parse.failed') return void send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: 'is not valid JSON' });
+    if (type === 'entity.too.large')
+      return void send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: `is larger than ${MAX_BODY}` });
+    if (type !== undefined) return void send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: 'could not be read' });
     next(error);
   };
   router.use(ADMIN_API_BASE, onError);

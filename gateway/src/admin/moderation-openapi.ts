@@ -1,4 +1,4 @@
-import { ADMIN_LIMITS, LIMITS, MODERATION_LIMITS, OWNER_LOOKUPS } from '@tessera/protocol';
+import { ADMIN_LIMITS, LIMITS, MODERATION_LIMITS, OWNER_LOOKUPS, REVERT_ARCHIVE_USES } from '@tessera/protocol';
 
 /**
  * The moderation part of the admin OpenAPI document (openapi.ts spreads these in): pixel owners,
@@ -106,8 +106,8 @@ export const MODERATION_PATHS = {
         'Puts every pixel the user placed since `since` back to the colour it had before their first placement there in that window',
         '(each placement event carries the colour it replaced), except pixels someone else has placed over since, which are left alone.',
         'Through the event stream, like an erase: each changed pixel is one event by `admin:<name>`, so deltas carry it and history stays exact;',
-        "the pixels' owner becomes that admin. Audited. Only what the event stream still holds can be reverted: `coveredFrom` is set when",
-        'entries from `since` on were trimmed (STREAM_MAX_LEN), and names the oldest moment reverted. A colour removed from the palette since is not put back.',
+        "the pixels' owner becomes that admin. Audited. When entries from `since` on were trimmed from the stream (STREAM_MAX_LEN), the snapshotter",
+        'replays the archived history for them (see `archive`); `coveredFrom`, when set, names the oldest moment reverted. A colour removed from the palette since is not put back.',
       ].join(' '),
       { ...ok('RevertResponse', 'What was done.'), ...answers, '409': { $ref: '#/components/responses/Conflict' } },
       body('RevertRequest'),
@@ -122,6 +122,14 @@ export const MODERATION_PATHS = {
       body('OwnerLookupRequest'),
     ),
   },
+};
+
+/** Present when the stream was trimmed after `since`. */
+const revertArchive = {
+  type: 'string',
+  enum: REVERT_ARCHIVE_USES,
+  description:
+    'Set when the event stream lost entries after `since`: `used` — the snapshotter replayed the archived history (keyframe and segments in S3) for the rest, and `coveredFrom` is null unless part of that history was lost too; `not-deployed` — no snapshotter (SNAPSHOTS_ENABLED=false), so only the stream from `coveredFrom` is reverted. With a snapshotter deployed that does not answer, the call is refused with 503 SNAPSHOTS_UNAVAILABLE and nothing changes.',
 };
 
 export const MODERATION_SCHEMAS = {
@@ -174,15 +182,13 @@ export const MODERATION_SCHEMAS = {
     },
     ['userId', 'since'],
   ),
-  RevertPreview: object({ pixels: { type: 'integer', minimum: 0 }, skipped: { type: 'integer', minimum: 0 }, coveredFrom: nullableEpochMs }, [
-    'pixels',
-    'skipped',
-    'coveredFrom',
-  ]),
-  RevertResponse: object({ reverted: { type: 'integer', minimum: 0 }, skipped: { type: 'integer', minimum: 0 }, coveredFrom: nullableEpochMs }, [
-    'reverted',
-    'skipped',
-    'coveredFrom',
-  ]),
+  RevertPreview: object(
+    { pixels: { type: 'integer', minimum: 0 }, skipped: { type: 'integer', minimum: 0 }, coveredFrom: nullableEpochMs, archive: revertArchive },
+    ['pixels', 'skipped', 'coveredFrom'],
+  ),
+  RevertResponse: object(
+    { reverted: { type: 'integer', minimum: 0 }, skipped: { type: 'integer', minimum: 0 }, coveredFrom: nullableEpochMs, archive: revertArchive },
+    ['reverted', 'skipped', 'coveredFrom'],
+  ),
   OwnerLookupRequest: object({ ownerLookup: { type: 'string', enum: OWNER_LOOKUPS } }, ['ownerLookup']),
 };

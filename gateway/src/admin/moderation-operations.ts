@@ -26,6 +26,7 @@ import {
 } from '@tessera/store';
 import type { OwnerNames } from '../owner-names.js';
 import { AdminFailure } from './admin-operations.js';
+import type { RevertHistoryAccess } from './revert-history-access.js';
 
 export interface ModerationOperationsDeps {
   readonly redis: RedisConnection;
@@ -33,6 +34,8 @@ export interface ModerationOperationsDeps {
   readonly streamMaxLength: number;
   readonly names: OwnerNames;
   readonly log: Logger;
+  /** Previous colours from the archived history when the stream was trimmed after `since`; absent: the stream alone. */
+  readonly archive?: RevertHistoryAccess;
 }
 
 /**
@@ -64,6 +67,12 @@ export function createModerationOperations(deps: ModerationOperationsDeps) {
     }
   }
 
+  /** The stream's plan, completed from the archive when the stream no longer covers `since`. */
+  async function plan(request: RevertRequest) {
+    if (deps.archive) return deps.archive.plan(request.userId, request.since);
+    return { plan: await planRevert(redis, canvasId, request.userId, request.since) };
+  }
+
   return {
     async pixel(x: number, y: number): Promise<AdminPixelInfo> {
       const { width, height } = await canvasSize();
@@ -93,23 +102,26 @@ export function createModerationOperations(deps: ModerationOperationsDeps) {
 
     async revertPreview(request: RevertRequest): Promise<RevertPreview> {
       checkSince(request.since);
-      const plan = await planRevert(redis, canvasId, request.userId, request.since);
-      const outcome = await runRevert(redis, canvasId, plan, {
+      const { plan: revertPlan, archive } = await plan(request);
+      const outcome = await runRevert(redis, canvasId, revertPlan, {
         userId: request.userId,
         adminUserId: 'admin:preview',
         streamMaxLength: deps.streamMaxLength,
         dryRun: true,
       });
       failIfRefused(outcome);
-      return { pixels: outcome.changed, skipped: outcome.skipped, coveredFrom: plan.coveredFrom };
+      return { pixels: outcome.changed, skipped: outcome.skipped, coveredFrom: revertPlan.coveredFrom, ...(archive ? { archive } : {}) };
     },
 
     /** Audited before it runs (like an erase), so even a revert cut short is on record. */
     async revert(admin: AdminIdentity, request: RevertRequest): Promise<RevertResponse> {
       checkSince(request.since);
-      const plan = await planRevert(redis, canvasId, request.userId, request.since);
-      await appendAudit(redis, canvasId, AuditAction.RevertUser, { actor: admin.name, details: { ...request, pixels: plan.pixels.size } });
-      const outcome = await runRevert(redis, canvasId, plan, {
+      const { plan: revertPlan, archive } = await plan(request);
+      await appendAudit(redis, canvasId, AuditAction.RevertUser, {
+        actor: admin.name,
+        details: { ...request, pixels: revertPlan.pixels.size, ...(archive ? { archive } : {}) },
+      });
+      const outcome = await runRevert(redis, canvasId, revertPlan, {
         userId: request.userId,
         adminUserId: `admin:${admin.name}`,
         streamMaxLength: deps.streamMaxLength,
@@ -117,7 +129,7 @@ export function createModerationOperations(deps: ModerationOperationsDeps) {
       });
       failIfRefused(outcome);
       deps.log.info({ admin: admin.name, userId: request.userId, since: request.since, reverted: outcome.changed, skipped: outcome.skipped }, 'user reverted');
-      return { reverted: outcome.changed, skipped: outcome.skipped, coveredFrom: plan.coveredFrom };
+      return { reverted: outcome.changed, skipped: outcome.skipped, coveredFrom: revertPlan.coveredFrom, ...(archive ? { archive } : {}) };
     },
   };
 }

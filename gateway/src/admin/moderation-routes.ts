@@ -1,3 +1,4 @@
+import type { RevertRequest } from '@tessera/protocol';
 import type { AdminHandler } from './admin-router.js';
 import type { ModerationOperations } from './moderation-operations.js';
 
@@ -13,6 +14,6 @@ export function moderationRoutes(route: Route, moderation: ModerationOperations)
   route('get', '/top-placers', async ({ query }) =>
     moderation.topPlacers(query.since as number | undefined, (query.limit as number | undefined) ?? DEFAULT_TOP_PLACERS),
   );
-  route('post', '/revert/preview', async ({ body }) => moderation.revertPreview(body));
-  route('post', '/revert', async ({ admin, body }) => moderation.revert(admin, body));
+  route('post', '/revert/preview', async ({ body }) => moderation.revertPreview(body as RevertRequest));
+  route('post', '/revert', async ({ admin, body }) => moderation.revert(admin, body as RevertRequest));
 }

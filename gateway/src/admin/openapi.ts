@@ -1,5 +1,20 @@
-import { ADMIN_API_BASE, ADMIN_LIMITS, ChallengeMode, ChallengePoint, HISTORY_VIEWER_MODES, LIMITS, RULES_LIMITS, TEMPLATE_LIMITS } from '@tessera/protocol';
+import {
+  ADDRESS_SCHEMA,
+  ADMIN_API_BASE,
+  ADMIN_LIMITS,
+  ADMIN_REQUEST_SCHEMAS,
+  AdminErrorCode,
+  CHALLENGE_SETTINGS_SCHEMA,
+  COLOR_SCHEMA,
+  HISTORY_VIEWER_MODES,
+  LIMITS,
+  OWNER_LOOKUPS,
+  TEMPLATE_LIMITS,
+  TEMPLATE_PROPERTIES,
+  type AdminRequestName,
+} from '@tessera/protocol';
 import { BAN_PREFIX_LENGTHS } from '../address-prefix.js';
+import { HISTORY_JOB_PATHS, HISTORY_JOB_SCHEMAS } from './history-jobs-openapi.js';
 import { MODERATION_PATHS, MODERATION_SCHEMAS } from './moderation-openapi.js';
 
 /**
@@ -23,22 +38,7 @@ const object = (properties: Record<string, Json>, required: readonly string[], d
 });
 
 const side = integer(LIMITS.minCanvasSide, LIMITS.maxCanvasSide);
-const coordinate = integer(0, LIMITS.maxCanvasSide - 1);
 const paletteIndex = integer(0, LIMITS.maxPaletteSize - 1);
-const rectProperties = {
-  x: coordinate,
-  y: coordinate,
-  width: side,
-  height: side,
-};
-
-const challengeSettings = object(
-  {
-    mode: { type: 'string', enum: Object.values(ChallengeMode), description: 'Who must solve a proof-of-work challenge.' },
-    at: { type: 'string', enum: Object.values(ChallengePoint), description: 'Once per connection (handshake), or once per accepted placement.' },
-  },
-  ['mode', 'at'],
-);
 
 /** Answers every authenticated operation may give besides its own (503: Redis is unreachable). */
 const common = {
@@ -59,7 +59,7 @@ function operation(
   summary: string,
   description: string,
   responses: Record<string, Json>,
-  extra: { requestBody?: string; parameters?: readonly Json[]; operationId: string; tags: readonly string[] },
+  extra: { requestBody?: AdminRequestName; parameters?: readonly Json[]; operationId: string; tags: readonly string[] },
 ): Json {
   return {
     operationId: extra.operationId,
@@ -88,19 +88,7 @@ const templateIdParameter = {
   description: 'Lower-case letters, digits and dashes, up to 40.',
   schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,39}$' },
 };
-const templateProperties = {
-  name: { type: 'string', minLength: 1, maxLength: TEMPLATE_LIMITS.maxNameLength, pattern: '^[^\\u0000-\\u001f\\u007f]+$' },
-  url: {
-    type: 'string',
-    minLength: 8,
-    maxLength: TEMPLATE_LIMITS.maxUrlLength,
-    pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+[^\\s]*$',
-    description: 'An absolute http(s) URL of the image.',
-  },
-  x: coordinate,
-  y: coordinate,
-  scale: { type: 'number', minimum: TEMPLATE_LIMITS.minScale, maximum: TEMPLATE_LIMITS.maxScale, description: 'Board pixels per image pixel.' },
-};
+const templateProperties = TEMPLATE_PROPERTIES;
 
 export const ADMIN_OPENAPI: OpenApiDocument = {
   openapi: '3.1.0',
@@ -127,6 +115,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
     { name: 'audit', description: 'Who did what, when.' },
     { name: 'stats', description: "The event's numbers, collected as they happen." },
     { name: 'players', description: 'What players read beside the canvas: official templates, the rules.' },
+    { name: 'history', description: 'Timelapses, heatmaps, virgin maps and datasets, rendered by the snapshotter; 503 when it is not deployed.' },
   ],
   paths: {
     '/openapi.json': {
@@ -442,6 +431,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
       ),
     },
     ...(MODERATION_PATHS as Record<string, Json>),
+    ...HISTORY_JOB_PATHS,
   },
   components: {
     securitySchemes: {
@@ -469,18 +459,8 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         properties: {
           error: {
             type: 'string',
-            enum: [
-              'INVALID_PAYLOAD',
-              'UNAUTHORIZED',
-              'FORBIDDEN',
-              'RATE_LIMITED',
-              'NOT_FOUND',
-              'CONFLICT',
-              'REMAP_IN_PROGRESS',
-              'CANVAS_UNAVAILABLE',
-              'SNAPSHOTS_UNAVAILABLE',
-              'INTERNAL',
-            ],
+            // Every code of the closed list, so a code added there is documented here.
+            enum: Object.values(AdminErrorCode),
           },
           field: { type: 'string', description: 'For INVALID_PAYLOAD: the bad field as a dotted path, or `body`.' },
           message: { type: 'string' },
@@ -488,7 +468,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         required: ['error'],
         additionalProperties: false,
       },
-      Color: { type: 'string', pattern: '^#[0-9a-f]{6}$', description: 'A lower-case `#rrggbb` colour.' },
+      Color: COLOR_SCHEMA,
       CanvasConfig: object(
         {
           width: side,
@@ -499,7 +479,8 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
           challenge: ref('ChallengeSettings'),
           version: { type: 'integer', minimum: 1 },
           historyViewer: { type: 'string', enum: [...HISTORY_VIEWER_MODES], description: 'Who may open the history viewer; absent: off.' },
-          ownerLookup: { type: 'string', enum: ['names', 'pseudonyms', 'off'], description: 'What players see of who placed a pixel (absent: names).' },
+          ownerLookup: { type: 'string', enum: OWNER_LOOKUPS, description: 'What players see of who placed a pixel (absent: names).' },
+          datasetsPublic: { type: 'boolean' },
         },
         ['width', 'height', 'palette', 'cooldownMs', 'paused', 'challenge', 'version'],
       ),
@@ -510,55 +491,22 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
       ),
       Palette: object({ palette: { type: 'array', items: ref('Color') }, version: { type: 'integer', minimum: 1 } }, ['palette', 'version']),
       ConfigChange: object({ config: ref('CanvasConfig') }, ['config']),
-      RecolorRequest: object(
-        {
-          colors: {
-            type: 'array',
-            minItems: 1,
-            maxItems: LIMITS.maxPaletteSize,
-            items: object({ index: paletteIndex, color: ref('Color') }, ['index', 'color']),
-          },
-        },
-        ['colors'],
-      ),
-      AddColorsRequest: object({ colors: { type: 'array', minItems: 1, maxItems: LIMITS.maxPaletteSize - LIMITS.minPaletteSize, items: ref('Color') } }, [
-        'colors',
-      ]),
-      RemoveColorsRequest: object(
-        {
-          remove: {
-            type: 'array',
-            minItems: 1,
-            maxItems: LIMITS.maxPaletteSize - LIMITS.minPaletteSize,
-            items: object(
-              {
-                index: integer(1, LIMITS.maxPaletteSize - 1, 'A colour to remove (not 0, the background).'),
-                mapTo: integer(0, LIMITS.maxPaletteSize - 1, 'The kept colour its pixels become.'),
-              },
-              ['index', 'mapTo'],
-            ),
-          },
-        },
-        ['remove'],
-      ),
+      RecolorRequest: ADMIN_REQUEST_SCHEMAS.RecolorRequest,
+      AddColorsRequest: ADMIN_REQUEST_SCHEMAS.AddColorsRequest,
+      RemoveColorsRequest: ADMIN_REQUEST_SCHEMAS.RemoveColorsRequest,
       RemoveColorsResponse: object(
         { config: ref('CanvasConfig'), mapping: { type: 'array', items: paletteIndex, description: 'For every old index, its new index.' } },
         ['config', 'mapping'],
       ),
-      ResizeRequest: object({ width: side, height: side }, ['width', 'height']),
+      ResizeRequest: ADMIN_REQUEST_SCHEMAS.ResizeRequest,
       ResizeResponse: object({ config: ref('CanvasConfig'), erased: { type: 'boolean' } }, ['config', 'erased']),
-      CooldownRequest: object({ cooldownMs: integer(0, LIMITS.maxCooldownMs) }, ['cooldownMs']),
-      PausedRequest: object({ paused: { type: 'boolean' } }, ['paused']),
-      ChallengeSettings: challengeSettings,
-      ChallengeRequest: challengeSettings,
-      HistoryViewerRequest: object({ mode: { type: 'string', enum: [...HISTORY_VIEWER_MODES] } }, ['mode']),
-      BanRequest: object(
-        {
-          reason: { type: 'string', maxLength: ADMIN_LIMITS.maxBanReasonLength },
-          durationMs: integer(1, ADMIN_LIMITS.maxBanDurationMs, 'How long the ban lasts; absent: forever.'),
-        },
-        [],
-      ),
+      CooldownRequest: ADMIN_REQUEST_SCHEMAS.CooldownRequest,
+      PausedRequest: ADMIN_REQUEST_SCHEMAS.PausedRequest,
+      ChallengeSettings: CHALLENGE_SETTINGS_SCHEMA,
+      ChallengeRequest: ADMIN_REQUEST_SCHEMAS.ChallengeRequest,
+      HistoryViewerRequest: ADMIN_REQUEST_SCHEMAS.HistoryViewerRequest,
+      DatasetsPublicRequest: ADMIN_REQUEST_SCHEMAS.DatasetsPublicRequest,
+      BanRequest: ADMIN_REQUEST_SCHEMAS.BanRequest,
       Ban: object(
         {
           userId: { type: 'string' },
@@ -570,21 +518,8 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         ['userId', 'expiresAt', 'reason', 'by', 'at'],
       ),
       BanList: object({ bans: { type: 'array', items: ref('Ban') } }, ['bans']),
-      AddressText: {
-        type: 'string',
-        minLength: 2,
-        maxLength: 64,
-        pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$',
-        description: 'An IPv4 or IPv6 address, or a prefix in CIDR notation (`203.0.113.0/24`, `2001:db8::/48`).',
-      },
-      AddressBanRequest: object(
-        {
-          address: ref('AddressText'),
-          reason: { type: 'string', maxLength: ADMIN_LIMITS.maxBanReasonLength },
-          durationMs: integer(1, ADMIN_LIMITS.maxBanDurationMs, 'How long the ban lasts; absent: forever.'),
-        },
-        ['address'],
-      ),
+      AddressText: ADDRESS_SCHEMA,
+      AddressBanRequest: ADMIN_REQUEST_SCHEMAS.AddressBanRequest,
       AddressBan: object(
         {
           prefix: { type: 'string', description: 'The canonical prefix banned: pass it to unban.' },
@@ -598,14 +533,8 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
       AddressBanList: object({ bans: { type: 'array', items: ref('AddressBan') } }, ['bans']),
       AddressUnbanResponse: object({ prefix: { type: 'string' }, wasBanned: { type: 'boolean' } }, ['prefix', 'wasBanned']),
       UnbanResponse: object({ userId: { type: 'string' }, wasBanned: { type: 'boolean' } }, ['userId', 'wasBanned']),
-      EraseRequest: object(rectProperties, ['x', 'y', 'width', 'height']),
-      RestoreRegionRequest: object({ ...rectProperties, snapshot: { type: 'string', minLength: 1, maxLength: 1024 } }, [
-        'x',
-        'y',
-        'width',
-        'height',
-        'snapshot',
-      ]),
+      EraseRequest: ADMIN_REQUEST_SCHEMAS.EraseRequest,
+      RestoreRegionRequest: ADMIN_REQUEST_SCHEMAS.RestoreRegionRequest,
       RegionResponse: object({ changed: { type: 'integer', minimum: 0 }, pixels: { type: 'integer', minimum: 0 } }, ['changed', 'pixels']),
       Snapshot: {
         type: 'object',
@@ -620,7 +549,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         required: ['taken'],
       },
       SnapshotList: object({ snapshots: { type: 'array', items: ref('Snapshot') } }, ['snapshots']),
-      RestoreSnapshotRequest: object({ key: { type: 'string', minLength: 1, maxLength: 1024 } }, ['key']),
+      RestoreSnapshotRequest: ADMIN_REQUEST_SCHEMAS.RestoreSnapshotRequest,
       RestoreSnapshotResponse: object({ config: ref('CanvasConfig'), snapshot: { type: 'string' } }, ['config', 'snapshot']),
       AuditEntry: object(
         {
@@ -677,16 +606,14 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         ],
       ),
       AuditPage: object({ entries: { type: 'array', items: ref('AuditEntry') }, next: { type: 'string' } }, ['entries']),
-      PinTemplateRequest: object(templateProperties, ['name', 'url', 'x', 'y', 'scale']),
+      PinTemplateRequest: ADMIN_REQUEST_SCHEMAS.PinTemplateRequest,
       OfficialTemplate: object({ id: { type: 'string' }, ...templateProperties }, ['id', 'name', 'url', 'x', 'y', 'scale']),
       TemplateList: object({ templates: { type: 'array', items: ref('OfficialTemplate'), maxItems: TEMPLATE_LIMITS.maxOfficial } }, ['templates']),
       UnpinTemplateResponse: object({ id: { type: 'string' }, wasPinned: { type: 'boolean' } }, ['id', 'wasPinned']),
-      RulesRequest: object(
-        { text: { type: 'string', maxLength: RULES_LIMITS.maxLength, pattern: '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$' } },
-        ['text'],
-      ),
+      RulesRequest: ADMIN_REQUEST_SCHEMAS.RulesRequest,
       RulesText: object({ text: { type: 'string' }, version: { type: 'integer', minimum: 0 } }, ['text', 'version']),
       ...(MODERATION_SCHEMAS as Record<string, Json>),
+      ...HISTORY_JOB_SCHEMAS,
     },
   },
 };

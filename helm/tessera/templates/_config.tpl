@@ -102,6 +102,12 @@ S3_ENDPOINT: {{ . | quote }}
 S3_FORCE_PATH_STYLE: {{ $s.s3.forcePathStyle | toString | quote }}
 {{- end }}
 SNAPSHOT_INTERVAL_MS: {{ $s.intervalMs | int | quote }}
+FFMPEG_PATH: {{ $s.history.ffmpegPath | quote }}
+TIMELAPSE_PRESET: {{ $s.history.timelapsePreset | quote }}
+HISTORY_LINK_TTL_SECONDS: {{ $s.history.linkTtlSeconds | int | quote }}
+{{- with $s.history.downloadEndpoint }}
+HISTORY_DOWNLOAD_ENDPOINT: {{ . | quote }}
+{{- end }}
 # A restore tells players to re-read only after every gateway's cached canvas read has expired.
 CANVAS_CACHE_MS: {{ .Values.gateway.config.canvasCacheMs | int | quote }}
 {{ include "tessera.canvasConfig" . }}
@@ -139,6 +145,13 @@ Secret-backed env of the snapshotter: REDIS_URL and, when configured, static S3 
       name: {{ $name }}
       key: {{ ternary $s.s3.secretAccessKeyKey "AWS_SECRET_ACCESS_KEY" (not (empty $s.s3.existingSecret)) }}
 {{- end }}
+{{- /* The salt of dataset user hashes: beside SESSION_SECRET (optional: without it datasets refuse to export). */}}
+- name: DATASET_USER_SALT
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tessera.authSecretName" . }}
+      key: DATASET_USER_SALT
+      optional: true
 {{- with $s.extraEnv }}
 {{ toYaml . }}
 {{- end }}

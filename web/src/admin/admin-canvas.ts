@@ -40,6 +40,7 @@ export function createAdminCanvas(options: AdminCanvasOptions): AdminCanvas {
   const view = createView({ location: { hash: '', pathname: location.pathname, search: location.search }, history: { replaceState: () => undefined } });
   let renderer: Renderer | undefined;
   const live = createLiveCanvas({
+    spectator: true, // the admin's view: neither a canvas load nor a player online
     onChange: (change) => {
       renderer?.onReplicaChange(change);
       if (change.kind === 'all') {

@@ -9,6 +9,7 @@ import { createCanvasSection, type CanvasSection } from './canvas-section.js';
 import { createOwnerLookupSetting } from './owner-lookup-setting.js';
 import { createTopPlacers } from './top-placers.js';
 import { createUserPanel } from './user-panel.js';
+import { createHistoryJobsPanel } from './history-jobs.js';
 
 // The admin page: every operation of the admin API behind the admin token. Plain DOM, no framework.
 
@@ -52,6 +53,7 @@ function say(text: string, kind: 'ok' | 'error' = 'ok'): void {
 }
 
 let api: AdminApiClient | undefined;
+const historyJobs = createHistoryJobsPanel();
 let current: AdminConfigResponse | undefined;
 let auditNext: string | undefined;
 const statsPanel = createStatsPanel(
@@ -109,6 +111,7 @@ async function signIn(token: string): Promise<void> {
     statsPanel.start();
     canvasSection ??= createCanvasSection({ onPick: (x, y) => void userPanel.showPixel(x, y) }); // the canvas is public: it stays live until the page closes
     await Promise.all([loadConfig(), loadBans(), loadAudit(), loadSnapshots(), playerContent.load().catch(() => undefined), topPlacers.load()]);
+    historyJobs.start(token);
   } catch (error) {
     sessionStorage.removeItem(TOKEN_KEY);
     say(error instanceof AdminApiError && error.status === 401 ? 'That token is not valid.' : `Sign-in failed: ${String(error)}`, 'error');
@@ -119,6 +122,7 @@ function signOut(message?: string): void {
   sessionStorage.removeItem(TOKEN_KEY);
   api = undefined;
   statsPanel.stop();
+  historyJobs.stop();
   element('console').hidden = true;
   element('sign-in').hidden = false;
   element('sign-out').hidden = true;

@@ -105,6 +105,8 @@ export function useAdminCluster(env: Record<string, string> = {}, options: { sna
       ...(device.phone ? { hasTouch: true, isMobile: true } : {}),
     });
     contexts.push(context);
+    // A returning player: the rules panel new players see first (rules-browser.test.ts) stays closed.
+    await context.addInitScript(() => window.localStorage.setItem('tessera.rules-seen', String(Number.MAX_SAFE_INTEGER)));
     const opened = await context.newPage();
     if (VERBOSE) opened.on('console', (message) => console.log(`[${name}] ${message.text()}`));
     opened.on('pageerror', (error) => console.error(`[${name}] ${error.message}`));
