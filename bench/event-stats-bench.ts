@@ -22,7 +22,9 @@ try {
     const wallMs = performance.now() - start;
     const stats = await redis.info('commandstats');
     const usec = /cmdstat_evalsha:calls=\d+,usec=(\d+)/.exec(stats)?.[1] ?? /cmdstat_eval:calls=\d+,usec=(\d+)/.exec(stats)?.[1];
-    console.log(`${size} placements, ${size} users: fold ${foldMs.toFixed(1)} ms, call ${wallMs.toFixed(1)} ms, in Redis ${(Number(usec) / 1000).toFixed(1)} ms`);
+    console.log(
+      `${size} placements, ${size} users: fold ${foldMs.toFixed(1)} ms, call ${wallMs.toFixed(1)} ms, in Redis ${(Number(usec) / 1000).toFixed(1)} ms`,
+    );
   }
 } finally {
   redis.disconnect();

@@ -23,7 +23,8 @@ for (const [name, entry] of after) {
   const base = before.get(name) ?? { size: 0, count: 0 };
   const size = (entry.size - base.size) / count;
   total += size;
-  if (Math.abs(size) >= 40) rows.push({ constructor: name.slice(0, 60), 'bytes/conn': Math.round(size), 'objects/conn': Math.round(((entry.count - base.count) / count) * 10) / 10 });
+  if (Math.abs(size) >= 40)
+    rows.push({ constructor: name.slice(0, 60), 'bytes/conn': Math.round(size), 'objects/conn': Math.round(((entry.count - base.count) / count) * 10) / 10 });
 }
 rows.sort((a, b) => b['bytes/conn'] - a['bytes/conn']);
 console.log(table(rows.slice(0, 45), `heap per idle connection, by constructor (${count} clients): ${Math.round(total)} B in all`));
@@ -41,6 +42,7 @@ async function snapshot() {
       ws.send(JSON.stringify({ id: 2, method: 'HeapProfiler.takeHeapSnapshot', params: { reportProgress: false } }));
     });
     ws.on('message', (data) => {
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the inspector sends text frames, which ws hands over as a Buffer
       const message = JSON.parse(String(data));
       if (message.method === 'HeapProfiler.addHeapSnapshotChunk') chunks.push(message.params.chunk);
       if (message.id === 2) resolve(undefined);
@@ -69,7 +71,7 @@ async function snapshot() {
 
 /** Who points at objects named `name` (owner constructor and edge name), most common first. */
 function retainers(heap, name) {
-  const { node_fields: nf, edge_fields: ef, node_types: nt, edge_types: et } = heap.snapshot.meta;
+  const { node_fields: nf, edge_fields: ef, edge_types: et } = heap.snapshot.meta;
   const nw = nf.length;
   const ew = ef.length;
   const [eType, eName, eTo] = ['type', 'name_or_index', 'to_node'].map((f) => ef.indexOf(f));
@@ -88,5 +90,11 @@ function retainers(heap, name) {
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
   }
-  console.log([...counts].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => `  ${v}\t${k}`).join('\n'));
+  console.log(
+    [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15)
+      .map(([k, v]) => `  ${v}\t${k}`)
+      .join('\n'),
+  );
 }

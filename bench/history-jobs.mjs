@@ -52,12 +52,12 @@ try {
   await objects.put(snapshotKey(start - 1, keyPosition), bytes, 'application/octet-stream');
   let seed = 42;
   // xorshift32: the same history on every run.
-const random = () => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 2 ** 32;
-};
+  const random = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
   let after = keyPosition;
   const writing = performance.now();
   for (let first = 0; first < EVENTS; first += SEGMENT) {
@@ -67,13 +67,21 @@ const random = () => {
       const hot = random() < 0.5;
       const x = hot ? 800 + Math.floor(random() * 400) : Math.floor(random() * SIDE);
       const y = hot ? 800 + Math.floor(random() * 400) : Math.floor(random() * SIDE);
-      events.push({ position: { ms: start + Math.floor((i * HOUR) / EVENTS), seq: i }, x, y, color: 1 + Math.floor(random() * (PALETTE.length - 1)), userId: `user-${Math.floor(random() * 50_000)}` });
+      events.push({
+        position: { ms: start + Math.floor((i * HOUR) / EVENTS), seq: i },
+        x,
+        y,
+        color: 1 + Math.floor(random() * (PALETTE.length - 1)),
+        userId: `user-${Math.floor(random() * 50_000)}`,
+      });
     }
     const until = events[events.length - 1].position;
     await objects.put(historyKey(events[0].position, until), await encodeSegment({ after, until, gap: false, events }), 'application/octet-stream');
     after = until;
   }
-  console.log(`history: ${EVENTS} placements over 1 h on ${SIDE}×${SIDE}, ${Math.ceil(EVENTS / SEGMENT)} segments, written in ${((performance.now() - writing) / 1000).toFixed(1)} s`);
+  console.log(
+    `history: ${EVENTS} placements over 1 h on ${SIDE}×${SIDE}, ${Math.ceil(EVENTS / SEGMENT)} segments, written in ${((performance.now() - writing) / 1000).toFixed(1)} s`,
+  );
   const source = createHistorySource({ objects, redis: client, canvasId });
   const region = { x: 0, y: 0, width: SIDE, height: SIDE };
   const range = { from: start, to: start + HOUR - 1 };
@@ -85,7 +93,12 @@ const random = () => {
   };
   for (const quality of ['standard']) {
     await time(`timelapse ${SECONDS} s × ${FPS} fps = ${SECONDS * FPS} frames, ${SIDE}×${SIDE}, scale 1, ${quality}, veryfast`, async () => {
-      const outcome = await renderTimelapse({ source, request: { kind: 'timelapse', ...range, region, durationSeconds: SECONDS, fps: FPS, scale: 1, quality }, outputFile: path.join(work, 'bench.mp4'), ffmpegPath: 'ffmpeg' });
+      const outcome = await renderTimelapse({
+        source,
+        request: { kind: 'timelapse', ...range, region, durationSeconds: SECONDS, fps: FPS, scale: 1, quality },
+        outputFile: path.join(work, 'bench.mp4'),
+        ffmpegPath: 'ffmpeg',
+      });
       return `${outcome.frames} frames, ${(outcome.bytes / 1e6).toFixed(1)} MB, ${outcome.events} events`;
     });
   }

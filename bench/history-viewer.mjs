@@ -31,7 +31,8 @@ function chunks() {
   for (let cy = 0; cy < grid; cy++) {
     for (let cx = 0; cx < grid; cx++) {
       const bytes = new Uint8Array(CHUNK * CHUNK);
-      for (let i = 0; i < bytes.length; i++) bytes[i] = random(5) === 0 ? random(32) : ((Math.floor((i % CHUNK) / 32) + Math.floor(i / CHUNK / 32) + cx + cy) % 32);
+      for (let i = 0; i < bytes.length; i++)
+        bytes[i] = random(5) === 0 ? random(32) : (Math.floor((i % CHUNK) / 32) + Math.floor(i / CHUNK / 32) + cx + cy) % 32;
       out.push({ cx, cy, bytes });
     }
   }
@@ -54,7 +55,13 @@ try {
   const configHash = { width: String(SIDE), height: String(SIDE), palette: JSON.stringify(palette), version: '1', cooldownMs: '0', paused: '0' };
   const snapshot = await encodeSnapshot({ canvasId: 'main', takenAt: t0, position, width: SIDE, height: SIDE, configHash, chunks: chunks() });
   await objects.put(snapshotKey(t0, position), snapshot.bytes, 'application/octet-stream');
-  const events = Array.from({ length: EVENTS }, (_, i) => ({ position: { ms: t0 + 1 + Math.floor(i / 10), seq: i % 10 }, x: random(SIDE), y: random(SIDE), color: random(32), userId: `user-${random(5000)}` }));
+  const events = Array.from({ length: EVENTS }, (_, i) => ({
+    position: { ms: t0 + 1 + Math.floor(i / 10), seq: i % 10 },
+    x: random(SIDE),
+    y: random(SIDE),
+    color: random(32),
+    userId: `user-${random(5000)}`,
+  }));
   const until = events[EVENTS - 1].position;
   const segment = await encodeSegment({ after: position, until, gap: false, events });
   await objects.put(historyKey(events[0].position, until), segment, 'application/octet-stream');
@@ -98,7 +105,11 @@ try {
     loadavg: { start: load, end: loadAverage() },
   };
   emit(record);
-  console.table(Object.entries(record).filter(([key]) => key !== 'loadavg' && key !== 'scenario').map(([key, value]) => ({ figure: key, value })));
+  console.table(
+    Object.entries(record)
+      .filter(([key]) => key !== 'loadavg' && key !== 'scenario')
+      .map(([key, value]) => ({ figure: key, value })),
+  );
 } finally {
   s3.destroy();
   await s3Server.stop();

@@ -32,14 +32,30 @@ const quick = values.quick ?? false;
 /** What each mode runs. Quick: the same scenarios, smaller and shorter. */
 const PLAN = quick
   ? {
-      placement: [{ loads: [{ clients: 200, window: 16 }, { clients: 2000, window: 8, rate: 16_000 }], seconds: 5, ceilingSeconds: 3 }],
+      placement: [
+        {
+          loads: [
+            { clients: 200, window: 16 },
+            { clients: 2000, window: 8, rate: 16_000 },
+          ],
+          seconds: 5,
+          ceilingSeconds: 3,
+        },
+      ],
       memory: { steps: [1000, 2000] },
       fanout: [
         { steps: [1000, 2000], format: /** @type {const} */ ('auto'), rate: 1000, seconds: 5 },
         { steps: [1000], format: /** @type {const} */ ('auto'), rate: 100, seconds: 5, pattern: /** @type {const} */ ('random') },
         { steps: [1000], format: /** @type {const} */ ('auto'), rate: 8000, seconds: 5, pattern: /** @type {const} */ ('drawing') },
       ],
-      coldStart: { canvases: [{ side: 1000, fill: 'realistic' }, { side: 2000, fill: 'realistic' }, { side: 1000, fill: 'random' }], herd: 1000 },
+      coldStart: {
+        canvases: [
+          { side: 1000, fill: 'realistic' },
+          { side: 2000, fill: 'realistic' },
+          { side: 1000, fill: 'random' },
+        ],
+        herd: 1000,
+      },
       writer: { sizes: [1000, 10000], ticks: 3 },
       takeover: { kills: 4, rate: 1000 },
       snapshot: { sides: [2000] },
@@ -108,7 +124,9 @@ setResultsFile(partial);
 
 const started = Date.now();
 emit(machine());
-console.log(`\n  Tessera benchmarks, ${quick ? 'quick' : 'full'} mode; ${PIN.enabled ? 'gateway pinned to core 0, generator + redis + writer to core 1' : 'no core pinning'}\n`);
+console.log(
+  `\n  Tessera benchmarks, ${quick ? 'quick' : 'full'} mode; ${PIN.enabled ? 'gateway pinned to core 0, generator + redis + writer to core 1' : 'no core pinning'}\n`,
+);
 
 if (only.includes('placement')) {
   for (const run of PLAN.placement) await placement(run);

@@ -27,7 +27,7 @@ const byPackage = new Map();
 for (const [id, micros] of selfMicros) {
   const { callFrame } = nodes.get(id);
   const where = callFrame.url ? `${shorten(callFrame.url)}:${callFrame.lineNumber + 1}` : '';
-  const name = `${callFrame.functionName || '(anonymous)'} ${where}`.trim();
+  const name = `${callFrame.functionName === '' ? '(anonymous)' : callFrame.functionName} ${where}`.trim();
   byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
   const pkg = packageOf(callFrame.url, callFrame.functionName);
   byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + micros);
@@ -43,7 +43,10 @@ print('self time by function', byFunction, top);
 
 /** @param {string} url */
 function shorten(url) {
-  return url.replace(/^file:\/\//, '').replace(/^.*node_modules\//, '').replace(/^.*\/work\/main\//, '');
+  return url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*node_modules\//, '')
+    .replace(/^.*\/work\/main\//, '');
 }
 
 /** @param {string} url @param {string} fn */

@@ -21,7 +21,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getFreePort, isPortFree } from './lib/free-port.mjs';
-import { colour, describeExit, spawnService, stopAll } from './lib/processes.mjs';
+import { color, describeExit, spawnService, stopAll } from './lib/processes.mjs';
 import { findRedisServer, REDIS_INSTALL_HINT, startRedis } from './lib/redis-server.mjs';
 import { startS3 } from './lib/s3-server.mjs';
 
@@ -40,12 +40,13 @@ const ENTRY = {
 
 const out = process.stdout;
 // A closed pipe (`npm start | head`) must not crash the launcher and orphan its children.
-out.on('error', () => {});
-process.stderr.on('error', () => {});
+const ignore = () => undefined;
+out.on('error', ignore);
+process.stderr.on('error', ignore);
 
-const bold = (/** @type {string} */ s) => colour(s, out, 1);
-const red = (/** @type {string} */ s) => colour(s, process.stderr, 31);
-const say = (/** @type {string} */ s) => out.write(`${colour('[dev-up]', out, 90)} ${s}\n`);
+const bold = (/** @type {string} */ s) => color(s, out, 1);
+const red = (/** @type {string} */ s) => color(s, process.stderr, 31);
+const say = (/** @type {string} */ s) => out.write(`${color('[dev-up]', out, 90)} ${s}\n`);
 const shout = (/** @type {string} */ s) => process.stderr.write(`${red(`[dev-up] ${s}`)}\n`);
 
 const argv = process.argv.slice(2);
@@ -180,7 +181,8 @@ function startService(name, entry, env) {
  * @returns {Promise<string | undefined>}
  */
 async function waitReady(port, deadline) {
-  let last = 'no answer';
+  /** @type {string} */
+  let last;
   while (!stopping) {
     last = await new Promise((resolve) => {
       const req = http.get({ host: '127.0.0.1', port, path: '/readyz', timeout: 2000, agent: false }, (res) => {
@@ -216,7 +218,7 @@ async function shutdown(code, reason) {
     await s3?.stop();
     await redis?.stop();
   } catch (err) {
-    shout(`while stopping: ${err instanceof Error ? err.message : err}`);
+    shout(`while stopping: ${err instanceof Error ? err.message : String(err)}`);
     code = 1;
   }
   say(code === 0 ? 'stopped.' : 'stopped after a failure.');
@@ -291,7 +293,7 @@ async function main() {
       stopTimeoutMs: STOP_TIMEOUT_MS,
     });
     redisUrl = redis.url;
-    redis.exited.then((info) => {
+    void redis.exited.then((info) => {
       if (!stopping) void shutdown(1, `redis-server ${describeExit(info)} unexpectedly`);
     });
     say(`redis-server on ${redisUrl} (data in ${path.relative(ROOT, redis.dir)}/)`);
@@ -311,7 +313,7 @@ async function main() {
     let s3Env = {};
     if (!settings.externalS3) {
       s3 = await startS3({ dir: path.join(DATA, 's3'), buckets: [LOCAL_BUCKET], output: out, name: 's3', detached: true });
-      s3.exited.then((info) => {
+      void s3.exited.then((info) => {
         if (!stopping) void shutdown(1, `the S3 server ${describeExit(info)} unexpectedly`);
       });
       taken.add(s3.port);
@@ -397,7 +399,7 @@ async function main() {
   out.write(lines.filter((l) => l !== undefined).join('\n') + '\n');
 }
 
-main().catch((err) => {
+main().catch((/** @type {unknown} */ err) => {
   if (stopping) return;
   void shutdown(1, err instanceof Error ? err.message : String(err));
 });

@@ -3,7 +3,7 @@ import { defineConfig } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 /** Where `vite dev` and `vite preview` forward the API and the socket (default: a local gateway on 8080). */
-const gateway = process.env['TESSERA_GATEWAY'] ?? 'http://127.0.0.1:8080';
+const gateway = process.env.TESSERA_GATEWAY ?? 'http://127.0.0.1:8080';
 
 const proxy = {
   '/api': { target: gateway, changeOrigin: false },

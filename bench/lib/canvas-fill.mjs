@@ -25,12 +25,12 @@ export const FILL_DESCRIPTIONS = {
  * A width×height canvas of palette indices, row-major.
  * @param {number} width @param {number} height @param {'realistic' | 'dense' | 'random'} kind
  */
-export function makeCanvas(width, height, kind, colours = 32) {
+export function makeCanvas(width, height, kind, colors = 32) {
   const rand = prng(width * 7919 + height);
   const pixels = new Uint8Array(width * height);
   const int = (/** @type {number} */ n) => Math.floor(rand() * n);
   if (kind === 'random') {
-    for (let i = 0; i < pixels.length; i++) pixels[i] = int(colours);
+    for (let i = 0; i < pixels.length; i++) pixels[i] = int(colors);
     return pixels;
   }
   const artworks = Math.round(((kind === 'dense' ? 300 : 45) * width * height) / 1e6);
@@ -40,11 +40,11 @@ export function makeCanvas(width, height, kind, colours = 32) {
     const x0 = int(Math.max(1, width - w));
     const y0 = int(Math.max(1, height - h));
     const style = rand();
-    const main = 1 + int(colours - 1);
-    const border = 1 + int(colours - 1);
-    const sprite = Array.from({ length: 64 }, () => (rand() < 0.35 ? 0 : 1 + int(colours - 1)));
-    const palette4 = Array.from({ length: 4 }, () => 1 + int(colours - 1));
-    const stripes = Array.from({ length: 3 }, () => 1 + int(colours - 1));
+    const main = 1 + int(colors - 1);
+    const border = 1 + int(colors - 1);
+    const sprite = Array.from({ length: 64 }, () => (rand() < 0.35 ? 0 : 1 + int(colors - 1)));
+    const palette4 = Array.from({ length: 4 }, () => 1 + int(colors - 1));
+    const stripes = Array.from({ length: 3 }, () => 1 + int(colors - 1));
     for (let y = y0; y < Math.min(height, y0 + h); y++) {
       for (let x = x0; x < Math.min(width, x0 + w); x++) {
         let c;
@@ -56,14 +56,14 @@ export function makeCanvas(width, height, kind, colours = 32) {
     }
   }
   const scattered = Math.round(width * height * (kind === 'dense' ? 0.03 : 0.005));
-  for (let i = 0; i < scattered; i++) pixels[int(width * height)] = 1 + int(colours - 1);
+  for (let i = 0; i < scattered; i++) pixels[int(width * height)] = 1 + int(colors - 1);
   return pixels;
 }
 
 /** Share of pixels that are not background. */
 export function coverage(/** @type {Uint8Array} */ pixels) {
   let drawn = 0;
-  for (let i = 0; i < pixels.length; i++) if (pixels[i] !== 0) drawn++;
+  for (const pixel of pixels) if (pixel !== 0) drawn++;
   return drawn / pixels.length;
 }
 

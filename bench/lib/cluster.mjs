@@ -101,7 +101,11 @@ export class Cluster {
   async startGateway(env, options = {}) {
     const port = await getFreePort();
     this.inspectPort = options.inspect ? await getFreePort() : 0;
-    const nodeOptions = [process.env.BENCH_GATEWAY_NODE_OPTIONS ?? GATEWAY_NODE_OPTIONS, this.inspectPort ? `--inspect=127.0.0.1:${this.inspectPort}` : '', env.NODE_OPTIONS ?? '']
+    const nodeOptions = [
+      process.env.BENCH_GATEWAY_NODE_OPTIONS ?? GATEWAY_NODE_OPTIONS,
+      this.inspectPort ? `--inspect=127.0.0.1:${this.inspectPort}` : '',
+      env.NODE_OPTIONS ?? '',
+    ]
       .join(' ')
       .trim();
     // BENCH_GATEWAY_SCRIPT: an alternative entry point (an experiment on a copy of main.js).
@@ -205,6 +209,7 @@ export class Cluster {
     await new Promise((resolve, reject) => {
       ws.once('open', () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' })));
       ws.on('message', (data) => {
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the inspector sends text frames, which ws hands over as a Buffer
         if (JSON.parse(String(data)).id === 1) resolve(undefined);
       });
       ws.once('error', reject);
@@ -243,7 +248,11 @@ export function parseMetrics(text) {
     if (!line || line.startsWith('#')) continue;
     const space = line.lastIndexOf(' ');
     // Drop default labels (service="…") so callers can ask for the metric's own labels only.
-    const key = line.slice(0, space).replace(/,?service="[^"]*"/, '').replace('{}', '').replace('{,', '{');
+    const key = line
+      .slice(0, space)
+      .replace(/,?service="[^"]*"/, '')
+      .replace('{}', '')
+      .replace('{,', '{');
     out.set(key, Number(line.slice(space + 1)));
   }
   return out;

@@ -34,42 +34,72 @@ const ROWS = [
     peer: '349–374 ms',
     before: '238–266 ms',
     target: '',
-    pick: (r) => perFormat(r, (x) => x.clients === 10000 && x.placementsPerSec === 100 && x.pattern === 'random', (x) => unit(x.afterTickMs?.p99, 'ms')),
+    pick: (r) =>
+      perFormat(
+        r,
+        (x) => x.clients === 10000 && x.placementsPerSec === 100 && x.pattern === 'random',
+        (x) => unit(x.afterTickMs?.p99, 'ms'),
+      ),
   },
   {
     figure: '10,000 subscribers: gateway CPU at ~100 px/s',
     peer: '71 %',
     before: '37–39 %',
     target: '',
-    pick: (r) => perFormat(r, (x) => x.clients === 10000 && x.placementsPerSec === 100 && x.pattern === 'random', (x) => unit(x.gatewayCpuPercent, '%')),
+    pick: (r) =>
+      perFormat(
+        r,
+        (x) => x.clients === 10000 && x.placementsPerSec === 100 && x.pattern === 'random',
+        (x) => unit(x.gatewayCpuPercent, '%'),
+      ),
   },
   {
     figure: 'bytes per subscriber per second, ~100 px/s, random pixels',
     peer: '403–418',
     before: '584–597',
     target: '≤ 200',
-    pick: (r) => perFormat(r, (x) => x.placementsPerSec === 100 && x.pattern === 'random', (x) => unit(x.bytesPerSubscriberPerSec, '')),
+    pick: (r) =>
+      perFormat(
+        r,
+        (x) => x.placementsPerSec === 100 && x.pattern === 'random',
+        (x) => unit(x.bytesPerSubscriberPerSec, ''),
+      ),
   },
   {
     figure: 'bytes per subscriber per second, ~100 px/s, drawing',
     peer: '',
     before: '',
     target: '≤ 200',
-    pick: (r) => perFormat(r, (x) => x.placementsPerSec === 100 && x.pattern === 'drawing', (x) => unit(x.bytesPerSubscriberPerSec, '')),
+    pick: (r) =>
+      perFormat(
+        r,
+        (x) => x.placementsPerSec === 100 && x.pattern === 'drawing',
+        (x) => unit(x.bytesPerSubscriberPerSec, ''),
+      ),
   },
   {
     figure: 'bytes per changed pixel at 8,000 px/s, random pixels',
     peer: '',
     before: '',
     target: '≤ 1.5',
-    pick: (r) => perFormat(r, (x) => x.placementsPerSec === 8000 && x.pattern === 'random', (x) => unit(x.bytesPerChangedPixel, '')),
+    pick: (r) =>
+      perFormat(
+        r,
+        (x) => x.placementsPerSec === 8000 && x.pattern === 'random',
+        (x) => unit(x.bytesPerChangedPixel, ''),
+      ),
   },
   {
     figure: 'bytes per changed pixel at 8,000 px/s, drawing',
     peer: '',
     before: '',
     target: '≤ 1.5',
-    pick: (r) => perFormat(r, (x) => x.placementsPerSec === 8000 && x.pattern === 'drawing', (x) => unit(x.bytesPerChangedPixel, '')),
+    pick: (r) =>
+      perFormat(
+        r,
+        (x) => x.placementsPerSec === 8000 && x.pattern === 'drawing',
+        (x) => unit(x.bytesPerChangedPixel, ''),
+      ),
   },
   {
     figure: '~20,000 subscribers: delivery p99 after the tick, every delta delivered',
@@ -77,13 +107,23 @@ const ROWS = [
     before: '',
     target: '≤ 250 ms, 0 missed',
     pick: (r) =>
-      perFormat(r, (x) => x.clients >= 19000, (x) => `${unit(x.afterTickMs?.p99, 'ms')} at ${x.clients.toLocaleString('en-US')} (${x.missedDeliveries} missed, ${x.placementsPerSec} px/s)`),
+      perFormat(
+        r,
+        (x) => x.clients >= 19000,
+        (x) => `${unit(x.afterTickMs?.p99, 'ms')} at ${x.clients.toLocaleString('en-US')} (${x.missedDeliveries} missed, ${x.placementsPerSec} px/s)`,
+      ),
   },
 ];
 
 /** Table rows: each figure, the peer's and the earlier Tessera's, this run's, and the target. */
 export function fanoutTargets(/** @type {BenchRecord[]} */ records) {
-  return ROWS.map((row) => ({ figure: row.figure, PixelPlanet: row.peer, 'Tessera before': row.before, 'this run': row.pick(records) ?? '(not run)', target: row.target }));
+  return ROWS.map((row) => ({
+    figure: row.figure,
+    PixelPlanet: row.peer,
+    'Tessera before': row.before,
+    'this run': row.pick(records) ?? '(not run)',
+    target: row.target,
+  }));
 }
 
 /** @param {BenchRecord[]} records @param {(r: BenchRecord) => boolean} match */

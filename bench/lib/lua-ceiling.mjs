@@ -17,7 +17,8 @@ import { canvasKeys, chunkOf } from '@tessera/protocol';
 import { loadLua, SCRIPTS } from '@tessera/store';
 import { Redis } from 'ioredis';
 
-const [driver = 'raw', redisUrl = 'redis://127.0.0.1:6379', canvasId = 'bench', secondsArg, connectionsArg, inFlightArg, maxLenArg, batchArg] = process.argv.slice(2);
+const [driver = 'raw', redisUrl = 'redis://127.0.0.1:6379', canvasId = 'bench', secondsArg, connectionsArg, inFlightArg, maxLenArg, batchArg] =
+  process.argv.slice(2);
 const seconds = Number(secondsArg ?? 5);
 const connections = Number(connectionsArg ?? 4);
 const inFlight = Number(inFlightArg ?? 256);
@@ -40,7 +41,7 @@ function placement() {
   const x = (Math.random() * 1000) | 0;
   const y = (Math.random() * 1000) | 0;
   const { cx, cy, offset } = chunkOf(x, y);
-  return { x, y, cx, cy, offset, colour: 1 + ((Math.random() * 31) | 0), user: `g_ceiling${serial++}` };
+  return { x, y, cx, cy, offset, color: 1 + ((Math.random() * 31) | 0), user: `g_ceiling${serial++}` };
 }
 
 /** The arguments after EVALSHA sha, as the gateway's placer passes them. */
@@ -51,13 +52,30 @@ function args() {
     const argv = [STREAM_MAX_LEN, batchSize];
     for (const p of list) {
       keyArgs.push(keys.chunk(p.cx, p.cy), keys.owners(p.cx, p.cy), keys.userCooldown(p.user), keys.ipCooldown('127.0.0.1'));
-      argv.push(p.x, p.y, p.colour, p.user, 1, p.offset, 0);
+      argv.push(p.x, p.y, p.color, p.user, 1, p.offset, 0);
     }
     return [keyArgs.length, ...keyArgs, ...argv];
   }
   const p = placement();
-  return [9, keys.config, keys.chunk(p.cx, p.cy), keys.userCooldown(p.user), keys.ipCooldown('127.0.0.1'), keys.events, keys.bans,
-    keys.addressBans, keys.owners(p.cx, p.cy), keys.userNumbers, p.x, p.y, p.colour, p.user, 1, STREAM_MAX_LEN, p.offset];
+  return [
+    9,
+    keys.config,
+    keys.chunk(p.cx, p.cy),
+    keys.userCooldown(p.user),
+    keys.ipCooldown('127.0.0.1'),
+    keys.events,
+    keys.bans,
+    keys.addressBans,
+    keys.owners(p.cx, p.cy),
+    keys.userNumbers,
+    p.x,
+    p.y,
+    p.color,
+    p.user,
+    1,
+    STREAM_MAX_LEN,
+    p.offset,
+  ];
 }
 
 /**
@@ -84,8 +102,13 @@ async function driveIoredis(redis) {
       for (const [error, reply] of results) {
         if (error) errors += batchSize;
         else if (!Array.isArray(reply)) refused += batchSize;
-        else if (batched) for (let i = 1; i < reply.length; i += 3) reply[i] === 0 ? placed++ : refused++;
-        else reply[0] === 0 ? placed++ : refused++;
+        else if (batched) {
+          for (let i = 1; i < reply.length; i += 3) {
+            if (reply[i] === 0) placed++;
+            else refused++;
+          }
+        } else if (reply[0] === 0) placed++;
+        else refused++;
       }
     }
   };
@@ -114,18 +137,24 @@ function driveRaw() {
   /** Bytes still needed to read the code after a '*' (or the length after a '$') split across chunks. */
   let pending = -1;
   socket.on('data', (/** @type {Buffer} */ data) => {
-    for (let i = 0; i < data.length; i++) {
-      const c = data[i];
+    for (const c of data) {
       if (pending >= 0) {
         if (pending === 0) {
-          if (measuring) c === 0x30 ? (batched ? refused++ : placed++) : batched ? placed++ : refused++;
+          if (measuring) {
+            if (c === 0x30) {
+              if (batched) refused++;
+              else placed++;
+            } else if (batched) placed++;
+            else refused++;
+          }
           if (!batched) outstanding--;
           pending = -1;
         } else pending--;
       } else if (c === 0x2a && previous === 0x0a) {
         if (batched) outstanding--;
         else pending = 4; // '*' then '4\r\n:' then the code digit
-      } else if (c === 0x24 && batched && previous === 0x0a) pending = 0; // '$' then the length's first digit
+      } else if (c === 0x24 && batched && previous === 0x0a)
+        pending = 0; // '$' then the length's first digit
       else if (c === 0x2d && previous === 0x0a) {
         outstanding--;
         if (measuring) errors += batchSize;

@@ -35,7 +35,12 @@ try {
   );
   await prefill(STREAM_MAX_LEN);
 
-  const results = { with: /** @type {number[]} */ ([]), without: /** @type {number[]} */ ([]), withUs: /** @type {number[]} */ ([]), withoutUs: /** @type {number[]} */ ([]) };
+  const results = {
+    with: /** @type {number[]} */ ([]),
+    without: /** @type {number[]} */ ([]),
+    withUs: /** @type {number[]} */ ([]),
+    withoutUs: /** @type {number[]} */ ([]),
+  };
   for (let round = 0; round < rounds; round++) {
     for (const variant of /** @type {const} */ (['without', 'with'])) {
       const pool = commands(variant === 'with' ? withOwners : without, variant === 'with', 20_000, () => randomPixel());
@@ -129,9 +134,14 @@ async function drive(/** @type {Buffer[]} */ pool, /** @type {number} */ duratio
   let placed = 0;
   let measuring = false;
   let running = true;
-  const done = pump(pool, true, () => running, (ok) => {
-    if (measuring && ok) placed++;
-  });
+  const done = pump(
+    pool,
+    true,
+    () => running,
+    (ok) => {
+      if (measuring && ok) placed++;
+    },
+  );
   await sleep(1_000);
   const cpuStart = await redisCpuSeconds();
   measuring = true;
@@ -147,7 +157,12 @@ async function drive(/** @type {Buffer[]} */ pool, /** @type {number} */ duratio
 
 /** Sends every command of the pool once. */
 function driveOnce(/** @type {Buffer[]} */ pool) {
-  return pump(pool, false, () => true, () => undefined);
+  return pump(
+    pool,
+    false,
+    () => true,
+    () => undefined,
+  );
 }
 
 /**
@@ -166,7 +181,10 @@ function pump(pool, cycle, running, onReply) {
       resolve(undefined);
     };
     const refill = () => {
-      if (!running()) return outstanding === 0 ? finish() : undefined;
+      if (!running()) {
+        if (outstanding === 0) finish();
+        return;
+      }
       const left = cycle ? Infinity : pool.length - next;
       const n = Math.min(IN_FLIGHT - outstanding, left);
       // Large batches, except the last few commands of a one-pass pool.
@@ -180,8 +198,7 @@ function pump(pool, cycle, running, onReply) {
     let previous = 0x0a;
     let pending = -1;
     socket.on('data', (/** @type {Buffer} */ data) => {
-      for (let i = 0; i < data.length; i++) {
-        const c = data[i];
+      for (const c of data) {
         if (pending >= 0) {
           if (pending === 0) {
             outstanding--;
@@ -197,7 +214,10 @@ function pump(pool, cycle, running, onReply) {
         }
         previous = c;
       }
-      if (!cycle && answered >= pool.length) return finish();
+      if (!cycle && answered >= pool.length) {
+        finish();
+        return;
+      }
       refill();
     });
     socket.on('error', reject);

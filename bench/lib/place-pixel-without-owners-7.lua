@@ -44,11 +44,11 @@ end
 
 local x = tonumber(ARGV[1])
 local y = tonumber(ARGV[2])
-local colour = tonumber(ARGV[3])
+local color = tonumber(ARGV[3])
 if x >= tonumber(config[1]) or y >= tonumber(config[2]) then
   return { 3, 0, '', version }
 end
-if colour >= tonumber(config[3]) then
+if color >= tonumber(config[3]) then
   return { 4, 0, '', version }
 end
 
@@ -105,8 +105,8 @@ if cooldown > 0 then
   end
 end
 
-redis.call('BITFIELD', KEYS[2], 'SET', 'u8', '#' .. ARGV[7], colour)
-local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[6], '*', 'x', x, 'y', y, 'c', colour, 'u', user)
+redis.call('BITFIELD', KEYS[2], 'SET', 'u8', '#' .. ARGV[7], color)
+local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[6], '*', 'x', x, 'y', y, 'c', color, 'u', user)
 if cooldown > 0 then
   redis.call('SET', KEYS[3], string.format('%d', now), 'PX', cooldown)
   if apply_ip then

@@ -51,7 +51,9 @@ export class SioClient {
     /** Set by a `451-` header: the next binary message is that event's attachment. */
     this.pendingBinary = /** @type {'delta' | 'sync' | undefined} */ (undefined);
     /** @type {(error?: Error) => void} */
-    this.settle = () => {};
+    this.settle = () => {
+      // replaced by connect()
+    };
     this.ready = new Promise((resolve, reject) => {
       this.settle = (error) => (error ? reject(error) : resolve(this));
     });
@@ -188,7 +190,7 @@ export async function connectMany(url, count, handlers, options = {}) {
           break;
         } catch (error) {
           client.close();
-          if (attempt >= 5) throw new Error(`client ${i} could not connect: ${/** @type {Error} */ (error).message}`);
+          if (attempt >= 5) throw new Error(`client ${i} could not connect: ${/** @type {Error} */ (error).message}`, { cause: error });
           retries++;
           await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
         }

@@ -103,12 +103,16 @@ export function emit(record, rows, title) {
  */
 export function table(rows, title) {
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-  const cell = (/** @type {unknown} */ v) => (v === undefined || v === null ? '-' : typeof v === 'number' ? fmt(v) : String(v));
+  const cell = (/** @type {unknown} */ v) =>
+    v === undefined || v === null ? '-' : typeof v === 'number' ? fmt(v) : typeof v === 'string' ? v : JSON.stringify(v);
   const cells = rows.map((row) => columns.map((c) => cell(row[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
   const numeric = columns.map((c) => rows.every((row) => typeof row[c] === 'number' || row[c] == null));
   const line = (/** @type {string[]} */ values) =>
-    values.map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd();
+    values
+      .map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const out = [];
   if (title) out.push(`\n  ${title}`);
   out.push(`  ${line(columns)}`, `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);

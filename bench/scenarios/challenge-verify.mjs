@@ -15,7 +15,14 @@ import { emit, loadAverage, round } from '../lib/stats.mjs';
 
 // The longest expiry: solving the inputs (untimed) takes minutes on a busy machine.
 const settingsAt = (/** @type {number} */ maxNumber) =>
-  readChallengeSettings(new EnvReader({ CHALLENGE_HMAC_KEY: 'bench-challenge-key-at-least-32-characters', CHALLENGE_MAX_NUMBER: String(maxNumber), CHALLENGE_EXPIRES_MS: '3600000' }), undefined);
+  readChallengeSettings(
+    new EnvReader({
+      CHALLENGE_HMAC_KEY: 'bench-challenge-key-at-least-32-characters',
+      CHALLENGE_MAX_NUMBER: String(maxNumber),
+      CHALLENGE_EXPIRES_MS: '3600000',
+    }),
+    undefined,
+  );
 
 /** @param {{ issue: () => Promise<any> }} issuer @param {number} count */
 async function solvedPayloads(issuer, count) {
@@ -84,7 +91,13 @@ export async function challengeVerify({ count, difficulties }) {
       const forged = await timed(repeated.map(forge), async (payload) => {
         if ((await issuer.check(payload)).ok) throw new Error('a forged solution was accepted');
       });
-      for (const [step, figures] of Object.entries({ issue, 'check (memory)': check, 'verify (+ Redis SET NX)': verify, 'replay refused': replay, 'forged refused': forged })) {
+      for (const [step, figures] of Object.entries({
+        issue,
+        'check (memory)': check,
+        'verify (+ Redis SET NX)': verify,
+        'replay refused': replay,
+        'forged refused': forged,
+      })) {
         const row = { maxNumber, step, ...figures };
         rows.push(row);
         emit({ scenario: 'challenge-verify', ...row, load });

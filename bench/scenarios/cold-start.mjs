@@ -53,7 +53,13 @@ export async function coldStart({ canvases, herd, warmRepeats = 5 }) {
         for (let i = 0; i < warmRepeats; i++) warm.push((await get(url, encoding)).ms);
         // Median of three: the first decode also pays for JIT compilation.
         const decodeMs = median([0, 1, 2].map(() => timeDecode(cold.body, encoding, side)));
-        byEncoding[encoding] = { bytes: cold.body.length, headerBytes: cold.headerBytes, coldMs: round(cold.ms, 1), warmMs: round(median(warm), 2), decodeMs: round(decodeMs, 1) };
+        byEncoding[encoding] = {
+          bytes: cold.body.length,
+          headerBytes: cold.headerBytes,
+          coldMs: round(cold.ms, 1),
+          warmMs: round(median(warm), 2),
+          decodeMs: round(decodeMs, 1),
+        };
       }
       const record = {
         scenario: 'cold-start',
@@ -136,17 +142,24 @@ export async function coldStart({ canvases, herd, warmRepeats = 5 }) {
 function get(url, encoding, localAddress) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const request = http.get(url, { agent: false, localAddress, headers: { 'accept-encoding': encoding === 'identity' ? 'identity' : encoding } }, (response) => {
-      /** @type {Buffer[]} */
-      const parts = [];
-      response.on('data', (part) => parts.push(part));
-      response.on('end', () => {
-        if (response.statusCode !== 200) return reject(new Error(`GET ${url}: ${response.statusCode}`));
-        const headerBytes = response.rawHeaders.reduce((sum, h) => sum + h.length + 2, 17);
-        resolve({ body: Buffer.concat(parts), headerBytes, ms: performance.now() - started });
-      });
-      response.on('error', reject);
-    });
+    const request = http.get(
+      url,
+      { agent: false, localAddress, headers: { 'accept-encoding': encoding === 'identity' ? 'identity' : encoding } },
+      (response) => {
+        /** @type {Buffer[]} */
+        const parts = [];
+        response.on('data', (part) => parts.push(part));
+        response.on('end', () => {
+          if (response.statusCode !== 200) {
+            reject(new Error(`GET ${url}: ${response.statusCode}`));
+            return;
+          }
+          const headerBytes = response.rawHeaders.reduce((sum, h) => sum + h.length + 2, 17);
+          resolve({ body: Buffer.concat(parts), headerBytes, ms: performance.now() - started });
+        });
+        response.on('error', reject);
+      },
+    );
     request.on('error', reject);
   });
 }

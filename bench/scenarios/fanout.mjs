@@ -33,9 +33,14 @@ export async function connectionMemory({ steps }) {
     const baseline = await read();
     let previous = { clients: 0, ...baseline };
     for (const target of steps) {
-      const ramp = await connectMany(cluster.gatewayUrl, target - clients.length, {}, {
-        onProgress: (n) => note(`connection memory: ${clients.length + n}/${target} connected`),
-      });
+      const ramp = await connectMany(
+        cluster.gatewayUrl,
+        target - clients.length,
+        {},
+        {
+          onProgress: (n) => note(`connection memory: ${clients.length + n}/${target} connected`),
+        },
+      );
       clients = clients.concat(ramp.clients);
       await sleep(3_000);
       cluster.checkAlive();
@@ -150,7 +155,7 @@ export async function fanout({ steps, format, rate, seconds, tickMs = 500, patte
       const at = performance.now();
       if (!recording) return;
       const decoded = emitterFrame(message);
-      if (!decoded || decoded.event !== 'delta') return;
+      if (decoded?.event !== 'delta') return;
       let head;
       try {
         head = deltaHead(decoded.frame);
@@ -343,7 +348,8 @@ function analyse({ arrivals, published, acked, clients, windowEnd }) {
       if (t > last) last = t;
     }
     if (times.length > 0) spread.add(last - first);
-    if (process.env.BENCH_DEBUG) note(`seq ${seq}: ${pub.bytes} B, first +${(first - pub.at).toFixed(1)} ms, last +${(last - pub.at).toFixed(1)} ms, ${times.length} clients`);
+    if (process.env.BENCH_DEBUG)
+      note(`seq ${seq}: ${pub.bytes} B, first +${(first - pub.at).toFixed(1)} ms, last +${(last - pub.at).toFixed(1)} ms, ${times.length} clients`);
   }
   // Each acknowledged placement belongs to the first delta whose window ends at or after it.
   const windows = seqs.map((seq) => ({ seq, end: published.get(seq).head.end, start: published.get(seq).head.start }));

@@ -170,12 +170,29 @@ export async function placement({ loads, seconds, ceilingSeconds, gatewayNodeOpt
       const load1 = loadAverage();
       const meter = cpuMeter({ redis: cluster.redisPid });
       meter.start();
-      const script = [`${ROOT}bench/lib/lua-ceiling.mjs`, driver, cluster.redisUrl, cluster.canvasId, String(ceilingSeconds), String(connections), String(inFlight), String(STREAM_MAX_LEN), String(batch)];
+      const script = [
+        `${ROOT}bench/lib/lua-ceiling.mjs`,
+        driver,
+        cluster.redisUrl,
+        cluster.canvasId,
+        String(ceilingSeconds),
+        String(connections),
+        String(inFlight),
+        String(STREAM_MAX_LEN),
+        String(batch),
+      ];
       const { command, args } = pinned(PIN.aside, process.execPath, script);
       const { stdout } = await run(command, args, { cwd: ROOT });
       const { cpu } = meter.stop();
       const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}');
-      ceilings.push({ ...result, batch, perSec: Math.round(result.perSec), redisCpu: round(cpu.redis.percent, 0), redisUsPerPlacement: round((cpu.redis.seconds * 1e6) / Math.max(1, result.placed), 1), loadavg: { start: load1, end: loadAverage() } });
+      ceilings.push({
+        ...result,
+        batch,
+        perSec: Math.round(result.perSec),
+        redisCpu: round(cpu.redis.percent, 0),
+        redisUsPerPlacement: round((cpu.redis.seconds * 1e6) / Math.max(1, result.placed), 1),
+        loadavg: { start: load1, end: loadAverage() },
+      });
     }
     // The issue's ceiling: the script driven through ioredis, pipelined over several connections.
     // The raw driver shows where Redis itself would stop (its client costs a few µs, not ~30).

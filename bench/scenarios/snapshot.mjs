@@ -23,7 +23,7 @@ async function loadBenchSnapshot() {
 
 /** @param {{ sides: number[] }} options */
 export async function snapshot({ sides }) {
-  const loaded = await loadBenchSnapshot().catch((/** @type {Error} */ error) => ({ error }));
+  const loaded = await loadBenchSnapshot().catch((/** @type {unknown} */ error) => ({ error: /** @type {Error} */ (error) }));
   const reason = !loaded
     ? 'the snapshotter provides no benchSnapshot yet (snapshotter/src/snapshot-bench.ts)'
     : 'error' in loaded
@@ -44,7 +44,14 @@ export async function snapshot({ sides }) {
       const started = performance.now();
       const result = await loaded.module.benchSnapshot({
         redisUrl: redisServer.url,
-        s3: { endpoint: s3Server.endpoint, region: s3Server.region, bucket: 'tessera-bench', prefix: 'bench/', forcePathStyle: true, credentials: { ...S3RVER_CREDENTIALS } },
+        s3: {
+          endpoint: s3Server.endpoint,
+          region: s3Server.region,
+          bucket: 'tessera-bench',
+          prefix: 'bench/',
+          forcePathStyle: true,
+          credentials: { ...S3RVER_CREDENTIALS },
+        },
         width: side,
         height: side,
       });

@@ -53,7 +53,15 @@ export async function writerTakeover({ kills, rate, writerEnv = {} }) {
           name: id,
           command: process.execPath,
           args: [`${ROOT}writer/dist/main.js`],
-          env: { PATH: process.env.PATH ?? '', REDIS_URL: redisServer.url, CANVAS_ID: canvasId, WRITER_ID: id, HTTP_PORT: String(port), LOG_LEVEL: 'error', ...writerEnv },
+          env: {
+            PATH: process.env.PATH ?? '',
+            REDIS_URL: redisServer.url,
+            CANVAS_ID: canvasId,
+            WRITER_ID: id,
+            HTTP_PORT: String(port),
+            LOG_LEVEL: 'error',
+            ...writerEnv,
+          },
           stdout: process.stderr,
           stderr: process.stderr,
         }),
@@ -65,7 +73,16 @@ export async function writerTakeover({ kills, rate, writerEnv = {} }) {
       while (placing) {
         const burst = [];
         for (let i = 0; i < perBurst; i++) {
-          burst.push(placer.place({ x: Math.floor(Math.random() * 1000), y: Math.floor(Math.random() * 1000), color: 1, userId: `b${i}`, ip: '127.0.0.1', applyIpCooldown: false }));
+          burst.push(
+            placer.place({
+              x: Math.floor(Math.random() * 1000),
+              y: Math.floor(Math.random() * 1000),
+              color: 1,
+              userId: `b${i}`,
+              ip: '127.0.0.1',
+              applyIpCooldown: false,
+            }),
+          );
         }
         await Promise.all(burst);
         await sleep(50);
@@ -86,10 +103,14 @@ export async function writerTakeover({ kills, rate, writerEnv = {} }) {
       const seqAtKill = await seq();
       const killedAt = performance.now();
       leader.child.kill('SIGKILL');
-      const lockMs = await until(async () => {
-        const holder = await writerLeaseHolder(redis, canvasId);
-        return holder !== null && holder !== leaderId;
-      }, killedAt, 'new lock holder');
+      const lockMs = await until(
+        async () => {
+          const holder = await writerLeaseHolder(redis, canvasId);
+          return holder !== null && holder !== leaderId;
+        },
+        killedAt,
+        'new lock holder',
+      );
       const deltaMs = await until(async () => (await seq()) > seqAtKill, killedAt, 'delta from the successor');
       await leader.exited;
       writers.delete(/** @type {string} */ (leaderId));
@@ -118,5 +139,15 @@ export async function writerTakeover({ kills, rate, writerEnv = {} }) {
     loadavg: loadAverage(),
   };
   emit({ scenario: 'writer-takeover', ...summary, samples: rows });
-  return [{ 'LOCK_TTL_MS': summary.lockTtlMs, kills, 'placements/s': rate, 'lock worst': summary.lockWorstMs, 'lock median': summary.lockMedianMs, 'new delta worst': summary.deltaWorstMs, 'new delta median': summary.deltaMedianMs }];
+  return [
+    {
+      LOCK_TTL_MS: summary.lockTtlMs,
+      kills,
+      'placements/s': rate,
+      'lock worst': summary.lockWorstMs,
+      'lock median': summary.lockMedianMs,
+      'new delta worst': summary.deltaWorstMs,
+      'new delta median': summary.deltaMedianMs,
+    },
+  ];
 }

@@ -58,16 +58,20 @@ export async function writerTick({ sizes, ticks, format = 'base64' }) {
     const observed = [];
     let eventsThisTick = 0;
     const observe = metrics.tickDuration.observe.bind(metrics.tickDuration);
-    metrics.tickDuration.observe = /** @type {any} */ ((/** @type {number} */ seconds) => {
-      observed.push({ events: eventsThisTick, seconds });
-      eventsThisTick = 0;
-      observe(seconds);
-    });
+    metrics.tickDuration.observe = /** @type {any} */ (
+      (/** @type {number} */ seconds) => {
+        observed.push({ events: eventsThisTick, seconds });
+        eventsThisTick = 0;
+        observe(seconds);
+      }
+    );
     const countEvents = metrics.events.inc.bind(metrics.events);
-    metrics.events.inc = /** @type {any} */ ((/** @type {number} */ n) => {
-      eventsThisTick += n;
-      countEvents(n);
-    });
+    metrics.events.inc = /** @type {any} */ (
+      (/** @type {number} */ n) => {
+        eventsThisTick += n;
+        countEvents(n);
+      }
+    );
 
     for (const n of sizes) {
       const tickMs = 500;
@@ -101,7 +105,7 @@ export async function writerTick({ sizes, ticks, format = 'base64' }) {
       const before = seq > 0 ? { ms, seq: seq - 1 } : { ms: ms - 1, seq: 0xffff_ffff };
       for (let i = 0; i < 5; i++) {
         const started = performance.now();
-        for (let after = before, read = 0; read < n; ) {
+        for (let after = before, read = 0; read < n;) {
           const page = await readEventPage(redis, canvasId, after, Math.min(10_000, n - read));
           read += page.entries;
           if (!page.last || page.entries === 0) break;

@@ -60,7 +60,11 @@ describe('a cluster of two gateways and two writers', function () {
     assert.equal(accepted, 16 * 60);
     await assertConverged(cluster.redisUrl, players);
     players.forEach((client, index) => assertContiguous(client.seqs, `client ${index}`));
-    assert.deepEqual(players.flatMap((client) => client.refetchReasons), [], 'no client should have needed a full refetch');
+    assert.deepEqual(
+      players.flatMap((client) => client.refetchReasons),
+      [],
+      'no client should have needed a full refetch',
+    );
   });
 
   it('converges for a client that connects mid-stream', async () => {
@@ -79,7 +83,10 @@ describe('a cluster of two gateways and two writers', function () {
     const players = await Promise.all(Array.from({ length: 4 }, (_, i) => connect(i)));
     await placeRandomly(players, 20);
     await waitFor(() => players.every((client) => client.syncsChecked >= 2), { timeoutMs: 5_000, message: 'two syncs at every client' });
-    assert.equal(players.reduce((sum, client) => sum + client.chunkRefetches, 0), 0);
+    assert.equal(
+      players.reduce((sum, client) => sum + client.chunkRefetches, 0),
+      0,
+    );
   });
 
   it('repairs drift that only a sync can see', async () => {
@@ -105,16 +112,28 @@ describe('a cluster of two gateways and two writers', function () {
     assert.ok(leader, `no writer holds the lock (${leaderId})`);
     leader.service.child.kill('SIGKILL');
     await placing;
-    const newLeader = await waitFor(async () => {
-      const holder = await redis.get(canvasKeys('main').writerLock);
-      return holder && holder !== leaderId ? holder : undefined;
-    }, { timeoutMs: 10_000, message: 'a standby to take over' });
+    const newLeader = await waitFor(
+      async () => {
+        const holder = await redis.get(canvasKeys('main').writerLock);
+        return holder && holder !== leaderId ? holder : undefined;
+      },
+      { timeoutMs: 10_000, message: 'a standby to take over' },
+    );
     assert.notEqual(newLeader, leaderId);
     await assertConverged(cluster.redisUrl, players, 15_000);
     players.forEach((client, index) => assertContiguous(client.seqs, `client ${index}`));
-    assert.equal(players.reduce((sum, client) => sum + client.fullRefetches, 0), 0, 'a failover must not force refetches');
+    assert.equal(
+      players.reduce((sum, client) => sum + client.fullRefetches, 0),
+      0,
+      'a failover must not force refetches',
+    );
     redis.disconnect();
     // Restore two writers for any later test.
-    await cluster.startWriter(`${leader.id}-restarted`, { REDIS_URL: cluster.redisUrl, LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '', SYNC_INTERVAL_MS: '1000' });
+    await cluster.startWriter(`${leader.id}-restarted`, {
+      REDIS_URL: cluster.redisUrl,
+      LOG_LEVEL: 'warn',
+      PATH: process.env.PATH ?? '',
+      SYNC_INTERVAL_MS: '1000',
+    });
   });
 });

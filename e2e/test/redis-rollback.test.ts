@@ -43,11 +43,11 @@ describe('a Redis that comes back behind', function () {
   });
 
   /** Places `count` pixels from each client, every one distinct from what the canvas holds. */
-  async function place(players: readonly ReplicaClient[], count: number, colour: number): Promise<void> {
+  async function place(players: readonly ReplicaClient[], count: number, color: number): Promise<void> {
     await Promise.all(
       players.map(async (client, index) => {
         for (let i = 0; i < count; i++) {
-          const result = await client.place((index * 37 + i * 11) % WIDTH, (index * 13 + i * 7) % HEIGHT, colour);
+          const result = await client.place((index * 37 + i * 11) % WIDTH, (index * 13 + i * 7) % HEIGHT, color);
           assert.ok(result.ok, `placement refused: ${JSON.stringify(result)}`);
         }
       }),
@@ -90,7 +90,10 @@ describe('a Redis that comes back behind', function () {
     console.log(`      every client equal to the rolled-back Redis ${convergedMs} ms after it restarted`);
     const truth = await redisCanvas(cluster.redisUrl);
     assert.ok(truth.includes(3) && !truth.includes(9), 'the truth is the older canvas');
-    assert.ok(clients.every((client, index) => client.seqs.length > seqsBefore[index]!), 'the writer told every client');
+    assert.ok(
+      clients.every((client, index) => client.seqs.length > seqsBefore[index]!),
+      'the writer told every client',
+    );
 
     // And the canvas goes on: new placements reach everyone through deltas again.
     await place(clients, 5, 12);

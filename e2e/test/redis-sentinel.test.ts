@@ -30,7 +30,11 @@ describe('a cluster on a password-protected master, a replica and three Sentinel
 
   before(async function () {
     requireBuilt(this, ['gateway/dist/main.js', 'writer/dist/main.js']);
-    set = await startSentinelSet({ password: MASTER_PASSWORD, sentinelPassword: SENTINEL_PASSWORD, output: process.env.TESSERA_E2E_LOGS ? process.stdout : undefined });
+    set = await startSentinelSet({
+      password: MASTER_PASSWORD,
+      sentinelPassword: SENTINEL_PASSWORD,
+      output: process.env.TESSERA_E2E_LOGS ? process.stdout : undefined,
+    });
     await cluster.start({
       redisEnv: {
         REDIS_SENTINELS: set.sentinelAddresses.map(({ host, port }) => `${host}:${port}`).join(','),
@@ -89,8 +93,8 @@ describe('a cluster on a password-protected master, a replica and three Sentinel
     const oldMaster = set.servers[0]!;
     killedAt = Date.now();
     oldMaster.process.kill('SIGKILL');
-    await waitFor(() => acceptedAfterKill >= 300, { timeoutMs: 60_000, message: '300 placements accepted after the failover' }).catch((error: Error) => {
-      throw new Error(`${error.message}: ${acceptedAfterKill} accepted; refusals ${JSON.stringify([...errors])}`);
+    await waitFor(() => acceptedAfterKill >= 300, { timeoutMs: 60_000, message: '300 placements accepted after the failover' }).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}: ${acceptedAfterKill} accepted; refusals ${JSON.stringify([...errors])}`);
     });
     placing = false;
     await Promise.all(loops);
@@ -101,7 +105,9 @@ describe('a cluster on a password-protected master, a replica and three Sentinel
       const truth = await canvasIn(master);
       let lost = 0;
       for (const [pixel, color] of acknowledged) if (truth[pixel] !== color) lost++;
-      console.log(`      failover: placements refused from ${firstRefusal - killedAt} ms after the kill, accepted again after ${firstAfterKill - killedAt} ms; ${acknowledged.size} acknowledged, ${lost} lost, ${refusedOrUnknown} refused or unknown meanwhile`);
+      console.log(
+        `      failover: placements refused from ${firstRefusal - killedAt} ms after the kill, accepted again after ${firstAfterKill - killedAt} ms; ${acknowledged.size} acknowledged, ${lost} lost, ${refusedOrUnknown} refused or unknown meanwhile`,
+      );
       assert.equal(lost, 0, 'acknowledged pixels lost in the failover');
       await assertConverged(() => canvasIn(master), players, 20_000);
     } finally {

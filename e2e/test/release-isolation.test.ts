@@ -34,8 +34,14 @@ describe('two releases sharing one Redis', function () {
     const patterns = (await probe.pubsub('NUMPAT')) as number;
     const channels = (await probe.pubsub('CHANNELS')) as string[];
     probe.disconnect();
-    assert.ok(channels.some((channel) => channel.startsWith('tessera:{alpha}:socket.io')), `alpha's adapter channels: ${channels.join(' ')}`);
-    assert.ok(channels.some((channel) => channel.startsWith('tessera:{beta}:socket.io')), `beta's adapter channels: ${channels.join(' ')}`);
+    assert.ok(
+      channels.some((channel) => channel.startsWith('tessera:{alpha}:socket.io')),
+      `alpha's adapter channels: ${channels.join(' ')}`,
+    );
+    assert.ok(
+      channels.some((channel) => channel.startsWith('tessera:{beta}:socket.io')),
+      `beta's adapter channels: ${channels.join(' ')}`,
+    );
     assert.ok(!channels.some((channel) => channel.startsWith('socket.io')), `a channel shared by every release: ${channels.join(' ')}`);
     assert.ok(patterns >= 2);
 

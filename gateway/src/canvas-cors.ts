@@ -17,7 +17,10 @@ export function canvasCors(origins: OriginPolicy): RequestHandler {
     if (allowed !== undefined) {
       response.set({ 'access-control-allow-origin': allowed, 'access-control-expose-headers': EXPOSED_HEADERS });
     }
-    if (request.method !== 'OPTIONS') return next();
+    if (request.method !== 'OPTIONS') {
+      next();
+      return;
+    }
     if (allowed !== undefined) {
       response.set({ 'access-control-allow-methods': 'GET, HEAD', 'access-control-allow-headers': 'If-None-Match', 'access-control-max-age': '600' });
     }

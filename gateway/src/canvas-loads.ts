@@ -32,7 +32,7 @@ export function countCanvasLoads(deps: CanvasLoadsDeps): CanvasLoads {
 
   deps.io.on('connection', (socket) => {
     const auth: unknown = socket.handshake.auth;
-    if (typeof auth !== 'object' || auth === null || (auth as Record<string, unknown>)['visit'] !== true) return;
+    if (typeof auth !== 'object' || auth === null || (auth as Record<string, unknown>).visit !== true) return;
     const now = Date.now();
     const minute = now - (now % MINUTE_MS);
     pending.set(minute, (pending.get(minute) ?? 0) + 1);

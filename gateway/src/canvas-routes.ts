@@ -53,7 +53,7 @@ export function createCanvasRoutes(deps: {
   });
 
   router.get('/api/canvas/data/:cx/:cy', async (request, response) => {
-    const { cx, cy } = request.params as { cx: string; cy: string };
+    const { cx, cy } = request.params;
     const after = atLeastOf(request);
     if (!CHUNK_COORDINATE.test(cx) || !CHUNK_COORDINATE.test(cy) || after === null) return void sendError(response, 400, 'INVALID_PAYLOAD');
     try {
@@ -75,13 +75,16 @@ export function createCanvasRoutes(deps: {
  * Undefined when absent, null when malformed.
  */
 function atLeastOf(request: Request): StreamPosition | undefined | null {
-  const value = request.query['after'];
+  const value = request.query.after;
   if (value === undefined) return undefined;
-  return (typeof value === 'string' && parsePosition(value)) || null;
+  return (typeof value === 'string' ? parsePosition(value) : undefined) ?? null;
 }
 
 async function sendCanvas(request: Request, response: Response, canvas: CachedCanvas | undefined, metrics: GatewayMetrics): Promise<void> {
-  if (!canvas) return sendError(response, 503, 'CANVAS_UNAVAILABLE');
+  if (!canvas) {
+    sendError(response, 503, 'CANVAS_UNAVAILABLE');
+    return;
+  }
   const encoding = chooseEncoding(request.get('accept-encoding'));
   // One ETag per representation: a br body and a gzip body are different bytes.
   const etag = `${canvas.etag.slice(0, -1)}-${encoding}"`;

@@ -34,7 +34,7 @@ export function coalesceFlushedWrites(engine: EngineServer): void {
 
 /** The TCP socket under a WebSocket transport (`ws` keeps it as `_socket`); undefined for others. */
 function tcpSocketOf(socket: EngineSocket): TcpSocket | undefined {
-  const ws = (socket.transport as unknown as { socket?: { _socket?: TcpSocket } }).socket;
+  const ws = (socket.transport as { socket?: { _socket?: TcpSocket } }).socket;
   const tcp = ws?._socket;
   return tcp && typeof tcp.cork === 'function' && !tcp.destroyed ? tcp : undefined;
 }

@@ -126,7 +126,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   const reader = new EnvReader(env);
   const common = readCommonConfig(reader);
   const sessionSecret = reader.required('SESSION_SECRET', (value) => (value.length < 32 ? 'must be at least 32 characters' : undefined));
-  const palette = reader.list('CANVAS_PALETTE', DEFAULT_PALETTE).map((colour) => colour.toLowerCase());
+  const palette = reader.list('CANVAS_PALETTE', DEFAULT_PALETTE).map((color) => color.toLowerCase());
   const problem = paletteProblem(palette);
   if (problem) reader.problem(`CANVAS_PALETTE ${problem}`);
   const jwksUrl = reader.optionalString('AUTH_JWKS_URL');
@@ -140,7 +140,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   const config: GatewayConfig = {
     ...common,
     port: reader.port('PORT', GATEWAY_DEFAULTS.port),
-    metricsPort: reader.optionalString('METRICS_PORT') === undefined ? GATEWAY_DEFAULTS.metricsPort : reader.integer('METRICS_PORT', 0, { min: 1, max: 65_535 }),
+    metricsPort:
+      reader.optionalString('METRICS_PORT') === undefined ? GATEWAY_DEFAULTS.metricsPort : reader.integer('METRICS_PORT', 0, { min: 1, max: 65_535 }),
     host: reader.string('HOST', GATEWAY_DEFAULTS.host),
     sessionSecret,
     canvasBootstrap: reader.oneOf(
@@ -214,7 +215,8 @@ function readSignInConfig(reader: EnvReader, jwt: JwtConfig | undefined): SignIn
     reader.problem('AUTH_OIDC_CLIENT_ID needs AUTH_JWKS_URL, AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE (the gateway must verify the tokens the client gets)');
     return undefined;
   }
-  if (!/^https?:\/\//.test(jwt.issuer)) reader.problem('AUTH_JWT_ISSUER must be an http(s) URL when AUTH_OIDC_CLIENT_ID is set (the client discovers the provider from it)');
+  if (!/^https?:\/\//.test(jwt.issuer))
+    reader.problem('AUTH_JWT_ISSUER must be an http(s) URL when AUTH_OIDC_CLIENT_ID is set (the client discovers the provider from it)');
   return { issuer: jwt.issuer, clientId, scope };
 }
 
@@ -222,6 +224,7 @@ function readSignInConfig(reader: EnvReader, jwt: JwtConfig | undefined): SignIn
 function readCorsOrigins(reader: EnvReader): string[] {
   const origins = reader.list('CORS_ORIGINS');
   const bad = origins.filter((origin) => origin !== '*' && canonicalOrigin(origin) === undefined);
-  if (bad.length > 0) reader.problem(`CORS_ORIGINS must hold * or http(s) origins without a path, got ${bad.map((origin) => JSON.stringify(origin)).join(', ')}`);
+  if (bad.length > 0)
+    reader.problem(`CORS_ORIGINS must hold * or http(s) origins without a path, got ${bad.map((origin) => JSON.stringify(origin)).join(', ')}`);
   return origins;
 }

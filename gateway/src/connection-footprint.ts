@@ -22,7 +22,7 @@ const RELEASED_HANDSHAKE = Object.freeze({
  * `socket.data` by the handshake middleware; nothing after the connection event reads the request.
  */
 export function releaseHandshake(socket: Socket): void {
-  const conn = socket.conn as unknown as { request: Partial<IncomingMessage> & { _query?: unknown } | undefined };
+  const conn = socket.conn as unknown as { request: (Partial<IncomingMessage> & { _query?: unknown }) | undefined };
   const request = conn.request;
   if (request) {
     // Engine.IO's upgrade response keeps the request itself until the TCP socket closes (a

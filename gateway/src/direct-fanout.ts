@@ -19,7 +19,10 @@ interface FanoutSocket {
     readonly transport: {
       readonly name: string;
       readonly writable: boolean;
-      readonly socket?: { readonly _sender?: { readonly _queue?: readonly unknown[] }; readonly _socket?: { readonly writable: boolean; write(data: Buffer): boolean } };
+      readonly socket?: {
+        readonly _sender?: { readonly _queue?: readonly unknown[] };
+        readonly _socket?: { readonly writable: boolean; write(data: Buffer): boolean };
+      };
     };
   };
 }
@@ -59,7 +62,7 @@ export function withDirectFanout<A extends object>(factory: AdapterFactory<A>, o
     adapter.apply = (opts, callback) => {
       const ready = frames;
       frames = undefined;
-      if (!ready) return apply(opts, callback);
+      if (!ready) return void apply(opts, callback);
       let direct = 0;
       let queued = 0;
       apply(opts, (socket) => {
@@ -104,5 +107,5 @@ function frameOnce(encoded: readonly unknown[]): Buffer | undefined {
 
 function wsFrame(data: Buffer, opcode: 1 | 2): Buffer[] {
   // @ts-expect-error Sender.frame is ws's own (untyped) frame builder, as socket.io-adapter uses it
-  return WebSocket.Sender.frame(data, { readOnly: false, mask: false, rsv1: false, opcode, fin: true }) as Buffer[];
+  return WebSocket.Sender.frame(data, { readOnly: false, mask: false, rsv1: false, opcode, fin: true }) as Buffer[]; // eslint-disable-line @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access -- untyped, see above
 }

@@ -58,9 +58,18 @@ const CONFIG_CACHE_MS = 500;
 
 /** QUIT when connected (flushes replies), plain disconnect otherwise: a dead Redis must not stall shutdown. */
 async function closeRedis(client: RedisConnection): Promise<void> {
-  if (client.status !== 'ready') return client.disconnect();
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
   const timeout = new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref());
-  await Promise.race([client.quit().then(() => undefined, () => undefined), timeout]);
+  await Promise.race([
+    client.quit().then(
+      () => undefined,
+      () => undefined,
+    ),
+    timeout,
+  ]);
   client.disconnect();
 }
 
@@ -126,9 +135,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
 
   const origins = createOriginPolicy(config.corsOrigins);
   // The players' history viewer (history-*.ts), when the gateway is given read access to the archive.
-  const history = config.history
-    ? await createHistoryViewer({ settings: config.history, canvasId: config.canvasId, configs, registry, log })
-    : undefined;
+  const history = config.history ? await createHistoryViewer({ settings: config.history, canvasId: config.canvasId, configs, registry, log }) : undefined;
   const app = createHttpApp({
     routers: [
       createHealthRoutes({ registry, readiness, serveMetrics: config.metricsPort === undefined }),
@@ -192,7 +199,9 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     await metricsServer?.close();
     await admin.close();
     history?.close();
-    await new Promise<void>((resolve) => io.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      void io.close(() => resolve());
+    });
     httpServer.closeAllConnections();
     await Promise.all(clients.map((client) => closeRedis(client)));
   };

@@ -18,7 +18,10 @@ export function createHealthRoutes(deps: { registry: Registry; readiness: () => 
   });
   if (deps.serveMetrics) {
     router.get('/metrics', async (_request, response) => {
-      response.set('cache-control', 'no-store').type(deps.registry.contentType).send(await deps.registry.metrics());
+      response
+        .set('cache-control', 'no-store')
+        .type(deps.registry.contentType)
+        .send(await deps.registry.metrics());
     });
   }
   return router;

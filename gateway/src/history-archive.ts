@@ -1,12 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  encodeCanvas,
-  encodeHistoryEvents,
-  formatPosition,
-  type HistoryIndex,
-  type HistoryKeyframe,
-  type HistorySegmentRef,
-} from '@tessera/protocol';
+import { encodeCanvas, encodeHistoryEvents, formatPosition, type HistoryIndex, type HistoryKeyframe, type HistorySegmentRef } from '@tessera/protocol';
 import type { ObjectStore } from '@tessera/snapshotter/archive';
 import { decodeSegment, decodeSnapshot, HISTORY_DIR, SNAPSHOTS_DIR } from '@tessera/snapshotter/archive';
 import { CompressedBody } from './compressed-body.js';
@@ -92,10 +85,14 @@ export function createHistoryArchive(deps: { objects: ObjectStore; canvasId: str
   }
 
   async function served(key: string, make: (bytes: Uint8Array) => Promise<ServedObject>): Promise<ServedObject | undefined> {
-    return objects.getOrLoad(key, async () => {
-      const bytes = await deps.objects.get(key);
-      return bytes === undefined ? undefined : make(bytes);
-    }, (object) => object.body.raw.length);
+    return objects.getOrLoad(
+      key,
+      async () => {
+        const bytes = await deps.objects.get(key);
+        return bytes === undefined ? undefined : make(bytes);
+      },
+      (object) => object.body.raw.length,
+    );
   }
 
   return {
@@ -104,38 +101,54 @@ export function createHistoryArchive(deps: { objects: ObjectStore; canvasId: str
     },
     async keyframe(name) {
       if (!KEYFRAME_NAME.test(name) || !(await known(keyframeNames, name))) return undefined;
-      return forgetIfGone(keyframeNames, keyframes, name, await served(`${SNAPSHOTS_DIR}${name}.tsnap`, async (bytes) => {
-        const snapshot = await decodeSnapshot(bytes);
-        const raw = Buffer.from(
-          encodeCanvas({ position: snapshot.position, configVersion: Number(snapshot.configHash.version), width: snapshot.width, height: snapshot.height, chunks: snapshot.chunks }),
-        );
-        return {
-          body: new CompressedBody(raw),
-          etag: `"k${hash(raw)}"`,
-          // The palette the keyframe was drawn with (it may change during an event); JSON of #rrggbb only.
-          headers: { 'x-tessera-palette': snapshot.configHash.palette ?? '[]', 'x-tessera-position': formatPosition(snapshot.position) },
-        };
-      }));
+      return forgetIfGone(
+        keyframeNames,
+        keyframes,
+        name,
+        await served(`${SNAPSHOTS_DIR}${name}.tsnap`, async (bytes) => {
+          const snapshot = await decodeSnapshot(bytes);
+          const raw = Buffer.from(
+            encodeCanvas({
+              position: snapshot.position,
+              configVersion: Number(snapshot.configHash.version),
+              width: snapshot.width,
+              height: snapshot.height,
+              chunks: snapshot.chunks,
+            }),
+          );
+          return {
+            body: new CompressedBody(raw),
+            etag: `"k${hash(raw)}"`,
+            // The palette the keyframe was drawn with (it may change during an event); JSON of #rrggbb only.
+            headers: { 'x-tessera-palette': snapshot.configHash.palette ?? '[]', 'x-tessera-position': formatPosition(snapshot.position) },
+          };
+        }),
+      );
     },
     async segment(name) {
       if (!SEGMENT_NAME.test(name) || !(await known(segmentNames, name))) return undefined;
-      return forgetIfGone(segmentNames, segments, name, await served(`${HISTORY_DIR}${name}.tseg`, async (bytes) => {
-        const segment = await decodeSegment(bytes);
-        const raw = Buffer.from(
-          encodeHistoryEvents({
-            after: segment.after,
-            until: segment.until,
-            gap: segment.gap,
-            events: segment.events.map(({ position, x, y, color }) => ({ position, x, y, color })),
-          }),
-        );
-        return { body: new CompressedBody(raw), etag: `"s${hash(raw)}"`, headers: {} };
-      }));
+      return forgetIfGone(
+        segmentNames,
+        segments,
+        name,
+        await served(`${HISTORY_DIR}${name}.tseg`, async (bytes) => {
+          const segment = await decodeSegment(bytes);
+          const raw = Buffer.from(
+            encodeHistoryEvents({
+              after: segment.after,
+              until: segment.until,
+              gap: segment.gap,
+              events: segment.events.map(({ position, x, y, color }) => ({ position, x, y, color })),
+            }),
+          );
+          return { body: new CompressedBody(raw), etag: `"s${hash(raw)}"`, headers: {} };
+        }),
+      );
     },
   };
 
   /** An object listed once but gone now (a lifecycle rule expired it) leaves the index. */
-  function forgetIfGone(names: Set<string>, entries: Array<{ readonly name: string }>, name: string, object: ServedObject | undefined): ServedObject | undefined {
+  function forgetIfGone(names: Set<string>, entries: { readonly name: string }[], name: string, object: ServedObject | undefined): ServedObject | undefined {
     if (object !== undefined || !names.delete(name)) return object;
     const at = entries.findIndex((entry) => entry.name === name);
     if (at >= 0) entries.splice(at, 1);

@@ -29,7 +29,12 @@ export function createHistoryMetrics(registry: Registry): HistoryMetrics {
       labelNames: ['kind', 'outcome'],
       registers: [registry],
     }),
-    bytesSent: new Counter({ name: 'tessera_history_bytes_sent_total', help: 'History viewer bytes sent, by kind.', labelNames: ['kind'], registers: [registry] }),
+    bytesSent: new Counter({
+      name: 'tessera_history_bytes_sent_total',
+      help: 'History viewer bytes sent, by kind.',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
   };
 }
 
@@ -38,7 +43,13 @@ export function createHistoryMetrics(registry: Registry): HistoryMetrics {
  * `…/keyframes/<name>` and `…/segments/<name>` (immutable). Every request first checks the
  * canvas's switch (CanvasConfig.historyViewer): closed answers 403 HISTORY_CLOSED.
  */
-export function createHistoryRoutes(deps: { archive: HistoryArchive; configs: ConfigSource; indexCacheMs: number; metrics: HistoryMetrics; log: Logger }): Router {
+export function createHistoryRoutes(deps: {
+  archive: HistoryArchive;
+  configs: ConfigSource;
+  indexCacheMs: number;
+  metrics: HistoryMetrics;
+  log: Logger;
+}): Router {
   const router = Router();
   const { metrics } = deps;
 
@@ -47,18 +58,26 @@ export function createHistoryRoutes(deps: { archive: HistoryArchive; configs: Co
     let open: boolean;
     try {
       const config = await deps.configs.current();
-      if (!config) return refuse(kind, response, 503, 'CANVAS_UNAVAILABLE', 'unavailable');
+      if (!config) {
+        refuse(kind, response, 503, 'CANVAS_UNAVAILABLE', 'unavailable');
+        return;
+      }
       open = historyViewerOpen(config);
     } catch {
-      return refuse(kind, response, 503, 'CANVAS_UNAVAILABLE', 'unavailable');
+      refuse(kind, response, 503, 'CANVAS_UNAVAILABLE', 'unavailable');
+      return;
     }
-    if (!open) return refuse(kind, response, 403, 'HISTORY_CLOSED', 'closed');
+    if (!open) {
+      refuse(kind, response, 403, 'HISTORY_CLOSED', 'closed');
+      return;
+    }
     try {
       await work();
     } catch (error) {
       if (error instanceof SnapshotFormatError) {
         deps.log.warn({ err: error.message, kind }, 'archived history object is unreadable');
-        return refuse(kind, response, 502, 'HISTORY_UNREADABLE', 'unreadable');
+        refuse(kind, response, 502, 'HISTORY_UNREADABLE', 'unreadable');
+        return;
       }
       deps.log.warn({ err: error instanceof Error ? error.message : String(error), kind }, 'history archive read failed');
       refuse(kind, response, 503, 'HISTORY_UNAVAILABLE', 'unavailable');
@@ -74,7 +93,10 @@ export function createHistoryRoutes(deps: { archive: HistoryArchive; configs: Co
   let indexBody: ServedObject | undefined;
   router.get(HISTORY_BASE, (request, response) =>
     whenOpen('index', response, async () => {
-      if (Object.keys(request.query).length > 0) return refuse('index', response, 400, 'INVALID_PAYLOAD', 'invalid');
+      if (Object.keys(request.query).length > 0) {
+        refuse('index', response, 400, 'INVALID_PAYLOAD', 'invalid');
+        return;
+      }
       const { index, etag } = await deps.archive.index();
       if (indexBody?.etag !== etag) indexBody = { body: new CompressedBody(Buffer.from(JSON.stringify(index))), etag, headers: {} };
       const maxAge = Math.floor(deps.indexCacheMs / 1000);
@@ -88,10 +110,16 @@ export function createHistoryRoutes(deps: { archive: HistoryArchive; configs: Co
   ] as const) {
     router.get(`${HISTORY_BASE}/${path}/:name`, (request, response) =>
       whenOpen(kind, response, async () => {
-        const name = (request.params as { name: string }).name;
-        if (name.length > MAX_NAME_LENGTH || Object.keys(request.query).length > 0) return refuse(kind, response, 400, 'INVALID_PAYLOAD', 'invalid');
+        const name = request.params.name;
+        if (name.length > MAX_NAME_LENGTH || Object.keys(request.query).length > 0) {
+          refuse(kind, response, 400, 'INVALID_PAYLOAD', 'invalid');
+          return;
+        }
         const object = kind === 'keyframe' ? await deps.archive.keyframe(name) : await deps.archive.segment(name);
-        if (!object) return refuse(kind, response, 404, 'NOT_FOUND', 'not_found');
+        if (!object) {
+          refuse(kind, response, 404, 'NOT_FOUND', 'not_found');
+          return;
+        }
         await sendObject(kind, request, response, object, contentType, IMMUTABLE);
       }),
     );
@@ -99,7 +127,14 @@ export function createHistoryRoutes(deps: { archive: HistoryArchive; configs: Co
   // Anything else under the base (a deeper path, an encoded slash) is not an archived object.
   router.use(HISTORY_BASE, (_request, response) => refuse('index', response, 404, 'NOT_FOUND', 'not_found'));
 
-  async function sendObject(kind: HistoryRequestKind, request: Request, response: Response, object: ServedObject, contentType: string, cacheControl: string): Promise<void> {
+  async function sendObject(
+    kind: HistoryRequestKind,
+    request: Request,
+    response: Response,
+    object: ServedObject,
+    contentType: string,
+    cacheControl: string,
+  ): Promise<void> {
     const encoding = chooseEncoding(request.get('accept-encoding'));
     const etag = `${object.etag.slice(0, -1)}-${encoding}"`;
     response.set({ 'cache-control': cacheControl, etag, ...object.headers });

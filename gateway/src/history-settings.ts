@@ -50,7 +50,8 @@ export function readHistorySettings(reader: EnvReader): HistorySettings | undefi
   };
   if (bucket !== undefined && !BUCKET.test(bucket)) reader.problem('HISTORY_S3_BUCKET must be a bucket name (3 to 255 of A-Z a-z 0-9 . _ -)');
   if (prefix.startsWith('/') || prefix.includes('..')) reader.problem(`HISTORY_S3_PREFIX must not start with / or hold .., got ${JSON.stringify(prefix)}`);
-  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) reader.problem(`HISTORY_S3_ENDPOINT must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint))
+    reader.problem(`HISTORY_S3_ENDPOINT must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
   if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
     reader.problem('HISTORY_S3_ACCESS_KEY_ID and HISTORY_S3_SECRET_ACCESS_KEY must be set together');
   }

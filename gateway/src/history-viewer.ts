@@ -22,12 +22,24 @@ export async function createHistoryViewer(deps: {
   ]);
   const { settings } = deps;
   const s3 = createS3Client(
-    { bucket: settings.bucket, region: settings.region, endpoint: settings.endpoint, forcePathStyle: settings.forcePathStyle, requestTimeoutMs: settings.requestTimeoutMs },
+    {
+      bucket: settings.bucket,
+      region: settings.region,
+      endpoint: settings.endpoint,
+      forcePathStyle: settings.forcePathStyle,
+      requestTimeoutMs: settings.requestTimeoutMs,
+    },
     settings.credentials ? { credentials: { ...settings.credentials } } : {},
   );
   const objects = createObjectStore(s3, settings.bucket, canvasFolder(settings.prefix, deps.canvasId));
   const archive = createHistoryArchive({ objects, canvasId: deps.canvasId, indexCacheMs: settings.indexCacheMs, cacheBytes: settings.cacheBytes });
-  const router = createHistoryRoutes({ archive, configs: deps.configs, indexCacheMs: settings.indexCacheMs, metrics: createHistoryMetrics(deps.registry), log: deps.log });
+  const router = createHistoryRoutes({
+    archive,
+    configs: deps.configs,
+    indexCacheMs: settings.indexCacheMs,
+    metrics: createHistoryMetrics(deps.registry),
+    log: deps.log,
+  });
   // Keep-alive sockets to S3 must not hold a draining gateway open.
   return { router, close: () => s3.destroy() };
 }

@@ -26,8 +26,9 @@ export function createHttpApp(deps: { routers: readonly Router[]; webRoot: strin
   app.use((_request, response) => {
     response.status(404).json({ error: 'NOT_FOUND' });
   });
+  // Express tells an error handler by its four parameters, so `_next` stays though it is unused.
   const onError: ErrorRequestHandler = (error: unknown, _request, response, _next) => {
-    const status = typeof error === 'object' && error !== null && 'status' in error ? Number((error as { status: unknown }).status) : 500;
+    const status = typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : 500;
     if (status >= 500) deps.log.error({ err: error }, 'request failed');
     response.status(status >= 400 && status < 600 ? status : 500).json({ error: status >= 500 ? 'INTERNAL' : 'INVALID_PAYLOAD' });
   };

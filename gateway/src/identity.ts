@@ -20,12 +20,7 @@ export type Identity =
  * with a stale token learns it and can drop it (an expired one is told apart: TOKEN_EXPIRED).
  * Without `guestsAllowed` only an account is admitted (SIGN_IN_REQUIRED).
  */
-export async function resolveIdentity(
-  auth: unknown,
-  sessions: SessionTokens,
-  jwt: JwtVerifier | undefined,
-  guestsAllowed = true,
-): Promise<Identity> {
+export async function resolveIdentity(auth: unknown, sessions: SessionTokens, jwt: JwtVerifier | undefined, guestsAllowed = true): Promise<Identity> {
   const fields = typeof auth === 'object' && auth !== null ? (auth as Record<string, unknown>) : {};
   if (fields.idToken !== undefined) {
     if (!jwt) return { ok: false, error: ErrorCode.Unauthorized };

@@ -76,12 +76,12 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     }),
     playersOnline: new Gauge({
       name: 'tessera_players_online',
-      help: 'Players online across every gateway at this gateway\'s last presence report (every gateway reports the same figure: aggregate with max, not sum).',
+      help: "Players online across every gateway at this gateway's last presence report (every gateway reports the same figure: aggregate with max, not sum).",
       registers: [registry],
     }),
     canvasLoads: new Counter({
       name: 'tessera_canvas_loads_total',
-      help: 'Canvas loads (a page\'s first connection) this gateway admitted.',
+      help: "Canvas loads (a page's first connection) this gateway admitted.",
       registers: [registry],
     }),
     fanoutWrites: new Counter({

@@ -35,11 +35,18 @@ export const PIXEL_LOOKUP_OPENAPI = {
         summary: 'Who placed this pixel',
         parameters: [coordinate('x'), coordinate('y')],
         responses: {
-          '200': { description: 'The pixel and its owner.', headers: { ETag: { schema: { type: 'string' } } }, content: { 'application/json': { schema: { $ref: '#/components/schemas/PixelInfo' } } } },
+          '200': {
+            description: 'The pixel and its owner.',
+            headers: { ETag: { schema: { type: 'string' } } },
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/PixelInfo' } } },
+          },
           '304': { description: 'Unchanged since the ETag sent in If-None-Match.' },
           '400': errorResponse('x or y is not a non-negative integer (INVALID_PAYLOAD), or lies outside the canvas (OUT_OF_BOUNDS).'),
           '403': errorResponse('This canvas does not show who placed pixels (LOOKUP_DISABLED).'),
-          '429': { ...errorResponse('Too many lookups from this address.'), headers: { 'Retry-After': { description: 'Seconds until the next lookup is allowed.', schema: { type: 'integer', minimum: 1 } } } },
+          '429': {
+            ...errorResponse('Too many lookups from this address.'),
+            headers: { 'Retry-After': { description: 'Seconds until the next lookup is allowed.', schema: { type: 'integer', minimum: 1 } } },
+          },
           '503': errorResponse('The canvas does not exist or its store is unreachable (CANVAS_UNAVAILABLE).'),
         },
       },

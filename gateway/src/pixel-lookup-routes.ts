@@ -50,7 +50,7 @@ export function createPixelLookupRoutes(deps: {
       count('rate-limited');
       return void sendError(response, 429, 'RATE_LIMITED', `retry in ${limited.retryAfterSeconds} s`);
     }
-    const { x: xText, y: yText } = request.params as { x: string; y: string };
+    const { x: xText, y: yText } = request.params as { x?: string; y?: string };
     if (!COORDINATE.test(xText ?? '') || !COORDINATE.test(yText ?? '')) {
       count('invalid');
       return void sendError(response, 400, 'INVALID_PAYLOAD', 'x and y must be non-negative integers');
@@ -93,5 +93,8 @@ export function createPixelLookupRoutes(deps: {
 }
 
 function sendError(response: Response, status: number, error: string, message?: string): void {
-  response.set('cache-control', 'no-store').status(status).json(message === undefined ? { error } : { error, message });
+  response
+    .set('cache-control', 'no-store')
+    .status(status)
+    .json(message === undefined ? { error } : { error, message });
 }

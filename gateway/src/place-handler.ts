@@ -75,18 +75,26 @@ export function createPlaceHandler(deps: PlaceHandlerDeps) {
     };
     if (!context.bucket.take()) {
       if (context.bucket.refusedInARow >= deps.floodThreshold) context.onFlood();
-      return reply({ ok: false, error: ErrorCode.RateLimited });
+      reply({ ok: false, error: ErrorCode.RateLimited });
+      return;
     }
     // Judged by the parser on the packet that carried this very event (packet-size-parser.ts).
-    if (payload instanceof OversizedPayload) return reply({ ok: false, error: ErrorCode.PayloadTooLarge });
+    if (payload instanceof OversizedPayload) {
+      reply({ ok: false, error: ErrorCode.PayloadTooLarge });
+      return;
+    }
     const checked = checkPlacePayload(payload);
-    if (!checked.ok) return reply({ ok: false, error: checked.error });
+    if (!checked.ok) {
+      reply({ ok: false, error: checked.error });
+      return;
+    }
     const known = context.cooldown;
     if (known.retryAt > Date.now()) {
       const version = await deps.configVersion().catch(() => undefined);
       if (version === known.version && known.retryAt > Date.now()) {
         deps.metrics.placementsAnsweredLocally.inc();
-        return reply({ ok: false, error: ErrorCode.Cooldown, retryAt: known.retryAt });
+        reply({ ok: false, error: ErrorCode.Cooldown, retryAt: known.retryAt });
+        return;
       }
       known.retryAt = 0;
     }
@@ -94,14 +102,18 @@ export function createPlaceHandler(deps: PlaceHandlerDeps) {
     // the script. Unknown settings (Redis unreachable) ask nothing: the script refuses anyway.
     const settings = await deps.challengeSettings().catch(() => undefined);
     const paid = settings ? deps.challenges.takeForPlacement(settings, context.guest, context.proof) : { refused: false, spent: false };
-    if (paid.refused) return reply({ ok: false, error: ErrorCode.ChallengeRequired });
+    if (paid.refused) {
+      reply({ ok: false, error: ErrorCode.ChallengeRequired });
+      return;
+    }
     // A refused placement gives its credit back; an accepted one or one of unknown outcome keeps it spent.
     const refund = (): void => {
       if (paid.spent) context.proof.credits = Math.max(context.proof.credits, 1);
     };
     if (!deps.addressBuckets.take(context.ip)) {
       refund();
-      return reply({ ok: false, error: ErrorCode.RateLimited });
+      reply({ ok: false, error: ErrorCode.RateLimited });
+      return;
     }
     try {
       const outcome = await deps.placer.place({

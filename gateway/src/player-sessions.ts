@@ -31,6 +31,10 @@ export function createSessionRecorder(deps: { redis: RedisConnection; canvasId: 
 function cleanName(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   // Control characters and bidirectional overrides would let a name disguise itself in the UI.
-  const name = value.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '').trim().slice(0, MAX_NAME_LENGTH);
+  const name = value
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what this strips
+    .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
+    .trim()
+    .slice(0, MAX_NAME_LENGTH);
   return name === '' ? undefined : name;
 }

@@ -14,7 +14,7 @@ export function createPseudonyms(secret: string): (userId: string) => string {
   return (userId) => {
     const digest = createHmac('sha256', `pseudonym:${secret}`).update(userId).digest();
     let out = '';
-    for (let i = 0; i < LENGTH; i++) out += ALPHABET[digest[i]! & 31];
+    for (let i = 0; i < LENGTH; i++) out += ALPHABET.charAt(digest[i]! & 31);
     return `anon-${out}`;
   };
 }

@@ -22,6 +22,7 @@ export function guardPublishes<T extends Publisher>(client: T, onFailure: (error
     try {
       result = client.publish(channel, message);
     } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the thrown value passes on unchanged
       result = Promise.reject(error);
     }
     return result.catch((error: unknown) => {

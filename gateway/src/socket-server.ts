@@ -119,13 +119,13 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
       // Refused here, before the upgrade, a draining gateway costs nothing more per attempt.
       if (deps.isDraining()) {
         metrics.connectionsRejected.inc({ reason: ErrorCode.Draining });
-        return callback(ErrorCode.Draining, false);
+        return void callback(ErrorCode.Draining, false);
       }
       // CORS does not cover WebSockets: without this any site's page could open sockets from its
       // visitors' browsers and place from their addresses. engine.io answers 400 with the code.
       if (!deps.origins.allows(request.headers.origin, request.headers.host)) {
         metrics.connectionsRejected.inc({ reason: ErrorCode.OriginNotAllowed });
-        return callback(ErrorCode.OriginNotAllowed, false);
+        return void callback(ErrorCode.OriginNotAllowed, false);
       }
       callback(null, true);
     },
@@ -162,7 +162,7 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
   // challenge applies to this player; otherwise it is ignored and stays unspent.
   const checkHandshakeChallenge = async (guest: boolean, challenge: HandshakeChallenge): Promise<ErrorCode | undefined> => {
     const settings = (await deps.configs.current())?.challenge;
-    if (!settings || settings.at !== ChallengePoint.Handshake || !challengeApplies(settings, guest)) return undefined;
+    if (settings?.at !== ChallengePoint.Handshake || !challengeApplies(settings, guest)) return undefined;
     const auth = challenge.auth;
     const payload = typeof auth === 'object' && auth !== null ? (auth as Record<string, unknown>).altcha : undefined;
     if (payload === undefined) return ErrorCode.ChallengeRequired;
@@ -200,28 +200,30 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     const ip = deps.addressOf(socket.request);
     const addressPrefixes = deps.addressKeying.coveringPrefixes(ip);
     const challenge: HandshakeChallenge = { auth: socket.handshake.auth, passed: false };
-    resolveIdentity(socket.handshake.auth, deps.sessions, deps.jwt, deps.guestsAllowed ?? true).then((identity) => admit(identity, ip, addressPrefixes, challenge)).then(
-      ({ identity, ban }) => {
-        if (!identity.ok) {
-          metrics.connectionsRejected.inc({ reason: identity.error });
-          return next(new Error(identity.error));
-        }
-        socket.data = { userId: identity.userId, ip, guest: identity.guest, addressPrefixes, challengePassed: challenge.passed };
-        if (identity.displayName !== undefined) socket.data.displayName = identity.displayName;
-        if ((socket.handshake.auth as Record<string, unknown> | undefined)?.['spectator'] === true) socket.data.spectator = true;
-        if (ban) socket.data.ban = ban;
-        metrics.connectionsAdmitted.inc({ as: ban ? 'banned' : identity.guest ? 'guest' : 'account' });
-        if (identity.newSessionToken) socket.data.newSessionToken = identity.newSessionToken;
-        next();
-      },
-      (error: unknown) => {
-        // Only Redis can fail here (ban checks, the guest-session count): the canvas is unavailable,
-        // and a reconnecting crowd during an outage is logged as one line with a count.
-        handshakeFailures.failed('redis', error);
-        metrics.connectionsRejected.inc({ reason: ErrorCode.CanvasUnavailable });
-        next(new Error(ErrorCode.CanvasUnavailable));
-      },
-    );
+    resolveIdentity(socket.handshake.auth, deps.sessions, deps.jwt, deps.guestsAllowed ?? true)
+      .then((identity) => admit(identity, ip, addressPrefixes, challenge))
+      .then(
+        ({ identity, ban }) => {
+          if (!identity.ok) {
+            metrics.connectionsRejected.inc({ reason: identity.error });
+            return void next(new Error(identity.error));
+          }
+          socket.data = { userId: identity.userId, ip, guest: identity.guest, addressPrefixes, challengePassed: challenge.passed };
+          if (identity.displayName !== undefined) socket.data.displayName = identity.displayName;
+          if ((socket.handshake.auth as Record<string, unknown> | undefined)?.spectator === true) socket.data.spectator = true;
+          if (ban) socket.data.ban = ban;
+          metrics.connectionsAdmitted.inc({ as: ban ? 'banned' : identity.guest ? 'guest' : 'account' });
+          if (identity.newSessionToken) socket.data.newSessionToken = identity.newSessionToken;
+          next();
+        },
+        (error: unknown) => {
+          // Only Redis can fail here (ban checks, the guest-session count): the canvas is unavailable,
+          // and a reconnecting crowd during an outage is logged as one line with a count.
+          handshakeFailures.failed('redis', error);
+          metrics.connectionsRejected.inc({ reason: ErrorCode.CanvasUnavailable });
+          next(new Error(ErrorCode.CanvasUnavailable));
+        },
+      );
   });
 
   const recordSession = createSessionRecorder({ redis: deps.redis, canvasId: deps.canvasId, jwt: deps.jwt, log });
@@ -241,9 +243,9 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     socket.once('disconnect', countDisconnect);
     // Joined before welcome is sent: the client fetches the canvas after welcome, so every delta
     // broadcast after that read reaches it. The user's room lets a ban reach all their sockets.
-    socket.join([room, userRoom(socket.data.userId)]);
+    void socket.join([room, userRoom(socket.data.userId)]);
     // One room per covering ban prefix, so an address ban reaches these sockets on every gateway.
-    socket.join(socket.data.addressPrefixes.map(addressRoom));
+    void socket.join(socket.data.addressPrefixes.map(addressRoom));
 
     const bucket = new TokenBucket(deps.limits.placeRatePerSec, deps.limits.placeBurst);
     const context = {
@@ -279,12 +281,15 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
 
     // Identity and address are in socket.data now; the request and its handshake copy can go, once
     // every other connection listener (canvas loads, session records) has read the handshake.
-    void sendWelcome(socket).then(() => releaseHandshake(socket), (error: unknown) => {
-      releaseHandshake(socket);
-      log.warn({ err: error instanceof Error ? error.message : String(error) }, 'welcome failed');
-      socket.emit(Events.Kicked, ErrorCode.CanvasUnavailable);
-      socket.disconnect(true);
-    });
+    void sendWelcome(socket).then(
+      () => releaseHandshake(socket),
+      (error: unknown) => {
+        releaseHandshake(socket);
+        log.warn({ err: error instanceof Error ? error.message : String(error) }, 'welcome failed');
+        socket.emit(Events.Kicked, ErrorCode.CanvasUnavailable);
+        socket.disconnect(true);
+      },
+    );
   });
 
   async function sendWelcome(socket: TesseraSocket): Promise<void> {

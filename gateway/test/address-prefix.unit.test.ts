@@ -74,7 +74,10 @@ describe('per-address placement buckets', () => {
   it('shares one bucket between every socket of an address, and forgets idle ones', () => {
     let now = 0;
     const buckets = new AddressBuckets(2, 3, () => now);
-    assert.deepEqual([1, 2, 3, 4].map(() => buckets.take('a')), [true, true, true, false]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map(() => buckets.take('a')),
+      [true, true, true, false],
+    );
     assert.equal(buckets.take('b'), true, 'another address has its own');
     now = 500;
     assert.equal(buckets.take('a'), true, 'refilled at its rate');

@@ -16,7 +16,14 @@ describe('addresses, guests and refusals off the script', function () {
 
   /** A gateway behind one trusted proxy (so X-Forwarded-For names the client) on a canvas of its own. */
   async function gatewayOn(canvasId: string, env: Record<string, string> = {}): Promise<RunningGateway> {
-    const gateway = await startGateway(redisServer.url, { ...ADMIN_ENV, CANVAS_ID: canvasId, CANVAS_WIDTH: '64', CANVAS_HEIGHT: '64', TRUST_PROXY: '1', ...env });
+    const gateway = await startGateway(redisServer.url, {
+      ...ADMIN_ENV,
+      CANVAS_ID: canvasId,
+      CANVAS_WIDTH: '64',
+      CANVAS_HEIGHT: '64',
+      TRUST_PROXY: '1',
+      ...env,
+    });
     gateways.push(gateway);
     return gateway;
   }
@@ -26,7 +33,7 @@ describe('addresses, guests and refusals off the script', function () {
     players.push(player);
     return player;
   }
-  const place = (player: Player, x: number, y = 1): Promise<PlaceResult> => player.socket.timeout(3000).emitWithAck('place', { x, y, color: 2 } as never);
+  const place = (player: Player, x: number, y = 1): Promise<PlaceResult> => player.socket.timeout(3000).emitWithAck('place', { x, y, color: 2 });
   /** Placement script calls Redis has run (EVALSHA, and EVAL after a script cache miss). */
   async function scriptCalls(): Promise<number> {
     const stats = await redis.info('commandstats');
@@ -78,7 +85,10 @@ describe('addresses, guests and refusals off the script', function () {
       await from(two, '198.51.100.20', { token: guests[0]!.welcome.sessionToken });
       await from(one, '198.51.100.21');
       // The window ends on Redis's clock: wait for the state (the counter gone), not for a time.
-      await waitFor(async () => (await redis.exists(canvasKeys(canvasId).guestSessions('198.51.100.20'))) === 0, { timeoutMs: 5000, message: 'the window to end' });
+      await waitFor(async () => (await redis.exists(canvasKeys(canvasId).guestSessions('198.51.100.20'))) === 0, {
+        timeoutMs: 5000,
+        message: 'the window to end',
+      });
       const again = await from(one, '198.51.100.20');
       assert.ok(again.welcome.sessionToken);
     });
@@ -122,7 +132,7 @@ describe('addresses, guests and refusals off the script', function () {
 
       const list = await api<{ bans: AddressBanEntry[] }>('GET', '/address-bans');
       const entry = list.body.bans.find((ban) => ban.prefix === '2001:db8:aa:1::/64');
-      assert.ok(entry && entry.reason === 'bot farm' && entry.by === 'alice', JSON.stringify(list.body));
+      assert.ok(entry?.reason === 'bot farm' && entry.by === 'alice', JSON.stringify(list.body));
 
       const lifted = await api<{ prefix: string; wasBanned: boolean }>('DELETE', `/address-bans?address=${encodeURIComponent('2001:db8:aa:1::/64')}`);
       assert.deepEqual(lifted.body, { prefix: '2001:db8:aa:1::/64', wasBanned: true });
@@ -168,7 +178,10 @@ describe('addresses, guests and refusals off the script', function () {
         { timeoutMs: 5000, intervalMs: 100, message: 'the ban to expire' },
       );
       assert.equal((await place(player, 8)).ok, true);
-      assert.equal((await api<{ bans: AddressBanEntry[] }>('GET', '/address-bans')).body.bans.some((ban) => ban.prefix === '203.0.113.0/24'), false);
+      assert.equal(
+        (await api<{ bans: AddressBanEntry[] }>('GET', '/address-bans')).body.bans.some((ban) => ban.prefix === '203.0.113.0/24'),
+        false,
+      );
     });
 
     it('answers 400 naming the field for what is not a bannable address or prefix', async () => {
@@ -200,7 +213,9 @@ describe('addresses, guests and refusals off the script', function () {
       assert.equal(await scriptCalls(), before, 'a refusal the gateway already knew cost a script call');
 
       // Lowered on the other gateway: once the push reaches the player, its wait is void here too.
-      const pushed = new Promise<CanvasConfig>((resolve) => player.socket.on(Events.Config, (config: CanvasConfig) => config.cooldownMs === 0 && resolve(config)));
+      const pushed = new Promise<CanvasConfig>((resolve) =>
+        player.socket.on(Events.Config, (config: CanvasConfig) => config.cooldownMs === 0 && resolve(config)),
+      );
       assert.equal((await api('PUT', '/cooldown', { cooldownMs: 0 })).status, 200);
       await pushed;
       assert.equal((await place(player, 12)).ok, true);

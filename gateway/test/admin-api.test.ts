@@ -1,35 +1,34 @@
 import assert from 'node:assert/strict';
-import {
-  canvasKeys,
-  CanvasReplica,
-  ErrorCode,
-  type AuditPage,
-  type BanEntry,
-  type BanList,
-  type CanvasConfig,
-  type PlaceResult,
-} from '@tessera/protocol';
+import { canvasKeys, CanvasReplica, ErrorCode, type AuditPage, type BanEntry, type BanList, type CanvasConfig, type PlaceResult } from '@tessera/protocol';
 import { readCanvas } from '@tessera/store';
 import { Redis } from 'ioredis';
 import { useRedis, waitFor } from '../../test-support/index.js';
 import { ADMIN_ENV, ADMIN_TOKEN, adminClient, OpenApiChecker, startJwks } from './support/admin-harness.js';
 import { connectPlayer, startGateway, type Player, type RunningGateway } from './support/gateway-harness.js';
 
-type Call = ReturnType<typeof adminClient>;
-
 /** Every endpoint with a valid body and an invalid one (and the field the 400 must name). */
-const ENDPOINTS: ReadonlyArray<{
+const ENDPOINTS: readonly {
   method: string;
   path: string;
   body?: unknown;
   invalid?: { body?: unknown; path?: string; field: string };
-}> = [
+}[] = [
   { method: 'GET', path: '/whoami' },
   { method: 'GET', path: '/config' },
   { method: 'GET', path: '/palette' },
-  { method: 'PATCH', path: '/palette', body: { colors: [{ index: 1, color: '#123456' }] }, invalid: { body: { colors: [{ index: 1, color: 'red' }] }, field: 'colors.0.color' } },
+  {
+    method: 'PATCH',
+    path: '/palette',
+    body: { colors: [{ index: 1, color: '#123456' }] },
+    invalid: { body: { colors: [{ index: 1, color: 'red' }] }, field: 'colors.0.color' },
+  },
   { method: 'POST', path: '/palette/colors', body: { colors: ['#123456'] }, invalid: { body: { colors: ['#123456'], extra: 1 }, field: 'extra' } },
-  { method: 'POST', path: '/palette/remove', body: { remove: [{ index: 3, mapTo: 0 }] }, invalid: { body: { remove: [{ index: 0, mapTo: 1 }] }, field: 'remove.0.index' } },
+  {
+    method: 'POST',
+    path: '/palette/remove',
+    body: { remove: [{ index: 3, mapTo: 0 }] },
+    invalid: { body: { remove: [{ index: 0, mapTo: 1 }] }, field: 'remove.0.index' },
+  },
   { method: 'PUT', path: '/size', body: { width: 400, height: 300 }, invalid: { body: { width: 0, height: 10 }, field: 'width' } },
   { method: 'PUT', path: '/cooldown', body: { cooldownMs: 0 }, invalid: { body: { cooldownMs: -1 }, field: 'cooldownMs' } },
   { method: 'PUT', path: '/paused', body: { paused: false }, invalid: { body: { paused: 'yes' }, field: 'paused' } },
@@ -38,14 +37,24 @@ const ENDPOINTS: ReadonlyArray<{
   { method: 'PUT', path: '/bans/g_someone', body: { reason: 'spam' }, invalid: { body: { durationMs: 0 }, field: 'durationMs' } },
   { method: 'DELETE', path: '/bans/g_someone', invalid: { path: `/bans/${'x'.repeat(200)}`, field: 'userId' } },
   { method: 'POST', path: '/rollback/erase', body: { x: 0, y: 0, width: 10, height: 10 }, invalid: { body: { x: 0, y: 0, width: 10 }, field: 'height' } },
-  { method: 'POST', path: '/rollback/restore', body: { x: 0, y: 0, width: 1, height: 1, snapshot: 'k' }, invalid: { body: { x: 0, y: 0, width: 1, height: 1 }, field: 'snapshot' } },
+  {
+    method: 'POST',
+    path: '/rollback/restore',
+    body: { x: 0, y: 0, width: 1, height: 1, snapshot: 'k' },
+    invalid: { body: { x: 0, y: 0, width: 1, height: 1 }, field: 'snapshot' },
+  },
   { method: 'GET', path: '/snapshots' },
   { method: 'POST', path: '/snapshots' },
   { method: 'POST', path: '/snapshots/restore', body: { key: 'snapshots/x.tsnap' }, invalid: { body: {}, field: 'key' } },
   { method: 'GET', path: '/audit', invalid: { path: '/audit?limit=0', field: 'limit' } },
   { method: 'GET', path: '/stats' },
   { method: 'GET', path: '/templates' },
-  { method: 'PUT', path: '/templates/t1', body: { name: 'Flag', url: 'https://example.org/flag.png', x: 0, y: 0, scale: 1 }, invalid: { body: { name: 'Flag', url: 'javascript:alert(1)', x: 0, y: 0, scale: 1 }, field: 'url' } },
+  {
+    method: 'PUT',
+    path: '/templates/t1',
+    body: { name: 'Flag', url: 'https://example.org/flag.png', x: 0, y: 0, scale: 1 },
+    invalid: { body: { name: 'Flag', url: 'javascript:alert(1)', x: 0, y: 0, scale: 1 }, field: 'url' },
+  },
   { method: 'DELETE', path: '/templates/t1', invalid: { path: '/templates/Bad_Id', field: 'templateId' } },
   { method: 'GET', path: '/rules' },
   { method: 'PUT', path: '/rules', body: { text: 'Be kind.' }, invalid: { body: { text: 'x'.repeat(4001) }, field: 'text' } },
@@ -80,8 +89,7 @@ describe('the admin API', function () {
     players.push(connected);
     return connected;
   }
-  const place = (who: Player, x: number, y: number, color: number): Promise<PlaceResult> =>
-    who.socket.timeout(3000).emitWithAck('place', { x, y, color } as never);
+  const place = (who: Player, x: number, y: number, color: number): Promise<PlaceResult> => who.socket.timeout(3000).emitWithAck('place', { x, y, color });
   /** The next `config` event a player receives that satisfies `test`. */
   const nextConfig = (who: Player, test: (config: CanvasConfig) => boolean): Promise<CanvasConfig> =>
     new Promise((resolve) => {
@@ -209,7 +217,12 @@ describe('the admin API', function () {
       assert.deepEqual([missing.status, missing.body.field], [400, 'body']);
       const beyond = await api('PATCH', '/palette', { colors: [{ index: 40, color: '#000000' }] });
       assert.deepEqual([beyond.status, beyond.body.field], [400, 'colors.0.index']);
-      const chained = await api('POST', '/palette/remove', { remove: [{ index: 3, mapTo: 4 }, { index: 4, mapTo: 1 }] });
+      const chained = await api('POST', '/palette/remove', {
+        remove: [
+          { index: 3, mapTo: 4 },
+          { index: 4, mapTo: 1 },
+        ],
+      });
       assert.deepEqual([chained.status, chained.body.field], [400, 'remove.0.mapTo']);
       const huge = await api('POST', '/rollback/erase', { x: 0, y: 0, width: 600, height: 500 });
       assert.deepEqual([huge.status, huge.body.field], [400, 'width']);
@@ -242,7 +255,7 @@ describe('the admin API', function () {
       assert.equal(response.body.config.palette[1], '#abcdef');
       assert.equal(response.body.config.version, version + 1);
       for (const config of await Promise.all(seen)) assert.equal(config.version, version + 1);
-      assert.equal(JSON.parse((await redis.hget(first.keys.config, 'palette'))!)[1], '#abcdef');
+      assert.equal((JSON.parse((await redis.hget(first.keys.config, 'palette'))!) as string[])[1], '#abcdef');
     });
 
     it('adds colours that players may place at once', async () => {
@@ -279,7 +292,7 @@ describe('the admin API', function () {
         ],
       });
       assert.equal(response.status, 200, JSON.stringify(response.body));
-      const expected = palette.filter((_colour, index) => index !== 3 && index !== 4);
+      const expected = palette.filter((_color, index) => index !== 3 && index !== 4);
       assert.deepEqual(response.body.config.palette, expected);
       assert.deepEqual(response.body.mapping.slice(0, 7), [0, 1, 2, 3, 1, 3, 4]);
       assert.equal(response.body.mapping[31], 29);
@@ -391,7 +404,7 @@ describe('the admin API', function () {
       await seen;
       assert.equal((await place(who, 1, 1, 2)).ok, true);
       const refused = await place(who, 2, 1, 2);
-      assert.equal(refused.ok === false && refused.error, ErrorCode.Cooldown);
+      assert.equal(!refused.ok && refused.error, ErrorCode.Cooldown);
       assert.equal((await api<{ config: CanvasConfig }>('PUT', '/cooldown', { cooldownMs: 0 })).body.config.cooldownMs, 0);
     });
 
@@ -515,13 +528,28 @@ describe('the admin API', function () {
       const all = await api<AuditPage>('GET', '/audit');
       assert.deepEqual(
         all.body.entries.map((entry) => entry.action),
-        ['rollback.erase', 'user.unban', 'user.ban', 'canvas.resume', 'canvas.pause', 'canvas.cooldown', 'canvas.resize', 'palette.remove', 'palette.add', 'palette.recolour'],
+        [
+          'rollback.erase',
+          'user.unban',
+          'user.ban',
+          'canvas.resume',
+          'canvas.pause',
+          'canvas.cooldown',
+          'canvas.resize',
+          'palette.remove',
+          'palette.add',
+          'palette.recolour',
+        ],
       );
       for (const entry of all.body.entries) {
         assert.equal(entry.actor, 'alice');
         assert.ok(entry.at >= started - 1000 && entry.at <= Date.now() + 1000, `${entry.action} at ${entry.at}`);
       }
-      assert.deepEqual(all.body.entries.find((entry) => entry.action === 'canvas.resize')?.details, { width: 500, height: 300, before: { width: 600, height: 400 } });
+      assert.deepEqual(all.body.entries.find((entry) => entry.action === 'canvas.resize')?.details, {
+        width: 500,
+        height: 300,
+        before: { width: 600, height: 400 },
+      });
       assert.deepEqual(all.body.entries.find((entry) => entry.action === 'palette.recolour')?.details.colors, [{ index: 2, color: '#222222' }]);
       const first = await api<AuditPage>('GET', '/audit?limit=4');
       assert.equal(first.body.entries.length, 4);

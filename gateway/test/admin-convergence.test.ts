@@ -51,14 +51,18 @@ describe('admin changes during concurrent placement, in a cluster', function () 
   }
 
   /** Each client places random pixels over `area` (beyond the canvas too: refused) until stopped. */
-  function placeUntilStopped(players: readonly ReplicaClient[], area: { width: number; height: number }, colours: number) {
+  function placeUntilStopped(players: readonly ReplicaClient[], area: { width: number; height: number }, colors: number) {
     let running = true;
     let accepted = 0;
     let refused = 0;
     const done = Promise.all(
       players.map(async (client) => {
         while (running) {
-          const result = (await client.place(Math.floor(Math.random() * area.width), Math.floor(Math.random() * area.height), Math.floor(Math.random() * colours))) as {
+          const result = (await client.place(
+            Math.floor(Math.random() * area.width),
+            Math.floor(Math.random() * area.height),
+            Math.floor(Math.random() * colors),
+          )) as {
             ok: boolean;
           };
           if (result.ok) accepted++;
@@ -93,16 +97,26 @@ describe('admin changes during concurrent placement, in a cluster', function () 
     await placing.accepts(60);
     const { accepted, refused } = await placing.stop();
     assert.ok(accepted > 100 && refused > 0, `accepted ${accepted}, refused ${refused}`);
-    await waitFor(() => players.every((client) => client.replica.width === 500 && client.replica.height === 300), { message: 'every client at the final size' });
+    await waitFor(() => players.every((client) => client.replica.width === 500 && client.replica.height === 300), {
+      message: 'every client at the final size',
+    });
     await assertConverged(cluster.redisUrl, players);
-    assert.ok(players.every((client) => client.resyncs >= 2), 'each shrink that erased told every client to re-read');
+    assert.ok(
+      players.every((client) => client.resyncs >= 2),
+      'each shrink that erased told every client to re-read',
+    );
   });
 
   it('converges when colours are removed while players place', async () => {
     const players = await connect(6);
     const placing = placeUntilStopped(players, { width: 500, height: 300 }, 30);
     await placing.accepts(100);
-    const removed = (await admin('POST', '/palette/remove', { remove: [{ index: 5, mapTo: 1 }, { index: 20, mapTo: 0 }] })) as { config: CanvasConfig };
+    const removed = (await admin('POST', '/palette/remove', {
+      remove: [
+        { index: 5, mapTo: 1 },
+        { index: 20, mapTo: 0 },
+      ],
+    })) as { config: CanvasConfig };
     await placing.accepts(60);
     await placing.stop();
     await assertConverged(cluster.redisUrl, players);

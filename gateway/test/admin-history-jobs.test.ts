@@ -42,11 +42,14 @@ describe('the admin history-job endpoints with a snapshotter', function () {
   let from: number;
 
   const finished = (id: string): Promise<Job> =>
-    waitFor(async () => {
-      const { body } = await api<{ job: Job }>('GET', `/history-jobs/${id}`);
-      if (body.job.state === 'failed') throw new Error(`job failed: ${body.job.error}`);
-      return body.job.state === 'completed' ? body.job : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 100, message: `history job ${id} completed` });
+    waitFor(
+      async () => {
+        const { body } = await api<{ job: Job }>('GET', `/history-jobs/${id}`);
+        if (body.job.state === 'failed') throw new Error(`job failed: ${body.job.error}`);
+        return body.job.state === 'completed' ? body.job : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, message: `history job ${id} completed` },
+    );
 
   before(async () => {
     const env = { ...ADMIN_ENV, SNAPSHOTS_ENABLED: 'true', CANVAS_BOOTSTRAP: 'create', CANVAS_WIDTH: '300', CANVAS_HEIGHT: '200', CANVAS_CACHE_MS: '100' };
@@ -76,15 +79,24 @@ describe('the admin history-job endpoints with a snapshotter', function () {
     await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 30_000, message: 'snapshotter ready' });
     from = Date.now() - 1;
     player = await connectPlayer(gateway.url);
-    for (const [x, y, color] of [[10, 10, 5], [10, 10, 6], [11, 10, 2]] as const) {
-      const placed: PlaceResult = await player.socket.timeout(3000).emitWithAck('place', { x, y, color } as never);
+    for (const [x, y, color] of [
+      [10, 10, 5],
+      [10, 10, 6],
+      [11, 10, 2],
+    ] as const) {
+      const placed = (await player.socket.timeout(3000).emitWithAck('place', { x, y, color })) as PlaceResult;
       assert.equal(placed.ok, true);
     }
     assert.equal((await api('POST', '/snapshots')).status, 200);
   });
 
   it('starts a heatmap, shows its progress to the end, and gives a link that downloads it', async () => {
-    const started = await api<{ job: Job }>('POST', '/history-jobs', { kind: 'heatmap', from, to: Date.now(), region: { x: 0, y: 0, width: 300, height: 200 } });
+    const started = await api<{ job: Job }>('POST', '/history-jobs', {
+      kind: 'heatmap',
+      from,
+      to: Date.now(),
+      region: { x: 0, y: 0, width: 300, height: 200 },
+    });
     assert.equal(started.status, 200, JSON.stringify(started.body));
     const job = await finished(started.body.job.id);
     assert.deepEqual(job.progress, { fraction: 1, stage: 'done' });
@@ -98,14 +110,14 @@ describe('the admin history-job endpoints with a snapshotter', function () {
     assert.deepEqual([png.width, png.height], [300, 200]);
     assert.equal(png.data[10 * 300 + 10], 255, 'the busiest pixel (placed twice) has the top level');
     assert.equal(png.data[0], 0, 'a pixel nobody placed is level 0');
-    const audit = await api<{ entries: Array<{ action: string }> }>('GET', '/audit?limit=5');
+    const audit = await api<{ entries: { action: string }[] }>('GET', '/audit?limit=5');
     assert.ok(audit.body.entries.some((entry) => entry.action === 'history.start'));
   });
 
   it('refuses reversed and huge ranges, regions off the canvas, absurd timelapses and unknown jobs with clear codes', async () => {
     const now = Date.now();
     const timelapse = { kind: 'timelapse', from, to: now, durationSeconds: 5, fps: 30, scale: 2 };
-    const cases: Array<[unknown, number, string]> = [
+    const cases: [unknown, number, string][] = [
       [{ ...timelapse, from: now, to: from }, 400, 'INVALID_RANGE'],
       [{ ...timelapse, from: 0, to: now }, 400, 'RANGE_TOO_LONG'],
       [{ ...timelapse, region: { x: 250, y: 0, width: 100, height: 10 } }, 400, 'REGION_OUT_OF_BOUNDS'],
@@ -135,8 +147,11 @@ describe('the admin history-job endpoints with a snapshotter', function () {
     const opened = await api<{ config: { datasetsPublic?: boolean } }>('PUT', '/datasets-public', { public: true });
     assert.equal(opened.status, 200, JSON.stringify(opened.body));
     assert.equal(opened.body.config.datasetsPublic, true);
-    const list = (await (await fetch(`${gateway.url}/api/datasets`)).json()) as { datasets: Array<{ id: string; download: string }> };
-    assert.deepEqual(list.datasets.map((dataset) => dataset.id), [job.id]);
+    const list = (await (await fetch(`${gateway.url}/api/datasets`)).json()) as { datasets: { id: string; download: string }[] };
+    assert.deepEqual(
+      list.datasets.map((dataset) => dataset.id),
+      [job.id],
+    );
     const redirect = await fetch(`${gateway.url}${list.datasets[0]!.download}`, { redirect: 'manual' });
     assert.equal(redirect.status, 302);
     const csv = await (await fetch(redirect.headers.get('location')!)).text();

@@ -48,7 +48,14 @@ describe('the admin snapshot endpoints with a snapshotter', function () {
         name: 'snapshotter',
         command: process.execPath,
         args: [SNAPSHOTTER_MAIN],
-        env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', REDIS_URL: redisServer.url, HTTP_PORT: String(port), SNAPSHOT_INTERVAL_MS: '600000', ...s3.env },
+        env: {
+          PATH: process.env.PATH ?? '',
+          LOG_LEVEL: 'warn',
+          REDIS_URL: redisServer.url,
+          HTTP_PORT: String(port),
+          SNAPSHOT_INTERVAL_MS: '600000',
+          ...s3.env,
+        },
         cwd: ROOT,
         stdout: output,
         stderr: output,
@@ -60,7 +67,7 @@ describe('the admin snapshot endpoints with a snapshotter', function () {
   it('takes a snapshot now, lists it, and restores it: the canvas comes back and players get the config', async () => {
     const player = await connectPlayer(gateway.url);
     players.push(player);
-    const place = (x: number, y: number, color: number): Promise<PlaceResult> => player.socket.timeout(3000).emitWithAck('place', { x, y, color } as never);
+    const place = (x: number, y: number, color: number): Promise<PlaceResult> => player.socket.timeout(3000).emitWithAck('place', { x, y, color });
     assert.equal((await place(10, 10, 5)).ok, true);
 
     const taken = await api<{ taken: boolean; key: string }>('POST', '/snapshots');
@@ -83,23 +90,37 @@ describe('the admin snapshot endpoints with a snapshotter', function () {
 
     const missing = await api('POST', '/snapshots/restore', { key: 'snapshots/0000000000000_0-0.tsnap' });
     assert.equal(missing.status, 404, JSON.stringify(missing.body));
-    const audit = await api<{ entries: Array<{ action: string; details: Record<string, unknown> }> }>('GET', '/audit?limit=2');
-    assert.deepEqual(audit.body.entries.map((entry) => entry.action), ['snapshot.restore', 'snapshot.take']);
+    const audit = await api<{ entries: { action: string; details: Record<string, unknown> }[] }>('GET', '/audit?limit=2');
+    assert.deepEqual(
+      audit.body.entries.map((entry) => entry.action),
+      ['snapshot.restore', 'snapshot.take'],
+    );
     assert.equal(audit.body.entries[0]?.details.key, taken.body.key);
   });
 
   it('rolls a rectangle back to a snapshot through the event stream, leaving the rest alone', async () => {
     const player = await connectPlayer(gateway.url);
     players.push(player);
-    const place = (x: number, y: number, color: number): Promise<PlaceResult> => player.socket.timeout(3000).emitWithAck('place', { x, y, color } as never);
+    const place = (x: number, y: number, color: number): Promise<PlaceResult> => player.socket.timeout(3000).emitWithAck('place', { x, y, color });
     assert.equal((await place(50, 50, 3)).ok, true);
     const taken = await api<{ taken: boolean; key: string }>('POST', '/snapshots');
     assert.equal(taken.status, 200, JSON.stringify(taken.body));
     // Vandalism inside and outside the rectangle.
-    for (const [x, y] of [[50, 50], [51, 51], [60, 60]] as const) assert.equal((await place(x, y, 7)).ok, true);
+    for (const [x, y] of [
+      [50, 50],
+      [51, 51],
+      [60, 60],
+    ] as const)
+      assert.equal((await place(x, y, 7)).ok, true);
     const eventsBefore = await redis.xlen(canvasKeys('main').events);
 
-    const rolled = await api<{ changed: number; pixels: number }>('POST', '/rollback/restore', { x: 45, y: 45, width: 10, height: 10, snapshot: taken.body.key });
+    const rolled = await api<{ changed: number; pixels: number }>('POST', '/rollback/restore', {
+      x: 45,
+      y: 45,
+      width: 10,
+      height: 10,
+      snapshot: taken.body.key,
+    });
     assert.equal(rolled.status, 200, JSON.stringify(rolled.body));
     assert.equal(rolled.body.changed, 2);
     const chunk = await redis.getBuffer(canvasKeys('main').chunk(0, 0));

@@ -4,7 +4,7 @@ import { createAdminAuthenticator } from '../src/admin/admin-auth.js';
 import { AdminRateLimiter } from '../src/admin/admin-rate-limit.js';
 import { check, createAdminValidators } from '../src/admin/admin-validation.js';
 import { ADMIN_OPENAPI } from '../src/admin/openapi.js';
-import { planRemoval, recolour } from '../src/admin/palette-edits.js';
+import { planRemoval, recolor } from '../src/admin/palette-edits.js';
 import { loadGatewayConfig } from '../src/config.js';
 
 const BASE_ENV = { SESSION_SECRET: 'unit-secret-that-is-at-least-32-characters' };
@@ -33,14 +33,17 @@ describe('admin settings', () => {
 
   it('defaults to no tokens, the roles claim, 120 requests a minute and no snapshots', () => {
     const { admin } = loadGatewayConfig(BASE_ENV);
-    assert.deepEqual({ ...admin, tokens: [...admin.tokens] }, {
-      tokens: [],
-      jwtRoleClaim: 'roles',
-      jwtRole: 'tessera-admin',
-      ratePerMin: 120,
-      snapshotsEnabled: false,
-      snapshotTimeoutMs: 30_000,
-    });
+    assert.deepEqual(
+      { ...admin, tokens: [...admin.tokens] },
+      {
+        tokens: [],
+        jwtRoleClaim: 'roles',
+        jwtRole: 'tessera-admin',
+        ratePerMin: 120,
+        snapshotsEnabled: false,
+        snapshotTimeoutMs: 30_000,
+      },
+    );
   });
 });
 
@@ -58,7 +61,15 @@ describe('admin authentication', () => {
   it('knows each token by name, and refuses anything else with 401', async () => {
     assert.deepEqual(await auth.authenticate('Bearer dev-token-0123456789abcdefgh'), { ok: true, admin: { name: 'dev', via: 'token' } });
     assert.deepEqual(await auth.authenticate('bearer ops-token-0123456789abcdefgh'), { ok: true, admin: { name: 'ops', via: 'token' } });
-    for (const header of [undefined, '', 'Bearer', 'Basic b3BzOnRva2Vu', 'Bearer ops-token-0123456789abcdefg', 'Bearer ops-token-0123456789abcdefghX', 'Bearer a.b.c']) {
+    for (const header of [
+      undefined,
+      '',
+      'Bearer',
+      'Basic b3BzOnRva2Vu',
+      'Bearer ops-token-0123456789abcdefg',
+      'Bearer ops-token-0123456789abcdefghX',
+      'Bearer a.b.c',
+    ]) {
       assert.deepEqual(await auth.authenticate(header), { ok: false, status: 401 }, String(header));
     }
   });
@@ -100,13 +111,34 @@ describe('palette edits', () => {
   const palette = ['#ffffff', '#000001', '#000002', '#000003', '#000004', '#000005'];
 
   it('recolours indices of the palette, refusing one beyond it or twice', () => {
-    assert.deepEqual(recolour(palette, { colors: [{ index: 2, color: '#abcdef' }] }), { ok: true, value: ['#ffffff', '#000001', '#abcdef', '#000003', '#000004', '#000005'] });
-    assert.deepEqual(recolour(palette, { colors: [{ index: 6, color: '#abcdef' }] }), { ok: false, invalid: { field: 'colors.0.index', message: 'must be below the palette size 6' } });
-    assert.equal((recolour(palette, { colors: [{ index: 1, color: '#abcdef' }, { index: 1, color: '#abcdee' }] }) as { invalid: { field: string } }).invalid.field, 'colors.1.index');
+    assert.deepEqual(recolor(palette, { colors: [{ index: 2, color: '#abcdef' }] }), {
+      ok: true,
+      value: ['#ffffff', '#000001', '#abcdef', '#000003', '#000004', '#000005'],
+    });
+    assert.deepEqual(recolor(palette, { colors: [{ index: 6, color: '#abcdef' }] }), {
+      ok: false,
+      invalid: { field: 'colors.0.index', message: 'must be below the palette size 6' },
+    });
+    assert.equal(
+      (
+        recolor(palette, {
+          colors: [
+            { index: 1, color: '#abcdef' },
+            { index: 1, color: '#abcdee' },
+          ],
+        }) as { invalid: { field: string } }
+      ).invalid.field,
+      'colors.1.index',
+    );
   });
 
   it('plans a removal: kept colours close up, removed ones take their target, indices below the first removed keep their number', () => {
-    const plan = planRemoval(palette, { remove: [{ index: 4, mapTo: 1 }, { index: 2, mapTo: 5 }] });
+    const plan = planRemoval(palette, {
+      remove: [
+        { index: 4, mapTo: 1 },
+        { index: 2, mapTo: 5 },
+      ],
+    });
     assert.ok(plan.ok);
     assert.deepEqual(plan.value.palette, ['#ffffff', '#000001', '#000003', '#000005']);
     assert.deepEqual(plan.value.mapping, [0, 1, 3, 2, 1, 3]);
@@ -116,8 +148,28 @@ describe('palette edits', () => {
   });
 
   it('refuses a removal that maps onto a removed colour, repeats one, or leaves fewer than two colours', () => {
-    assert.equal((planRemoval(palette, { remove: [{ index: 2, mapTo: 3 }, { index: 3, mapTo: 1 }] }) as { invalid: { field: string } }).invalid.field, 'remove.0.mapTo');
-    assert.equal((planRemoval(palette, { remove: [{ index: 2, mapTo: 1 }, { index: 2, mapTo: 0 }] }) as { invalid: { field: string } }).invalid.field, 'remove.1.index');
+    assert.equal(
+      (
+        planRemoval(palette, {
+          remove: [
+            { index: 2, mapTo: 3 },
+            { index: 3, mapTo: 1 },
+          ],
+        }) as { invalid: { field: string } }
+      ).invalid.field,
+      'remove.0.mapTo',
+    );
+    assert.equal(
+      (
+        planRemoval(palette, {
+          remove: [
+            { index: 2, mapTo: 1 },
+            { index: 2, mapTo: 0 },
+          ],
+        }) as { invalid: { field: string } }
+      ).invalid.field,
+      'remove.1.index',
+    );
     assert.equal((planRemoval(palette, { remove: [{ index: 9, mapTo: 1 }] }) as { invalid: { field: string } }).invalid.field, 'remove.0.index');
     const all = [1, 2, 3, 4, 5].map((index) => ({ index, mapTo: 0 }));
     assert.equal((planRemoval(palette, { remove: all }) as { invalid: { field: string } }).invalid.field, 'remove');

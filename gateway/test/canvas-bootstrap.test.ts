@@ -41,7 +41,13 @@ describe('bootstrapping the canvas with a snapshotter', function () {
 
   /** A gateway as the chart and the launcher run it next to a snapshotter: no CANVAS_BOOTSTRAP given. */
   async function gatewayFor(canvasId: string): Promise<RunningGateway> {
-    const gateway = await startGateway(redisServer.url, { ...ADMIN_ENV, CANVAS_ID: canvasId, SNAPSHOTS_ENABLED: 'true', CANVAS_WIDTH: '300', CANVAS_HEIGHT: '200' });
+    const gateway = await startGateway(redisServer.url, {
+      ...ADMIN_ENV,
+      CANVAS_ID: canvasId,
+      SNAPSHOTS_ENABLED: 'true',
+      CANVAS_WIDTH: '300',
+      CANVAS_HEIGHT: '200',
+    });
     gateways.push(gateway);
     return gateway;
   }
@@ -53,7 +59,17 @@ describe('bootstrapping the canvas with a snapshotter', function () {
         name: 'snapshotter',
         command: process.execPath,
         args: [SNAPSHOTTER_MAIN],
-        env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', REDIS_URL: redisServer.url, CANVAS_ID: canvasId, HTTP_PORT: String(port), SNAPSHOT_INTERVAL_MS: '600000', CANVAS_WIDTH: '400', CANVAS_HEIGHT: '250', ...s3.env },
+        env: {
+          PATH: process.env.PATH ?? '',
+          LOG_LEVEL: 'warn',
+          REDIS_URL: redisServer.url,
+          CANVAS_ID: canvasId,
+          HTTP_PORT: String(port),
+          SNAPSHOT_INTERVAL_MS: '600000',
+          CANVAS_WIDTH: '400',
+          CANVAS_HEIGHT: '250',
+          ...s3.env,
+        },
         cwd: ROOT,
         stdout: output,
         stderr: output,
@@ -81,7 +97,7 @@ describe('bootstrapping the canvas with a snapshotter', function () {
     await waitFor(async () => (await readyz(first)) === 200, { timeoutMs: 15_000, message: 'the first gateway to be ready' });
     const player = await connectPlayer(first.url);
     players.push(player);
-    const placed: PlaceResult = await player.socket.timeout(3000).emitWithAck('place', { x: 7, y: 9, color: 5 } as never);
+    const placed = (await player.socket.timeout(3000).emitWithAck('place', { x: 7, y: 9, color: 5 })) as PlaceResult;
     assert.equal(placed.ok, true);
     const taken = await fetch(`${first.url}/api/admin/snapshots`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     assert.equal(taken.status, 200, await taken.clone().text());

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { canvasKeys, decodeCanvas, formatPosition, type CanvasFrame } from '@tessera/protocol';
+import { canvasKeys, decodeCanvas, formatPosition, type CanvasFrame, type PlaceResult } from '@tessera/protocol';
 import { Redis } from 'ioredis';
 import { useRedis } from '../../test-support/index.js';
 import { connectPlayer, startGateway, type RunningGateway } from './support/gateway-harness.js';
@@ -25,8 +25,12 @@ describe('the canvas over HTTP', () => {
     redis.on('error', () => undefined);
     gateway = await startGateway(redisServer.url, { CANVAS_WIDTH: '600', CANVAS_HEIGHT: '300', CANVAS_CACHE_MS: '0' });
     const player = await connectPlayer(gateway.url);
-    for (const [x, y, color] of [[0, 0, 3], [599, 299, 9], [300, 100, 4]] as const) {
-      assert.ok((await player.socket.timeout(3000).emitWithAck('place', { x, y, color })).ok);
+    for (const [x, y, color] of [
+      [0, 0, 3],
+      [599, 299, 9],
+      [300, 100, 4],
+    ] as const) {
+      assert.ok(((await player.socket.timeout(3000).emitWithAck('place', { x, y, color })) as PlaceResult).ok);
     }
     player.socket.close();
   });
@@ -50,7 +54,10 @@ describe('the canvas over HTTP', () => {
 
   it('compresses with brotli or gzip as the client accepts, to the same bytes', async () => {
     const plain = await (await fetch(`${gateway.url}/api/canvas/data`, { headers: { 'accept-encoding': 'identity' } })).arrayBuffer();
-    for (const [encoding, inflate] of [['br', brotliDecompressSync], ['gzip', gunzipSync]] as const) {
+    for (const [encoding, inflate] of [
+      ['br', brotliDecompressSync],
+      ['gzip', gunzipSync],
+    ] as const) {
       // undici decodes transparently; a raw request shows what went over the wire.
       const raw = await rawGet(`${gateway.url}/api/canvas/data`, { 'accept-encoding': encoding });
       assert.equal(raw.headers['content-encoding'], encoding);
@@ -109,12 +116,15 @@ describe('the canvas over HTTP', () => {
     try {
       const reads = () => cached.gateway.metrics.canvasReads.get().then((metric) => metric.values.find((value) => value.labels.source === 'redis')?.value ?? 0);
       const before = (await fetchCanvas(`${cached.url}/api/canvas/data`)).frame.position;
-      assert.ok((await player.socket.timeout(3000).emitWithAck('place', { x: 7, y: 7, color: 5 })).ok);
+      assert.ok(((await player.socket.timeout(3000).emitWithAck('place', { x: 7, y: 7, color: 5 })) as PlaceResult).ok);
       const [last] = await redis.xrevrange(keys.events, '+', '-', 'COUNT', 1);
       const after = last![0];
       assert.notEqual(formatPosition(before), after);
       const frames = await Promise.all(Array.from({ length: 200 }, async () => (await fetchCanvas(`${cached.url}/api/canvas/data?after=${after}`)).frame));
-      assert.ok(frames.every((frame) => formatPosition(frame.position) === after), 'every answer is at least as new as asked');
+      assert.ok(
+        frames.every((frame) => formatPosition(frame.position) === after),
+        'every answer is at least as new as asked',
+      );
       assert.equal(await reads(), 2, 'one read for the first request, one shared re-read for the crowd');
       assert.equal(frames[0]!.chunks.find((chunk) => chunk.cx === 0 && chunk.cy === 0)?.bytes[7 * 256 + 7], 5);
     } finally {
@@ -149,7 +159,10 @@ describe('the canvas over HTTP', () => {
 });
 
 /** A GET without transparent decompression, to see the bytes on the wire. */
-async function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+async function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const { request } = await import('node:http');
   return new Promise((resolve, reject) => {
     request(url, { headers }, (response) => {

@@ -18,7 +18,12 @@ describe('challenge configuration', () => {
   });
 
   it('takes CHALLENGE_HMAC_KEY, CHALLENGE_MAX_NUMBER and CHALLENGE_EXPIRES_MS', () => {
-    const settings = loadGatewayConfig({ ...valid, CHALLENGE_HMAC_KEY: 'k'.repeat(32), CHALLENGE_MAX_NUMBER: '250000', CHALLENGE_EXPIRES_MS: '60000' }).challenge;
+    const settings = loadGatewayConfig({
+      ...valid,
+      CHALLENGE_HMAC_KEY: 'k'.repeat(32),
+      CHALLENGE_MAX_NUMBER: '250000',
+      CHALLENGE_EXPIRES_MS: '60000',
+    }).challenge;
     assert.equal(settings.hmacKey, 'k'.repeat(32));
     assert.equal(settings.maxNumber, 250_000);
     assert.equal(settings.expiresMs, 60_000);

@@ -27,7 +27,9 @@ describe('coalescing the packets of one engine.io flush into one write', functio
   afterEach(async () => {
     client?.close();
     client = undefined;
-    await new Promise<void>((resolve) => io.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      void io.close(() => resolve());
+    });
   });
 
   /** Sends `count` events in one turn and answers how many writes reached the TCP socket, and what arrived. */
@@ -66,7 +68,10 @@ describe('coalescing the packets of one engine.io flush into one write', functio
 
   it('writes a burst of packets in a few writes, every packet delivered in order', async () => {
     const { writes, received } = await burst(await start(true), 40);
-    assert.deepEqual(received, Array.from({ length: 40 }, (_, i) => i));
+    assert.deepEqual(
+      received,
+      Array.from({ length: 40 }, (_, i) => i),
+    );
     // Corked from the first flush to the end of the turn: one write (two if a turn boundary fell inside).
     assert.ok(writes <= 2, `${writes} writes for 40 packets`);
   });

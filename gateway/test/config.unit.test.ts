@@ -32,7 +32,18 @@ describe('gateway configuration', () => {
       assert.fail('expected a ConfigError');
     } catch (error) {
       assert.ok(error instanceof ConfigError);
-      for (const name of ['SESSION_SECRET', 'PORT', 'CANVAS_WIDTH', 'CANVAS_COOLDOWN_MS', 'CANVAS_PALETTE', 'REDIS_URL', 'CANVAS_ID', 'CANVAS_BOOTSTRAP', 'LOG_LEVEL', 'AUTH_JWKS_URL']) {
+      for (const name of [
+        'SESSION_SECRET',
+        'PORT',
+        'CANVAS_WIDTH',
+        'CANVAS_COOLDOWN_MS',
+        'CANVAS_PALETTE',
+        'REDIS_URL',
+        'CANVAS_ID',
+        'CANVAS_BOOTSTRAP',
+        'LOG_LEVEL',
+        'AUTH_JWKS_URL',
+      ]) {
         assert.match(error.message, new RegExp(`\\b${name}\\b`), `${name} not named in:\n${error.message}`);
       }
     }
@@ -47,16 +58,27 @@ describe('gateway configuration', () => {
 
   it('refuses a JWKS without both the issuer and the audience its tokens must name', () => {
     const jwks = { ...valid, AUTH_JWKS_URL: 'https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com' };
-    assert.throws(() => loadGatewayConfig(jwks), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE must be set with AUTH_JWKS_URL/);
-      return true;
-    });
+    assert.throws(
+      () => loadGatewayConfig(jwks),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE must be set with AUTH_JWKS_URL/);
+        return true;
+      },
+    );
     assert.throws(() => loadGatewayConfig({ ...jwks, AUTH_JWT_ISSUER: 'https://securetoken.google.com/p' }), /\bAUTH_JWT_AUDIENCE must be set/);
     assert.throws(() => loadGatewayConfig({ ...jwks, AUTH_JWT_AUDIENCE: 'p' }), /\bAUTH_JWT_ISSUER must be set/);
-    assert.throws(() => loadGatewayConfig({ ...jwks, AUTH_JWT_ISSUER: 'i', AUTH_JWT_AUDIENCE: 'a', AUTH_JWT_CLOCK_SKEW_MS: '3600000' }), /AUTH_JWT_CLOCK_SKEW_MS/);
+    assert.throws(
+      () => loadGatewayConfig({ ...jwks, AUTH_JWT_ISSUER: 'i', AUTH_JWT_AUDIENCE: 'a', AUTH_JWT_CLOCK_SKEW_MS: '3600000' }),
+      /AUTH_JWT_CLOCK_SKEW_MS/,
+    );
     const jwt = loadGatewayConfig({ ...jwks, AUTH_JWT_ISSUER: 'https://securetoken.google.com/p', AUTH_JWT_AUDIENCE: 'p' }).jwt;
-    assert.deepEqual(jwt, { jwksUrl: jwks.AUTH_JWKS_URL, issuer: 'https://securetoken.google.com/p', audience: 'p', clockSkewMs: GATEWAY_DEFAULTS.jwtClockSkewMs });
+    assert.deepEqual(jwt, {
+      jwksUrl: jwks.AUTH_JWKS_URL,
+      issuer: 'https://securetoken.google.com/p',
+      audience: 'p',
+      clockSkewMs: GATEWAY_DEFAULTS.jwtClockSkewMs,
+    });
     assert.equal(loadGatewayConfig(valid).jwt, undefined);
   });
 
@@ -64,24 +86,40 @@ describe('gateway configuration', () => {
     const jwt = { ...valid, AUTH_JWKS_URL: 'https://idp.example/jwks', AUTH_JWT_ISSUER: 'https://idp.example', AUTH_JWT_AUDIENCE: 'tessera-web' };
     assert.equal(loadGatewayConfig(valid).signIn, undefined);
     assert.equal(loadGatewayConfig(valid).guestsAllowed, true);
-    assert.deepEqual(loadGatewayConfig({ ...jwt, AUTH_OIDC_CLIENT_ID: 'tessera-web' }).signIn, { issuer: 'https://idp.example', clientId: 'tessera-web', scope: 'openid profile' });
-    assert.equal(loadGatewayConfig({ ...jwt, AUTH_OIDC_CLIENT_ID: 'c', AUTH_OIDC_SCOPE: 'openid profile offline_access' }).signIn?.scope, 'openid profile offline_access');
+    assert.deepEqual(loadGatewayConfig({ ...jwt, AUTH_OIDC_CLIENT_ID: 'tessera-web' }).signIn, {
+      issuer: 'https://idp.example',
+      clientId: 'tessera-web',
+      scope: 'openid profile',
+    });
+    assert.equal(
+      loadGatewayConfig({ ...jwt, AUTH_OIDC_CLIENT_ID: 'c', AUTH_OIDC_SCOPE: 'openid profile offline_access' }).signIn?.scope,
+      'openid profile offline_access',
+    );
     assert.equal(loadGatewayConfig({ ...jwt, AUTH_GUESTS: 'refused' }).guestsAllowed, false);
     assert.throws(() => loadGatewayConfig({ ...valid, AUTH_OIDC_CLIENT_ID: 'tessera-web' }), /AUTH_OIDC_CLIENT_ID needs AUTH_JWKS_URL/);
     assert.throws(() => loadGatewayConfig({ ...jwt, AUTH_OIDC_CLIENT_ID: 'has space' }), /AUTH_OIDC_CLIENT_ID must be 1 to 255 printable characters/);
     assert.throws(() => loadGatewayConfig({ ...jwt, AUTH_OIDC_CLIENT_ID: 'c', AUTH_OIDC_SCOPE: 'profile email' }), /AUTH_OIDC_SCOPE must include openid/);
-    assert.throws(() => loadGatewayConfig({ ...jwt, AUTH_JWT_ISSUER: 'urn:issuer', AUTH_OIDC_CLIENT_ID: 'c' }), /AUTH_JWT_ISSUER must be an http\(s\) URL when AUTH_OIDC_CLIENT_ID is set/);
+    assert.throws(
+      () => loadGatewayConfig({ ...jwt, AUTH_JWT_ISSUER: 'urn:issuer', AUTH_OIDC_CLIENT_ID: 'c' }),
+      /AUTH_JWT_ISSUER must be an http\(s\) URL when AUTH_OIDC_CLIENT_ID is set/,
+    );
     assert.throws(() => loadGatewayConfig({ ...valid, AUTH_GUESTS: 'refused' }), /AUTH_GUESTS=refused needs AUTH_JWKS_URL/);
     assert.throws(() => loadGatewayConfig({ ...jwt, AUTH_GUESTS: 'nobody' }), /AUTH_GUESTS/);
   });
 
   it('refuses a CORS origin that no browser would send', () => {
-    assert.throws(() => loadGatewayConfig({ ...valid, CORS_ORIGINS: 'https://ok.example,https://ok.example/path,ok.example' }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /CORS_ORIGINS must hold \* or http\(s\) origins without a path, got "https:\/\/ok.example\/path", "ok.example"/);
-      return true;
-    });
-    assert.deepEqual(loadGatewayConfig({ ...valid, CORS_ORIGINS: 'https://ok.example, http://localhost:5173' }).corsOrigins, ['https://ok.example', 'http://localhost:5173']);
+    assert.throws(
+      () => loadGatewayConfig({ ...valid, CORS_ORIGINS: 'https://ok.example,https://ok.example/path,ok.example' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /CORS_ORIGINS must hold \* or http\(s\) origins without a path, got "https:\/\/ok.example\/path", "ok.example"/);
+        return true;
+      },
+    );
+    assert.deepEqual(loadGatewayConfig({ ...valid, CORS_ORIGINS: 'https://ok.example, http://localhost:5173' }).corsOrigins, [
+      'https://ok.example',
+      'http://localhost:5173',
+    ]);
     assert.deepEqual(loadGatewayConfig({ ...valid, CORS_ORIGINS: '*' }).corsOrigins, ['*']);
   });
 
@@ -108,7 +146,10 @@ describe('gateway configuration', () => {
     for (const tooSmall of ['1000', String(ADMIN_LIMITS.maxRegionPixels), String(GATEWAY_DEFAULTS.minStreamMaxLength - 1)]) {
       assert.throws(() => loadGatewayConfig({ ...valid, STREAM_MAX_LEN: tooSmall }), /STREAM_MAX_LEN/, tooSmall);
     }
-    assert.equal(loadGatewayConfig({ ...valid, STREAM_MAX_LEN: String(GATEWAY_DEFAULTS.minStreamMaxLength) }).streamMaxLength, GATEWAY_DEFAULTS.minStreamMaxLength);
+    assert.equal(
+      loadGatewayConfig({ ...valid, STREAM_MAX_LEN: String(GATEWAY_DEFAULTS.minStreamMaxLength) }).streamMaxLength,
+      GATEWAY_DEFAULTS.minStreamMaxLength,
+    );
   });
 
   it('waits for the snapshotter to restore or create the canvas by default when one serves it', () => {

@@ -55,7 +55,7 @@ describe('per-address socket slots', () => {
     await waitFor(async () => connectPlayer(gateway.url).then((player) => players.push(player)), { message: 'a freed slot' });
   });
 
-  it('keeps a player\'s slot for as long as its socket lives, and frees it on disconnect', async () => {
+  it("keeps a player's slot for as long as its socket lives, and frees it on disconnect", async () => {
     await fillWithPlayers(LIMIT);
     await assert.rejects(connectPlayer(gateway.url), { message: ErrorCode.TooManyConnections });
     const leaving = players.shift()!;

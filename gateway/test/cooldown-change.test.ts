@@ -44,7 +44,7 @@ describe('changing the cooldown', function () {
   }
   /** The same guest again, as after a page reload. */
   const reload = (gateway: RunningGateway, who: Player): Promise<Player> => player(gateway, { token: who.welcome.sessionToken });
-  const place = (who: Player, x: number, y = 1): Promise<PlaceResult> => who.socket.timeout(3000).emitWithAck('place', { x, y, color: 2 } as never);
+  const place = (who: Player, x: number, y = 1): Promise<PlaceResult> => who.socket.timeout(3000).emitWithAck('place', { x, y, color: 2 });
   const near = (actual: number, expected: number, what: string): void =>
     assert.ok(Math.abs(actual - expected) <= CLOCK_SLACK_MS, `${what}: ${actual} is not ${expected} (off by ${actual - expected} ms)`);
 

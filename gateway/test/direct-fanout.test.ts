@@ -20,7 +20,7 @@ describe('broadcasting deltas and syncs to every socket', () => {
   const redisServer = useRedis();
   let redis: Redis;
   let gateway: RunningGateway;
-  const players: Array<Player & { seen: Seen }> = [];
+  const players: (Player & { seen: Seen })[] = [];
 
   before(async () => {
     redis = new Redis(redisServer.url, { lazyConnect: false });
@@ -55,7 +55,7 @@ describe('broadcasting deltas and syncs to every socket', () => {
     for (const player of players) player.seen.splice(0, player.seen.indexOf(marker) + 1);
 
     const sent: string[] = [];
-    const publishes: Array<Promise<void>> = [];
+    const publishes: Promise<void>[] = [];
     for (let i = 0; i < 300; i++) {
       // Large frames too (past ws's 16-bit and 64 KB length forms), and other events in between that
       // take Socket.IO's own path: nothing may overtake or split what was published before it.

@@ -15,7 +15,7 @@ interface StatsBody {
   placements: number;
   peakOnline: { value: number; at: number };
   peakPlacementsPerSecond: { value: number; at: number };
-  perMinute: Array<{ minute: number; placements: number; canvasLoads: number; peakOnline: number }>;
+  perMinute: { minute: number; placements: number; canvasLoads: number; peakOnline: number }[];
 }
 
 describe('the event stats over the admin API', function () {
@@ -55,7 +55,7 @@ describe('the event stats over the admin API', function () {
     return player;
   }
   const place = async (player: Player, x: number, y: number): Promise<void> => {
-    const result = (await player.socket.timeout(3000).emitWithAck('place', { x, y, color: 1 } as never)) as PlaceResult;
+    const result = (await player.socket.timeout(3000).emitWithAck('place', { x, y, color: 1 })) as PlaceResult;
     assert.ok(result.ok, `placement refused: ${JSON.stringify(result)}`);
   };
 
@@ -91,8 +91,14 @@ describe('the event stats over the admin API', function () {
     assert.equal(stats.signedInUsers, 2);
     assert.equal(stats.peakOnline.value, 10);
     assert.ok(stats.peakPlacementsPerSecond.value >= 1 && stats.peakPlacementsPerSecond.value <= 6);
-    assert.equal(stats.perMinute.reduce((sum, minute) => sum + minute.placements, 0), 6);
-    assert.equal(stats.perMinute.reduce((sum, minute) => sum + minute.canvasLoads, 0), 3);
+    assert.equal(
+      stats.perMinute.reduce((sum, minute) => sum + minute.placements, 0),
+      6,
+    );
+    assert.equal(
+      stats.perMinute.reduce((sum, minute) => sum + minute.canvasLoads, 0),
+      3,
+    );
   });
 
   it('keeps the loads a gateway counted when it shuts down before its next flush', async () => {

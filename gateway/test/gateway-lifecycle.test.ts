@@ -38,7 +38,15 @@ describe('a gateway', () => {
       const notReady = await fetch(`${gateway.url}/readyz`);
       assert.equal(notReady.status, 503);
       assert.match(await notReady.text(), /canvas config missing/);
-      await redis.hset(canvasKeys('waiting').config, { width: 10, height: 10, palette: '["#ffffff","#000000"]', paletteSize: 2, cooldownMs: 0, paused: 0, version: 1 });
+      await redis.hset(canvasKeys('waiting').config, {
+        width: 10,
+        height: 10,
+        palette: '["#ffffff","#000000"]',
+        paletteSize: 2,
+        cooldownMs: 0,
+        paused: 0,
+        version: 1,
+      });
       await waitFor(async () => (await fetch(`${gateway.url}/readyz`)).status === 200, { message: 'readiness' });
       assert.equal((await fetch(`${gateway.url}/healthz`)).status, 200);
       const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
@@ -106,7 +114,9 @@ describe('a gateway', () => {
         assert.equal(player.welcome.userId, 'a_alice');
         assert.equal(player.welcome.sessionToken, undefined);
         player.socket.close();
-        await assert.rejects(connectPlayer(gateway.url, { idToken: await sign({ sub: 'mallory' }, { issuer: 'https://evil.test' }) }), { message: ErrorCode.Unauthorized });
+        await assert.rejects(connectPlayer(gateway.url, { idToken: await sign({ sub: 'mallory' }, { issuer: 'https://evil.test' }) }), {
+          message: ErrorCode.Unauthorized,
+        });
         await assert.rejects(connectPlayer(gateway.url, { idToken: 'a.b.c' }), { message: ErrorCode.Unauthorized });
       } finally {
         await gateway.close();

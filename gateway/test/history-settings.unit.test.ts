@@ -46,7 +46,14 @@ describe('history viewer configuration', () => {
       assert.fail('accepted');
     } catch (error) {
       assert.ok(error instanceof ConfigError);
-      for (const name of ['HISTORY_S3_BUCKET', 'HISTORY_S3_PREFIX', 'HISTORY_S3_ENDPOINT', 'HISTORY_S3_ACCESS_KEY_ID', 'HISTORY_INDEX_CACHE_MS', 'HISTORY_CACHE_BYTES']) {
+      for (const name of [
+        'HISTORY_S3_BUCKET',
+        'HISTORY_S3_PREFIX',
+        'HISTORY_S3_ENDPOINT',
+        'HISTORY_S3_ACCESS_KEY_ID',
+        'HISTORY_INDEX_CACHE_MS',
+        'HISTORY_CACHE_BYTES',
+      ]) {
         assert.match(error.message, new RegExp(name), name);
       }
       assert.doesNotMatch(error.message, /do-not-print-me/);

@@ -27,10 +27,10 @@ describe('identity-provider tokens', () => {
   const adminToken = (overrides: TokenOverrides = {}): Promise<string> => jwks.sign({ sub: 'mallory', roles: ['tessera-admin'] }, overrides);
   const nowSec = (): number => Math.floor(Date.now() / 1000);
 
-  const refused: Array<[string, () => TokenOverrides, string?]> = [
+  const refused: [string, () => TokenOverrides, string?][] = [
     // Firebase and Google sign every project's tokens with the same keys: only iss/aud tell them apart.
-    ['another project\'s issuer', () => ({ issuer: 'https://securetoken.google.com/someone-else' })],
-    ['another project\'s audience', () => ({ audience: 'someone-else' })],
+    ["another project's issuer", () => ({ issuer: 'https://securetoken.google.com/someone-else' })],
+    ["another project's audience", () => ({ audience: 'someone-else' })],
     ['no expiry at all', () => ({ exp: null })],
     ['an expiry beyond the clock skew', () => ({ exp: nowSec() - 60 }), ErrorCode.TokenExpired],
   ];
@@ -43,31 +43,46 @@ describe('identity-provider tokens', () => {
   }
 
   // Forged tokens: none may be told "expired" (that is said of genuine tokens only) or get in.
-  const forged: Array<[string, () => Promise<string>]> = [
-    ['a bad signature', async () => {
-      const [header, payload] = (await adminToken()).split('.');
-      return `${header}.${payload}.${Buffer.alloc(256, 7).toString('base64url')}`;
-    }],
-    ['an expired token with a bad signature', async () => {
-      const [header, payload] = (await adminToken({ exp: nowSec() - 600 })).split('.');
-      return `${header}.${payload}.${Buffer.alloc(256, 7).toString('base64url')}`;
-    }],
-    ['alg none', async () => {
-      const payload = (await adminToken()).split('.')[1];
-      return `${Buffer.from(JSON.stringify({ alg: 'none', kid: 'admin-test-key' })).toString('base64url')}.${payload}.`;
-    }],
-    ['HS256 keyed with the public key set', async () => {
-      const payload = (await adminToken()).split('.')[1];
-      const header = Buffer.from(JSON.stringify({ alg: 'HS256', kid: 'admin-test-key' })).toString('base64url');
-      const { createHmac } = await import('node:crypto');
-      return `${header}.${payload}.${createHmac('sha256', 'admin-test-key').update(`${header}.${payload}`).digest('base64url')}`;
-    }],
+  const forged: [string, () => Promise<string>][] = [
+    [
+      'a bad signature',
+      async () => {
+        const [header, payload] = (await adminToken()).split('.');
+        return `${header}.${payload}.${Buffer.alloc(256, 7).toString('base64url')}`;
+      },
+    ],
+    [
+      'an expired token with a bad signature',
+      async () => {
+        const [header, payload] = (await adminToken({ exp: nowSec() - 600 })).split('.');
+        return `${header}.${payload}.${Buffer.alloc(256, 7).toString('base64url')}`;
+      },
+    ],
+    [
+      'alg none',
+      async () => {
+        const payload = (await adminToken()).split('.')[1];
+        return `${Buffer.from(JSON.stringify({ alg: 'none', kid: 'admin-test-key' })).toString('base64url')}.${payload}.`;
+      },
+    ],
+    [
+      'HS256 keyed with the public key set',
+      async () => {
+        const payload = (await adminToken()).split('.')[1];
+        const header = Buffer.from(JSON.stringify({ alg: 'HS256', kid: 'admin-test-key' })).toString('base64url');
+        const { createHmac } = await import('node:crypto');
+        return `${header}.${payload}.${createHmac('sha256', 'admin-test-key').update(`${header}.${payload}`).digest('base64url')}`;
+      },
+    ],
     // Genuinely signed, but past the 8 KB the verifier reads (and within the CONNECT packet's limit).
-    ['an oversized token', async () => {
-      const token = await jwks.sign({ sub: 'mallory', padding: 'x'.repeat(6_500) });
-      assert.ok(token.length > 8_192 && token.length < 10_000, String(token.length));
-      return token;
-    }],
+    [
+      'an oversized token',
+      async () => {
+        const token = await jwks.sign({ sub: 'mallory', padding: 'x'.repeat(6_500) });
+        assert.ok(token.length > 8_192 && token.length < 10_000, String(token.length));
+        return token;
+      },
+    ],
     ['not a JWT at all', () => Promise.resolve('not.a.jwt')],
   ];
   for (const [what, token] of forged) {

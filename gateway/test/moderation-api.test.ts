@@ -65,10 +65,12 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
     return connected;
   }
   async function place(who: Player, x: number, y: number, color: number): Promise<void> {
-    const result: PlaceResult = await who.socket.timeout(5000).emitWithAck('place', { x, y, color } as never);
+    const result = (await who.socket.timeout(5000).emitWithAck('place', { x, y, color })) as PlaceResult;
     assert.equal(result.ok, true, `placing (${x}, ${y}) was refused: ${JSON.stringify(result)}`);
   }
-  const validatePublic = new Ajv2020({ strict: false }).addSchema({ $id: 'p', components: PIXEL_LOOKUP_OPENAPI.components }).compile({ $ref: 'p#/components/schemas/PixelInfo' });
+  const validatePublic = new Ajv2020({ strict: false })
+    .addSchema({ $id: 'p', components: PIXEL_LOOKUP_OPENAPI.components })
+    .compile({ $ref: 'p#/components/schemas/PixelInfo' });
   async function lookup(gateway: RunningGateway, path: string, headers: Record<string, string> = {}) {
     const response = await fetch(`${gateway.url}/api/canvas/pixels/${path}`, { headers });
     const text = await response.text();
@@ -76,7 +78,7 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
     if (response.status === 200) assert.ok(validatePublic(body), `the answer matches the public document: ${text}`);
     return { status: response.status, body: body!, headers: response.headers };
   }
-  async function colourAt(keys: ReturnType<typeof canvasKeys>, x: number, y: number): Promise<number> {
+  async function colorAt(keys: ReturnType<typeof canvasKeys>, x: number, y: number): Promise<number> {
     const { cx, cy, offset } = chunkOf(x, y);
     const chunk = await redis.getBuffer(keys.chunk(cx, cy));
     return chunk?.[offset] ?? 0;
@@ -109,17 +111,22 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
       const first = await lookup(gateway, '5/6');
       assert.equal(first.body.color, 3);
       assert.equal(first.body.owner?.kind, 'guest');
-      assert.match(first.body.owner!.name, /^anon-[0-9a-z]{10}$/);
-      assert.ok(!first.body.owner!.name.includes(guest.welcome.userId), 'a pseudonym never shows the id');
+      assert.match(first.body.owner.name, /^anon-[0-9a-z]{10}$/);
+      assert.ok(!first.body.owner.name.includes(guest.welcome.userId), 'a pseudonym never shows the id');
       assert.ok(first.body.placedAt! >= Math.floor(before / 1000) * 1000 && first.body.placedAt! <= Date.now());
       const adminView = await api<AdminPixelInfo>('GET', '/pixels/5/6');
       assert.equal(adminView.status, 200);
-      assert.deepEqual(adminView.body.owner, { userId: guest.welcome.userId, kind: 'guest', displayName: null, pseudonym: first.body.owner!.name });
+      assert.deepEqual(adminView.body.owner, { userId: guest.welcome.userId, kind: 'guest', displayName: null, pseudonym: first.body.owner.name });
 
       await place(account, 5, 6, 4);
       const over = await lookup(gateway, '5/6');
       assert.deepEqual([over.body.color, over.body.owner], [4, { kind: 'user', name: 'Carol' }]);
-      assert.deepEqual((await api<AdminPixelInfo>('GET', '/pixels/5/6')).body.owner, { userId: 'a_carol', kind: 'user', displayName: 'Carol', pseudonym: (await api<AdminPixelInfo>('GET', '/pixels/5/6')).body.owner!.pseudonym });
+      assert.deepEqual((await api<AdminPixelInfo>('GET', '/pixels/5/6')).body.owner, {
+        userId: 'a_carol',
+        kind: 'user',
+        displayName: 'Carol',
+        pseudonym: (await api<AdminPixelInfo>('GET', '/pixels/5/6')).body.owner!.pseudonym,
+      });
 
       assert.equal((await api('POST', '/rollback/erase', { x: 4, y: 5, width: 3, height: 3 })).status, 200);
       const erased = await lookup(gateway, '5/6');
@@ -177,7 +184,7 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
       assert.equal((await lookup(gateway, '1/1')).body.error, 'LOOKUP_DISABLED');
       // Admins still see everything.
       assert.equal((await api<AdminPixelInfo>('GET', '/pixels/1/1')).body.owner?.displayName, 'Dave');
-      const audit = await api<{ entries: Array<{ action: string }> }>('GET', '/audit?limit=5');
+      const audit = await api<{ entries: { action: string }[] }>('GET', '/audit?limit=5');
       assert.equal(audit.body.entries[0]?.action, 'canvas.owner-lookup');
     });
   });
@@ -220,13 +227,18 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
   describe('reverting a user', () => {
     /** Replays the whole stream: the colour each pixel had just before `userId`'s first placement there at or after `since`. */
     async function replayBefore(keys: ReturnType<typeof canvasKeys>, userId: string, since: number): Promise<Map<string, number>> {
-      const colours = new Map<string, number>();
+      const colors = new Map<string, number>();
       const before = new Map<string, number>();
-      for (const [id, fields] of (await redis.xrange(keys.events, '-', '+')) as Array<[string, string[]]>) {
-        const values = Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : [])));
+      for (const [id, fields] of (await redis.xrange(keys.events, '-', '+')) as [string, string[]][]) {
+        const values = Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : []))) as {
+          x: string;
+          y: string;
+          u: string;
+          c: string;
+        };
         const key = `${values.x},${values.y}`;
-        if (values.u === userId && Number(id.split('-')[0]) >= since && !before.has(key)) before.set(key, colours.get(key) ?? 0);
-        colours.set(key, Number(values.c));
+        if (values.u === userId && Number(id.split('-')[0]) >= since && !before.has(key)) before.set(key, colors.get(key) ?? 0);
+        colors.set(key, Number(values.c));
       }
       return before;
     }
@@ -251,26 +263,34 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
       await place(artist, 13, 10, 6); // the artist's, untouched
 
       const expected = await replayBefore(keys, grief, since);
-      assert.deepEqual([...expected.entries()].sort(), [['10,10', 5], ['11,10', 6], ['12,10', 1], ['300,200', 0]].sort());
+      assert.deepEqual(
+        [...expected.entries()].sort(),
+        [
+          ['10,10', 5],
+          ['11,10', 6],
+          ['12,10', 1],
+          ['300,200', 0],
+        ].sort(),
+      );
 
       const preview = await api<RevertPreview>('POST', '/revert/preview', { userId: grief, since });
       assert.deepEqual(preview.body, { pixels: 3, skipped: 1, coveredFrom: null });
-      assert.equal(await colourAt(keys, 10, 10), 3, 'a preview changes nothing');
+      assert.equal(await colorAt(keys, 10, 10), 3, 'a preview changes nothing');
 
       const streamBefore = await redis.xlen(keys.events);
       const reverted = await api<RevertResponse>('POST', '/revert', { userId: grief, since, reason: 'griefing' });
       assert.deepEqual(reverted.body, { reverted: 3, skipped: 1, coveredFrom: null });
 
-      assert.equal(await colourAt(keys, 10, 10), expected.get('10,10'));
-      assert.equal(await colourAt(keys, 12, 10), expected.get('12,10'));
-      assert.equal(await colourAt(keys, 300, 200), expected.get('300,200'));
-      assert.equal(await colourAt(keys, 11, 10), 7, "the artist's repair is left alone");
-      assert.equal(await colourAt(keys, 13, 10), 6);
+      assert.equal(await colorAt(keys, 10, 10), expected.get('10,10'));
+      assert.equal(await colorAt(keys, 12, 10), expected.get('12,10'));
+      assert.equal(await colorAt(keys, 300, 200), expected.get('300,200'));
+      assert.equal(await colorAt(keys, 11, 10), 7, "the artist's repair is left alone");
+      assert.equal(await colorAt(keys, 13, 10), 6);
       assert.equal(await redis.xlen(keys.events), streamBefore + 3, 'one event per pixel put back');
-      const [last] = (await redis.xrevrange(keys.events, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+      const [last] = (await redis.xrevrange(keys.events, '+', '-', 'COUNT', 1)) as [string, string[]][];
       assert.equal(last![1][7], 'admin:alice');
       assert.equal((await api<AdminPixelInfo>('GET', '/pixels/10/10')).body.owner?.userId, 'admin:alice');
-      const audit = await api<{ entries: Array<{ action: string; details: Record<string, unknown> }> }>('GET', '/audit?limit=1');
+      const audit = await api<{ entries: { action: string; details: Record<string, unknown> }[] }>('GET', '/audit?limit=1');
       assert.equal(audit.body.entries[0]?.action, 'user.revert');
       assert.equal(audit.body.entries[0]?.details.reason, 'griefing');
 
@@ -295,7 +315,7 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
 
     it('refuses bad requests with the field at fault', async () => {
       const { api } = await canvas();
-      const bad: Array<[string, unknown, string]> = [
+      const bad: [string, unknown, string][] = [
         ['/revert', {}, 'userId'],
         ['/revert', { userId: 'g_x' }, 'since'],
         ['/revert', { userId: 'g_x', since: -1 }, 'since'],
@@ -312,7 +332,11 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
       ];
       for (const [path, body, field] of bad) {
         const answer = await api('POST', path, body);
-        assert.deepEqual([answer.status, answer.body.error, answer.body.field], [400, 'INVALID_PAYLOAD', field], `${path} ${JSON.stringify(body).slice(0, 60)}`);
+        assert.deepEqual(
+          [answer.status, answer.body.error, answer.body.field],
+          [400, 'INVALID_PAYLOAD', field],
+          `${path} ${JSON.stringify(body).slice(0, 60)}`,
+        );
       }
       const unknownUser = await api<RevertResponse>('POST', '/revert', { userId: 'g_nobody', since: 0 });
       assert.deepEqual(unknownUser.body, { reverted: 0, skipped: 0, coveredFrom: null });
@@ -332,16 +356,31 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
       const view = (await api<AdminUserInfo>('GET', `/users/${userId}`)).body;
       assert.equal(view.kind, 'guest');
       assert.equal(view.displayName, null);
-      assert.deepEqual(view.perMinute.reduce((sum, entry) => sum + entry.count, 0), 12);
+      assert.deepEqual(
+        view.perMinute.reduce((sum, entry) => sum + entry.count, 0),
+        12,
+      );
       assert.deepEqual(view.recent[0], { x: 11, y: 50, color: 1 + (11 % 5), at: view.lastPlacedAt });
       assert.equal(view.recent.length, 12);
       assert.ok(view.firstPlacedAt! <= view.lastPlacedAt!);
-      assert.deepEqual(view.sessions.map((session) => session.address), ['127.0.0.1']);
+      assert.deepEqual(
+        view.sessions.map((session) => session.address),
+        ['127.0.0.1'],
+      );
       assert.equal(view.ban, null);
 
       const top = await api<TopPlacers>('GET', `/top-placers?since=${Date.now() - 60_000}&limit=2`);
-      assert.deepEqual(top.body.users.map((user) => [user.userId, user.placements]), [[userId, 12], [human.welcome.userId, 1]]);
-      assert.deepEqual((await api<TopPlacers>('GET', '/top-placers?limit=1')).body.users.map((user) => user.userId), [userId]);
+      assert.deepEqual(
+        top.body.users.map((user) => [user.userId, user.placements]),
+        [
+          [userId, 12],
+          [human.welcome.userId, 1],
+        ],
+      );
+      assert.deepEqual(
+        (await api<TopPlacers>('GET', '/top-placers?limit=1')).body.users.map((user) => user.userId),
+        [userId],
+      );
 
       await api('PUT', `/bans/${userId}`, { reason: 'bot' });
       assert.equal((await api<AdminUserInfo>('GET', `/users/${userId}`)).body.ban?.reason, 'bot');
@@ -351,7 +390,7 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
 
     it('refuse bad queries and paths with the field at fault', async () => {
       const { api } = await canvas();
-      const bad: Array<[string, string]> = [
+      const bad: [string, string][] = [
         ['/top-placers?limit=0', 'limit'],
         ['/top-placers?limit=101', 'limit'],
         ['/top-placers?since=abc', 'since'],

@@ -8,7 +8,7 @@ describe('the origin policy', () => {
     assert.equal(policy.allows(undefined, 'canvas.example'), true);
   });
 
-  it('allows the gateway\'s own origin, whatever the scheme a proxy terminated', () => {
+  it("allows the gateway's own origin, whatever the scheme a proxy terminated", () => {
     assert.equal(policy.allows('https://canvas.example', 'canvas.example'), true);
     assert.equal(policy.allows('http://canvas.example', 'canvas.example'), true);
     assert.equal(policy.allows('https://Canvas.Example', 'canvas.example'), true);
@@ -34,7 +34,16 @@ describe('the origin policy', () => {
   });
 
   it('refuses opaque and malformed origins', () => {
-    for (const origin of ['null', '', 'file://', 'https://friend.example/path', 'https://user@friend.example', 'javascript:alert(1)', 'friend.example', 'https://friend.example?x']) {
+    for (const origin of [
+      'null',
+      '',
+      'file://',
+      'https://friend.example/path',
+      'https://user@friend.example',
+      'javascript:alert(1)',
+      'friend.example',
+      'https://friend.example?x',
+    ]) {
       assert.equal(policy.allows(origin, 'canvas.example'), false, origin);
     }
   });

@@ -27,7 +27,11 @@ function handshake(url: string, origin: string | undefined): Promise<{ opened: t
 }
 
 /** A GET (or another method) with chosen headers; node's fetch is not used because Origin is the point. */
-function get(url: string, headers: Record<string, string>, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+function get(
+  url: string,
+  headers: Record<string, string>,
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method, headers }, (response) => {
       response.resume();
@@ -48,13 +52,13 @@ describe('browser origins', () => {
   after(() => gateway.close());
 
   describe('on the WebSocket handshake', () => {
-    it('refuses another site\'s page before the upgrade, with ORIGIN_NOT_ALLOWED', async () => {
-      for (const origin of ['https://evil.example', 'null', `${gateway.url.replace('127.0.0.1', 'localhost')}`, 'http://127.0.0.1:1']) {
+    it("refuses another site's page before the upgrade, with ORIGIN_NOT_ALLOWED", async () => {
+      for (const origin of ['https://evil.example', 'null', gateway.url.replace('127.0.0.1', 'localhost'), 'http://127.0.0.1:1']) {
         assert.deepEqual(await handshake(gateway.url, origin), { opened: false, status: 400, body: ErrorCode.OriginNotAllowed }, origin);
       }
     });
 
-    it('admits the gateway\'s own origin, a configured one, and a client sending none', async () => {
+    it("admits the gateway's own origin, a configured one, and a client sending none", async () => {
       assert.deepEqual(await handshake(gateway.url, gateway.url), { opened: true });
       assert.deepEqual(await handshake(gateway.url, FRIEND), { opened: true });
       assert.deepEqual(await handshake(gateway.url, undefined), { opened: true });
@@ -92,7 +96,8 @@ describe('browser origins', () => {
         const exposed = String(response.headers['access-control-expose-headers']).toLowerCase();
         if (path !== '/api/canvas') {
           assert.match(String(response.headers.vary), /\bAccept-Encoding\b/, path);
-          for (const header of ['x-tessera-position', 'x-tessera-config-version', 'etag']) assert.ok(exposed.includes(header), `${path}: ${header} not exposed`);
+          for (const header of ['x-tessera-position', 'x-tessera-config-version', 'etag'])
+            assert.ok(exposed.includes(header), `${path}: ${header} not exposed`);
         }
       }
     });
@@ -110,7 +115,11 @@ describe('browser origins', () => {
     });
 
     it('answers a preflight from an allowed origin only', async () => {
-      const allowed = await get(`${gateway.url}/api/canvas/data`, { origin: FRIEND, 'access-control-request-method': 'GET', 'access-control-request-headers': 'if-none-match' }, 'OPTIONS');
+      const allowed = await get(
+        `${gateway.url}/api/canvas/data`,
+        { origin: FRIEND, 'access-control-request-method': 'GET', 'access-control-request-headers': 'if-none-match' },
+        'OPTIONS',
+      );
       assert.equal(allowed.status, 204);
       assert.equal(allowed.headers['access-control-allow-origin'], FRIEND);
       assert.match(String(allowed.headers['access-control-allow-headers']), /If-None-Match/i);

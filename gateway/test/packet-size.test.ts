@@ -57,7 +57,7 @@ describe('packet size limits', () => {
     const lengthBefore = await redis.xlen(keys.events);
     client.sendTogether(big, placeFrame(2, { x: 2, y: 1, color: 3 }));
     assert.deepEqual(await client.ack(1), { ok: false, error: ErrorCode.PayloadTooLarge });
-    assert.equal((await client.ack(2) as { ok: boolean }).ok, true);
+    assert.equal(((await client.ack(2)) as { ok: boolean }).ok, true);
     assert.equal(await pixel(1, 1), 0, 'the oversized placement landed');
     assert.equal(await pixel(2, 1), 3);
     assert.equal(await redis.xlen(keys.events), lengthBefore + 1);
@@ -67,11 +67,11 @@ describe('packet size limits', () => {
     const client = await joined();
     const noise = `42["noise","${'z'.repeat(2_000)}"]`;
     client.sendTogether(placeFrame(3, { x: 3, y: 1, color: 4 }), noise);
-    assert.equal((await client.ack(3) as { ok: boolean }).ok, true);
+    assert.equal(((await client.ack(3)) as { ok: boolean }).ok, true);
     client.sendTogether(noise, placeFrame(4, { x: 4, y: 1, color: 4 }), placeFrame(5, { x: 5, y: 1, color: 4 }, 300), placeFrame(6, { x: 6, y: 1, color: 4 }));
-    assert.equal((await client.ack(4) as { ok: boolean }).ok, true);
+    assert.equal(((await client.ack(4)) as { ok: boolean }).ok, true);
     assert.deepEqual(await client.ack(5), { ok: false, error: ErrorCode.PayloadTooLarge });
-    assert.equal((await client.ack(6) as { ok: boolean }).ok, true);
+    assert.equal(((await client.ack(6)) as { ok: boolean }).ok, true);
     assert.deepEqual([await pixel(3, 1), await pixel(4, 1), await pixel(5, 1), await pixel(6, 1)], [4, 4, 0, 4]);
   });
 

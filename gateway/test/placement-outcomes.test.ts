@@ -72,6 +72,7 @@ describe('placements whose Redis connection drops mid-flight', function () {
           placement.result = await player.socket
             .timeout(10_000)
             .emitWithAck('place', { x: placement.x, y: placement.y, color: 1 + (k % 7) })
+            .then((answer) => answer as PlaceResult)
             .catch(() => 'no-answer' as const);
         }
       };
@@ -99,7 +100,7 @@ describe('placements whose Redis connection drops mid-flight', function () {
     await Promise.all(lanes);
 
     // What Redis holds: every event by (user, x, y).
-    const entries = (await redis.xrange(keys.events, '-', '+')) as Array<[string, string[]]>;
+    const entries = (await redis.xrange(keys.events, '-', '+')) as [string, string[]][];
     const landed = new Map<string, string[]>();
     for (const [id, fields] of entries) {
       const values: Record<string, string> = {};

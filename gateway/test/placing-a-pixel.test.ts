@@ -12,7 +12,7 @@ describe('placing a pixel', () => {
   let gateway: RunningGateway;
   const players: Player[] = [];
 
-  const place = (player: Player, payload: unknown): Promise<PlaceResult> => player.socket.timeout(3000).emitWithAck('place', payload as never);
+  const place = (player: Player, payload: unknown): Promise<PlaceResult> => player.socket.timeout(3000).emitWithAck('place', payload);
   const newPlayer = async (auth: Record<string, unknown> = {}): Promise<Player> => {
     const player = await connectPlayer(gateway.url, auth);
     players.push(player);
@@ -40,7 +40,7 @@ describe('placing a pixel', () => {
     const chunk = await redis.getBuffer(keys.chunk(1, 0));
     assert.equal(chunk?.[3 * 256 + 1], 7);
     const [entry] = await redis.xrevrange(keys.events, '+', '-', 'COUNT', 1);
-    assert.ok(result.ok && entry && entry[0] === result.eventId);
+    assert.ok(result.ok && entry?.[0] === result.eventId);
     // `p`: the colour it replaced (the background here), what a revert puts back.
     assert.deepEqual(entry[1], ['x', '257', 'y', '3', 'c', '7', 'u', player.welcome.userId, 'p', '0']);
   });
@@ -112,7 +112,7 @@ describe('placing a pixel', () => {
         assert.ok(!result.ok && [ErrorCode.InvalidPayload, ErrorCode.OutOfBounds].includes(result.error as never), JSON.stringify(result));
       }
       // Two arguments before the acknowledgement is not a place event either.
-      const twoArgs = await player.socket.timeout(3000).emitWithAck('place', { x: 1, y: 1, color: 1 } as never, 'extra' as never);
+      const twoArgs: unknown = await player.socket.timeout(3000).emitWithAck('place', { x: 1, y: 1, color: 1 }, 'extra');
       assert.deepEqual(twoArgs, { ok: false, error: ErrorCode.InvalidPayload });
     });
 
@@ -125,7 +125,7 @@ describe('placing a pixel', () => {
     it('closes a connection that sends a message beyond the hard size limit', async () => {
       const player = await newPlayer();
       const closed = new Promise<string>((resolve) => player.socket.once('disconnect', resolve));
-      player.socket.emit('place', { x: 1, y: 1, color: 'c'.repeat(10_000) } as never, () => undefined);
+      player.socket.emit('place', { x: 1, y: 1, color: 'c'.repeat(10_000) }, () => undefined);
       assert.match(await closed, /transport (close|error)/);
     });
 
@@ -147,8 +147,8 @@ describe('placing a pixel', () => {
 
     it('ignores events without an acknowledgement and unknown events, and keeps the socket', async () => {
       const player = await newPlayer();
-      player.socket.emit('place', { x: 1, y: 1, color: 1 } as never);
-      player.socket.emit('paint' as never, { x: 1, y: 1, color: 1 } as never);
+      player.socket.emit('place', { x: 1, y: 1, color: 1 });
+      player.socket.emit('paint' as never, { x: 1, y: 1, color: 1 });
       assert.equal((await place(player, { x: 999, y: 1, color: 1 })).ok, false);
       assert.equal(player.socket.connected, true);
     });
@@ -156,9 +156,7 @@ describe('placing a pixel', () => {
     it('rate-limits a flood from one socket and finally disconnects it', async () => {
       const player = await newPlayer();
       const kicked = new Promise<string>((resolve) => player.socket.once('kicked', resolve));
-      const results = await Promise.all(
-        Array.from({ length: 100 }, () => place(player, { x: 5000, y: 1, color: 1 }).catch(() => undefined)),
-      );
+      const results = await Promise.all(Array.from({ length: 100 }, () => place(player, { x: 5000, y: 1, color: 1 }).catch(() => undefined)));
       const limited = results.filter((result) => result && !result.ok && result.error === ErrorCode.RateLimited);
       assert.ok(limited.length >= 30, `only ${limited.length} of 100 were rate limited`);
       assert.equal(await kicked, ErrorCode.RateLimited);

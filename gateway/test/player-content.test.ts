@@ -33,13 +33,19 @@ describe('official templates and the rules text', function () {
     assert.deepEqual(pinned.body, { id: 'flag', ...flag });
     await call('PUT', '/templates/logo', { ...flag, name: 'Logo', scale: 1 });
     const listed = await publicJson<{ templates: OfficialTemplate[] }>('/api/canvas/templates');
-    assert.deepEqual(listed.templates.map((t) => t.id), ['flag', 'logo']);
+    assert.deepEqual(
+      listed.templates.map((t) => t.id),
+      ['flag', 'logo'],
+    );
 
     const moved = await call<OfficialTemplate>('PUT', '/templates/flag', { ...flag, x: 11 });
     assert.equal(moved.body.x, 11, 'pinning the same id replaces it');
     assert.deepEqual((await call('DELETE', '/templates/flag')).body, { id: 'flag', wasPinned: true });
     assert.deepEqual((await call('DELETE', '/templates/flag')).body, { id: 'flag', wasPinned: false });
-    assert.deepEqual((await publicJson<{ templates: OfficialTemplate[] }>('/api/canvas/templates')).templates.map((t) => t.id), ['logo']);
+    assert.deepEqual(
+      (await publicJson<{ templates: OfficialTemplate[] }>('/api/canvas/templates')).templates.map((t) => t.id),
+      ['logo'],
+    );
 
     const audit = await call<AuditPage>('GET', '/audit');
     assert.deepEqual(
@@ -49,7 +55,7 @@ describe('official templates and the rules text', function () {
   });
 
   it('refuses bad templates with the field named, and more than the cap with 409', async () => {
-    const bad: Array<[Record<string, unknown>, string]> = [
+    const bad: [Record<string, unknown>, string][] = [
       [{ ...flag, url: 'javascript:alert(1)' }, 'url'],
       [{ ...flag, url: 'https://exa mple.org/x.png' }, 'url'],
       [{ ...flag, url: `https://example.org/${'a'.repeat(TEMPLATE_LIMITS.maxUrlLength)}` }, 'url'],
@@ -85,7 +91,7 @@ describe('official templates and the rules text', function () {
     assert.equal((await call('PUT', '/rules', {}, { token: undefined })).status, 401);
   });
 
-  it('costs Redis one read for a crowd arriving at once, and shows another gateway\'s edit within a second', async () => {
+  it("costs Redis one read for a crowd arriving at once, and shows another gateway's edit within a second", async () => {
     const redis = new Redis(redisServer.url);
     const other = await startGateway(redisServer.url, { ...ADMIN_ENV, CANVAS_ID: `content${canvasCounter}` });
     try {

@@ -82,7 +82,9 @@ describe('presence: players online across gateways', function () {
     const { a, b } = await twoGateways();
     await join(a);
     await join(b);
-    await waitFor(async () => /^tessera_players_online\{[^}]*\} 2$/m.test(await (await fetch(`${a.url}/metrics`)).text()), { message: 'tessera_players_online 2' });
+    await waitFor(async () => /^tessera_players_online\{[^}]*\} 2$/m.test(await (await fetch(`${a.url}/metrics`)).text()), {
+      message: 'tessera_players_online 2',
+    });
   });
 
   it('writes nothing to Redis per connection: a crowd arriving costs no presence write', async () => {

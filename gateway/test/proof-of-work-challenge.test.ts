@@ -76,13 +76,13 @@ describe('the proof-of-work challenge', function () {
   async function refusal(gateway: RunningGateway, auth: Record<string, unknown>): Promise<string> {
     const error = await join(gateway, auth).then(
       () => undefined,
-      (err: Error) => err.message,
+      (err: unknown) => (err as Error).message,
     );
     assert.ok(error, 'the handshake was accepted');
     return error;
   }
-  const place = (player: Player, x = 1, y = 1): Promise<PlaceResult> => player.socket.timeout(5000).emitWithAck('place', { x, y, color: 3 } as never);
-  const prove = (player: Player, payload: unknown): Promise<ProofResult> => player.socket.timeout(5000).emitWithAck('proof', payload as never);
+  const place = (player: Player, x = 1, y = 1): Promise<PlaceResult> => player.socket.timeout(5000).emitWithAck('place', { x, y, color: 3 });
+  const prove = (player: Player, payload: unknown): Promise<ProofResult> => player.socket.timeout(5000).emitWithAck('proof', payload);
 
   before(() => {
     redis = new Redis(redisServer.url);
@@ -172,7 +172,7 @@ describe('the proof-of-work challenge', function () {
     assert.equal((await place(onSecond)).ok, true);
     await setChallenge({ mode: 'everyone', at: 'handshake' });
     // The other gateway follows the change without a restart (its cached config is dropped).
-    await waitFor(async () => (await place(onSecond, 2, 2)).ok === false, { message: 'the second gateway asks for a solution' });
+    await waitFor(async () => !(await place(onSecond, 2, 2)).ok, { message: 'the second gateway asks for a solution' });
     assert.deepEqual(await place(onFirst, 2, 2), { ok: false, error: ErrorCode.ChallengeRequired });
     // A socket that connected before the switch pays with a proof, once for the connection.
     assert.deepEqual(await prove(onSecond, await solve(second.url)), { ok: true });
@@ -212,10 +212,25 @@ describe('the proof-of-work challenge', function () {
       await refusedWith(encode({ challenge: { ...challenge, signature: flipped }, solution }), ErrorCode.ChallengeForged);
       await refusedWith(encode({ challenge: { ...challenge, parameters: { ...challenge.parameters, keyPrefix: '00' } }, solution }), ErrorCode.ChallengeForged);
       await refusedWith(encode({ challenge, solution: { counter: solution.counter + 1, derivedKey: '00'.repeat(32) } }), ErrorCode.ChallengeForged);
-      const foreign = await createChallenge({ algorithm: 'SHA-256', cost: 1, counter: 10, deriveKey, expiresAt: new Date(Date.now() + 60_000), hmacSignatureSecret: 'x'.repeat(40), hmacKeySignatureSecret: 'y'.repeat(40) });
+      const foreign = await createChallenge({
+        algorithm: 'SHA-256',
+        cost: 1,
+        counter: 10,
+        deriveKey,
+        expiresAt: new Date(Date.now() + 60_000),
+        hmacSignatureSecret: 'x'.repeat(40),
+        hmacKeySignatureSecret: 'y'.repeat(40),
+      });
       await refusedWith(await solved(foreign), ErrorCode.ChallengeForged);
       // Signed with our key but without a key signature (non-deterministic): not one we issue.
-      const unsignedKey = await createChallenge({ algorithm: 'SHA-256', cost: 1, deriveKey, keyPrefix: '0', expiresAt: new Date(Date.now() + 60_000), hmacSignatureSecret: HMAC_KEY });
+      const unsignedKey = await createChallenge({
+        algorithm: 'SHA-256',
+        cost: 1,
+        deriveKey,
+        keyPrefix: '0',
+        expiresAt: new Date(Date.now() + 60_000),
+        hmacSignatureSecret: HMAC_KEY,
+      });
       await refusedWith(await solved(unsignedKey), ErrorCode.ChallengeForged);
       // The genuine solution was not spent by those attempts.
       assert.deepEqual(await prove(player, encode({ challenge, solution })), { ok: true });

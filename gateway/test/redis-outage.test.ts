@@ -36,7 +36,7 @@ describe('a gateway through a Redis outage (dist/main.js)', function () {
   });
   afterEach(async () => {
     player?.socket.close();
-    if (gateway && gateway.child.exitCode === null) {
+    if (gateway?.child.exitCode === null) {
       const exited = new Promise((resolve) => gateway!.child.once('exit', resolve));
       gateway.child.kill('SIGKILL');
       await exited;
@@ -79,7 +79,7 @@ describe('a gateway through a Redis outage (dist/main.js)', function () {
 
     player = await connectPlayer(url);
     const { socket } = player;
-    const place = (x: number, y: number): Promise<PlaceResult> => socket.timeout(3000).emitWithAck('place', { x, y, color: 3 } as never);
+    const place = (x: number, y: number): Promise<PlaceResult> => socket.timeout(3000).emitWithAck('place', { x, y, color: 3 });
     const statuses: CanvasStatus[] = [];
     socket.on('canvas-status', (next: CanvasStatus) => statuses.push(next));
     assert.equal((await place(500, 500)).ok, true, 'a pixel in chunk (1,1), which the shrink below erases');

@@ -63,7 +63,14 @@ describe('reverting a user from the archived history', function () {
         name: 'snapshotter',
         command: process.execPath,
         args: [SNAPSHOTTER_MAIN],
-        env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', REDIS_URL: redisServer.url, HTTP_PORT: String(port), SNAPSHOT_INTERVAL_MS: '600000', ...s3.env },
+        env: {
+          PATH: process.env.PATH ?? '',
+          LOG_LEVEL: 'warn',
+          REDIS_URL: redisServer.url,
+          HTTP_PORT: String(port),
+          SNAPSHOT_INTERVAL_MS: '600000',
+          ...s3.env,
+        },
         cwd: ROOT,
         stdout: output,
         stderr: output,
@@ -78,10 +85,10 @@ describe('reverting a user from the archived history', function () {
     return connected;
   }
   async function place(who: Player, x: number, y: number, color: number): Promise<void> {
-    const result: PlaceResult = await who.socket.timeout(5000).emitWithAck('place', { x, y, color } as never);
+    const result = (await who.socket.timeout(5000).emitWithAck('place', { x, y, color })) as PlaceResult;
     assert.equal(result.ok, true, `placing (${x}, ${y}) was refused: ${JSON.stringify(result)}`);
   }
-  async function colourAt(x: number, y: number): Promise<number> {
+  async function colorAt(x: number, y: number): Promise<number> {
     const { cx, cy, offset } = chunkOf(x, y);
     return (await redis.getBuffer(keys.chunk(cx, cy)))?.[offset] ?? 0;
   }
@@ -98,13 +105,13 @@ describe('reverting a user from the archived history', function () {
   }
   /** Replays a full history: the colour each pixel had just before `userId`'s first placement there at or after `since`. */
   function replayBefore(history: Entry[], userId: string, since: number): Map<string, number> {
-    const colours = new Map<string, number>();
+    const colors = new Map<string, number>();
     const before = new Map<string, number>();
     for (const [id, fields] of history) {
       const values = Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : []))) as Record<string, string>;
       const key = `${values.x},${values.y}`;
-      if (values.u === userId && Number(id.split('-')[0]) >= since && !before.has(key)) before.set(key, colours.get(key) ?? 0);
-      colours.set(key, Number(values.c));
+      if (values.u === userId && Number(id.split('-')[0]) >= since && !before.has(key)) before.set(key, colors.get(key) ?? 0);
+      colors.set(key, Number(values.c));
     }
     return before;
   }
@@ -113,7 +120,7 @@ describe('reverting a user from the archived history', function () {
   let grief = '';
   let history: Entry[] = [];
 
-  it('puts back exactly the colours a replay of the full history gives, for placements only S3 still holds, and leaves others\' pixels', async () => {
+  it("puts back exactly the colours a replay of the full history gives, for placements only S3 still holds, and leaves others' pixels", async () => {
     const artist = await player();
     const griefer = await player();
     grief = griefer.welcome.userId;
@@ -133,7 +140,7 @@ describe('reverting a user from the archived history', function () {
     await place(griefer, 250, 150, 2); // another chunk; the artist paints over it after the trim: left alone
     await place(griefer, 12, 10, 9); // and again in the stream below: back to 3 (the archive's first placement wins)
     await snapshotNow(); // archives the window into a history segment
-    history = (await redis.xrange(keys.events, '-', '+')) as Entry[];
+    history = await redis.xrange(keys.events, '-', '+');
     await redis.xtrim(keys.events, 'MAXLEN', 0);
     assert.equal(await redis.xlen(keys.events), 0, 'the window exists only in S3 now');
     // Still in the stream:
@@ -148,13 +155,21 @@ describe('reverting a user from the archived history', function () {
     const expected = replayBefore(history, grief, since);
     assert.deepEqual(
       [...expected.entries()].sort(),
-      [['10,10', 5], ['11,10', 6], ['13,10', 1], ['250,150', 0], ['12,10', 3], ['20,20', 0], ['21,20', 0]].sort(),
+      [
+        ['10,10', 5],
+        ['11,10', 6],
+        ['13,10', 1],
+        ['250,150', 0],
+        ['12,10', 3],
+        ['20,20', 0],
+        ['21,20', 0],
+      ].sort(),
     );
 
     const preview = await api<RevertPreview>('POST', '/revert/preview', { userId: grief, since });
     assert.equal(preview.status, 200, JSON.stringify(preview.body));
     assert.deepEqual(preview.body, { pixels: 4, skipped: 3, coveredFrom: null, archive: 'used' });
-    assert.equal(await colourAt(10, 10), 3, 'a preview changes nothing');
+    assert.equal(await colorAt(10, 10), 3, 'a preview changes nothing');
 
     const streamBefore = await redis.xlen(keys.events);
     const reverted = await api<RevertResponse>('POST', '/revert', { userId: grief, since, reason: 'griefing' });
@@ -162,20 +177,24 @@ describe('reverting a user from the archived history', function () {
     assert.deepEqual(reverted.body, { reverted: 4, skipped: 3, coveredFrom: null, archive: 'used' });
     for (const pixel of ['10,10', '13,10', '12,10', '20,20']) {
       const [x, y] = pixel.split(',').map(Number) as [number, number];
-      assert.equal(await colourAt(x, y), expected.get(pixel), `${pixel} is back to its colour before the griefer`);
+      assert.equal(await colorAt(x, y), expected.get(pixel), `${pixel} is back to its colour before the griefer`);
     }
-    assert.equal(await colourAt(11, 10), 7, "the artist's repair is left alone");
-    assert.equal(await colourAt(250, 150), 6, "the artist's later pixel is left alone");
-    assert.equal(await colourAt(21, 20), 1);
-    assert.equal(await colourAt(30, 30), 6);
+    assert.equal(await colorAt(11, 10), 7, "the artist's repair is left alone");
+    assert.equal(await colorAt(250, 150), 6, "the artist's later pixel is left alone");
+    assert.equal(await colorAt(21, 20), 1);
+    assert.equal(await colorAt(30, 30), 6);
     assert.equal(await redis.xlen(keys.events), streamBefore + 4, 'one event per pixel put back, through the stream');
-    const audit = await api<{ entries: Array<{ action: string; details: Record<string, unknown> }> }>('GET', '/audit?limit=1');
+    const audit = await api<{ entries: { action: string; details: Record<string, unknown> }[] }>('GET', '/audit?limit=1');
     assert.equal(audit.body.entries[0]?.action, 'user.revert');
     assert.equal(audit.body.entries[0]?.details.archive, 'used');
-    assert.deepEqual((await api<RevertPreview>('POST', '/revert/preview', { userId: grief, since })).body, { pixels: 0, skipped: 7, coveredFrom: null, archive: 'used' }, 'the admin owns the pixels put back');
+    assert.deepEqual(
+      (await api<RevertPreview>('POST', '/revert/preview', { userId: grief, since })).body,
+      { pixels: 0, skipped: 7, coveredFrom: null, archive: 'used' },
+      'the admin owns the pixels put back',
+    );
   });
 
-  it('answers an unknown user with nothing, and refuses a window beyond the archive\'s range or in the future', async () => {
+  it("answers an unknown user with nothing, and refuses a window beyond the archive's range or in the future", async () => {
     const nobody = await api<RevertPreview>('POST', '/revert/preview', { userId: 'g_nobody', since });
     assert.equal(nobody.status, 200, JSON.stringify(nobody.body));
     assert.deepEqual(nobody.body, { pixels: 0, skipped: 0, coveredFrom: null, archive: 'used' });
@@ -232,7 +251,7 @@ describe('reverting a user from the archived history', function () {
     assert.match(preview.body.message, /nothing was changed/);
     const reverted = await api<{ error: string }>('POST', '/revert', { userId: grief, since });
     assert.equal(reverted.status, 503, JSON.stringify(reverted.body));
-    assert.equal(await colourAt(40, 40), 3, 'nothing reverted');
+    assert.equal(await colorAt(40, 40), 3, 'nothing reverted');
     assert.equal(await redis.xlen(keys.events), streamBefore);
   });
 });

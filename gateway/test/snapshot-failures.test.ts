@@ -31,7 +31,11 @@ describe('snapshot failures reaching the admin API', function () {
 
   before(async () => {
     const connect = async (failFast: boolean): Promise<Redis> => {
-      const client = createRedisClient({ url: server.url, sentinels: [], sentinelMaster: 'mymaster' }, log, { name: 'snapshot-failures', failFast, autoPipelining: false });
+      const client = createRedisClient({ url: server.url, sentinels: [], sentinelMaster: 'mymaster' }, log, {
+        name: 'snapshot-failures',
+        failFast,
+        autoPipelining: false,
+      });
       await waitForRedis(client, 5_000);
       connections.push(client as Redis);
       return client as Redis;

@@ -142,7 +142,10 @@ describe('the rendered services', function () {
           assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
           assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
           assert.equal(pod.automountServiceAccountToken, false);
-          assert.ok(c.volumeMounts.some((m: { mountPath: string }) => m.mountPath === '/tmp'), `${service} has no writable /tmp`);
+          assert.ok(
+            c.volumeMounts.some((m: { mountPath: string }) => m.mountPath === '/tmp'),
+            `${service} has no writable /tmp`,
+          );
           assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory, `${service} lacks resources`);
           assert.equal(deployment.spec.strategy.rollingUpdate.maxUnavailable, 0, `${service} rollout may drop below capacity`);
           assert.match(pod.containers[0].image, /^[^:]+(:[^@]+)?(@sha256:[a-f0-9]{64})?$/);
@@ -229,12 +232,15 @@ describe('the rendered services', function () {
       assert.ok(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds >= 60, 'scale-down should not flap players around');
     });
 
-    it('takes every credential from the SRE\'s Secrets and S3 access from IRSA', async () => {
+    it("takes every credential from the SRE's Secrets and S3 access from IRSA", async () => {
       const objects = await render({ valuesFiles: [file('autoscaling')] });
       assert.deepEqual(ofKind(objects, 'Secret'), []);
       const gatewayEnv = containerEnv(objects, container(objects, 'gateway'));
       assert.deepEqual(gatewayEnv.get('SESSION_SECRET')?.secret, { name: 'tessera-auth', key: 'SESSION_SECRET' });
-      assert.equal(gatewayEnv.get('REDIS_SENTINELS')?.value, 'redis-sentinel-0.redis-sentinel:26379,redis-sentinel-1.redis-sentinel:26379,redis-sentinel-2.redis-sentinel:26379');
+      assert.equal(
+        gatewayEnv.get('REDIS_SENTINELS')?.value,
+        'redis-sentinel-0.redis-sentinel:26379,redis-sentinel-1.redis-sentinel:26379,redis-sentinel-2.redis-sentinel:26379',
+      );
       assert.equal(gatewayEnv.get('REDIS_SENTINEL_MASTER')?.value, 'tessera');
       assert.ok(!gatewayEnv.has('REDIS_URL'));
       const snapshotterEnv = containerEnv(objects, container(objects, 'snapshotter'));
@@ -291,7 +297,7 @@ describe('the rendered services', function () {
       assert.equal(find(objects, 'Service', name('redis')).spec.ports[0].port, 6379);
     });
 
-    it('admits only this release\'s services to Redis', () => {
+    it("admits only this release's services to Redis", () => {
       const policy = find(objects, 'NetworkPolicy', name('redis'));
       const components = policy.spec.ingress[0].from.map((peer: K8sObject) => peer.podSelector.matchLabels['app.kubernetes.io/component']);
       assert.deepEqual(components.sort(), ['gateway', 'snapshotter', 'writer']);
@@ -395,10 +401,22 @@ describe('the rendered services', function () {
       }
       const titles = panels.map((p) => p.title.toLowerCase());
       for (const wanted of ['connections', 'placements', 'delta latency', 'writer lag', 'snapshot age']) {
-        assert.ok(titles.some((title) => title.includes(wanted)), `no panel about ${wanted}`);
+        assert.ok(
+          titles.some((title) => title.includes(wanted)),
+          `no panel about ${wanted}`,
+        );
       }
-      for (const metric of ['tessera_gateway_connections', 'tessera_placements_total', 'tessera_writer_delta_age_seconds', 'tessera_writer_lag_seconds', 'tessera_snapshot_last_success_timestamp_seconds']) {
-        assert.ok(exprs.some((expr) => expr.includes(metric)), `no panel queries ${metric}`);
+      for (const metric of [
+        'tessera_gateway_connections',
+        'tessera_placements_total',
+        'tessera_writer_delta_age_seconds',
+        'tessera_writer_lag_seconds',
+        'tessera_snapshot_last_success_timestamp_seconds',
+      ]) {
+        assert.ok(
+          exprs.some((expr) => expr.includes(metric)),
+          `no panel queries ${metric}`,
+        );
       }
       const ids = panels.map((p) => p.id);
       assert.equal(new Set(ids).size, ids.length, 'panel ids must be unique');

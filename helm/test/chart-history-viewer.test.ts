@@ -12,12 +12,15 @@ function secretData(objects: readonly K8sObject[]): Record<string, string> {
   return Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]));
 }
 
-describe('the chart\'s history viewer', function () {
+describe("the chart's history viewer", function () {
   this.timeout(60_000);
 
   it('is off by default: gateways get no archive location and no S3 credentials', async () => {
     const env = gatewayEnv(await render());
-    assert.deepEqual([...env.keys()].filter((name) => /^HISTORY_|^AWS_/.test(name)), []);
+    assert.deepEqual(
+      [...env.keys()].filter((name) => /^HISTORY_|^AWS_/.test(name)),
+      [],
+    );
   });
 
   it('with the bundled store: gateways read the archive with a generated identity that may only read and list', async () => {
@@ -27,9 +30,11 @@ describe('the chart\'s history viewer', function () {
     assert.equal(env.get('HISTORY_S3_PREFIX')?.value, 'tessera/');
     assert.match(env.get('HISTORY_S3_ENDPOINT')?.value ?? '', /objectstore.*:8333$/);
     assert.deepEqual(env.get('HISTORY_S3_ACCESS_KEY_ID')?.secret, { name: RELEASE, key: 'HISTORY_S3_ACCESS_KEY_ID' });
-    assert.ok(![...env.keys()].some((name) => name.startsWith('AWS_')), 'never the snapshotter\'s write keys');
+    assert.ok(![...env.keys()].some((name) => name.startsWith('AWS_')), "never the snapshotter's write keys");
     const data = secretData(objects);
-    const { identities } = JSON.parse(data['seaweedfs-s3.json']!) as { identities: Array<{ name: string; actions: string[]; credentials: Array<{ accessKey: string }> }> };
+    const { identities } = JSON.parse(data['seaweedfs-s3.json']!) as {
+      identities: { name: string; actions: string[]; credentials: { accessKey: string }[] }[];
+    };
     const reader = identities.find((identity) => identity.name === 'tessera-history-reader');
     assert.deepEqual(reader?.actions, ['Read', 'List']);
     assert.equal(reader?.credentials[0]?.accessKey, data.HISTORY_S3_ACCESS_KEY_ID);
@@ -43,7 +48,7 @@ describe('the chart\'s history viewer', function () {
     assert.notEqual(store.spec.template.metadata.annotations['checksum/secret'], plain.spec.template.metadata.annotations['checksum/secret']);
   });
 
-  it('with a real bucket: the snapshotter\'s location, and read-only keys of its own or none (IRSA)', async () => {
+  it("with a real bucket: the snapshotter's location, and read-only keys of its own or none (IRSA)", async () => {
     const bucket = ['snapshotter.s3.bucket=events-archive', 'snapshotter.s3.region=eu-west-1', 'historyViewer.enabled=true'];
     const withKeys = await render({ set: [...bucket, 'historyViewer.accessKeyId=reader', 'historyViewer.secretAccessKey=reader-secret'] });
     const env = gatewayEnv(withKeys);
@@ -55,7 +60,10 @@ describe('the chart\'s history viewer', function () {
     assert.equal(irsa.has('HISTORY_S3_ACCESS_KEY_ID'), false);
     const existing = gatewayEnv(await render({ set: [...bucket, 'historyViewer.existingSecret=history-keys', 'historyViewer.accessKeyIdKey=id'] }));
     assert.deepEqual(existing.get('HISTORY_S3_ACCESS_KEY_ID')?.secret, { name: 'history-keys', key: 'id' });
-    assert.equal(ofKind(withKeys, 'NetworkPolicy').some((policy) => policy.metadata.name === `${RELEASE}-objectstore`), false);
+    assert.equal(
+      ofKind(withKeys, 'NetworkPolicy').some((policy) => policy.metadata.name === `${RELEASE}-objectstore`),
+      false,
+    );
   });
 
   it('refuses to render without a snapshotter, or with a key id but no secret', async () => {

@@ -11,10 +11,10 @@ function serviceEnv(objects: readonly K8sObject[], service: string): ReturnType<
   return containerEnv(objects, container);
 }
 
-describe('the chart\'s Redis connection values', function () {
+describe("the chart's Redis connection values", function () {
   this.timeout(60_000);
 
-  it('wires Sentinel with the master\'s and the Sentinels\' passwords from an existing Secret, TLS and a CA file, into every service', async () => {
+  it("wires Sentinel with the master's and the Sentinels' passwords from an existing Secret, TLS and a CA file, into every service", async () => {
     const objects = await render({
       valuesFiles: [defaults],
       set: [
@@ -45,10 +45,17 @@ describe('the chart\'s Redis connection values', function () {
     }
   });
 
-  it('keeps passwords given as values in the release\'s Secret, never in a ConfigMap', async () => {
+  it("keeps passwords given as values in the release's Secret, never in a ConfigMap", async () => {
     const objects = await render({
       valuesFiles: [defaults],
-      set: ['redis.embedded.enabled=false', 'redis.url=', 'redis.existingSecret=', 'redis.sentinel.hosts={s-0:26379}', 'redis.auth.password=master-pw', 'redis.sentinel.password=sentinel-pw'],
+      set: [
+        'redis.embedded.enabled=false',
+        'redis.url=',
+        'redis.existingSecret=',
+        'redis.sentinel.hosts={s-0:26379}',
+        'redis.auth.password=master-pw',
+        'redis.sentinel.password=sentinel-pw',
+      ],
     });
     const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name === RELEASE)!;
     assert.equal(Buffer.from(secret.data.REDIS_PASSWORD, 'base64').toString(), 'master-pw');
@@ -59,7 +66,10 @@ describe('the chart\'s Redis connection values', function () {
   });
 
   it('switches every service to cluster mode with one value', async () => {
-    const objects = await render({ valuesFiles: [defaults], set: ['redis.embedded.enabled=false', 'redis.url=', 'redis.existingSecret=', 'redis.cluster.nodes={cfg.cache.example:6379}', 'redis.tls.enabled=true'] });
+    const objects = await render({
+      valuesFiles: [defaults],
+      set: ['redis.embedded.enabled=false', 'redis.url=', 'redis.existingSecret=', 'redis.cluster.nodes={cfg.cache.example:6379}', 'redis.tls.enabled=true'],
+    });
     for (const service of SERVICES) {
       const env = serviceEnv(objects, service);
       assert.equal(env.get('REDIS_CLUSTER_NODES')?.value, 'cfg.cache.example:6379');
@@ -70,7 +80,10 @@ describe('the chart\'s Redis connection values', function () {
 
   it('refuses Sentinel and cluster at once, and a CA path that is not absolute', async () => {
     assert.match(
-      await renderError({ valuesFiles: [defaults], set: ['redis.embedded.enabled=false', 'redis.url=', 'redis.existingSecret=', 'redis.sentinel.hosts={s:26379}', 'redis.cluster.nodes={n:6379}'] }),
+      await renderError({
+        valuesFiles: [defaults],
+        set: ['redis.embedded.enabled=false', 'redis.url=', 'redis.existingSecret=', 'redis.sentinel.hosts={s:26379}', 'redis.cluster.nodes={n:6379}'],
+      }),
       /set only one Redis.*sentinel, cluster/,
     );
     assert.match(await renderError({ valuesFiles: [defaults], set: ['redis.tls.caFile=ca.crt'] }), /redis\/tls\/caFile/);

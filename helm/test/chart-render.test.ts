@@ -1,15 +1,5 @@
 import assert from 'node:assert/strict';
-import {
-  GATEWAY_API,
-  PROMETHEUS_OPERATOR_API,
-  ciValuesFiles,
-  chartDir,
-  helm,
-  ofKind,
-  render,
-  validateObject,
-  type K8sObject,
-} from './support/chart.js';
+import { GATEWAY_API, PROMETHEUS_OPERATOR_API, ciValuesFiles, chartDir, helm, ofKind, render, validateObject, type K8sObject } from './support/chart.js';
 
 const ciFiles = ciValuesFiles();
 const withCrds = [PROMETHEUS_OPERATOR_API, GATEWAY_API];
@@ -79,7 +69,8 @@ describe('the chart', function () {
           );
           assert.equal(selected.length, 1, `ServiceMonitor ${monitor.metadata.name} should select exactly one Service`);
           const portNames = selected[0]!.spec.ports.map((port: { name: string }) => port.name);
-          for (const endpoint of monitor.spec.endpoints) assert.ok(portNames.includes(endpoint.port), `ServiceMonitor ${monitor.metadata.name} scrapes missing port ${endpoint.port}`);
+          for (const endpoint of monitor.spec.endpoints)
+            assert.ok(portNames.includes(endpoint.port), `ServiceMonitor ${monitor.metadata.name} scrapes missing port ${endpoint.port}`);
         }
       });
     });

@@ -11,7 +11,7 @@ describe('the chart values', function () {
   this.timeout(60_000);
 
   describe('values.schema.json', () => {
-    const cases: Array<[string, string[], RegExp]> = [
+    const cases: [string, string[], RegExp][] = [
       ['an unknown top-level key', ['replicaCount=3'], /additional propert(y|ies) 'replicaCount' not allowed/],
       ['an unknown nested key (a typo)', ['gateway.replica=3'], /additional propert(y|ies) 'replica' not allowed/],
       ['a string where a number belongs', ['gateway.replicas=two'], /gateway\/replicas.*want integer|got string, want integer/],
@@ -45,7 +45,10 @@ describe('the chart values', function () {
       const schema = JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8'));
       const open: string[] = [];
       const walk = (node: unknown, path: string): void => {
-        if (Array.isArray(node)) return node.forEach((item, i) => walk(item, `${path}[${i}]`));
+        if (Array.isArray(node)) {
+          node.forEach((item, i) => walk(item, `${path}[${i}]`));
+          return;
+        }
         if (!node || typeof node !== 'object') return;
         const record = node as Record<string, unknown>;
         if (record.properties && record.additionalProperties !== false) open.push(path || '/');
@@ -72,8 +75,11 @@ describe('the chart values', function () {
       assert.match(error, /snapshotter\.s3\.bucket is required/);
     });
 
-    it('refuses an identity provider\'s key set without the issuer and audience its tokens must name', async () => {
-      for (const set of [['gateway.oidc.jwksUrl=https://idp.test/jwks.json'], ['gateway.oidc.jwksUrl=https://idp.test/jwks.json', 'gateway.oidc.issuer=https://idp.test/']]) {
+    it("refuses an identity provider's key set without the issuer and audience its tokens must name", async () => {
+      for (const set of [
+        ['gateway.oidc.jwksUrl=https://idp.test/jwks.json'],
+        ['gateway.oidc.jwksUrl=https://idp.test/jwks.json', 'gateway.oidc.issuer=https://idp.test/'],
+      ]) {
         const error = await renderError({ valuesFiles: [defaults], set });
         assert.match(error, /gateway\.oidc\.issuer and gateway\.oidc\.audience are required/);
       }
@@ -100,20 +106,25 @@ describe('the chart values', function () {
       const undocumented: string[] = [];
       // The parser hangs the comment above a map's first key on the map (or, at the top, on the
       // document); only the paragraph right above the key counts.
-      const describes = (comment: string | null | undefined): boolean => (comment ?? '').split(/\n\s*\n/).at(-1)!.trim().startsWith('--');
+      const describes = (comment: string | null | undefined): boolean =>
+        (comment ?? '')
+          .split(/\n\s*\n/)
+          .at(-1)!
+          .trim()
+          .startsWith('--');
       const visit = (node: Node | null | undefined, prefix: string, inherited: string | null | undefined): void => {
         if (!isMap(node)) return;
-        (node.items as Array<Pair<Node, Node>>).forEach((pair, index) => {
+        (node.items as Pair<Node, Node>[]).forEach((pair, index) => {
           const key = isScalar(pair.key) ? String(pair.key.value) : '?';
           const path = prefix ? `${prefix}.${key}` : key;
-          const own = (pair.key as Node & { commentBefore?: string | null }).commentBefore;
+          const own = pair.key.commentBefore;
           const comment = own ?? (index === 0 ? (node.commentBefore ?? inherited) : undefined);
           if (describes(comment)) documented.push(path);
           else if (isMap(pair.value) && pair.value.items.length > 0) visit(pair.value, path, undefined);
           else undocumented.push(path);
         });
       };
-      visit(doc.contents as Node, '', doc.commentBefore);
+      visit(doc.contents, '', doc.commentBefore);
       return { documented, undocumented };
     }
 
@@ -129,12 +140,22 @@ describe('the chart values', function () {
       const { documented } = documentedPaths();
       const missing = documented.filter((path) => !listed.has(path));
       assert.deepEqual(missing, [], 'values missing from the README table');
-      const stale = [...listed].filter((path) => path && !documented.includes(path!));
+      const stale = [...listed].filter((path) => path && !documented.includes(path));
       assert.deepEqual(stale, [], 'README lists values that no longer exist');
     });
 
     it('documents each service variable it sets with the variable name', () => {
-      for (const variable of ['SESSION_SECRET', 'ADMIN_TOKENS', 'REDIS_URL', 'REDIS_SENTINELS', 'CANVAS_ID', 'SHUTDOWN_DRAIN_MS', 'S3_BUCKET', 'TICK_MS', 'LOCK_TTL_MS']) {
+      for (const variable of [
+        'SESSION_SECRET',
+        'ADMIN_TOKENS',
+        'REDIS_URL',
+        'REDIS_SENTINELS',
+        'CANVAS_ID',
+        'SHUTDOWN_DRAIN_MS',
+        'S3_BUCKET',
+        'TICK_MS',
+        'LOCK_TTL_MS',
+      ]) {
         assert.ok(text.includes(variable), `values.yaml never mentions ${variable}`);
       }
       assert.ok(!isSeq(doc.get('gateway')));

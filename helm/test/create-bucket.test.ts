@@ -15,7 +15,7 @@ interface Run {
   readonly exited: Promise<number>;
 }
 
-describe('the bundled object store\'s bucket', function () {
+describe("the bundled object store's bucket", function () {
   this.timeout(60_000);
   let init: K8sObject;
   let config: Map<string, { value?: string }>;
@@ -38,15 +38,20 @@ describe('the bundled object store\'s bucket', function () {
     assert.equal(command, 'node');
     const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
     for (const [name, source] of config) if (source.value !== undefined) env[name] = source.value;
-    Object.assign(env, { S3_ENDPOINT: endpoint, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, CREATE_BUCKET_TIMEOUT_MS: String(timeoutMs) });
+    Object.assign(env, {
+      S3_ENDPOINT: endpoint,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      CREATE_BUCKET_TIMEOUT_MS: String(timeoutMs),
+    });
     const child = spawn(process.execPath, args, { cwd: join(repoRoot, 'snapshotter'), env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     return { output: () => output, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1))) };
   }
 
-  it('is named by the snapshotter\'s own configuration and the generated keys', () => {
+  it("is named by the snapshotter's own configuration and the generated keys", () => {
     assert.equal(config.get('S3_BUCKET')?.value, 'tessera');
     assert.equal(config.get('S3_ENDPOINT')?.value, `http://${RELEASE}-objectstore.events.svc:8333`);
     assert.ok(init.env.some((e: K8sObject) => e.name === 'AWS_SECRET_ACCESS_KEY' && e.valueFrom.secretKeyRef.name === RELEASE));

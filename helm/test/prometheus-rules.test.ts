@@ -24,7 +24,7 @@ interface Case {
   /** Series in promtool's notation: `metric{labels}` → `values`. */
   readonly series: Record<string, string>;
   /** Labels of each expected alert (beyond severity and TEAM); [] means it must stay quiet. */
-  readonly alerts: ReadonlyArray<Record<string, string>>;
+  readonly alerts: readonly Record<string, string>[];
 }
 interface AlertSpec {
   readonly severity: 'critical' | 'warning';
@@ -37,19 +37,41 @@ const SPECS: Record<string, AlertSpec> = {
   TesseraNoWriterLeader: {
     severity: 'critical',
     fires: [
-      { series: { [`tessera_writer_is_leader{${at('writer')}, pod="w-0"}`]: '0x20', [`tessera_writer_is_leader{${at('writer')}, pod="w-1"}`]: '0x20' }, alerts: [{}] },
+      {
+        series: { [`tessera_writer_is_leader{${at('writer')}, pod="w-0"}`]: '0x20', [`tessera_writer_is_leader{${at('writer')}, pod="w-1"}`]: '0x20' },
+        alerts: [{}],
+      },
       // Every writer down: no series at all. Another release's leader must not hide that.
       { series: { [`tessera_writer_is_leader{namespace="${ns}", service="other-writer-metrics", pod="o-0"}`]: '1x20' }, alerts: [{}] },
     ],
-    quiet: [{ series: { [`tessera_writer_is_leader{${at('writer')}, pod="w-0"}`]: '1x20', [`tessera_writer_is_leader{${at('writer')}, pod="w-1"}`]: '0x20' }, alerts: [] }],
+    quiet: [
+      {
+        series: { [`tessera_writer_is_leader{${at('writer')}, pod="w-0"}`]: '1x20', [`tessera_writer_is_leader{${at('writer')}, pod="w-1"}`]: '0x20' },
+        alerts: [],
+      },
+    ],
   },
   TesseraSeveralWriterLeaders: {
     severity: 'critical',
-    fires: [{ series: { [`tessera_writer_is_leader{${at('writer')}, pod="w-0"}`]: '1x20', [`tessera_writer_is_leader{${at('writer')}, pod="w-1"}`]: '1x20' }, alerts: [{}] }],
+    fires: [
+      {
+        series: { [`tessera_writer_is_leader{${at('writer')}, pod="w-0"}`]: '1x20', [`tessera_writer_is_leader{${at('writer')}, pod="w-1"}`]: '1x20' },
+        alerts: [{}],
+      },
+    ],
     quiet: [
-      { series: { [`tessera_writer_is_leader{${at('writer')}, pod="w-0"}`]: '1x20', [`tessera_writer_is_leader{${at('writer')}, pod="w-1"}`]: '0x20' }, alerts: [] },
+      {
+        series: { [`tessera_writer_is_leader{${at('writer')}, pod="w-0"}`]: '1x20', [`tessera_writer_is_leader{${at('writer')}, pod="w-1"}`]: '0x20' },
+        alerts: [],
+      },
       // A second release's leader in the same namespace is not a second leader of this one.
-      { series: { [`tessera_writer_is_leader{${at('writer')}, pod="w-0"}`]: '1x20', [`tessera_writer_is_leader{namespace="${ns}", service="other-writer-metrics", pod="o-0"}`]: '1x20' }, alerts: [] },
+      {
+        series: {
+          [`tessera_writer_is_leader{${at('writer')}, pod="w-0"}`]: '1x20',
+          [`tessera_writer_is_leader{namespace="${ns}", service="other-writer-metrics", pod="o-0"}`]: '1x20',
+        },
+        alerts: [],
+      },
     ],
   },
   TesseraWriterLagging: {
@@ -67,17 +89,37 @@ const SPECS: Record<string, AlertSpec> = {
     fires: [
       { series: { [`tessera_snapshot_age_seconds{${at('snapshotter')}, pod="s-0"}`]: '300+60x20' }, alerts: [{}] },
       // The snapshotter is gone: absent() names the selector's labels.
-      { series: { [`tessera_snapshot_age_seconds{namespace="${ns}", service="other-snapshotter-metrics", pod="o-0"}`]: '5x20' }, alerts: [{ namespace: ns, service: `${RELEASE}-snapshotter-metrics` }] },
+      {
+        series: { [`tessera_snapshot_age_seconds{namespace="${ns}", service="other-snapshotter-metrics", pod="o-0"}`]: '5x20' },
+        alerts: [{ namespace: ns, service: `${RELEASE}-snapshotter-metrics` }],
+      },
     ],
     quiet: [{ series: { [`tessera_snapshot_age_seconds{${at('snapshotter')}, pod="s-0"}`]: '8x20' }, alerts: [] }],
   },
   TesseraRedisMemoryHigh: {
     severity: 'critical',
-    fires: [{ series: { [`redis_memory_used_bytes{${at('redis')}, pod="r-0"}`]: '900000000x20', [`redis_memory_max_bytes{${at('redis')}, pod="r-0"}`]: '1000000000x20' }, alerts: [{}] }],
+    fires: [
+      {
+        series: {
+          [`redis_memory_used_bytes{${at('redis')}, pod="r-0"}`]: '900000000x20',
+          [`redis_memory_max_bytes{${at('redis')}, pod="r-0"}`]: '1000000000x20',
+        },
+        alerts: [{}],
+      },
+    ],
     quiet: [
-      { series: { [`redis_memory_used_bytes{${at('redis')}, pod="r-0"}`]: '300000000x20', [`redis_memory_max_bytes{${at('redis')}, pod="r-0"}`]: '1000000000x20' }, alerts: [] },
+      {
+        series: {
+          [`redis_memory_used_bytes{${at('redis')}, pod="r-0"}`]: '300000000x20',
+          [`redis_memory_max_bytes{${at('redis')}, pod="r-0"}`]: '1000000000x20',
+        },
+        alerts: [],
+      },
       // No maxmemory (0): there is no ceiling to be near.
-      { series: { [`redis_memory_used_bytes{${at('redis')}, pod="r-0"}`]: '900000000x20', [`redis_memory_max_bytes{${at('redis')}, pod="r-0"}`]: '0x20' }, alerts: [] },
+      {
+        series: { [`redis_memory_used_bytes{${at('redis')}, pod="r-0"}`]: '900000000x20', [`redis_memory_max_bytes{${at('redis')}, pod="r-0"}`]: '0x20' },
+        alerts: [],
+      },
     ],
   },
   TesseraGatewayErrorRate: {
@@ -108,11 +150,22 @@ const SPECS: Record<string, AlertSpec> = {
     severity: 'warning',
     fires: [
       {
-        series: { [`nodejs_eventloop_lag_p99_seconds{${at('gateway')}, pod="g-0"}`]: '0.4x20', [`nodejs_eventloop_lag_p99_seconds{${at('writer')}, pod="w-0"}`]: '0.01x20' },
+        series: {
+          [`nodejs_eventloop_lag_p99_seconds{${at('gateway')}, pod="g-0"}`]: '0.4x20',
+          [`nodejs_eventloop_lag_p99_seconds{${at('writer')}, pod="w-0"}`]: '0.01x20',
+        },
         alerts: [{ pod: 'g-0' }],
       },
     ],
-    quiet: [{ series: { [`nodejs_eventloop_lag_p99_seconds{${at('gateway')}, pod="g-0"}`]: '0.02x20', [`nodejs_eventloop_lag_p99_seconds{namespace="${ns}", service="other-gateway-metrics", pod="o-0"}`]: '0.9x20' }, alerts: [] }],
+    quiet: [
+      {
+        series: {
+          [`nodejs_eventloop_lag_p99_seconds{${at('gateway')}, pod="g-0"}`]: '0.02x20',
+          [`nodejs_eventloop_lag_p99_seconds{namespace="${ns}", service="other-gateway-metrics", pod="o-0"}`]: '0.9x20',
+        },
+        alerts: [],
+      },
+    ],
   },
   TesseraGatewayNotReady: {
     severity: 'warning',
@@ -127,12 +180,13 @@ async function promtool(args: readonly string[]): Promise<{ code: number; output
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const failure = error as { code?: number | string; stdout?: string; stderr?: string };
-    if (failure.code === 'ENOENT') throw new Error('promtool is missing: run `bash scripts/ensure-system-deps.sh promtool` (Debian package prometheus)');
+    if (failure.code === 'ENOENT')
+      throw new Error('promtool is missing: run `bash scripts/ensure-system-deps.sh promtool` (Debian package prometheus)', { cause: error });
     return { code: typeof failure.code === 'number' ? failure.code : 1, output: `${failure.stdout ?? ''}${failure.stderr ?? ''}` };
   }
 }
 
-describe('the chart\'s alerts, evaluated by promtool', function () {
+describe("the chart's alerts, evaluated by promtool", function () {
   this.timeout(60_000);
   let dir: string;
   let rules: K8sObject;
@@ -167,7 +221,9 @@ describe('the chart\'s alerts, evaluated by promtool', function () {
       const tests = cases.map((c) => ({
         interval: '1m',
         input_series: Object.entries(c.series).map(([series, values]) => ({ series, values })),
-        alert_rule_test: [{ eval_time: '15m', alertname: alert, exp_alerts: c.alerts.map((labels) => ({ exp_labels: { severity: spec.severity, ...TEAM, ...labels } })) }],
+        alert_rule_test: [
+          { eval_time: '15m', alertname: alert, exp_alerts: c.alerts.map((labels) => ({ exp_labels: { severity: spec.severity, ...TEAM, ...labels } })) },
+        ],
       }));
       const file = join(dir, `${alert}.test.yaml`);
       await writeFile(file, stringify({ rule_files: [rulesFile], evaluation_interval: '1m', tests }));
@@ -178,7 +234,11 @@ describe('the chart\'s alerts, evaluated by promtool', function () {
 
   it('drops an alert switched off, and scopes the Redis alert to the exporter the SRE names', async () => {
     const objects = await render({
-      set: ['metrics.prometheusRule.alerts.TesseraGatewayNotReady=false', 'redis.url=redis://r:6379', 'metrics.prometheusRule.redisSelector=job="redis-exporter"'],
+      set: [
+        'metrics.prometheusRule.alerts.TesseraGatewayNotReady=false',
+        'redis.url=redis://r:6379',
+        'metrics.prometheusRule.redisSelector=job="redis-exporter"',
+      ],
       apiVersions: [PROMETHEUS_OPERATOR_API],
     });
     const rule = find(objects, 'PrometheusRule', RELEASE);

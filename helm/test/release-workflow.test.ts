@@ -6,7 +6,7 @@ import { chartDir, repoRoot } from './support/chart.js';
 
 describe('the release workflow', () => {
   const workflow = parse(readFileSync(join(repoRoot, '.github', 'workflows', 'release.yml'), 'utf8'));
-  const steps: Array<Record<string, any>> = workflow.jobs.release.steps; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const steps: Record<string, any>[] = workflow.jobs.release.steps; // eslint-disable-line @typescript-eslint/no-explicit-any
   const step = (uses: string) => steps.find((s) => typeof s.uses === 'string' && s.uses.startsWith(uses));
 
   it('runs on a version tag only', () => {

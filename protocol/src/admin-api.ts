@@ -81,18 +81,18 @@ export interface AdminConfigChange {
 }
 
 /** `PATCH /palette`: give existing indices new colours (pixels keep their index). */
-export type RecolourRequest = AdminRequest<'RecolourRequest'>;
+export type RecolorRequest = AdminRequest<'RecolorRequest'>;
 
 /** `POST /palette/colors`: append colours at the end of the palette. */
-export type AddColoursRequest = AdminRequest<'AddColoursRequest'>;
+export type AddColorsRequest = AdminRequest<'AddColorsRequest'>;
 
 /**
  * `POST /palette/remove`: remove colours; every removed index names the kept index (in the
  * current numbering) its pixels become. The remaining colours close up, keeping their order.
  */
-export type RemoveColoursRequest = AdminRequest<'RemoveColoursRequest'>;
+export type RemoveColorsRequest = AdminRequest<'RemoveColorsRequest'>;
 
-export interface RemoveColoursResponse extends AdminConfigChange {
+export interface RemoveColorsResponse extends AdminConfigChange {
   /** For every index of the old palette, its index in the new one. */
   readonly mapping: readonly number[];
 }
@@ -237,9 +237,9 @@ export interface AuditPage {
 
 /** The actions written to the audit stream. */
 export const AuditAction = {
-  Recolour: 'palette.recolour',
-  AddColours: 'palette.add',
-  RemoveColours: 'palette.remove',
+  Recolor: 'palette.recolour',
+  AddColors: 'palette.add',
+  RemoveColors: 'palette.remove',
   Resize: 'canvas.resize',
   Cooldown: 'canvas.cooldown',
   Pause: 'canvas.pause',

@@ -17,8 +17,8 @@ const integer = <Minimum extends number, Maximum extends number>(minimum: Minimu
 const side = integer(LIMITS.minCanvasSide, LIMITS.maxCanvasSide);
 const coordinate = integer(0, LIMITS.maxCanvasSide - 1);
 const paletteIndex = integer(0, LIMITS.maxPaletteSize - 1);
-export const COLOUR_SCHEMA = { type: 'string', pattern: '^#[0-9a-f]{6}$', description: 'A lower-case `#rrggbb` colour.' } as const;
-const colour = COLOUR_SCHEMA;
+export const COLOR_SCHEMA = { type: 'string', pattern: '^#[0-9a-f]{6}$', description: 'A lower-case `#rrggbb` colour.' } as const;
+const color = COLOR_SCHEMA;
 export const ADDRESS_SCHEMA = {
   type: 'string',
   minLength: 2,
@@ -36,7 +36,13 @@ const closed = { type: 'object', additionalProperties: false } as const;
 /** The template fields an admin pins (the stored template adds its id). */
 export const TEMPLATE_PROPERTIES = {
   name: { type: 'string', minLength: 1, maxLength: TEMPLATE_LIMITS.maxNameLength, pattern: '^[^\\u0000-\\u001f\\u007f]+$' },
-  url: { type: 'string', minLength: 8, maxLength: TEMPLATE_LIMITS.maxUrlLength, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+[^\\s]*$', description: 'An absolute http(s) URL of the image.' },
+  url: {
+    type: 'string',
+    minLength: 8,
+    maxLength: TEMPLATE_LIMITS.maxUrlLength,
+    pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+[^\\s]*$',
+    description: 'An absolute http(s) URL of the image.',
+  },
   x: coordinate,
   y: coordinate,
   scale: { type: 'number', minimum: TEMPLATE_LIMITS.minScale, maximum: TEMPLATE_LIMITS.maxScale, description: 'Board pixels per image pixel.' },
@@ -53,29 +59,29 @@ export const CHALLENGE_SETTINGS_SCHEMA = {
 
 export const ADMIN_REQUEST_SCHEMAS = {
   /** `PATCH /palette`: give existing indices new colours (pixels keep their index). */
-  RecolourRequest: {
+  RecolorRequest: {
     ...closed,
     properties: {
       colors: {
         type: 'array',
         minItems: 1,
         maxItems: LIMITS.maxPaletteSize,
-        items: { ...closed, properties: { index: paletteIndex, color: colour }, required: ['index', 'color'] },
+        items: { ...closed, properties: { index: paletteIndex, color: color }, required: ['index', 'color'] },
       },
     },
     required: ['colors'],
   },
   /** `POST /palette/colors`: append colours at the end of the palette. */
-  AddColoursRequest: {
+  AddColorsRequest: {
     ...closed,
-    properties: { colors: { type: 'array', minItems: 1, maxItems: LIMITS.maxPaletteSize - LIMITS.minPaletteSize, items: colour } },
+    properties: { colors: { type: 'array', minItems: 1, maxItems: LIMITS.maxPaletteSize - LIMITS.minPaletteSize, items: color } },
     required: ['colors'],
   },
   /**
    * `POST /palette/remove`: every removed index names the kept index (current numbering) its
    * pixels become; the remaining colours close up, keeping their order.
    */
-  RemoveColoursRequest: {
+  RemoveColorsRequest: {
     ...closed,
     properties: {
       remove: {
@@ -141,7 +147,11 @@ export const ADMIN_REQUEST_SCHEMAS = {
 export type AdminRequestName = keyof typeof ADMIN_REQUEST_SCHEMAS;
 
 /** Read-only all the way down: a handler never edits the request it was given. */
-type DeepReadonly<T> = T extends ReadonlyArray<infer Item> ? ReadonlyArray<DeepReadonly<Item>> : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+type DeepReadonly<T> = T extends readonly (infer Item)[]
+  ? readonly DeepReadonly<Item>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
 
 /** The body a request schema admits, as a type. */
 export type AdminRequest<Name extends AdminRequestName> = DeepReadonly<FromSchema<(typeof ADMIN_REQUEST_SCHEMAS)[Name]>>;

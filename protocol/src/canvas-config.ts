@@ -31,13 +31,41 @@ export const OWNER_LOOKUPS: readonly OwnerLookup[] = Object.values(OwnerLookup);
 
 /** The 32-colour palette of r/place 2022: index 0 (white) is the background. */
 export const DEFAULT_PALETTE: readonly string[] = Object.freeze([
-  '#ffffff', '#6d001a', '#be0039', '#ff4500', '#ffa800', '#ffd635', '#fff8b8', '#00a368',
-  '#00cc78', '#7eed56', '#00756f', '#009eaa', '#00ccc0', '#2450a4', '#3690ea', '#51e9f4',
-  '#493ac1', '#6a5cff', '#94b3ff', '#811e9f', '#b44ac0', '#e4abff', '#de107f', '#ff3881',
-  '#ff99aa', '#6d482f', '#9c6926', '#ffb470', '#000000', '#515252', '#898d90', '#d4d7d9',
+  '#ffffff',
+  '#6d001a',
+  '#be0039',
+  '#ff4500',
+  '#ffa800',
+  '#ffd635',
+  '#fff8b8',
+  '#00a368',
+  '#00cc78',
+  '#7eed56',
+  '#00756f',
+  '#009eaa',
+  '#00ccc0',
+  '#2450a4',
+  '#3690ea',
+  '#51e9f4',
+  '#493ac1',
+  '#6a5cff',
+  '#94b3ff',
+  '#811e9f',
+  '#b44ac0',
+  '#e4abff',
+  '#de107f',
+  '#ff3881',
+  '#ff99aa',
+  '#6d482f',
+  '#9c6926',
+  '#ffb470',
+  '#000000',
+  '#515252',
+  '#898d90',
+  '#d4d7d9',
 ]);
 
-const HEX_COLOUR = /^#[0-9a-f]{6}$/;
+const HEX_COLOR = /^#[0-9a-f]{6}$/;
 
 /** Returns the reason a palette is unusable, or undefined when it is fine. */
 export function paletteProblem(palette: unknown): string | undefined {
@@ -45,7 +73,7 @@ export function paletteProblem(palette: unknown): string | undefined {
   if (palette.length < LIMITS.minPaletteSize || palette.length > LIMITS.maxPaletteSize) {
     return `must hold ${LIMITS.minPaletteSize} to ${LIMITS.maxPaletteSize} colours`;
   }
-  const bad = palette.findIndex((colour) => typeof colour !== 'string' || !HEX_COLOUR.test(colour));
+  const bad = palette.findIndex((color) => typeof color !== 'string' || !HEX_COLOR.test(color));
   if (bad >= 0) return `colour ${bad} is not a lower-case #rrggbb string`;
   return undefined;
 }
@@ -64,7 +92,7 @@ export function cooldownProblem(cooldownMs: unknown): string | undefined {
 }
 
 /** Parses a `#rrggbb` colour into [r, g, b]. */
-export function parseHexColour(colour: string): [number, number, number] {
-  const n = Number.parseInt(colour.slice(1), 16);
+export function parseHexColor(color: string): [number, number, number] {
+  const n = Number.parseInt(color.slice(1), 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }

@@ -10,7 +10,7 @@ import type { Sync } from './sync-codec.js';
 export type ReplicaAction =
   | { readonly kind: 'none' }
   | { readonly kind: 'refetch-all'; readonly reason: string }
-  | { readonly kind: 'refetch-chunks'; readonly chunks: ReadonlyArray<{ readonly cx: number; readonly cy: number }> };
+  | { readonly kind: 'refetch-chunks'; readonly chunks: readonly { readonly cx: number; readonly cy: number }[] };
 
 /** What changed, for a renderer. */
 export type ReplicaChange =
@@ -232,7 +232,7 @@ export class CanvasReplica {
     this.lastSeqValue = sync.afterSeq;
     const position = this.dataPosition ?? this.canvasPosition;
     if (comparePositions(position, sync.position) > 0) return NONE; // data is newer than the sync
-    const differing: Array<{ cx: number; cy: number }> = [];
+    const differing: { cx: number; cy: number }[] = [];
     for (const { cx, cy, checksum } of sync.checksums) {
       const id = chunkId(cx, cy);
       const chunkPosition = this.chunkPositions.get(id);

@@ -63,9 +63,9 @@ export function encodeDelta(delta: Delta): Uint8Array {
   for (const chunk of chunks) {
     size += varintBytes(chunk.cx) + varintBytes(chunk.cy) + varintBytes(chunk.offsets.length) + chunk.colors.length;
     let previous = -1;
-    for (let i = 0; i < chunk.offsets.length; i++) {
-      size += varintBytes(chunk.offsets[i]! - previous - 1);
-      previous = chunk.offsets[i]!;
+    for (const offset of chunk.offsets) {
+      size += varintBytes(offset - previous - 1);
+      previous = offset;
     }
   }
   const writer = new BinaryWriter(size);
@@ -86,9 +86,9 @@ export function encodeDelta(delta: Delta): Uint8Array {
   }
   for (const chunk of chunks) {
     let previous = -1;
-    for (let i = 0; i < chunk.offsets.length; i++) {
-      writer.varint(chunk.offsets[i]! - previous - 1);
-      previous = chunk.offsets[i]!;
+    for (const offset of chunk.offsets) {
+      writer.varint(offset - previous - 1);
+      previous = offset;
     }
   }
   for (const chunk of chunks) writer.raw(chunk.colors);
@@ -120,10 +120,7 @@ export function isDeflatedDelta(frame: Uint8Array): boolean {
  * `inflateRaw` must refuse output beyond `maxBytes` (MAX_DELTA_BODY_BYTES); the browser's is
  * DecompressionStream('deflate-raw') (web/src/inflate.ts).
  */
-export async function inflateDelta(
-  frame: Uint8Array,
-  inflateRaw: (body: Uint8Array, maxBytes: number) => Promise<Uint8Array>,
-): Promise<Decoded<Uint8Array>> {
+export async function inflateDelta(frame: Uint8Array, inflateRaw: (body: Uint8Array, maxBytes: number) => Promise<Uint8Array>): Promise<Decoded<Uint8Array>> {
   if (!isDeflatedDelta(frame)) return { ok: true, value: frame };
   try {
     return { ok: true, value: withBody(frame, await inflateRaw(frame.subarray(DELTA_HEAD_BYTES), MAX_DELTA_BODY_BYTES)) };
@@ -193,7 +190,7 @@ function readV2(reader: BinaryReader, flags: number): Delta {
   const chunkCount = reader.varint('chunk count');
   // Each chunk header takes at least 3 bytes: refuse counts the frame cannot hold before allocating.
   if (chunkCount * 3 > reader.remaining) throw new DecodeError(`chunk count ${chunkCount} exceeds the frame`);
-  const heads: Array<{ cx: number; cy: number; count: number }> = [];
+  const heads: { cx: number; cy: number; count: number }[] = [];
   let total = 0;
   for (let c = 0; c < chunkCount; c++) {
     const cx = reader.varint('chunk x');

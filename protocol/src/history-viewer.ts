@@ -132,7 +132,12 @@ export function decodeHistoryEvents(bytes: Uint8Array): Decoded<HistoryEventsFra
     let previous = after;
     for (let i = 0; i < count; i++) {
       const position = { ms: previous.ms + reader.varint('event time'), seq: reader.varint('event sequence') };
-      if (!Number.isSafeInteger(position.ms) || position.seq > 0xffff_ffff || comparePositions(position, previous) <= 0 || comparePositions(position, until) > 0) {
+      if (
+        !Number.isSafeInteger(position.ms) ||
+        position.seq > 0xffff_ffff ||
+        comparePositions(position, previous) <= 0 ||
+        comparePositions(position, until) > 0
+      ) {
         throw new DecodeError(`history event ${i} is out of order or outside the frame`);
       }
       const x = reader.u16('x');

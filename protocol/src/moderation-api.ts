@@ -36,17 +36,17 @@ export interface AdminUserInfo extends AdminPixelOwner {
   readonly firstPlacedAt: number | null;
   readonly lastPlacedAt: number | null;
   /** Placements per minute (epoch ms of the minute's start), oldest first, minutes without any left out. */
-  readonly perMinute: ReadonlyArray<{ readonly minute: number; readonly count: number }>;
+  readonly perMinute: readonly { readonly minute: number; readonly count: number }[];
   /** Newest first. */
-  readonly recent: ReadonlyArray<{ readonly x: number; readonly y: number; readonly color: number; readonly at: number }>;
+  readonly recent: readonly { readonly x: number; readonly y: number; readonly color: number; readonly at: number }[];
   /** Canonical addresses (the address-ban keys) this user connected from. */
-  readonly sessions: ReadonlyArray<{ readonly address: string; readonly firstSeen: number; readonly lastSeen: number }>;
+  readonly sessions: readonly { readonly address: string; readonly firstSeen: number; readonly lastSeen: number }[];
   readonly ban: BanEntry | null;
 }
 
 /** `GET /api/admin/top-placers`. */
 export interface TopPlacers {
-  readonly users: ReadonlyArray<AdminPixelOwner & { readonly placements: number }>;
+  readonly users: readonly (AdminPixelOwner & { readonly placements: number })[];
 }
 
 /** `POST /api/admin/revert/preview` and `POST /api/admin/revert`. */

@@ -19,7 +19,10 @@ export type RulesBlock = { readonly kind: 'paragraph'; readonly text: string } |
 export function parseRulesText(text: string): RulesBlock[] {
   const blocks: RulesBlock[] = [];
   for (const chunk of text.replace(/\r\n?/g, '\n').split(/\n\s*\n/)) {
-    const lines = chunk.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
+    const lines = chunk
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.length > 0);
     let paragraph: string[] = [];
     let items: string[] = [];
     const flush = () => {

@@ -5,7 +5,7 @@ const at = (ms: number): StreamPosition => ({ ms, seq: 0 });
 const EPOCH = 7;
 
 /** A delta setting pixel offsets of chunk (0,0) over the window (start, end]. */
-function delta(seq: number, start: number, end: number, pixels: Array<[offset: number, color: number]>, epoch = EPOCH): Delta {
+function delta(seq: number, start: number, end: number, pixels: [offset: number, color: number][], epoch = EPOCH): Delta {
   return {
     epoch,
     seq,
@@ -16,7 +16,7 @@ function delta(seq: number, start: number, end: number, pixels: Array<[offset: n
   };
 }
 
-function canvasAt(position: number, pixels: Array<[offset: number, color: number]>): CanvasFrame {
+function canvasAt(position: number, pixels: [offset: number, color: number][]): CanvasFrame {
   const bytes = new Uint8Array(256);
   for (const [offset, color] of pixels) bytes[offset] = color;
   return { position: at(position), configVersion: 1, width: 16, height: 16, chunks: [{ cx: 0, cy: 0, bytes }] };
@@ -28,7 +28,15 @@ describe('a client canvas replica', () => {
     replica.applyDelta(delta(1, 0, 10, [[0, 1]]));
     replica.applyDelta(delta(2, 10, 20, [[1, 2]]));
     // The read happened at 15: it holds delta 1 and half of delta 2's window.
-    assert.deepEqual(replica.loadCanvas(canvasAt(15, [[0, 1], [5, 5]])), { kind: 'none' });
+    assert.deepEqual(
+      replica.loadCanvas(
+        canvasAt(15, [
+          [0, 1],
+          [5, 5],
+        ]),
+      ),
+      { kind: 'none' },
+    );
     assert.equal(replica.colorAt(0, 0), 1);
     assert.equal(replica.colorAt(1, 0), 2);
     assert.equal(replica.colorAt(5, 0), 5);
@@ -59,7 +67,16 @@ describe('a client canvas replica', () => {
     assert.equal(action.kind, 'refetch-all');
     assert.equal(replica.loaded, false);
     replica.applyDelta(delta(4, 30, 40, [[6, 6]]));
-    assert.deepEqual(replica.loadCanvas(canvasAt(35, [[2, 3], [4, 4], [6, 1]])), { kind: 'none' });
+    assert.deepEqual(
+      replica.loadCanvas(
+        canvasAt(35, [
+          [2, 3],
+          [4, 4],
+          [6, 1],
+        ]),
+      ),
+      { kind: 'none' },
+    );
     assert.equal(replica.colorAt(6, 0), 6);
   });
 
@@ -105,7 +122,17 @@ describe('a client canvas replica', () => {
     truth[4] = 6;
     const sync = { epoch: EPOCH, afterSeq: 2, position: at(20), configVersion: 1, checksums: [{ cx: 0, cy: 0, checksum: chunkChecksum(truth) }] };
     assert.deepEqual(replica.checkSync(sync), { kind: 'refetch-chunks', chunks: [{ cx: 0, cy: 0 }] });
-    assert.deepEqual(replica.loadChunk(canvasAt(20, [[2, 3], [4, 6]]), 0, 0), { kind: 'none' });
+    assert.deepEqual(
+      replica.loadChunk(
+        canvasAt(20, [
+          [2, 3],
+          [4, 6],
+        ]),
+        0,
+        0,
+      ),
+      { kind: 'none' },
+    );
     // The replica continues the sync's chain: delta 3 is no gap.
     assert.deepEqual(replica.applyDelta(delta(3, 20, 30, [[5, 1]])), { kind: 'none' });
     assert.equal(replica.colorAt(4, 0), 6);
@@ -183,7 +210,16 @@ describe('a client canvas replica', () => {
     replica.reset(); // the connection dropped; deltas 2..4 were missed
     replica.applyDelta(delta(5, 40, 50, [[7, 7]])); // reaches the new socket before its welcome
     replica.requireAtLeast(at(45), EPOCH);
-    assert.deepEqual(replica.loadCanvas(canvasAt(45, [[2, 3], [3, 3]])), { kind: 'none' }, 'no spurious gap');
+    assert.deepEqual(
+      replica.loadCanvas(
+        canvasAt(45, [
+          [2, 3],
+          [3, 3],
+        ]),
+      ),
+      { kind: 'none' },
+      'no spurious gap',
+    );
     assert.equal(replica.colorAt(7, 0), 7);
     assert.deepEqual(replica.applyDelta(delta(6, 50, 60, [[8, 8]])), { kind: 'none' });
   });
@@ -203,7 +239,17 @@ describe('a client canvas replica', () => {
     replica.applyDelta(delta(1, 5, 10, [[2, 3]]));
     replica.applyDelta(delta(2, 10, 20, [[7, 7]]));
     // The chunk re-read happened at 15: it has pixel 2 but not yet delta 2's pixel 7.
-    assert.deepEqual(replica.loadChunk(canvasAt(15, [[2, 3], [9, 1]]), 0, 0), { kind: 'none' });
+    assert.deepEqual(
+      replica.loadChunk(
+        canvasAt(15, [
+          [2, 3],
+          [9, 1],
+        ]),
+        0,
+        0,
+      ),
+      { kind: 'none' },
+    );
     assert.equal(replica.colorAt(7, 0), 7);
     assert.equal(replica.colorAt(9, 0), 1);
     replica.applyDelta(delta(3, 20, 30, [[9, 2]]));
@@ -216,6 +262,9 @@ describe('a client canvas replica', () => {
     const out = replica.toIndexArray();
     assert.equal(out.length, 600);
     assert.equal(out[256], 4);
-    assert.equal(out.reduce((sum, value) => sum + value, 0), 4);
+    assert.equal(
+      out.reduce((sum, value) => sum + value, 0),
+      4,
+    );
   });
 });

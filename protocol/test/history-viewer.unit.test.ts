@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { LIMITS, decodeHistoryEvents, encodeHistoryEvents, FrameKind, historyViewerOpen, isHistoryViewerMode, MAX_HISTORY_FRAME_EVENTS, type HistoryEventsFrame } from '../src/index.js';
+import {
+  LIMITS,
+  decodeHistoryEvents,
+  encodeHistoryEvents,
+  FrameKind,
+  historyViewerOpen,
+  isHistoryViewerMode,
+  MAX_HISTORY_FRAME_EVENTS,
+  type HistoryEventsFrame,
+} from '../src/index.js';
 
 const T = 1_796_000_000_000;
 const frame: HistoryEventsFrame = {
@@ -38,7 +47,7 @@ describe('the history events frame', () => {
 
   it('refuses truncated, foreign, out-of-order and oversized frames with a reason', () => {
     const bytes = encodeHistoryEvents(frame);
-    const cases: Array<[string, Uint8Array]> = [
+    const cases: [string, Uint8Array][] = [
       ['truncated', bytes.subarray(0, bytes.length - 1)],
       ['empty', new Uint8Array(0)],
       ['trailing bytes', new Uint8Array([...bytes, 0])],

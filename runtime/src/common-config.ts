@@ -19,10 +19,10 @@ export interface RedisConfig {
   /** `redis://` or `rediss://` URL; ignored when sentinels or cluster nodes are given. */
   readonly url: string;
   /** `host:port` of each Sentinel; empty when not using Sentinel. */
-  readonly sentinels: ReadonlyArray<HostPort>;
+  readonly sentinels: readonly HostPort[];
   readonly sentinelMaster: string;
   /** `host:port` seeds of a Redis Cluster; non-empty selects Cluster mode (default none). */
-  readonly clusterNodes?: ReadonlyArray<HostPort>;
+  readonly clusterNodes?: readonly HostPort[];
   /** ACL user of the master, replicas or cluster nodes (default none: `default`). */
   readonly username?: string;
   /** Password of the master, replicas or cluster nodes (default none). */

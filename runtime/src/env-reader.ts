@@ -81,7 +81,10 @@ export class EnvReader {
   list(name: string, fallback: readonly string[] = []): string[] {
     const value = this.raw(name);
     if (value === undefined) return [...fallback];
-    return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    return value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
   }
 
   /** Throws one ConfigError naming every problem seen so far. */

@@ -29,8 +29,14 @@ export async function startProbeServer(options: ProbeServerOptions): Promise<Pro
       response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       response.end(body);
     };
-    if (request.method !== 'GET' && request.method !== 'HEAD') return reply(405, 'method not allowed\n');
-    if (path === '/healthz') return reply(200, 'ok\n');
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      reply(405, 'method not allowed\n');
+      return;
+    }
+    if (path === '/healthz') {
+      reply(200, 'ok\n');
+      return;
+    }
     if (path === '/readyz') {
       Promise.resolve()
         .then(() => options.readiness())
@@ -43,7 +49,9 @@ export async function startProbeServer(options: ProbeServerOptions): Promise<Pro
     const check = path?.startsWith('/checks/') ? path.slice('/checks/'.length) : undefined;
     if (check !== undefined && options.checks && Object.hasOwn(options.checks, check)) {
       const reason = options.checks[check]!();
-      return reason ? reply(503, `failing: ${reason}\n`) : reply(200, 'ok\n');
+      if (reason) reply(503, `failing: ${reason}\n`);
+      else reply(200, 'ok\n');
+      return;
     }
     if (path === '/metrics') {
       options.registry.metrics().then(

@@ -64,7 +64,11 @@ export async function waitForRedis(client: RedisConnection, timeoutMs: number): 
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       client.off('ready', onReady);
-      reject(new Error(`redis at ${describeTarget(client)} not ready after ${timeoutMs} ms (status ${client.status}): is it running, and are REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES) and its credentials right?`));
+      reject(
+        new Error(
+          `redis at ${describeTarget(client)} not ready after ${timeoutMs} ms (status ${client.status}): is it running, and are REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES) and its credentials right?`,
+        ),
+      );
     }, timeoutMs);
     const onReady = (): void => {
       clearTimeout(timer);
@@ -98,7 +102,10 @@ function buildClient(config: RedisConfig, common: RedisOptions): RedisConnection
       // (the setting ioredis documents for ElastiCache with TLS).
       ...(tls ? { dnsLookup: (address: string, callback: (error: null, address: string) => void) => callback(null, address) } : {}),
     };
-    const cluster = new Cluster(config.clusterNodes.map(({ host, port }) => ({ host, port })), clusterOptions);
+    const cluster = new Cluster(
+      config.clusterNodes.map(({ host, port }) => ({ host, port })),
+      clusterOptions,
+    );
     clusterSeeds.set(cluster, config.clusterNodes.map(({ host, port }) => `${host}:${port}`).join(','));
     return cluster;
   }

@@ -5,8 +5,8 @@ import { waitFor } from '../../test-support/index.js';
 import { createFailureLog } from '../src/failure-log.js';
 
 /** A real pino logger whose JSON lines land in an array. */
-function capturedLog(): { log: pino.Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
+function capturedLog(): { log: pino.Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
@@ -38,13 +38,10 @@ describe('logging repeated failures', () => {
     for (let i = 0; i < 3; i++) failures.failed('read', new Error('down'));
     failures.failed('broadcast', 'not an Error');
     await waitFor(() => lines.length === 2, { timeoutMs: 5_000, message: 'one line per stage' });
-    assert.deepEqual(
-      lines.map((line) => [line.stage, line.count]).sort(),
-      [
-        ['broadcast', 1],
-        ['read', 3],
-      ],
-    );
+    assert.deepEqual(lines.map((line) => [line.stage, line.count]).sort(), [
+      ['broadcast', 1],
+      ['read', 3],
+    ]);
     failures.failed('read', new Error('still down'));
     await waitFor(() => lines.length === 3, { timeoutMs: 5_000, message: 'a line for the next window' });
     assert.equal(lines[2]!.count, 1);

@@ -50,7 +50,10 @@ describe('the Redis connection settings', () => {
       REDIS_TLS: 'true',
       REDIS_SENTINEL_TLS: 'yes',
     });
-    assert.deepEqual(redis.sentinels, [{ host: 's1', port: 26379 }, { host: '::1', port: 26380 }]);
+    assert.deepEqual(redis.sentinels, [
+      { host: 's1', port: 26379 },
+      { host: '::1', port: 26380 },
+    ]);
     assert.equal(redis.sentinelMaster, 'tessera');
     assert.deepEqual([redis.username, redis.password], ['app', 'master-secret']);
     assert.deepEqual([redis.sentinelUsername, redis.sentinelPassword], ['watcher', 'sentinel-secret']);
@@ -67,7 +70,10 @@ describe('the Redis connection settings', () => {
 
   it('reads cluster seeds', () => {
     const { redis } = read({ REDIS_CLUSTER_NODES: 'n1:6379,n2:6379,n3:6379', REDIS_PASSWORD: 'p' });
-    assert.deepEqual(redis.clusterNodes?.map((node) => node.host), ['n1', 'n2', 'n3']);
+    assert.deepEqual(
+      redis.clusterNodes?.map((node) => node.host),
+      ['n1', 'n2', 'n3'],
+    );
   });
 
   it('names every bad Redis variable at once, without echoing a password', () => {
@@ -90,7 +96,10 @@ describe('the Redis connection settings', () => {
 
   it('refuses a password both in REDIS_URL and in REDIS_PASSWORD (ioredis would silently pick one)', () => {
     const found = problems({ REDIS_URL: 'redis://user:from-url@cache:6379', REDIS_PASSWORD: 'from-env', REDIS_USERNAME: 'other' });
-    assert.deepEqual(found, ['REDIS_USERNAME is set and REDIS_URL carries a user too: keep one', 'REDIS_PASSWORD is set and REDIS_URL carries a password too: keep one']);
+    assert.deepEqual(found, [
+      'REDIS_USERNAME is set and REDIS_URL carries a user too: keep one',
+      'REDIS_PASSWORD is set and REDIS_URL carries a password too: keep one',
+    ]);
   });
 
   it('refuses a CA file that holds no certificate', () => {

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { RedisConnection } from '@tessera/store';
-import { createTestCa, redisHasTls, startRedisCluster, startSentinelSet, type RedisClusterProcesses, type SentinelSet, type TlsFiles } from '../../scripts/lib/redis-topology.mjs';
+import {
+  createTestCa,
+  redisHasTls,
+  startRedisCluster,
+  startSentinelSet,
+  type RedisClusterProcesses,
+  type SentinelSet,
+  type TlsFiles,
+} from '../../scripts/lib/redis-topology.mjs';
 import type { RedisConfig } from '../src/common-config.js';
 import { createLogger } from '../src/logger.js';
 import { createRedisClient, waitForRedis } from '../src/redis-client.js';
@@ -51,7 +59,7 @@ describe('Redis clients through Sentinel with passwords', function () {
     ...overrides,
   });
 
-  it('finds the master with the Sentinels\' own password and talks to it with the master\'s', async () => {
+  it("finds the master with the Sentinels' own password and talks to it with the master's", async () => {
     assert.equal(await roundTrip(config()), 'ok');
   });
 
@@ -61,7 +69,7 @@ describe('Redis clients through Sentinel with passwords', function () {
     assert.doesNotMatch(error.message, /pw/);
   });
 
-  it('does not get ready without the master\'s password', async () => {
+  it("does not get ready without the master's password", async () => {
     const error = await notReady(config({ password: undefined }));
     assert.match(error.message, /not ready/);
   });
@@ -98,7 +106,17 @@ describe('Redis clients over TLS with a private CA', function () {
 
   it('reaches a rediss:// URL that the CA signed', async () => {
     const master = set.servers[0]!;
-    assert.equal(await roundTrip({ url: `rediss://localhost:${set.clientPort(master)}`, sentinels: [], sentinelMaster: 'x', password: MASTER_PASSWORD, tls: true, tlsCa: readFileSync(ca.caFile, 'utf8') }), 'ok');
+    assert.equal(
+      await roundTrip({
+        url: `rediss://localhost:${set.clientPort(master)}`,
+        sentinels: [],
+        sentinelMaster: 'x',
+        password: MASTER_PASSWORD,
+        tls: true,
+        tlsCa: readFileSync(ca.caFile, 'utf8'),
+      }),
+      'ok',
+    );
   });
 
   it('refuses a server certificate that only the private CA vouches for when no CA is given', async () => {
@@ -131,15 +149,17 @@ describe('Redis clients to a Redis Cluster', function () {
       await Promise.all(tags.map((tag) => client.set(`tessera:{${tag}}:probe`, tag)));
       assert.deepEqual(await Promise.all(tags.map((tag) => client.get(`tessera:{${tag}}:probe`))), tags);
       // Every master holds some of them: the cluster really spreads canvases.
-      const perNode = await Promise.all(cluster.nodes.map(async (node) => {
-        const direct = createRedisClient({ url: node.url, sentinels: [], sentinelMaster: 'x' }, log, { name: 'probe' });
-        try {
-          await waitForRedis(direct, 5_000);
-          return Number(await direct.dbsize());
-        } finally {
-          direct.disconnect();
-        }
-      }));
+      const perNode = await Promise.all(
+        cluster.nodes.map(async (node) => {
+          const direct = createRedisClient({ url: node.url, sentinels: [], sentinelMaster: 'x' }, log, { name: 'probe' });
+          try {
+            await waitForRedis(direct, 5_000);
+            return await direct.dbsize();
+          } finally {
+            direct.disconnect();
+          }
+        }),
+      );
       assert.ok(perNode.filter((count) => count > 0).length >= 2, `keys per node: ${perNode.join(',')}`);
     } finally {
       client.disconnect();

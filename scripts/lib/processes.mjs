@@ -53,11 +53,11 @@ export function signal(child, sig, group = false) {
   }
 }
 
-const COLOURS = [36, 35, 33, 32, 34, 91, 96, 95, 93, 92];
-let nextColour = 0;
+const COLORS = [36, 35, 33, 32, 34, 91, 96, 95, 93, 92];
+let nextColor = 0;
 
 /** @param {NodeJS.WritableStream & { isTTY?: boolean }} stream */
-function useColour(stream) {
+function useColor(stream) {
   if (process.env.NO_COLOR) return false;
   if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
   return Boolean(stream.isTTY);
@@ -69,9 +69,9 @@ function useColour(stream) {
  * @param {NodeJS.WritableStream} [stream]
  * @param {number} [code] ANSI colour code; the next palette colour when omitted
  */
-export function colour(text, stream = process.stdout, code) {
-  const c = code ?? COLOURS[nextColour++ % COLOURS.length];
-  return useColour(stream) ? `\u001b[${c}m${text}\u001b[0m` : text;
+export function color(text, stream = process.stdout, code) {
+  const c = code ?? COLORS[nextColor++ % COLORS.length];
+  return useColor(stream) ? `\u001b[${c}m${text}\u001b[0m` : text;
 }
 
 /**
@@ -121,7 +121,7 @@ export function spawnService({
 }) {
   const child = spawn(command, args, { env, cwd, detached, stdio: ['ignore', 'pipe', 'pipe'] });
   trackChild(child, { group: detached });
-  const tag = colour(`[${name}]`, stdout);
+  const tag = color(`[${name}]`, stdout);
   const flushed = Promise.all([
     child.stdout ? pipeLines(child.stdout, stdout, tag, onLine) : undefined,
     child.stderr ? pipeLines(child.stderr, stderr, tag, onLine) : undefined,
@@ -139,7 +139,7 @@ export function spawnService({
         if (info) return;
         info = i;
         // A grandchild could hold the pipes open forever; do not wait long for them.
-        Promise.race([flushed, new Promise((r) => setTimeout(r, 1000).unref())]).then(() => {
+        void Promise.race([flushed, new Promise((r) => setTimeout(r, 1000).unref())]).then(() => {
           onExit?.(i, service);
           resolve(i);
         });

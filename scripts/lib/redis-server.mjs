@@ -97,13 +97,20 @@ class RedisStartError extends Error {
 async function startOnce(bin, port, dir, ownDir, options) {
   const args = [
     ...(options.configFile ? [options.configFile] : []),
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--protected-mode', 'no',
-    '--daemonize', 'no',
-    '--save', '',
-    '--appendonly', options.appendonly ? 'yes' : 'no',
-    '--dir', dir,
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--protected-mode',
+    'no',
+    '--daemonize',
+    'no',
+    '--save',
+    '',
+    '--appendonly',
+    options.appendonly ? 'yes' : 'no',
+    '--dir',
+    dir,
     ...(options.args ?? []),
   ];
   /** @type {string[]} */
@@ -132,7 +139,8 @@ async function startOnce(bin, port, dir, ownDir, options) {
 
   const timeoutMs = options.timeoutMs ?? 10_000;
   const deadline = Date.now() + timeoutMs;
-  let last = 'no answer';
+  /** @type {string} */
+  let last;
   for (;;) {
     const info = service.exitInfo();
     if (info) {

@@ -28,14 +28,39 @@ export function createTestCa() {
   openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.crt'), '-subj', '/CN=tessera-test-ca', '-days', '1');
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=localhost');
   writeFileSync(file('san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.crt'), '-days', '1', '-extfile', file('san.ext'));
-  return { dir, caFile: file('ca.crt'), certFile: file('server.crt'), keyFile: file('server.key'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    file('server.csr'),
+    '-CA',
+    file('ca.crt'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    file('server.crt'),
+    '-days',
+    '1',
+    '-extfile',
+    file('san.ext'),
+  );
+  return {
+    dir,
+    caFile: file('ca.crt'),
+    certFile: file('server.crt'),
+    keyFile: file('server.key'),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** Whether this redis-server was built with TLS (Debian's is). */
 export function redisHasTls() {
   // Bad certificate paths: a TLS build fails configuring TLS, any other rejects the directive.
-  const probe = spawnSync('redis-server', ['--port', '0', '--tls-port', '1', '--tls-cert-file', '/nonexistent', '--tls-key-file', '/nonexistent'], { encoding: 'utf8', timeout: 5000 });
+  const probe = spawnSync('redis-server', ['--port', '0', '--tls-port', '1', '--tls-cert-file', '/nonexistent', '--tls-key-file', '/nonexistent'], {
+    encoding: 'utf8',
+    timeout: 5000,
+  });
   return /Failed to configure TLS/i.test(`${probe.stdout}${probe.stderr}`);
 }
 
@@ -44,7 +69,18 @@ export function redisHasTls() {
  * @param {TlsFiles} tls @param {number} tlsPort
  */
 function tlsArgs(tls, tlsPort) {
-  return ['--tls-port', String(tlsPort), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no'];
+  return [
+    '--tls-port',
+    String(tlsPort),
+    '--tls-cert-file',
+    tls.certFile,
+    '--tls-key-file',
+    tls.keyFile,
+    '--tls-ca-cert-file',
+    tls.caFile,
+    '--tls-auth-clients',
+    'no',
+  ];
 }
 
 /**
@@ -86,7 +122,11 @@ export async function startSentinelSet(options = {}) {
       // With TLS, a replica tells its master (and so the Sentinels) its TLS port, the one clients use.
       const announce = tls ? ['--tls-replication', 'yes', '--replica-announce-port', String(tlsPort)] : [];
       // No 5 s pause before a diskless full sync: a replica is in step by the time the set is handed over.
-      const server = await startRedis({ name: 'redis-data', output: options.output, args: ['--repl-diskless-sync-delay', '0', ...auth, ...(tls ? tlsArgs(tls, tlsPort) : []), ...announce, ...extra] });
+      const server = await startRedis({
+        name: 'redis-data',
+        output: options.output,
+        args: ['--repl-diskless-sync-delay', '0', ...auth, ...(tls ? tlsArgs(tls, tlsPort) : []), ...announce, ...extra],
+      });
       started.push(server);
       if (tls) tlsPorts.set(server, tlsPort);
       return server;
@@ -98,14 +138,20 @@ export async function startSentinelSet(options = {}) {
       servers.push(await startData(['--replicaof', '127.0.0.1', String(clientPort(master))]));
     }
     // A failover promotes only a replica in step: wait for each one's link to its master.
-    const cli = (server, ...args) => spawnSync('redis-cli', [
-      '-p', String(clientPort(server)),
-      ...(options.password ? ['-a', options.password, '--no-auth-warning'] : []),
-      ...(tls ? ['--tls', '--cacert', tls.caFile] : []),
-      ...args,
-    ], { encoding: 'utf8' }).stdout ?? '';
+    const cli = (server, ...args) =>
+      spawnSync(
+        'redis-cli',
+        [
+          '-p',
+          String(clientPort(server)),
+          ...(options.password ? ['-a', options.password, '--no-auth-warning'] : []),
+          ...(tls ? ['--tls', '--cacert', tls.caFile] : []),
+          ...args,
+        ],
+        { encoding: 'utf8' },
+      ).stdout ?? '';
     const linkDeadline = Date.now() + 20_000;
-    while (!servers.slice(1).every((replica) => /master_link_status:up/.test(cli(replica, 'info', 'replication')))) {
+    while (!servers.slice(1).every((replica) => cli(replica, 'info', 'replication').includes('master_link_status:up'))) {
       if (Date.now() > linkDeadline) throw new Error('a replica did not reach its master within 20 s');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -138,10 +184,17 @@ export async function startSentinelSet(options = {}) {
       sentinelAddresses.push({ host: '127.0.0.1', port: tls ? tlsPort : sentinel.port });
       if (tls) tlsPorts.set(sentinel, tlsPort);
     }
-    const set = { servers, sentinels, sentinelAddresses, masterName, clientPort, stop: async () => {
-      await stop();
-      for (const sentinel of sentinels) rmSync(sentinel.dir, { recursive: true, force: true });
-    } };
+    const set = {
+      servers,
+      sentinels,
+      sentinelAddresses,
+      masterName,
+      clientPort,
+      stop: async () => {
+        await stop();
+        for (const sentinel of sentinels) rmSync(sentinel.dir, { recursive: true, force: true });
+      },
+    };
     return set;
   } catch (error) {
     await stop();
@@ -171,14 +224,22 @@ export async function startRedisCluster(options = {}) {
   };
   try {
     for (let i = 0; i < count; i++) {
-      nodes.push(await startRedis({ name: 'redis-cluster', args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'] }));
+      nodes.push(
+        await startRedis({
+          name: 'redis-cluster',
+          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'],
+        }),
+      );
     }
     const addresses = nodes.map((node) => ({ host: '127.0.0.1', port: node.port }));
-    execFileSync('redis-cli', ['--cluster', 'create', ...addresses.map(({ host, port }) => `${host}:${port}`), '--cluster-yes'], { stdio: 'pipe', timeout: 30_000 });
+    execFileSync('redis-cli', ['--cluster', 'create', ...addresses.map(({ host, port }) => `${host}:${port}`), '--cluster-yes'], {
+      stdio: 'pipe',
+      timeout: 30_000,
+    });
     const deadline = Date.now() + 20_000;
     for (;;) {
       const states = nodes.map((node) => spawnSync('redis-cli', ['-p', String(node.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout);
-      if (states.every((info) => /cluster_state:ok/.test(info))) break;
+      if (states.every((info) => info.includes('cluster_state:ok'))) break;
       if (Date.now() > deadline) throw new Error(`the cluster did not reach cluster_state:ok:\n${states.join('\n')}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -5,7 +5,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { colour, describeExit, pipeLines, signal, stopAll, trackChild } from './processes.mjs';
+import { color, describeExit, pipeLines, signal, stopAll, trackChild } from './processes.mjs';
 
 const CHILD = fileURLToPath(new URL('./s3rver-child.mjs', import.meta.url));
 
@@ -59,7 +59,7 @@ export async function startS3(options) {
     if (tail.length > 40) tail.shift();
   };
   const out = options.output;
-  const tag = out ? colour(`[${options.name ?? 's3'}]`, out) : '';
+  const tag = out ? color(`[${options.name ?? 's3'}]`, out) : '';
   const sink = out ?? { writable: false, write: () => true };
   const flushed = Promise.all([
     child.stdout && pipeLines(child.stdout, /** @type {NodeJS.WritableStream} */ (sink), tag, onLine),
@@ -73,7 +73,7 @@ export async function startS3(options) {
     const done = (i) => {
       if (info) return;
       info = i;
-      Promise.race([flushed, new Promise((r) => setTimeout(r, 1000).unref())]).then(() => resolve(i));
+      void Promise.race([flushed, new Promise((r) => setTimeout(r, 1000).unref())]).then(() => resolve(i));
     };
     child.once('exit', (code, sig) => done({ code, signal: sig }));
     child.once('error', (error) => done({ code: null, signal: null, error }));
@@ -101,11 +101,11 @@ export async function startS3(options) {
   const port = await new Promise((resolve, reject) => {
     timer = setTimeout(() => reject(new Error(`s3rver did not start within ${timeoutMs} ms`)), timeoutMs);
     child.on('message', (/** @type {any} */ msg) => {
-      if (msg && msg.type === 'ready') resolve(Number(msg.port));
+      if (msg?.type === 'ready') resolve(Number(msg.port));
     });
-    exited.then((i) => reject(new Error(`s3rver ${describeExit(i)} before it was ready`)));
-  }).catch(async (err) => {
-    throw await fail(err.message);
+    void exited.then((i) => reject(new Error(`s3rver ${describeExit(i)} before it was ready`)));
+  }).catch(async (/** @type {unknown} */ err) => {
+    throw await fail(/** @type {Error} */ (err).message);
   });
   // Keep the exit-on-disconnect guard, but let this process exit without stopping us explicitly.
   /** @type {any} */ (child).channel?.unref();

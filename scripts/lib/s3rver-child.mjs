@@ -3,7 +3,7 @@
 //   { "port": 0, "host": "127.0.0.1", "dir": "/path", "buckets": ["tessera"] }
 // When started with an IPC channel it reports { type: "ready", port } and exits when the channel
 // closes, so it cannot outlive its parent.
-// @ts-ignore -- s3rver publishes no type declarations
+// @ts-expect-error -- s3rver publishes no type declarations
 import S3rver from 's3rver';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
@@ -40,6 +40,6 @@ try {
   if (process.send) process.send({ type: 'ready', port });
   else console.log(`s3rver listening on http://${host}:${port}`);
 } catch (err) {
-  console.error(`s3rver failed to start: ${err instanceof Error ? err.stack : err}`);
+  console.error(`s3rver failed to start: ${err instanceof Error ? err.stack : String(err)}`);
   process.exit(1);
 }

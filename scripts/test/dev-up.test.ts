@@ -75,7 +75,10 @@ describe('the local launcher (npm start)', function () {
   let launched: Launched | undefined;
 
   before(function () {
-    requireBuilt(this, ['gateway/dist/main.js', 'writer/dist/main.js', 'snapshotter/dist/main.js'].map((file) => `${ROOT}${file}`));
+    requireBuilt(
+      this,
+      ['gateway/dist/main.js', 'writer/dist/main.js', 'snapshotter/dist/main.js'].map((file) => `${ROOT}${file}`),
+    );
   });
   afterEach(() => {
     // Whatever a failed case left: npm's group, and every process found under it once it was up
@@ -139,7 +142,10 @@ describe('the local launcher (npm start)', function () {
     const run = await launch();
     const commands = run.pids.map(commandOf);
     for (const name of ['redis-server', 's3rver-child', 'gateway/dist/main.js', 'writer/dist/main.js', 'snapshotter/dist/main.js']) {
-      assert.ok(commands.some((command) => command.includes(name)), `${name} among ${commands.join(' | ')}`);
+      assert.ok(
+        commands.some((command) => command.includes(name)),
+        `${name} among ${commands.join(' | ')}`,
+      );
     }
     assert.equal(commands.filter((command) => command.includes('gateway/dist/main.js')).length, 2, 'two gateways');
     assert.ok(run.ports.length >= 7, `ports printed: ${run.ports.join(', ')}`);

@@ -8,7 +8,10 @@ import { startRedis } from '../../scripts/lib/redis-server.mjs';
 import { startS3 } from '../../scripts/lib/s3-server.mjs';
 import { benchSnapshot } from '../src/snapshot-bench.js';
 
-const sides = process.argv.slice(2).map(Number).filter((side) => Number.isInteger(side) && side > 0);
+const sides = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((side) => Number.isInteger(side) && side > 0);
 const redis = await startRedis({});
 const s3 = await startS3({ buckets: ['tessera'] });
 try {

@@ -1,4 +1,4 @@
-import { CHUNK_SIZE, parseHexColour, type ChunkData } from '@tessera/protocol';
+import { CHUNK_SIZE, parseHexColor, type ChunkData } from '@tessera/protocol';
 import type { HistorySegment } from './history-format.js';
 import { encodeIndexedPng } from './png-writer.js';
 
@@ -44,11 +44,16 @@ export function replaySegment(image: CanvasPixels, segment: Pick<HistorySegment,
 export function encodeCanvasPng(image: CanvasPixels, palette: readonly string[]): Promise<Uint8Array> {
   let data = image.pixels;
   const size = palette.length;
-  for (let i = 0; i < data.length; i++) {
-    if (data[i]! >= size) {
+  for (const index of data) {
+    if (index >= size) {
       data = data.map((index) => (index < size ? index : 0));
       break;
     }
   }
-  return encodeIndexedPng(image.width, image.height, data, palette.map((colour) => parseHexColour(colour)));
+  return encodeIndexedPng(
+    image.width,
+    image.height,
+    data,
+    palette.map((color) => parseHexColor(color)),
+  );
 }

@@ -102,13 +102,15 @@ export function loadSnapshotterConfig(env: Env): SnapshotterConfig {
   if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
   const endpoint = reader.optionalString('S3_ENDPOINT');
   if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) reader.problem(`S3_ENDPOINT must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
-  const palette = reader.list('CANVAS_PALETTE', DEFAULT_PALETTE).map((colour) => colour.toLowerCase());
+  const palette = reader.list('CANVAS_PALETTE', DEFAULT_PALETTE).map((color) => color.toLowerCase());
   const problem = paletteProblem(palette);
   if (problem) reader.problem(`CANVAS_PALETTE ${problem}`);
   const salt = reader.optionalString('DATASET_USER_SALT');
-  if (salt !== undefined && salt.length < 16) reader.problem('DATASET_USER_SALT must be at least 16 characters (it keeps user hashes from being reversed by guessing ids)');
+  if (salt !== undefined && salt.length < 16)
+    reader.problem('DATASET_USER_SALT must be at least 16 characters (it keeps user hashes from being reversed by guessing ids)');
   const preset = reader.string('TIMELAPSE_PRESET', SNAPSHOTTER_DEFAULTS.timelapsePreset);
-  if (!(X264_PRESETS as readonly string[]).includes(preset)) reader.problem(`TIMELAPSE_PRESET must be one of ${X264_PRESETS.join(', ')}, got ${JSON.stringify(preset)}`);
+  if (!(X264_PRESETS as readonly string[]).includes(preset))
+    reader.problem(`TIMELAPSE_PRESET must be one of ${X264_PRESETS.join(', ')}, got ${JSON.stringify(preset)}`);
   const downloadEndpoint = reader.optionalString('HISTORY_DOWNLOAD_ENDPOINT');
   if (downloadEndpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(downloadEndpoint)) {
     reader.problem(`HISTORY_DOWNLOAD_ENDPOINT must be an http(s) URL, got ${JSON.stringify(downloadEndpoint)}`);

@@ -8,7 +8,7 @@
  * placements and count in neither.
  */
 import { interpolateViridis } from 'd3-scale-chromatic';
-import { parseHexColour } from '@tessera/protocol';
+import { parseHexColor } from '@tessera/protocol';
 import { positionBefore, type HistorySource } from './history-replay.js';
 import { isAdminUser, type HistoryRegion } from './history-job-types.js';
 import { encodeIndexedPng } from './png-writer.js';
@@ -16,10 +16,7 @@ import { encodeIndexedPng } from './png-writer.js';
 type Rgb = readonly [number, number, number];
 
 /** Index 0 and the 255 steps of viridis. */
-export const HEATMAP_PALETTE: readonly Rgb[] = [
-  [0, 0, 0],
-  ...Array.from({ length: 255 }, (_, step) => parseHexColour(interpolateViridis(step / 254)) as Rgb),
-];
+export const HEATMAP_PALETTE: readonly Rgb[] = [[0, 0, 0], ...Array.from({ length: 255 }, (_, step) => parseHexColor(interpolateViridis(step / 254)) as Rgb)];
 
 export const VIRGIN_PALETTE: readonly Rgb[] = [
   [255, 255, 255],

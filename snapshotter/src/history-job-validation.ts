@@ -3,14 +3,7 @@
  * worker: a job may come from anything that can write to Redis). A refusal carries a code the
  * admin API answers with and a message for people.
  */
-import {
-  DatasetFormat,
-  HISTORY_JOB_LIMITS,
-  HistoryJobKind,
-  TimelapseQuality,
-  type HistoryJobRequest,
-  type HistoryRegion,
-} from './history-job-types.js';
+import { DatasetFormat, HISTORY_JOB_LIMITS, HistoryJobKind, TimelapseQuality, type HistoryJobRequest, type HistoryRegion } from './history-job-types.js';
 
 export const HistoryRequestProblem = {
   InvalidRequest: 'INVALID_REQUEST',
@@ -24,8 +17,7 @@ export const HistoryRequestProblem = {
 export type HistoryRequestProblem = (typeof HistoryRequestProblem)[keyof typeof HistoryRequestProblem];
 
 export type HistoryRequestCheck =
-  | { readonly ok: true; readonly request: HistoryJobRequest }
-  | { readonly ok: false; readonly code: HistoryRequestProblem; readonly message: string };
+  { readonly ok: true; readonly request: HistoryJobRequest } | { readonly ok: false; readonly code: HistoryRequestProblem; readonly message: string };
 
 const whole = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value);
 
@@ -55,14 +47,23 @@ export function checkHistoryRequest(input: unknown, canvas: { readonly width: nu
 
   const { durationSeconds, fps, scale } = body;
   const quality = body.quality ?? TimelapseQuality.Standard;
-  if (!whole(fps) || fps < 1 || fps > HISTORY_JOB_LIMITS.maxFps) return refuse(HistoryRequestProblem.InvalidTimelapse, `fps is a whole number from 1 to ${HISTORY_JOB_LIMITS.maxFps}`);
-  if (typeof durationSeconds !== 'number' || !Number.isFinite(durationSeconds) || durationSeconds <= 0 || durationSeconds > HISTORY_JOB_LIMITS.maxDurationSeconds) {
+  if (!whole(fps) || fps < 1 || fps > HISTORY_JOB_LIMITS.maxFps)
+    return refuse(HistoryRequestProblem.InvalidTimelapse, `fps is a whole number from 1 to ${HISTORY_JOB_LIMITS.maxFps}`);
+  if (
+    typeof durationSeconds !== 'number' ||
+    !Number.isFinite(durationSeconds) ||
+    durationSeconds <= 0 ||
+    durationSeconds > HISTORY_JOB_LIMITS.maxDurationSeconds
+  ) {
     return refuse(HistoryRequestProblem.InvalidTimelapse, `durationSeconds is above 0 and at most ${HISTORY_JOB_LIMITS.maxDurationSeconds}`);
   }
-  if (!whole(scale) || scale < 1 || scale > HISTORY_JOB_LIMITS.maxScale) return refuse(HistoryRequestProblem.InvalidTimelapse, `scale is a whole number from 1 to ${HISTORY_JOB_LIMITS.maxScale}`);
-  if (quality !== TimelapseQuality.Standard && quality !== TimelapseQuality.Lossless) return refuse(HistoryRequestProblem.InvalidTimelapse, 'quality is standard or lossless');
+  if (!whole(scale) || scale < 1 || scale > HISTORY_JOB_LIMITS.maxScale)
+    return refuse(HistoryRequestProblem.InvalidTimelapse, `scale is a whole number from 1 to ${HISTORY_JOB_LIMITS.maxScale}`);
+  if (quality !== TimelapseQuality.Standard && quality !== TimelapseQuality.Lossless)
+    return refuse(HistoryRequestProblem.InvalidTimelapse, 'quality is standard or lossless');
   const frames = Math.round(durationSeconds * fps);
-  if (frames > HISTORY_JOB_LIMITS.maxFrames) return refuse(HistoryRequestProblem.TooManyFrames, `${frames} frames: at most ${HISTORY_JOB_LIMITS.maxFrames} (duration × fps)`);
+  if (frames > HISTORY_JOB_LIMITS.maxFrames)
+    return refuse(HistoryRequestProblem.TooManyFrames, `${frames} frames: at most ${HISTORY_JOB_LIMITS.maxFrames} (duration × fps)`);
   const outWidth = region.width * scale;
   const outHeight = region.height * scale;
   if (outWidth > HISTORY_JOB_LIMITS.maxFrameSide || outHeight > HISTORY_JOB_LIMITS.maxFrameSide || outWidth * outHeight > HISTORY_JOB_LIMITS.maxFramePixels) {
@@ -81,6 +82,7 @@ function checkRegion(input: unknown, canvas: { readonly width: number; readonly 
   if (!whole(x) || !whole(y) || !whole(width) || !whole(height) || x < 0 || y < 0 || width < 1 || height < 1) {
     return 'region needs whole x, y ≥ 0 and width, height ≥ 1';
   }
-  if (x + width > canvas.width || y + height > canvas.height) return `region ${width}×${height} at ${x},${y} leaves the ${canvas.width}×${canvas.height} canvas`;
+  if (x + width > canvas.width || y + height > canvas.height)
+    return `region ${width}×${height} at ${x},${y} leaves the ${canvas.width}×${canvas.height} canvas`;
   return { x, y, width, height };
 }

@@ -58,16 +58,22 @@ const KEEP_FINISHED = 200;
 const LINK_TIMEOUT_MS = 15_000;
 
 export function createHistoryJobsClient(options: { connection: RedisConnection | ConnectionOptions; canvasId: string }): HistoryJobsClient {
-  const queue = new Queue<HistoryJobData, HistoryJobResult>(historyQueueName(options.canvasId), { connection: options.connection, prefix: HISTORY_QUEUE_PREFIX });
+  const queue = new Queue<HistoryJobData, HistoryJobResult>(historyQueueName(options.canvasId), {
+    connection: options.connection,
+    prefix: HISTORY_QUEUE_PREFIX,
+  });
   const links = new Queue<LinkJobData, LinkJobResult>(historyLinkQueueName(options.canvasId), { connection: options.connection, prefix: HISTORY_QUEUE_PREFIX });
   for (const emitter of [queue, links]) emitter.on('error', () => undefined);
 
   const view = async (job: Job<HistoryJobData, HistoryJobResult>): Promise<HistoryJobView | undefined> => {
     const data = job.data;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- job data comes from Redis: checked, not trusted
     if (!data?.request) return undefined;
     const raw = await job.getState();
     const state: HistoryJobState = raw === 'completed' || raw === 'failed' || raw === 'active' ? raw : 'waiting';
-    const progress = typeof job.progress === 'object' && job.progress !== null ? (job.progress as unknown as HistoryJobProgress) : { fraction: 0, stage: 'queued' };
+    const progress =
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- job data comes from Redis: checked, not trusted
+      typeof job.progress === 'object' && job.progress !== null ? (job.progress as unknown as HistoryJobProgress) : { fraction: 0, stage: 'queued' };
     return {
       id: String(job.id),
       state,
@@ -76,6 +82,7 @@ export function createHistoryJobsClient(options: { connection: RedisConnection |
       createdAt: job.timestamp,
       ...(job.finishedOn ? { finishedAt: job.finishedOn } : {}),
       progress: state === 'waiting' ? { fraction: 0, stage: 'queued' } : progress,
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- job data comes from Redis: checked, not trusted
       ...(state === 'completed' && job.returnvalue ? { result: job.returnvalue } : {}),
       ...(state === 'failed' ? { error: job.failedReason } : {}),
     };
@@ -88,14 +95,22 @@ export function createHistoryJobsClient(options: { connection: RedisConnection |
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
       const pending = Object.values(counts).reduce((sum, count) => sum + count, 0);
       if (pending >= HISTORY_JOB_LIMITS.maxQueuedJobs) {
-        return { ok: false, code: 'HISTORY_JOBS_BUSY', message: `${pending} history jobs are waiting or running: at most ${HISTORY_JOB_LIMITS.maxQueuedJobs}; try again when one finishes` };
+        return {
+          ok: false,
+          code: 'HISTORY_JOBS_BUSY',
+          message: `${pending} history jobs are waiting or running: at most ${HISTORY_JOB_LIMITS.maxQueuedJobs}; try again when one finishes`,
+        };
       }
-      const job = await queue.add(checked.request.kind, { request: checked.request, requestedBy }, {
-        attempts: 2,
-        backoff: { type: 'fixed', delay: 5_000 },
-        removeOnComplete: KEEP_FINISHED,
-        removeOnFail: KEEP_FINISHED,
-      });
+      const job = await queue.add(
+        checked.request.kind,
+        { request: checked.request, requestedBy },
+        {
+          attempts: 2,
+          backoff: { type: 'fixed', delay: 5_000 },
+          removeOnComplete: KEEP_FINISHED,
+          removeOnFail: KEEP_FINISHED,
+        },
+      );
       const shown = await view(job);
       if (!shown) throw new Error('a job just queued could not be read back');
       return { ok: true, job: shown };

@@ -79,6 +79,7 @@ export function createHistoryJobs(options: HistoryJobsOptions): HistoryJobs {
   const run = async (job: Job<HistoryJobData>): Promise<HistoryJobResult> => {
     const started = performance.now();
     // A job may come from anything that writes to Redis: check it as the admin API did.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- job data comes from Redis: checked, not trusted
     const checked = checkHistoryRequest(job.data?.request, { width: LIMITS.maxCanvasSide, height: LIMITS.maxCanvasSide });
     if (!checked.ok) throw new UnrecoverableError(`${checked.code}: ${checked.message}`);
     const request = checked.request;
@@ -94,7 +95,7 @@ export function createHistoryJobs(options: HistoryJobsOptions): HistoryJobs {
     const workDir = await mkdtemp(join(tmpdir(), 'tessera-history-'));
     try {
       const id = String(job.id ?? Date.now()).replace(/[^A-Za-z0-9_-]/g, '_');
-      const stamp = `${new Date(request.from).toISOString().replace(/[:.]/g, '-')}`;
+      const stamp = new Date(request.from).toISOString().replace(/[:.]/g, '-');
       let file: string;
       let fileName: string;
       let contentType: string;
@@ -140,7 +141,13 @@ export function createHistoryJobs(options: HistoryJobsOptions): HistoryJobs {
           fileName = `${canvasId}-placements-${stamp}.${extension}`;
           contentType = request.format === DatasetFormat.Csv ? 'text/csv' : 'application/vnd.apache.parquet';
           const outcome = await writeDataset(
-            datasetRows(source, request, options.datasetSalt, (fraction) => report(fraction * 0.95, 'exporting'), () => (gap = true)),
+            datasetRows(
+              source,
+              request,
+              options.datasetSalt,
+              (fraction) => report(fraction * 0.95, 'exporting'),
+              () => (gap = true),
+            ),
             request.format,
             file,
           );
@@ -152,7 +159,13 @@ export function createHistoryJobs(options: HistoryJobsOptions): HistoryJobs {
       const key = `${EXPORTS_DIR}${id}-${fileName}`;
       const bytes = (await stat(file)).size;
       await options.s3.send(
-        new PutObjectCommand({ Bucket: options.bucket, Key: options.folder + key, Body: createReadStream(file), ContentLength: bytes, ContentType: contentType }),
+        new PutObjectCommand({
+          Bucket: options.bucket,
+          Key: options.folder + key,
+          Body: createReadStream(file),
+          ContentLength: bytes,
+          ContentType: contentType,
+        }),
       );
       report(1, 'done', true);
       return {
@@ -177,14 +190,19 @@ export function createHistoryJobs(options: HistoryJobsOptions): HistoryJobs {
     try {
       const result = await run(job);
       outcome = 'completed';
-      log.info({ jobId: job.id, file: result.fileName, bytes: result.bytes, ms: result.durationMs, events: result.events, gap: result.gap ?? false }, 'history job done');
+      log.info(
+        { jobId: job.id, file: result.fileName, bytes: result.bytes, ms: result.durationMs, events: result.events, gap: result.gap ?? false },
+        'history job done',
+      );
       return result;
     } finally {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition, @typescript-eslint/no-unnecessary-type-conversion -- job data comes from Redis: checked, not trusted
       options.onJobEnd?.(String(job.data?.request?.kind ?? 'unknown'), outcome, (performance.now() - started) / 1000);
     }
   };
 
   const sign = async (job: Job<LinkJobData>): Promise<LinkJobResult> => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- job data comes from Redis: checked, not trusted
     const { key, fileName, contentType } = job.data ?? ({} as Partial<LinkJobData>);
     if (typeof key !== 'string' || !EXPORT_KEY.test(key) || typeof fileName !== 'string' || typeof contentType !== 'string') {
       throw new UnrecoverableError('a link job needs { key: exports/…, fileName, contentType }');
@@ -223,15 +241,16 @@ export function createHistoryJobs(options: HistoryJobsOptions): HistoryJobs {
     worker.on('error', (error) => log.warn({ err: error.message }, 'history worker error'));
     worker.on('failed', (job, error) => log.warn({ jobId: job?.id, err: error.message }, 'history job failed'));
   }
-  let loops: Array<Promise<void>> = [];
+  let loops: Promise<void>[] = [];
 
   return {
-    async start() {
+    start() {
       loops = [renders, links].map((worker) =>
         worker.run().catch((error: unknown) => {
           log.error({ err: error }, 'history worker stopped');
         }),
       );
+      return Promise.resolve();
     },
     async close(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;

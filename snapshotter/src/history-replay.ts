@@ -44,7 +44,7 @@ export interface HistorySource {
 export function createHistorySource(options: { objects: ObjectStore; redis: RedisConnection; canvasId: string }): HistorySource {
   const { objects, redis, canvasId } = options;
 
-  async function snapshotsByPosition(): Promise<Array<{ key: string; position: StreamPosition }>> {
+  async function snapshotsByPosition(): Promise<{ key: string; position: StreamPosition }[]> {
     const listed = await objects.list(SNAPSHOTS_DIR);
     return listed
       .map(({ key }) => ({ key, parsed: parseSnapshotKey(key) }))
@@ -115,7 +115,11 @@ export function createHistorySource(options: { objects: ObjectStore; redis: Redi
       const palette = paletteOf(snapshot.configHash, chosen.key);
       if (!chosen.before) {
         // Nothing archived is that old: the canvas began empty.
-        return { position: ZERO_POSITION, image: { width: snapshot.width, height: snapshot.height, pixels: new Uint8Array(snapshot.width * snapshot.height) }, palette };
+        return {
+          position: ZERO_POSITION,
+          image: { width: snapshot.width, height: snapshot.height, pixels: new Uint8Array(snapshot.width * snapshot.height) },
+          palette,
+        };
       }
       return { position: snapshot.position, image: chunksToPixels(snapshot.width, snapshot.height, snapshot.chunks), palette };
     },
@@ -130,7 +134,7 @@ export function createHistorySource(options: { objects: ObjectStore; redis: Redi
 function paletteOf(configHash: Readonly<Record<string, string>>, key: string): readonly string[] {
   try {
     const palette = JSON.parse(configHash.palette ?? '') as unknown;
-    if (Array.isArray(palette) && palette.every((colour) => typeof colour === 'string')) return palette as string[];
+    if (Array.isArray(palette) && palette.every((color) => typeof color === 'string')) return palette;
   } catch {
     // fall through
   }

@@ -1,12 +1,4 @@
-import {
-  GetObjectCommand,
-  ListObjectsV2Command,
-  NoSuchKey,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException, type S3ClientConfig } from '@aws-sdk/client-s3';
 
 /** The few S3 operations the snapshotter needs, relative to one folder of one bucket. */
 export interface ObjectStore {
@@ -14,7 +6,7 @@ export interface ObjectStore {
   /** Undefined when the object does not exist. */
   get(key: string): Promise<Uint8Array | undefined>;
   /** Every object under `dir`, in key order (paginated through ListObjectsV2), optionally only keys after `startAfter`. */
-  list(dir: string, startAfter?: string): Promise<Array<{ key: string; size: number }>>;
+  list(dir: string, startAfter?: string): Promise<{ key: string; size: number }[]>;
 }
 
 export interface S3Settings {
@@ -60,7 +52,7 @@ export function createObjectStore(s3: S3Client, bucket: string, folder: string):
       }
     },
     async list(dir, startAfter) {
-      const out: Array<{ key: string; size: number }> = [];
+      const out: { key: string; size: number }[] = [];
       let token: string | undefined;
       do {
         const reply = await s3.send(

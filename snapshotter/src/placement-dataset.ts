@@ -59,10 +59,10 @@ export function createRowBuilder(options: { salt: string; palette: readonly stri
     }
     return value;
   };
-  const colourOf = (index: number): string => palette[index] ?? palette[0] ?? '#000000';
+  const colorOf = (index: number): string => palette[index] ?? palette[0] ?? '#000000';
   interface Box {
     userId: string;
-    colour: number;
+    color: number;
     timestampMs: number;
     x: number;
     x2: number;
@@ -79,15 +79,15 @@ export function createRowBuilder(options: { salt: string; palette: readonly stri
     y: box.y,
     x2: box.x2,
     y2: box.y2,
-    colorHex: colourOf(box.colour),
-    colorIndex: box.colour,
+    colorHex: colorOf(box.color),
+    colorIndex: box.color,
   });
   /** Folds the finished span into the rectangle when it is the rectangle's next row; returns a rectangle that ended. */
   const settle = (): DatasetRow[] => {
     if (!span) return [];
     const finished = span;
     span = undefined;
-    if (rect && finished.x === rect.x && finished.x2 === rect.x2 && finished.y === rect.y2 + 1) {
+    if (rect?.x === finished.x && finished.x2 === rect.x2 && finished.y === rect.y2 + 1) {
       rect.y2 = finished.y;
       return [];
     }
@@ -105,16 +105,19 @@ export function createRowBuilder(options: { salt: string; palette: readonly stri
   return {
     push(event) {
       if (!isAdminUser(event.userId)) {
-        return [...close(), { timestampMs: event.position.ms, userHash: hash(event.userId), x: event.x, y: event.y, colorHex: colourOf(event.color), colorIndex: event.color }];
+        return [
+          ...close(),
+          { timestampMs: event.position.ms, userHash: hash(event.userId), x: event.x, y: event.y, colorHex: colorOf(event.color), colorIndex: event.color },
+        ];
       }
       const current = span ?? rect;
-      const out = current && (current.userId !== event.userId || current.colour !== event.color) ? close() : [];
-      if (span && event.y === span.y && event.x === span.x2 + 1) {
+      const out = current && (current.userId !== event.userId || current.color !== event.color) ? close() : [];
+      if (span?.y === event.y && event.x === span.x2 + 1) {
         span.x2 = event.x;
         return out;
       }
       out.push(...settle());
-      span = { userId: event.userId, colour: event.color, timestampMs: event.position.ms, x: event.x, x2: event.x, y: event.y, y2: event.y };
+      span = { userId: event.userId, color: event.color, timestampMs: event.position.ms, x: event.x, x2: event.x, y: event.y, y2: event.y };
       return out;
     },
     flush: close,
@@ -154,11 +157,7 @@ export interface DatasetOutcome {
 }
 
 /** Writes the dataset to `outputFile`. */
-export async function writeDataset(
-  rows: AsyncIterable<DatasetRow[]>,
-  format: DatasetFormat,
-  outputFile: string,
-): Promise<DatasetOutcome> {
+export async function writeDataset(rows: AsyncIterable<DatasetRow[]>, format: DatasetFormat, outputFile: string): Promise<DatasetOutcome> {
   const count = format === DatasetFormat.Csv ? await writeCsv(rows, outputFile) : await writeParquet(rows, outputFile);
   return { rows: count, bytes: (await stat(outputFile)).size };
 }
@@ -202,7 +201,7 @@ async function writeParquet(rows: AsyncIterable<DatasetRow[]>, outputFile: strin
   });
   const properties = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.SNAPPY).build();
   const bytes = await parquet.transformParquetStream(batches, properties);
-  await (bytes as ReadableStream<Uint8Array>).pipeTo(Writable.toWeb(createWriteStream(outputFile)));
+  await (bytes as ReadableStream<Uint8Array>).pipeTo(Writable.toWeb(createWriteStream(outputFile)) as WritableStream<Uint8Array>);
   return count;
 }
 
@@ -211,12 +210,24 @@ function toRecordBatch(batch: readonly DatasetRow[]): parquet.RecordBatch {
   const table = new Table({
     // Typed arrays become Arrow vectors without a builder: most of the columns, most of the time.
     timestamp_ms: makeVector(BigInt64Array.from(batch, (row) => BigInt(row.timestampMs))),
-    user_hash: vectorFromArray(batch.map((row) => row.userHash), new Utf8()),
+    user_hash: vectorFromArray(
+      batch.map((row) => row.userHash),
+      new Utf8(),
+    ),
     x: makeVector(Int32Array.from(batch, (row) => row.x)),
     y: makeVector(Int32Array.from(batch, (row) => row.y)),
-    x2: vectorFromArray(batch.map((row) => row.x2 ?? null), new Int32()),
-    y2: vectorFromArray(batch.map((row) => row.y2 ?? null), new Int32()),
-    color_hex: vectorFromArray(batch.map((row) => row.colorHex), new Utf8()),
+    x2: vectorFromArray(
+      batch.map((row) => row.x2 ?? null),
+      new Int32(),
+    ),
+    y2: vectorFromArray(
+      batch.map((row) => row.y2 ?? null),
+      new Int32(),
+    ),
+    color_hex: vectorFromArray(
+      batch.map((row) => row.colorHex),
+      new Utf8(),
+    ),
     color_index: makeVector(Int32Array.from(batch, (row) => row.colorIndex)),
   });
   const wasmTable = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));

@@ -19,7 +19,7 @@ export async function encodeIndexedPng(
   width: number,
   height: number,
   pixels: Uint8Array,
-  palette: ReadonlyArray<readonly [number, number, number]>,
+  palette: readonly (readonly [number, number, number])[],
 ): Promise<Uint8Array> {
   if (pixels.length !== width * height) throw new Error(`expected ${width * height} pixels, got ${pixels.length}`);
   if (palette.length < 1 || palette.length > 256) throw new Error('an indexed PNG holds 1 to 256 colours');

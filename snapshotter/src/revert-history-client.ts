@@ -38,27 +38,36 @@ export class RevertHistoryUnavailable extends Error {
 }
 
 export interface RevertHistoryClient {
-  previousColours(request: RevertHistoryJobData): Promise<ArchivedRevertAnswer>;
+  previousColors(request: RevertHistoryJobData): Promise<ArchivedRevertAnswer>;
   close(): Promise<void>;
 }
 
 const PROBLEMS = Object.values(RevertHistoryProblem) as string[];
 
-export function createRevertHistoryClient(options: { connection: RedisConnection | ConnectionOptions; canvasId: string; timeoutMs: number }): RevertHistoryClient {
+export function createRevertHistoryClient(options: {
+  connection: RedisConnection | ConnectionOptions;
+  canvasId: string;
+  timeoutMs: number;
+}): RevertHistoryClient {
   const queue = new Queue<RevertHistoryJobData, RevertHistoryResult>(revertHistoryQueueName(options.canvasId), {
     connection: options.connection,
     prefix: REVERT_HISTORY_QUEUE_PREFIX,
   });
   queue.on('error', () => undefined);
   return {
-    async previousColours(request) {
+    async previousColors(request) {
       const checked = checkRevertHistoryRequest(request);
       if (!checked.ok) throw new RevertHistoryRefused(checked.code, checked.message);
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
       const pending = Object.values(counts).reduce((sum, count) => sum + count, 0);
-      if (pending >= REVERT_HISTORY_LIMITS.maxQueuedJobs) throw new RevertHistoryRefused('BUSY', `${pending} archived-history reads are waiting or running; try again shortly`);
+      if (pending >= REVERT_HISTORY_LIMITS.maxQueuedJobs)
+        throw new RevertHistoryRefused('BUSY', `${pending} archived-history reads are waiting or running; try again shortly`);
       // The answer can weigh megabytes: it is not kept in Redis for long.
-      const job = await queue.add('previous-colours', { userId: request.userId, since: request.since, until: request.until }, { attempts: 1, removeOnComplete: { age: 60 }, removeOnFail: { age: 600 } });
+      const job = await queue.add(
+        'previous-colours',
+        { userId: request.userId, since: request.since, until: request.until },
+        { attempts: 1, removeOnComplete: { age: 60 }, removeOnFail: { age: 600 } },
+      );
       const deadline = Date.now() + options.timeoutMs;
       for (let wait = 5; Date.now() < deadline; wait = Math.min(wait * 2, 100)) {
         const state = await job.getState();

@@ -76,11 +76,15 @@ export function checkRevertHistoryRequest(input: unknown): RevertHistoryCheck {
   if (typeof userId !== 'string' || userId.length === 0 || userId.length > REVERT_HISTORY_LIMITS.maxUserIdLength) {
     return refuse(RevertHistoryProblem.InvalidRequest, `userId is a string of 1 to ${REVERT_HISTORY_LIMITS.maxUserIdLength} characters`);
   }
-  if (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0) return refuse(RevertHistoryProblem.InvalidRequest, 'since is whole epoch milliseconds');
+  if (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0)
+    return refuse(RevertHistoryProblem.InvalidRequest, 'since is whole epoch milliseconds');
   const position = typeof until === 'string' ? parsePosition(until) : undefined;
   if (!position) return refuse(RevertHistoryProblem.InvalidRequest, 'until is a stream id `ms-seq`');
   if (position.ms - since > REVERT_HISTORY_LIMITS.maxRangeMs) {
-    return refuse(RevertHistoryProblem.RangeTooLong, `the archived part of a revert spans at most ${REVERT_HISTORY_LIMITS.maxRangeMs / 86_400_000} days (since ${since} to ${until})`);
+    return refuse(
+      RevertHistoryProblem.RangeTooLong,
+      `the archived part of a revert spans at most ${REVERT_HISTORY_LIMITS.maxRangeMs / 86_400_000} days (since ${since} to ${String(until)})`,
+    );
   }
   return { ok: true, userId, since, until: position };
 }

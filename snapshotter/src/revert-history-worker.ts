@@ -9,7 +9,7 @@ import type { Logger } from '@tessera/runtime';
 import type { RedisConnection } from '@tessera/store';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { HistorySource } from './history-replay.js';
-import { previousColoursFromArchive, RevertHistoryRefusal } from './revert-history.js';
+import { previousColorsFromArchive, RevertHistoryRefusal } from './revert-history.js';
 import {
   checkRevertHistoryRequest,
   REVERT_HISTORY_QUEUE_PREFIX,
@@ -38,9 +38,20 @@ export function createRevertHistoryWorker(options: {
     try {
       const checked = checkRevertHistoryRequest(job.data);
       if (!checked.ok) throw new UnrecoverableError(`${checked.code}: ${checked.message}`);
-      const result = await previousColoursFromArchive(options.source, checked);
+      const result = await previousColorsFromArchive(options.source, checked);
       outcome = 'completed';
-      log.info({ jobId: job.id, userId: checked.userId, since: checked.since, pixels: result.count, events: result.events, gap: result.gap, ms: Math.round(performance.now() - started) }, 'revert history read');
+      log.info(
+        {
+          jobId: job.id,
+          userId: checked.userId,
+          since: checked.since,
+          pixels: result.count,
+          events: result.events,
+          gap: result.gap,
+          ms: Math.round(performance.now() - started),
+        },
+        'revert history read',
+      );
       return result;
     } catch (error) {
       if (error instanceof RevertHistoryRefusal) throw new UnrecoverableError(error.message);
@@ -60,8 +71,9 @@ export function createRevertHistoryWorker(options: {
   worker.on('failed', (job, error) => log.warn({ jobId: job?.id, err: error.message }, 'revert history job failed'));
   let loop: Promise<void> | undefined;
   return {
-    async start() {
+    start() {
       loop = worker.run().catch((error: unknown) => log.error({ err: error }, 'revert history worker stopped'));
+      return Promise.resolve();
     },
     async close(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;

@@ -8,13 +8,7 @@
  */
 import { comparePositions, formatPosition, type StreamPosition } from '@tessera/protocol';
 import type { HistorySource } from './history-replay.js';
-import {
-  REVERT_HISTORY_LIMITS,
-  RevertHistoryProblem,
-  encodeArchivedPixels,
-  type ArchivedPixel,
-  type RevertHistoryResult,
-} from './revert-history-types.js';
+import { REVERT_HISTORY_LIMITS, RevertHistoryProblem, encodeArchivedPixels, type ArchivedPixel, type RevertHistoryResult } from './revert-history-types.js';
 
 /** A refusal the caller can act on; its message starts with the problem code. */
 export class RevertHistoryRefusal extends Error {
@@ -27,7 +21,7 @@ export class RevertHistoryRefusal extends Error {
   }
 }
 
-export async function previousColoursFromArchive(
+export async function previousColorsFromArchive(
   source: HistorySource,
   request: { readonly userId: string; readonly since: number; readonly until: StreamPosition },
   maxPixels: number = REVERT_HISTORY_LIMITS.maxPixels,
@@ -38,7 +32,7 @@ export async function previousColoursFromArchive(
   const { width, height, pixels: canvas } = keyframe.image;
   // Pixels the canvas grew into after the keyframe (a resize): their colours, sparsely.
   const outside = new Map<number, number>();
-  const colourAt = (x: number, y: number): number => (x < width && y < height ? canvas[y * width + x]! : (outside.get(y * 65_536 + x) ?? 0));
+  const colorAt = (x: number, y: number): number => (x < width && y < height ? canvas[y * width + x]! : (outside.get(y * 65_536 + x) ?? 0));
   const found = new Map<number, ArchivedPixel>();
   let gap = false;
   let exactFrom: number | null = null;
@@ -49,6 +43,7 @@ export async function previousColoursFromArchive(
     for (const event of batch) {
       if (comparePositions(event.position, until) >= 0) break replay;
       events++;
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the gap callback during the iteration
       if (sawGap) {
         // The first placement after a lost part: the answer is exact from here on.
         exactFrom = event.position.ms;
@@ -64,7 +59,7 @@ export async function previousColoursFromArchive(
               `the user placed more than ${maxPixels} distinct pixels in the archived part of the window; choose a later since`,
             );
           }
-          found.set(key, { x, y, previous: colourAt(x, y), firstAt: event.position.ms });
+          found.set(key, { x, y, previous: colorAt(x, y), firstAt: event.position.ms });
         }
       }
       if (x < width && y < height) canvas[y * width + x] = event.color;

@@ -34,7 +34,7 @@ export interface BenchSnapshotOptions {
   readonly width: number;
   readonly height: number;
   /** Colours drawn from at random (default 32, r/place 2022's palette). */
-  readonly colours?: number;
+  readonly colors?: number;
 }
 
 export interface BenchSnapshotResult {
@@ -51,7 +51,7 @@ export interface BenchSnapshotResult {
 
 export async function benchSnapshot(options: BenchSnapshotOptions): Promise<BenchSnapshotResult> {
   const { width, height } = options;
-  const colours = options.colours ?? DEFAULT_PALETTE.length;
+  const colors = options.colors ?? DEFAULT_PALETTE.length;
   const canvasId = `bench-${randomBytes(4).toString('hex')}`;
   const keys = canvasKeys(canvasId);
   const redis = new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
@@ -73,10 +73,10 @@ export async function benchSnapshot(options: BenchSnapshotOptions): Promise<Benc
     canvasId,
     log,
     metrics: createSnapshotMetrics(new Registry()),
-    resync: async () => undefined,
+    resync: () => Promise.resolve(),
   });
   try {
-    await createCanvasIfMissing(redis, canvasId, { width, height, palette: DEFAULT_PALETTE.slice(0, Math.max(2, colours)), cooldownMs: 0 });
+    await createCanvasIfMissing(redis, canvasId, { width, height, palette: DEFAULT_PALETTE.slice(0, Math.max(2, colors)), cooldownMs: 0 });
     const { columns, rows } = chunkGrid(width, height);
     const original = new Map<string, Buffer>();
     for (let cy = 0; cy < rows; cy++) {
@@ -85,7 +85,7 @@ export async function benchSnapshot(options: BenchSnapshotOptions): Promise<Benc
         const inside = Math.min(CHUNK_SIZE, height - cy * CHUNK_SIZE) * CHUNK_SIZE;
         const bytes = Buffer.alloc(Math.min(CHUNK_BYTES, inside));
         const noise = randomBytes(bytes.length);
-        for (let i = 0; i < bytes.length; i++) bytes[i] = noise[i]! % colours;
+        for (let i = 0; i < bytes.length; i++) bytes[i] = noise[i]! % colors;
         original.set(keys.chunk(cx, cy), bytes);
         await redis.set(keys.chunk(cx, cy), bytes);
       }
@@ -95,7 +95,7 @@ export async function benchSnapshot(options: BenchSnapshotOptions): Promise<Benc
     const warmUp = await service.take();
     if (!warmUp.taken) throw new Error(`the warm-up snapshot was not taken (${warmUp.reason})`);
     const first = keys.chunk(0, 0);
-    const changed = Buffer.from([((original.get(first)?.[0] ?? 0) + 1) % colours]);
+    const changed = Buffer.from([((original.get(first)?.[0] ?? 0) + 1) % colors]);
     await redis.setrange(first, 0, changed);
     original.get(first)?.set(changed, 0);
     const snapshot = await service.take();
@@ -106,7 +106,7 @@ export async function benchSnapshot(options: BenchSnapshotOptions): Promise<Benc
     if (restored.status !== 'restored') throw new Error(`the benchmark restore did not run (${restored.status})`);
     for (const [key, bytes] of original) {
       const now = await redis.getBuffer(key);
-      if (!now || !now.equals(bytes)) throw new Error(`the restored chunk ${key} differs from the original`);
+      if (!now?.equals(bytes)) throw new Error(`the restored chunk ${key} differs from the original`);
     }
     return {
       snapshotMs: snapshot.durationMs,

@@ -13,15 +13,7 @@
  *
  * Little-endian throughout, like every Tessera binary format.
  */
-import {
-  CHUNK_BYTES,
-  chunkGrid,
-  chunkId,
-  LIMITS,
-  paletteProblem,
-  type ChunkData,
-  type StreamPosition,
-} from '@tessera/protocol';
+import { CHUNK_BYTES, chunkGrid, chunkId, LIMITS, paletteProblem, type ChunkData, type StreamPosition } from '@tessera/protocol';
 import { ByteReader, ByteWriter } from './binary-io.js';
 import { crc32 } from './crc32.js';
 import { Compression, open, seal, type EnvelopeSpec } from './envelope.js';

@@ -1,12 +1,4 @@
-import {
-  CHUNK_SIZE,
-  comparePositions,
-  formatPosition,
-  parsePosition,
-  SnapshotFailureCode,
-  ZERO_POSITION,
-  type StreamPosition,
-} from '@tessera/protocol';
+import { CHUNK_SIZE, comparePositions, formatPosition, parsePosition, SnapshotFailureCode, ZERO_POSITION, type StreamPosition } from '@tessera/protocol';
 import type { Logger } from '@tessera/runtime';
 import { canvasExists, parseConfigHash, readEventPage, readSnapshotState, restoreCanvas } from '@tessera/store';
 import type { RedisConnection } from '@tessera/store';
@@ -18,15 +10,7 @@ import type { SnapshotMetrics } from './metrics.js';
 import type { ObjectStore } from './object-store.js';
 import { contentCrc, decodeSnapshot, encodeSnapshot, type CanvasSnapshot } from './snapshot-format.js';
 import { MAX_REGION_PIXELS, type RegionRect, type RestoreResult, type SnapshotInfo, type SnapshotResult } from './snapshot-jobs.js';
-import {
-  historyKey,
-  LATEST_KEY,
-  parseSnapshotKey,
-  pngKeyOf,
-  snapshotKey,
-  SNAPSHOTS_DIR,
-  type LatestPointer,
-} from './snapshot-keys.js';
+import { historyKey, LATEST_KEY, parseSnapshotKey, pngKeyOf, snapshotKey, SNAPSHOTS_DIR, type LatestPointer } from './snapshot-keys.js';
 
 export const SNAPSHOT_CONTENT_TYPE = 'application/vnd.tessera.snapshot';
 export const HISTORY_CONTENT_TYPE = 'application/vnd.tessera.history';
@@ -243,7 +227,8 @@ export function createSnapshotService(options: SnapshotServiceOptions): Snapshot
 
   /** Fetches and validates a snapshot; a refusal names the key and changes nothing. */
   async function fetchSnapshot(key: string): Promise<CanvasSnapshot> {
-    if (!parseSnapshotKey(key)) throw new SnapshotRequestError(`${JSON.stringify(key)} is not a snapshot key (snapshots/<time>_<position>.tsnap)`, SnapshotFailureCode.BadKey);
+    if (!parseSnapshotKey(key))
+      throw new SnapshotRequestError(`${JSON.stringify(key)} is not a snapshot key (snapshots/<time>_<position>.tsnap)`, SnapshotFailureCode.BadKey);
     const object = await objects.get(key);
     if (!object) throw new SnapshotRequestError(`snapshot ${key} does not exist`, SnapshotFailureCode.NotFound);
     try {
@@ -286,7 +271,7 @@ export function createSnapshotService(options: SnapshotServiceOptions): Snapshot
   }
 
   async function list(limit = 100): Promise<SnapshotInfo[]> {
-    const bySize = (items: Array<{ key: string; size: number }>): SnapshotInfo[] =>
+    const bySize = (items: { key: string; size: number }[]): SnapshotInfo[] =>
       items
         .map(({ key, size }) => ({ key, size, parsed: parseSnapshotKey(key) }))
         .filter((item) => item.parsed !== undefined)

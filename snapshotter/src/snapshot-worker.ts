@@ -130,6 +130,7 @@ export function createSnapshotWorker(options: SnapshotWorkerOptions): SnapshotWo
       }
       case SnapshotJob.Region: {
         const { key, rect } = (job.data ?? {}) as Partial<RegionJobData>;
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- job data comes from the queue: checked, not trusted
         if (typeof key !== 'string' || typeof rect !== 'object' || rect === null) throw new SnapshotRequestError('a region job needs { key, rect }');
         const pixels = await service.readRegion(key, rect);
         return { width: rect.width, height: rect.height, pixels: Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength).toString('base64') };

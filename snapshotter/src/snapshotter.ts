@@ -94,7 +94,9 @@ export function createSnapshotter(dependencies: SnapshotterDependencies): Snapsh
         canvasId: config.canvasId,
         source: createHistorySource({ objects, redis, canvasId: config.canvasId }),
         s3,
-        signer: config.history.downloadEndpoint ? createS3Client({ ...config.s3, endpoint: config.history.downloadEndpoint }, { credentials: s3.config.credentials }) : s3,
+        signer: config.history.downloadEndpoint
+          ? createS3Client({ ...config.s3, endpoint: config.history.downloadEndpoint }, { credentials: s3.config.credentials })
+          : s3,
         bucket: config.s3.bucket,
         folder: canvasFolder(config.s3.prefix, config.canvasId),
         ffmpegPath: config.history.ffmpegPath,
@@ -205,6 +207,7 @@ export function createSnapshotter(dependencies: SnapshotterDependencies): Snapsh
         await worker.start();
         await historyJobs?.start();
         await revertHistory.start();
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may run during the awaits above
         if (state === 'starting') state = 'ready';
         watch();
       })();

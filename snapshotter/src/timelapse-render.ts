@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { stat } from 'node:fs/promises';
-import { parseHexColour } from '@tessera/protocol';
+import { parseHexColor } from '@tessera/protocol';
 import type { CanvasPixels } from './canvas-image.js';
 import type { HistorySource } from './history-replay.js';
 import { TimelapseQuality, type HistoryRegion, type TimelapseRequest } from './history-job-types.js';
@@ -62,18 +62,29 @@ export function ffmpegArguments(request: TimelapseRequest, outputFile: string, p
   }
   return [
     '-hide_banner',
-    '-loglevel', 'error',
-    '-f', 'rawvideo',
-    '-pix_fmt', 'rgb24',
-    '-s', `${width}x${height}`,
-    '-r', String(request.fps),
-    '-i', 'pipe:0',
-    '-vf', filters.join(','),
+    '-loglevel',
+    'error',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-s',
+    `${width}x${height}`,
+    '-r',
+    String(request.fps),
+    '-i',
+    'pipe:0',
+    '-vf',
+    filters.join(','),
     ...codec,
-    '-r', String(request.fps),
-    '-movflags', '+faststart',
-    '-f', 'mp4',
-    '-y', outputFile,
+    '-r',
+    String(request.fps),
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    '-y',
+    outputFile,
   ];
 }
 
@@ -84,11 +95,11 @@ export async function renderTimelapse(options: TimelapseOptions): Promise<Timela
   const keyframe = await source.keyframe(request.from);
   if (!keyframe) throw new Error('the bucket holds no snapshot of this canvas: nothing to render from');
   const pixels = cropRegion(keyframe.image, request.region);
-  const colours = new Uint8Array(256 * 3);
+  const colors = new Uint8Array(256 * 3);
   const palette = (await source.palette(request.to)) ?? keyframe.palette;
-  palette.forEach((colour, index) => colours.set(parseHexColour(colour), index * 3));
+  palette.forEach((color, index) => colors.set(parseHexColor(color), index * 3));
   // Indices beyond the palette (possible only from outside Tessera) show as the background.
-  for (let index = palette.length; index < 256; index++) colours.copyWithin(index * 3, 0, 3);
+  for (let index = palette.length; index < 256; index++) colors.copyWithin(index * 3, 0, 3);
 
   const child = spawn(options.ffmpegPath, ffmpegArguments(request, outputFile, options.preset ?? 'veryfast'), { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
@@ -97,7 +108,11 @@ export async function renderTimelapse(options: TimelapseOptions): Promise<Timela
   });
   const exited = new Promise<number | null>((resolve, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new Error(`ffmpeg was not found at ${JSON.stringify(options.ffmpegPath)} (FFMPEG_PATH): install it (apt-get install ffmpeg)`) : error),
+      reject(
+        error.code === 'ENOENT'
+          ? new Error(`ffmpeg was not found at ${JSON.stringify(options.ffmpegPath)} (FFMPEG_PATH): install it (apt-get install ffmpeg)`)
+          : error,
+      ),
     );
     child.once('close', (code) => resolve(code));
   });
@@ -115,9 +130,9 @@ export async function renderTimelapse(options: TimelapseOptions): Promise<Timela
   const writeFrame = async (): Promise<void> => {
     for (let i = 0, out = 0; i < pixels.length; i++, out += 3) {
       const index = pixels[i]! * 3;
-      frame[out] = colours[index]!;
-      frame[out + 1] = colours[index + 1]!;
-      frame[out + 2] = colours[index + 2]!;
+      frame[out] = colors[index]!;
+      frame[out + 1] = colors[index + 1]!;
+      frame[out + 2] = colors[index + 2]!;
     }
     if (options.signal?.aborted) throw new Error('the timelapse was cancelled');
     if (child.exitCode !== null) throw new Error(`ffmpeg stopped early: ${stderr.trim() || `exit ${child.exitCode}`}`);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CHUNK_BYTES, DEFAULT_PALETTE, parseHexColour } from '@tessera/protocol';
+import { CHUNK_BYTES, DEFAULT_PALETTE, parseHexColor } from '@tessera/protocol';
 import { decode } from 'fast-png';
 import { chunksToPixels, encodeCanvasPng, replaySegment } from '../src/canvas-image.js';
 import { crc32 } from '../src/crc32.js';
@@ -20,9 +20,9 @@ function configHash(width: number, height: number, palette: readonly string[] = 
   };
 }
 
-function randomChunk(length: number, colours = 32): Uint8Array {
+function randomChunk(length: number, colors = 32): Uint8Array {
   const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i++) bytes[i] = Math.floor(Math.random() * colours);
+  for (let i = 0; i < length; i++) bytes[i] = Math.floor(Math.random() * colors);
   return bytes;
 }
 
@@ -120,9 +120,18 @@ describe('the binary snapshot format', () => {
   });
 
   it('refuses contents outside the limits even under a valid checksum', async () => {
-    const bad: Array<[string, Partial<CanvasSnapshot>, RegExp]> = [
+    const bad: [string, Partial<CanvasSnapshot>, RegExp][] = [
       ['a chunk outside the grid', { chunks: [{ cx: 9, cy: 0, bytes: new Uint8Array(10) }] }, /outside the 3×2 grid/],
-      ['a chunk twice', { chunks: [{ cx: 0, cy: 0, bytes: new Uint8Array(1) }, { cx: 0, cy: 0, bytes: new Uint8Array(1) }] }, /twice/],
+      [
+        'a chunk twice',
+        {
+          chunks: [
+            { cx: 0, cy: 0, bytes: new Uint8Array(1) },
+            { cx: 0, cy: 0, bytes: new Uint8Array(1) },
+          ],
+        },
+        /twice/,
+      ],
       ['an oversized chunk', { chunks: [{ cx: 0, cy: 0, bytes: new Uint8Array(CHUNK_BYTES + 1) }] }, /more than 65536/],
       ['a size beyond the limits', { width: 100_000, configHash: configHash(100_000, 300) }, /outside the limits/],
       ['a config that disagrees with the header', { configHash: configHash(601, 300) }, /config says 601×300/],
@@ -195,7 +204,10 @@ describe('the canvas image', () => {
     assert.equal(decoded.width, 40);
     assert.equal(decoded.height, 30);
     assert.equal(decoded.channels, 1);
-    assert.deepEqual(decoded.palette, palette.map((colour) => parseHexColour(colour)));
+    assert.deepEqual(
+      decoded.palette,
+      palette.map((color) => parseHexColor(color)),
+    );
     assert.deepEqual([...decoded.data], [...pixels]);
   });
 
@@ -209,7 +221,10 @@ describe('the canvas image', () => {
       ],
     });
     assert.equal(image.pixels[21], 6);
-    assert.equal(image.pixels.reduce((sum, value) => sum + value, 0), 6);
+    assert.equal(
+      image.pixels.reduce((sum, value) => sum + value, 0),
+      6,
+    );
   });
 });
 

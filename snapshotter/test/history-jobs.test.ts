@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { canvasKeys, parseHexColour, parsePosition } from '@tessera/protocol';
+import { canvasKeys, parseHexColor, parsePosition } from '@tessera/protocol';
 import { paintRegion, parseEntries } from '@tessera/store';
 import { decode } from 'fast-png';
 import { parquetReadObjects } from 'hyparquet';
@@ -41,13 +41,29 @@ async function decodeVideo(bytes: Uint8Array): Promise<Buffer> {
 }
 
 async function probe(bytes: Uint8Array): Promise<Record<string, string>> {
-  const child = spawn('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=codec_name,pix_fmt,width,height,nb_read_frames', '-of', 'default=nw=1', 'pipe:0']);
+  const child = spawn('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-count_frames',
+    '-show_entries',
+    'stream=codec_name,pix_fmt,width,height,nb_read_frames',
+    '-of',
+    'default=nw=1',
+    'pipe:0',
+  ]);
   let text = '';
   child.stdout.on('data', (data: Buffer) => (text += data.toString()));
   child.stdin.on('error', () => undefined);
   child.stdin.end(Buffer.from(bytes));
   await new Promise((resolve) => child.once('close', resolve));
-  return Object.fromEntries(text.trim().split('\n').map((line) => line.split('=') as [string, string]));
+  return Object.fromEntries(
+    text
+      .trim()
+      .split('\n')
+      .map((line) => line.split('=') as [string, string]),
+  );
 }
 
 describe('history jobs: timelapse, heatmap, virgin map and datasets from the archive', function () {
@@ -71,11 +87,14 @@ describe('history jobs: timelapse, heatmap, virgin map and datasets from the arc
   let to: number;
 
   const finished = async (id: string): Promise<HistoryJobView> =>
-    waitFor(async () => {
-      const job = await jobs.get(id);
-      if (job?.state === 'failed') throw new Error(`job ${id} failed: ${job.error}`);
-      return job?.state === 'completed' ? job : undefined;
-    }, { timeoutMs: 90_000, intervalMs: 100 });
+    waitFor(
+      async () => {
+        const job = await jobs.get(id);
+        if (job?.state === 'failed') throw new Error(`job ${id} failed: ${job.error}`);
+        return job?.state === 'completed' ? job : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 100 },
+    );
 
   const artifact = async (job: HistoryJobView): Promise<Uint8Array> => {
     const store = bucket(s3, canvasId);
@@ -116,7 +135,12 @@ describe('history jobs: timelapse, heatmap, virgin map and datasets from the arc
     redis = new Redis(server.url);
     canvasId = freshCanvasId();
     const placer = await createTestCanvas(redis, canvasId, WIDTH, HEIGHT);
-    built = await buildSnapshotter({ redisUrl: server.url, s3Env: s3.env, canvasId, env: { CANVAS_WIDTH: String(WIDTH), CANVAS_HEIGHT: String(HEIGHT), DATASET_USER_SALT: SALT } });
+    built = await buildSnapshotter({
+      redisUrl: server.url,
+      s3Env: s3.env,
+      canvasId,
+      env: { CANVAS_WIDTH: String(WIDTH), CANVAS_HEIGHT: String(HEIGHT), DATASET_USER_SALT: SALT },
+    });
     await built.snapshotter.start();
     snapshots = createSnapshotClient({ connection: redis, canvasId });
     jobs = createHistoryJobsClient({ connection: redis, canvasId });
@@ -125,11 +149,17 @@ describe('history jobs: timelapse, heatmap, virgin map and datasets from the arc
     await place(placer, 150, 'early');
     await snapshots.takeNow();
     await place(placer, 150, 'middle');
-    const painted = await paintRegion(redis, canvasId, { x: 3, y: 4, width: 5, height: 3 }, { fill: 7 }, { userId: 'admin:alice', streamMaxLength: 100_000, refuseWhileRemapping: false });
+    const painted = await paintRegion(
+      redis,
+      canvasId,
+      { x: 3, y: 4, width: 5, height: 3 },
+      { fill: 7 },
+      { userId: 'admin:alice', streamMaxLength: 100_000, refuseWhileRemapping: false },
+    );
     assert.equal(painted.kind, 'painted');
     await snapshots.takeNow();
     await place(placer, 100, 'late');
-    const entries = (await redis.xrange(canvasKeys(canvasId).events, '-', '+')) as Array<[string, string[]]>;
+    const entries = (await redis.xrange(canvasKeys(canvasId).events, '-', '+')) as [string, string[]][];
     events = parseEntries(entries).events.map((event) => ({ ms: event.position.ms, x: event.x, y: event.y, color: event.color, userId: event.userId }));
     from = events[0]!.ms;
     to = events[events.length - 1]!.ms;
@@ -147,11 +177,11 @@ describe('history jobs: timelapse, heatmap, virgin map and datasets from the arc
     const video = await decodeVideo(await artifact(job));
     const frameBytes = WIDTH * 2 * HEIGHT * 2 * 3;
     assert.equal(video.length, 24 * frameBytes, 'ffmpeg decodes exactly 24 frames');
-    const colours = PALETTE.map((colour) => parseHexColour(colour));
+    const colors = PALETTE.map((color) => parseHexColor(color));
     const expectFrame = (pixels: Uint8Array): Buffer => {
       const out = Buffer.alloc(frameBytes);
       for (let y = 0; y < HEIGHT * 2; y++) {
-        for (let x = 0; x < WIDTH * 2; x++) out.set(colours[pixels[(y >> 1) * WIDTH + (x >> 1)]!]!, (y * WIDTH * 2 + x) * 3);
+        for (let x = 0; x < WIDTH * 2; x++) out.set(colors[pixels[(y >> 1) * WIDTH + (x >> 1)]!]!, (y * WIDTH * 2 + x) * 3);
       }
       return out;
     };
@@ -160,7 +190,11 @@ describe('history jobs: timelapse, heatmap, virgin map and datasets from the arc
       assert.ok(frame.equals(expectFrame(replay(frameTime({ from, to }, 24, i)))), `frame ${i} is the canvas replayed to its time`);
     }
     const dump = await dumpCanvas(redis, canvasId);
-    const canvas = chunksToPixels(WIDTH, HEIGHT, [...dump.chunks].map(([key, bytes]) => ({ cx: Number(key.split(',')[0]), cy: Number(key.split(',')[1]), bytes: new Uint8Array(bytes) })));
+    const canvas = chunksToPixels(
+      WIDTH,
+      HEIGHT,
+      [...dump.chunks].map(([key, bytes]) => ({ cx: Number(key.split(',')[0]), cy: Number(key.split(',')[1]), bytes: new Uint8Array(bytes) })),
+    );
     assert.ok(video.subarray(23 * frameBytes).equals(expectFrame(canvas.pixels)), 'the last frame equals the canvas in Redis byte for byte');
   });
 
@@ -206,8 +240,8 @@ describe('history jobs: timelapse, heatmap, virgin map and datasets from the arc
     assert.deepEqual(Array.from(png.data), Array.from(placed));
   });
 
-  const expectedRows = (): Array<Record<string, unknown>> => {
-    const rows: Array<Record<string, unknown>> = [];
+  const expectedRows = (): Record<string, unknown>[] => {
+    const rows: Record<string, unknown>[] = [];
     let admin = false;
     for (const event of events) {
       if (event.userId.startsWith('admin:')) {
@@ -217,15 +251,27 @@ describe('history jobs: timelapse, heatmap, virgin map and datasets from the arc
         continue;
       }
       admin = false;
-      rows.push({ timestamp_ms: event.ms, user_hash: hashUser(SALT, event.userId), x: event.x, y: event.y, x2: null, y2: null, color_hex: PALETTE[event.color], color_index: event.color });
+      rows.push({
+        timestamp_ms: event.ms,
+        user_hash: hashUser(SALT, event.userId),
+        x: event.x,
+        y: event.y,
+        x2: null,
+        y2: null,
+        color_hex: PALETTE[event.color],
+        color_index: event.color,
+      });
     }
     return rows;
   };
 
-  const checkRows = (rows: Array<Record<string, unknown>>): void => {
+  const checkRows = (rows: Record<string, unknown>[]): void => {
     const expected = expectedRows();
     const players = rows.filter((row) => row.x2 === null);
-    assert.deepEqual(players, expected.filter((row) => !row.admin));
+    assert.deepEqual(
+      players,
+      expected.filter((row) => !row.admin),
+    );
     const rectangles = rows.filter((row) => row.x2 !== null);
     assert.ok(rectangles.length >= 1);
     // The rectangles cover exactly the pixels the rollback's events changed, in colour 7, by alice's hash.
@@ -266,7 +312,16 @@ describe('history jobs: timelapse, heatmap, virgin map and datasets from the arc
     assert.equal(header, 'timestamp_ms,user_hash,x,y,x2,y2,color_hex,color_index');
     const rows = lines.map((line) => {
       const [ts, user, x, y, x2, y2, hex, index] = line.split(',');
-      return { timestamp_ms: Number(ts), user_hash: user, x: Number(x), y: Number(y), x2: x2 === '' ? null : Number(x2), y2: y2 === '' ? null : Number(y2), color_hex: hex, color_index: Number(index) };
+      return {
+        timestamp_ms: Number(ts),
+        user_hash: user,
+        x: Number(x),
+        y: Number(y),
+        x2: x2 === '' ? null : Number(x2),
+        y2: y2 === '' ? null : Number(y2),
+        color_hex: hex,
+        color_index: Number(index),
+      };
     });
     checkRows(rows);
   });
@@ -290,8 +345,8 @@ describe('history jobs: timelapse, heatmap, virgin map and datasets from the arc
     try {
       const job = await queue.add('timelapse', { request: { kind: 'timelapse', from: to, to: from }, requestedBy: 'x' }, { attempts: 3 });
       const failed = await waitFor(async () => ((await job.getState()) === 'failed' ? queue.getJob(job.id!) : undefined), { timeoutMs: 30_000 });
-      assert.match(failed!.failedReason, /INVALID_RANGE/);
-      assert.equal(failed!.attemptsMade, 1);
+      assert.match(failed.failedReason, /INVALID_RANGE/);
+      assert.equal(failed.attemptsMade, 1);
     } finally {
       await queue.close();
     }
@@ -320,10 +375,13 @@ describe('history jobs: timelapse, heatmap, virgin map and datasets from the arc
       await lossySnapshots.takeNow();
       const started = await lossyJobs.start({ kind: 'heatmap', from: began, to: Date.now() }, 'test', { width: WIDTH, height: HEIGHT });
       assert.ok(started.ok);
-      const job = await waitFor(async () => {
-        const found = await lossyJobs.get(started.job.id);
-        return found?.state === 'completed' ? found : undefined;
-      }, { timeoutMs: 60_000 });
+      const job = await waitFor(
+        async () => {
+          const found = await lossyJobs.get(started.job.id);
+          return found?.state === 'completed' ? found : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
       assert.equal(job.result?.gap, true, JSON.stringify(job.result));
       assert.equal(job.result?.events, 5, 'the five placements the stream kept');
     } finally {

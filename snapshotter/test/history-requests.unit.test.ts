@@ -26,20 +26,46 @@ describe('checking a history job request', function () {
   });
 
   it('refuses reversed, empty, fractional, negative and non-numeric ranges, and ranges over 31 days', function () {
-    for (const [from, to] of [[10, 5], [5, 5], [0.5, 10], [-1, 10], ['0', 10], [0, Number.NaN], [0, 1e300]]) {
+    for (const [from, to] of [
+      [10, 5],
+      [5, 5],
+      [0.5, 10],
+      [-1, 10],
+      ['0', 10],
+      [0, Number.NaN],
+      [0, 1e300],
+    ]) {
       assert.equal(code({ ...timelapse, from, to }), 'INVALID_RANGE', `${String(from)} → ${String(to)}`);
     }
     assert.equal(code({ ...timelapse, from: 0, to: 32 * 86_400_000 }), 'RANGE_TOO_LONG');
   });
 
   it('refuses regions outside the canvas or of no size', function () {
-    for (const region of [{ x: 990, y: 0, width: 20, height: 10 }, { x: 0, y: 0, width: 0, height: 10 }, { x: -1, y: 0, width: 5, height: 5 }, { x: 0, y: 0, width: 5.5, height: 5 }, 'all', null]) {
+    for (const region of [
+      { x: 990, y: 0, width: 20, height: 10 },
+      { x: 0, y: 0, width: 0, height: 10 },
+      { x: -1, y: 0, width: 5, height: 5 },
+      { x: 0, y: 0, width: 5.5, height: 5 },
+      'all',
+      null,
+    ]) {
       assert.equal(code({ ...timelapse, region }), 'REGION_OUT_OF_BOUNDS', JSON.stringify(region));
     }
   });
 
   it('refuses absurd fps, durations, scales and qualities', function () {
-    for (const change of [{ fps: 0 }, { fps: 61 }, { fps: 29.97 }, { durationSeconds: 0 }, { durationSeconds: 601 }, { durationSeconds: Infinity }, { scale: 0 }, { scale: 17 }, { scale: 1.5 }, { quality: 'best' }]) {
+    for (const change of [
+      { fps: 0 },
+      { fps: 61 },
+      { fps: 29.97 },
+      { durationSeconds: 0 },
+      { durationSeconds: 601 },
+      { durationSeconds: Infinity },
+      { scale: 0 },
+      { scale: 17 },
+      { scale: 1.5 },
+      { quality: 'best' },
+    ]) {
       assert.equal(code({ ...timelapse, ...change }), 'INVALID_TIMELAPSE', JSON.stringify(change));
     }
   });
@@ -65,14 +91,27 @@ describe('dataset rows', function () {
     ];
     assert.deepEqual(
       rows.map((row) => [row.x, row.y, row.x2, row.y2, row.colorHex]),
-      [[9, 9, undefined, undefined, '#000000'], [4, 0, 6, 2, '#ff0000'], [1, 1, undefined, undefined, '#000000']],
+      [
+        [9, 9, undefined, undefined, '#000000'],
+        [4, 0, 6, 2, '#ff0000'],
+        [1, 1, undefined, undefined, '#000000'],
+      ],
     );
   });
 
   it('splits a rollback with holes into rectangles that cover exactly the changed pixels', function () {
     const builder = createRowBuilder({ salt: 's', palette: ['#ffffff', '#000000', '#ff0000'] });
     // Row 0: 4..6; row 1: 4 and 6 (5 already had the colour); row 2: 4..6.
-    const pixels = [[4, 0], [5, 0], [6, 0], [4, 1], [6, 1], [4, 2], [5, 2], [6, 2]] as const;
+    const pixels = [
+      [4, 0],
+      [5, 0],
+      [6, 0],
+      [4, 1],
+      [6, 1],
+      [4, 2],
+      [5, 2],
+      [6, 2],
+    ] as const;
     const rows = [...pixels.flatMap(([x, y]) => builder.push(admin(x, y))), ...builder.flush()];
     const covered = rows.flatMap((row) => {
       const cells: string[] = [];

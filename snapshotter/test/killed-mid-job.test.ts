@@ -29,8 +29,8 @@ async function startMain(env: Record<string, string>): Promise<Child> {
   const port = await getFreePort();
   const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env, HTTP_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { process: child, port, exited, output: () => output };
 }
@@ -92,7 +92,8 @@ describe('a snapshotter killed in the middle of a job (two processes from dist/)
     try {
       const running = [await startMain(env), await startMain(env)];
       children.push(...running);
-      for (const child of running) await waitFor(async () => (await get(child.port, '/readyz').catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 15_000, message: 'ready' });
+      for (const child of running)
+        await waitFor(async () => (await get(child.port, '/readyz').catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 15_000, message: 'ready' });
       await waitFor(async () => (await confirmedAt()) > 0, { timeoutMs: 20_000, message: 'a first snapshot' });
 
       for (let round = 0; round < ROUNDS; round++) {
@@ -122,9 +123,14 @@ describe('a snapshotter killed in the middle of a job (two processes from dist/)
         const replacement = await startMain(env);
         children.push(replacement);
         running.push(replacement);
-        await waitFor(async () => (await get(replacement.port, '/readyz').catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 15_000, message: 'the replacement ready' });
+        await waitFor(async () => (await get(replacement.port, '/readyz').catch(() => ({ status: 0 }))).status === 200, {
+          timeoutMs: 15_000,
+          message: 'the replacement ready',
+        });
       }
-      console.log(`      longest gap between snapshots after a kill: ${Math.max(...gaps)} ms (gaps ${gaps.join(', ')} ms; lock ${LOCK_MS} ms, stalled check ${STALLED_CHECK_MS} ms, interval ${INTERVAL_MS} ms)`);
+      console.log(
+        `      longest gap between snapshots after a kill: ${Math.max(...gaps)} ms (gaps ${gaps.join(', ')} ms; lock ${LOCK_MS} ms, stalled check ${STALLED_CHECK_MS} ms, interval ${INTERVAL_MS} ms)`,
+      );
       // Lock plus one stalled check, the job that was killed and the one after: nowhere near BullMQ's 30 s + 30 s.
       for (const gap of gaps) assert.ok(gap < INTERVAL_MS + LOCK_MS + 2 * STALLED_CHECK_MS + 6_000, `a gap of ${gap} ms`);
 

@@ -18,8 +18,8 @@ interface Child {
 function startMain(env: Record<string, string>): Child {
   const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { process: child, output: () => output, exited };
 }
@@ -68,7 +68,11 @@ describe('the snapshotter process (dist/main.js)', function () {
       message: 'a snapshot in the metrics',
     });
     const metrics = (await get(port, '/metrics')).body;
-    for (const name of ['tessera_snapshot_duration_seconds_bucket', 'tessera_snapshot_last_success_timestamp_seconds', 'tessera_history_events_archived_total']) {
+    for (const name of [
+      'tessera_snapshot_duration_seconds_bucket',
+      'tessera_snapshot_last_success_timestamp_seconds',
+      'tessera_history_events_archived_total',
+    ]) {
       assert.match(metrics, new RegExp(name));
     }
     first.process.kill('SIGTERM');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { canvasKeys, parseHexColour } from '@tessera/protocol';
+import { canvasKeys, parseHexColor } from '@tessera/protocol';
 import { createRedisClient, waitForRedis } from '@tessera/runtime';
 import { Redis } from 'ioredis';
 import { decode } from 'fast-png';
@@ -120,7 +120,10 @@ describe('snapshots and restore', function () {
       assert.equal(png.width, WIDTH);
       assert.equal(png.height, HEIGHT);
       assert.equal(png.channels, 1, 'indexed');
-      assert.deepEqual(png.palette, PALETTE.map((colour) => parseHexColour(colour)));
+      assert.deepEqual(
+        png.palette,
+        PALETTE.map((color) => parseHexColor(color)),
+      );
       const { chunks } = await dumpCanvas(redis, canvasId);
       const expected = chunksToPixels(
         WIDTH,
@@ -165,9 +168,7 @@ describe('snapshots and restore', function () {
 
     const objects = bucket(s3, canvasId);
     try {
-      const listed = await objects.client.send(
-        new ListObjectsV2Command({ Bucket: 'tessera', Prefix: canvasFolder('tessera/', canvasId) + HISTORY_DIR }),
-      );
+      const listed = await objects.client.send(new ListObjectsV2Command({ Bucket: 'tessera', Prefix: canvasFolder('tessera/', canvasId) + HISTORY_DIR }));
       const keys = (listed.Contents ?? []).map((item) => item.Key!.slice(canvasFolder('tessera/', canvasId).length)).sort();
       const segments = await Promise.all(keys.map(async (key) => decodeSegment(await objects.get(key))));
       const following = segments.filter((segment) => `${segment.after.ms}-${segment.after.seq}` === first.position);
@@ -198,7 +199,7 @@ describe('snapshots and restore', function () {
       const bytes = await objects.get(good.key);
       const flipped = Uint8Array.from(bytes);
       flipped[Math.floor(bytes.length / 2)] = flipped[Math.floor(bytes.length / 2)]! ^ 0x5a;
-      const damaged: Array<[string, Uint8Array, RegExp]> = [
+      const damaged: [string, Uint8Array, RegExp][] = [
         ['snapshots/1000000000001_0000000000000-0000000000.tsnap', bytes.subarray(0, Math.floor(bytes.length / 2)), /truncated or corrupt/],
         ['snapshots/1000000000002_0000000000000-0000000000.tsnap', flipped, /corrupt/],
         ['snapshots/1000000000003_0000000000000-0000000000.tsnap', new TextEncoder().encode('<html>502 Bad Gateway</html>'), /not a snapshot/],

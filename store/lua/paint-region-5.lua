@@ -85,11 +85,11 @@ for r = 0, rows - 1 do
   local y = cy * SIDE + top + r
   local owners = {}
   for c = 1, columns do
-    local colour = string.byte(new, c)
-    if old[c] ~= colour then
+    local color = string.byte(new, c)
+    if old[c] ~= color then
       changed = changed + 1
       last = redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*',
-        'x', cx * SIDE + left + c - 1, 'y', y, 'c', colour, 'u', user, 'p', old[c])
+        'x', cx * SIDE + left + c - 1, 'y', y, 'c', color, 'u', user, 'p', old[c])
       local slot = (offset + c - 1) * 2
       owners[#owners + 1] = 'SET'
       owners[#owners + 1] = 'u32'

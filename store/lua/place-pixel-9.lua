@@ -47,11 +47,11 @@ end
 
 local x = tonumber(ARGV[1])
 local y = tonumber(ARGV[2])
-local colour = tonumber(ARGV[3])
+local color = tonumber(ARGV[3])
 if x >= tonumber(config[1]) or y >= tonumber(config[2]) then
   return { 3, 0, '', version }
 end
-if colour >= tonumber(config[3]) then
+if color >= tonumber(config[3]) then
   return { 4, 0, '', version }
 end
 
@@ -109,8 +109,8 @@ if cooldown > 0 then
 end
 
 -- BITFIELD SET answers the value it replaced: the previous colour costs nothing extra.
-local previous = redis.call('BITFIELD', KEYS[2], 'SET', 'u8', '#' .. ARGV[7], colour)[1]
-local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[6], '*', 'x', x, 'y', y, 'c', colour, 'u', user, 'p', previous)
+local previous = redis.call('BITFIELD', KEYS[2], 'SET', 'u8', '#' .. ARGV[7], color)[1]
+local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[6], '*', 'x', x, 'y', y, 'c', color, 'u', user, 'p', previous)
 local number = redis.call('HGET', KEYS[9], 'id:' .. user)
 if not number then
   number = redis.call('HINCRBY', KEYS[9], 'next', 1)

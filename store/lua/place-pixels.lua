@@ -129,11 +129,11 @@ local prefix_bans = #prefix_fields > 0 and hmget_all(KEYS[4], prefix_fields) or 
 local function judge(base, a)
   local x = tonumber(ARGV[a])
   local y = tonumber(ARGV[a + 1])
-  local colour = tonumber(ARGV[a + 2])
+  local color = tonumber(ARGV[a + 2])
   if x >= width or y >= height then
     return 3, 0
   end
-  if colour >= palette_size then
+  if color >= palette_size then
     return 4, 0
   end
   local banned_until = user_bans[ARGV[a + 3]]

@@ -54,17 +54,17 @@ local skipped = 0
 local last = ''
 for i = 7, #ARGV, 2 do
   local offset = tonumber(ARGV[i])
-  local colour = tonumber(ARGV[i + 1])
+  local color = tonumber(ARGV[i + 1])
   local x = x0 + offset % SIDE
   local y = y0 + math.floor(offset / SIDE)
   -- A pixel a shrink removed, or a colour the palette no longer has, is not put back.
-  if x < width and y < height and colour < palette_size then
+  if x < width and y < height and color < palette_size then
     local owner = redis.call('BITFIELD', KEYS[4], 'GET', 'u32', '#' .. (offset * 2))[1]
     if owner ~= target then
       skipped = skipped + 1
     else
       local current = redis.call('BITFIELD', KEYS[2], 'GET', 'u8', '#' .. offset)[1]
-      if current ~= colour then
+      if current ~= color then
         changed = changed + 1
         if not dry then
           if not admin then
@@ -74,8 +74,8 @@ for i = 7, #ARGV, 2 do
               redis.call('HSET', KEYS[5], 'id:' .. ARGV[4], admin, 'n:' .. admin, ARGV[4])
             end
           end
-          redis.call('BITFIELD', KEYS[2], 'SET', 'u8', '#' .. offset, colour)
-          last = redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', 'x', x, 'y', y, 'c', colour, 'u', ARGV[4], 'p', current)
+          redis.call('BITFIELD', KEYS[2], 'SET', 'u8', '#' .. offset, color)
+          last = redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', 'x', x, 'y', y, 'c', color, 'u', ARGV[4], 'p', current)
           redis.call('BITFIELD', KEYS[4], 'SET', 'u32', '#' .. (offset * 2), admin, 'SET', 'u32', '#' .. (offset * 2 + 1), clock[1])
         end
       end

@@ -65,10 +65,7 @@ export async function isAddressBanned(redis: RedisConnection, canvasId: string, 
 
 /** Address bans in force, newest first (expired entries stay in the hashes, harmless, until a re-ban or unban). */
 export async function listAddressBans(redis: RedisConnection, canvasId: string, now = Date.now()): Promise<StoredAddressBan[]> {
-  const [expiries, details] = await Promise.all([
-    redis.hgetall(canvasKeys(canvasId).addressBans),
-    redis.hgetall(adminKeys(canvasId).addressBanDetails),
-  ]);
+  const [expiries, details] = await Promise.all([redis.hgetall(canvasKeys(canvasId).addressBans), redis.hgetall(adminKeys(canvasId).addressBanDetails)]);
   const bans: StoredAddressBan[] = [];
   for (const [prefix, value] of Object.entries(expiries)) {
     const expiresAt = Number(value);

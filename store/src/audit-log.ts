@@ -37,9 +37,7 @@ export async function appendAudit(redis: RedisConnection, canvasId: string, acti
 
 /** Newest first: up to `limit` entries older than `before` (exclusive; default: from the newest). */
 export async function readAudit(redis: RedisConnection, canvasId: string, limit: number, before?: string): Promise<AuditLogEntry[]> {
-  const entries = (await redis.xrevrange(canvasKeys(canvasId).audit, before ? `(${before}` : '+', '-', 'COUNT', limit)) as Array<
-    [string, string[]]
-  >;
+  const entries = (await redis.xrevrange(canvasKeys(canvasId).audit, before ? `(${before}` : '+', '-', 'COUNT', limit)) as [string, string[]][];
   return entries.map(([id, fields]) => parseAuditEntry(id, fields));
 }
 

@@ -19,9 +19,9 @@ export async function readBanStanding(
   const details = adminKeys(canvasId);
   const [userExpiry, addressExpiries] = await Promise.all([
     redis.hget(keys.bans, userId),
-    prefixes.length > 0 ? redis.hmget(keys.addressBans, ...prefixes) : Promise.resolve([] as Array<string | null>),
+    prefixes.length > 0 ? redis.hmget(keys.addressBans, ...prefixes) : Promise.resolve([] as (string | null)[]),
   ]);
-  const active: Array<{ expiresAt: number; detailsKey: string; field: string }> = [];
+  const active: { expiresAt: number; detailsKey: string; field: string }[] = [];
   if (userExpiry !== null && banActive(Number(userExpiry), now)) active.push({ expiresAt: Number(userExpiry), detailsKey: details.banDetails, field: userId });
   addressExpiries.forEach((expiry, index) => {
     const prefix = prefixes[index];

@@ -37,9 +37,9 @@ export async function readChunk(redis: RedisConnection, canvasId: string, cx: nu
     .exec();
   if (!results) throw new Error('read-chunk transaction was aborted');
   for (const [error] of results) if (error) throw error;
-  const [width, height, version] = results[0]![1] as Array<string | null>;
+  const [width, height, version] = results[0]![1] as (string | null)[];
   if (!width || !height || !version) return undefined;
-  const last = results[1]![1] as Array<[string, string[]]>;
+  const last = results[1]![1] as [string, string[]][];
   const position = parsePosition(last[0]?.[0] ?? '0-0');
   if (!position) throw new Error('read-chunk found an invalid stream id');
   const bytes = results[2]![1] as Buffer | null;

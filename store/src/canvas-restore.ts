@@ -90,7 +90,10 @@ export async function restoreCanvas(
     for (let attempt = 0; attempt < RESTORE_DEFAULTS.maxAttempts; attempt++) {
       const seenSize = await redis.hmget(keys.config, 'width', 'height');
       // Who placed the restored pixels is not known: the owners of both grids are forgotten.
-      const deletes = [...gridKeys(keys.chunk, width, height, seenSize[0], seenSize[1]), ...gridKeys(keys.owners, width, height, seenSize[0], seenSize[1])];
+      const deletes = [
+        ...gridKeys((cx, cy) => keys.chunk(cx, cy), width, height, seenSize[0], seenSize[1]),
+        ...gridKeys((cx, cy) => keys.owners(cx, cy), width, height, seenSize[0], seenSize[1]),
+      ];
       const [code, version] = await callScript<RestoreReply>(redis, 'tesseraRestoreCanvas', [
         2 + deletes.length + moves.length,
         keys.config,

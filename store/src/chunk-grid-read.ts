@@ -51,9 +51,13 @@ export async function callOverChunkGrid(
 export function chunksFromReply(reply: readonly unknown[], offset: number, columns: number, count: number): ChunkData[] {
   const chunks: ChunkData[] = [];
   for (let index = 0; index < count; index++) {
-    const bytes = reply[offset + index];
+    const bytes: unknown = reply[offset + index];
     if (bytes instanceof Buffer && bytes.length > 0) {
-      chunks.push({ cx: index % columns, cy: Math.floor(index / columns), bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) });
+      chunks.push({
+        cx: index % columns,
+        cy: Math.floor(index / columns),
+        bytes: new Uint8Array(bytes.buffer as ArrayBufferLike, bytes.byteOffset, bytes.length),
+      });
     }
   }
   return chunks;

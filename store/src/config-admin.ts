@@ -92,9 +92,9 @@ export function resizeOutcome(reply: ResizeReply): ResizeOutcome {
 export function chunksOutside(
   from: { readonly width: number; readonly height: number },
   to: { readonly width: number; readonly height: number },
-): Array<{ cx: number; cy: number }> {
+): { cx: number; cy: number }[] {
   const { columns, rows } = chunkGrid(from.width, from.height);
-  const outside: Array<{ cx: number; cy: number }> = [];
+  const outside: { cx: number; cy: number }[] = [];
   for (let cy = 0; cy < rows; cy++) {
     for (let cx = 0; cx < columns; cx++) {
       const narrower = to.width < from.width && (cx + 1) * CHUNK_SIZE > to.width;

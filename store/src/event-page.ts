@@ -53,7 +53,7 @@ export async function readEventPage(
     if (/no such key/i.test(info[0].message)) return EMPTY;
     throw info[0];
   }
-  let entries = range[1] as Array<[string, string[]]>;
+  let entries = range[1] as [string, string[]][];
   const cursorKept = entries[0]?.[0] === formatPosition(after);
   if (cursorKept) entries = entries.slice(1);
   else if (entries.length > count) entries = entries.slice(0, count);
@@ -70,7 +70,7 @@ export async function readEventPage(
 
 /** The newest entry of the stream (a page of at most one entry). */
 export async function readNewestEvent(redis: RedisConnection, canvasId: string): Promise<EventPage> {
-  const entries = (await redis.xrevrange(canvasKeys(canvasId).events, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+  const entries = (await redis.xrevrange(canvasKeys(canvasId).events, '+', '-', 'COUNT', 1)) as [string, string[]][];
   const id = entries[0]?.[0];
   if (id === undefined) return EMPTY;
   return { ...parseEntries(entries), entries: 1, last: parsePosition(id), lost: false };

@@ -1,4 +1,13 @@
-import { canvasKeys, comparePositions, formatPosition, parsePosition, type StatsMinute, type StatsPeak, type StreamPosition, ZERO_POSITION } from '@tessera/protocol';
+import {
+  canvasKeys,
+  comparePositions,
+  formatPosition,
+  parsePosition,
+  type StatsMinute,
+  type StatsPeak,
+  type StreamPosition,
+  ZERO_POSITION,
+} from '@tessera/protocol';
 import type { PlacementEvent } from './event-stream.js';
 import { callScript, defineScript } from './lua-scripts.js';
 import type { RedisConnection } from './redis-connection.js';
@@ -24,9 +33,9 @@ export interface StatsBatch {
   /** Distinct signed-in users of the batch (a subset of `users`). */
   readonly signedInUsers: readonly string[];
   /** [minute start ms, placements] by stream time. */
-  readonly minutes: ReadonlyArray<readonly [number, number]>;
+  readonly minutes: readonly (readonly [number, number])[];
   /** [second start ms, placements] by stream time. */
-  readonly seconds: ReadonlyArray<readonly [number, number]>;
+  readonly seconds: readonly (readonly [number, number])[];
 }
 
 /** Folds events (in any order) into one batch; admin events are not placements and are skipped. */

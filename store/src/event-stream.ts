@@ -29,17 +29,11 @@ export async function readEventsAfter(
   until?: StreamPosition,
 ): Promise<EventBatch> {
   const keys = canvasKeys(canvasId);
-  const entries = (await redis.xrange(
-    keys.events,
-    `(${formatPosition(after)}`,
-    until ? formatPosition(until) : '+',
-    'COUNT',
-    count,
-  )) as Array<[string, string[]]>;
+  const entries = (await redis.xrange(keys.events, `(${formatPosition(after)}`, until ? formatPosition(until) : '+', 'COUNT', count)) as [string, string[]][];
   return parseEntries(entries);
 }
 
-export function parseEntries(entries: Array<[string, string[]]>): EventBatch {
+export function parseEntries(entries: [string, string[]][]): EventBatch {
   const events: PlacementEvent[] = [];
   let malformed = 0;
   for (const [id, fields] of entries) {
@@ -66,7 +60,7 @@ function parseEntry(id: string, fields: string[]): PlacementEvent | undefined {
 
 /** The id of the newest event, or 0-0 for an empty stream. */
 export async function lastEventPosition(redis: RedisConnection, canvasId: string): Promise<StreamPosition> {
-  const last = (await redis.xrevrange(canvasKeys(canvasId).events, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+  const last = (await redis.xrevrange(canvasKeys(canvasId).events, '+', '-', 'COUNT', 1)) as [string, string[]][];
   return parsePosition(last[0]?.[0] ?? '0-0') ?? { ms: 0, seq: 0 };
 }
 

@@ -105,14 +105,14 @@ function freshlyDefined(redis: RedisConnection): Set<string> {
 }
 
 /** Calls a script registered with defineScript (`<name>Buffer` for Buffer replies). */
-export async function callScript<T>(redis: RedisConnection, name: string, args: Array<string | number | Buffer>): Promise<T> {
+export async function callScript<T>(redis: RedisConnection, name: string, args: (string | number | Buffer)[]): Promise<T> {
   const names = freshlyDefined(redis);
   const base = name.replace(/Buffer$/, '');
   if (names.has(base)) {
     await new Promise((resolve) => setImmediate(resolve));
     names.delete(base);
   }
-  const command = (redis as unknown as Record<string, (...a: Array<string | number | Buffer>) => Promise<T>>)[name];
+  const command = (redis as unknown as Record<string, (...a: (string | number | Buffer)[]) => Promise<T>>)[name];
   if (!command) throw new Error(`script ${name} is not defined on this client`);
   return command.apply(redis, args);
 }

@@ -7,7 +7,7 @@ export async function listOfficialTemplates(redis: RedisConnection, canvasId: st
   const templates: OfficialTemplate[] = [];
   for (const [id, value] of Object.entries(raw)) {
     try {
-      const parsed = JSON.parse(value) as Omit<OfficialTemplate, 'id'>;
+      const parsed = JSON.parse(value) as Partial<Record<keyof OfficialTemplate, unknown>>;
       templates.push({ id, name: String(parsed.name), url: String(parsed.url), x: Number(parsed.x), y: Number(parsed.y), scale: Number(parsed.scale) });
     } catch {
       // written by hand or by a newer release: not served rather than served broken

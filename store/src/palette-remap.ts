@@ -31,9 +31,7 @@ export type RemapStartOutcome =
   | { readonly kind: 'conflict'; readonly version: number }
   | { readonly kind: 'remapping' };
 
-export type RemapFinishOutcome =
-  | { readonly kind: 'finished'; readonly version: number; readonly position: StreamPosition }
-  | { readonly kind: 'none' };
+export type RemapFinishOutcome = { readonly kind: 'finished'; readonly version: number; readonly position: StreamPosition } | { readonly kind: 'none' };
 
 export interface RemapState {
   readonly id: string;
@@ -151,7 +149,7 @@ export async function completePaletteRemap(redis: RedisConnection, canvasId: str
   const admin = adminKeys(canvasId);
   const state = await readPaletteRemap(redis, canvasId);
   if (state) {
-    const ids: Array<{ cx: number; cy: number }> = [];
+    const ids: { cx: number; cy: number }[] = [];
     for (let cy = 0; cy < state.rows; cy++) for (let cx = 0; cx < state.columns; cx++) ids.push({ cx, cy });
     let next = 0;
     let stopped = false;
@@ -171,12 +169,6 @@ export async function completePaletteRemap(redis: RedisConnection, canvasId: str
     };
     await Promise.all(Array.from({ length: REMAP_CONCURRENCY }, worker));
   }
-  const reply = await callScript<FinishReply>(redis, 'tesseraFinishPaletteRemap', [
-    keys.config,
-    admin.remap,
-    admin.remapDone,
-    keys.events,
-    state?.id ?? '',
-  ]);
+  const reply = await callScript<FinishReply>(redis, 'tesseraFinishPaletteRemap', [keys.config, admin.remap, admin.remapDone, keys.events, state?.id ?? '']);
   return remapFinishOutcome(reply);
 }

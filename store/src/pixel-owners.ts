@@ -33,9 +33,9 @@ export async function readPixelOwner(redis: RedisConnection, canvasId: string, x
     .exec();
   if (!replies) throw new Error('the pixel read was aborted');
   for (const [error] of replies) if (error) throw error;
-  const color = Number((replies[0]![1] as number[])[0] ?? 0);
-  const number = Number((replies[1]![1] as number[])[0] ?? 0);
-  const seconds = Number((replies[2]![1] as number[])[0] ?? 0);
+  const color = (replies[0]![1] as number[])[0] ?? 0;
+  const number = (replies[1]![1] as number[])[0] ?? 0;
+  const seconds = (replies[2]![1] as number[])[0] ?? 0;
   if (!number) return { color, userId: undefined, placedAt: undefined };
   const userId = await redis.hget(keys.userNumbers, `n:${number}`);
   if (userId === null) return { color, userId: undefined, placedAt: undefined };

@@ -27,7 +27,7 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
-type BatchReply = Array<number | string>;
+type BatchReply = (number | string)[];
 
 /**
  * Places pixels like createPixelPlacer, but every placement asked for in one turn of the event
@@ -37,12 +37,7 @@ type BatchReply = Array<number | string>;
  * placement of that batch with the same error, which placementFailureCode maps as for one.
  * Same at-most-once contract as createPixelPlacer: use a client that never resends.
  */
-export function createBatchingPixelPlacer(
-  redis: RedisConnection,
-  canvasId: string,
-  streamMaxLength: number,
-  options: BatchingOptions = {},
-): PixelPlacer {
+export function createBatchingPixelPlacer(redis: RedisConnection, canvasId: string, streamMaxLength: number, options: BatchingOptions = {}): PixelPlacer {
   defineScript(redis, 'tesseraPlacePixels');
   const maxBatch = options.maxBatch ?? DEFAULTS.maxBatch;
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${String(maxBatch)}`);
@@ -61,8 +56,8 @@ export function createBatchingPixelPlacer(
   let scheduled = false;
 
   const send = (batch: Pending[]): void => {
-    const keyArgs: Array<string | number> = [SHARED_KEYS + KEYS_PER_PLACEMENT * batch.length, ...shared];
-    const argv: Array<string | number> = [streamMaxLength, batch.length];
+    const keyArgs: (string | number)[] = [SHARED_KEYS + KEYS_PER_PLACEMENT * batch.length, ...shared];
+    const argv: (string | number)[] = [streamMaxLength, batch.length];
     for (const { request } of batch) {
       const { cx, cy, offset } = chunkOf(request.x, request.y);
       const [chunk, owners] = keysOfChunk(cx, cy);

@@ -13,10 +13,7 @@ export class OutcomeUnknownError extends Error {
 export type PlacementFailureCode = typeof ErrorCode.CanvasUnavailable | typeof ErrorCode.OutcomeUnknown;
 
 // ioredis refuses these before writing anything: the placement certainly did not run.
-const NEVER_SENT = [
-  "Stream isn't writeable and enableOfflineQueue options is false",
-  "Cluster isn't ready and enableOfflineQueue options is false",
-];
+const NEVER_SENT = ["Stream isn't writeable and enableOfflineQueue options is false", "Cluster isn't ready and enableOfflineQueue options is false"];
 
 /**
  * The one place an error from a placement call becomes what the player is told. A refusal

@@ -49,7 +49,13 @@ export function paintCode(code: number): 'painted' | 'missing' | 'remapping' {
  * rows inside one chunk, each atomic, each changed pixel one event, so deltas carry the result to
  * every client like placements. Stops at the first band refused (no canvas, or a remap began).
  */
-export async function paintRegion(redis: RedisConnection, canvasId: string, rect: PaintRect, target: PaintTarget, options: PaintOptions): Promise<PaintOutcome> {
+export async function paintRegion(
+  redis: RedisConnection,
+  canvasId: string,
+  rect: PaintRect,
+  target: PaintTarget,
+  options: PaintOptions,
+): Promise<PaintOutcome> {
   defineScript(redis, 'tesseraPaintRegion');
   const keys = canvasKeys(canvasId);
   if ('pixels' in target && target.pixels.length !== rect.width * rect.height) {
@@ -68,7 +74,7 @@ export async function paintRegion(redis: RedisConnection, canvasId: string, rect
       const bandRows = Math.max(1, Math.floor(PIXELS_PER_SCRIPT / width));
       for (let bandTop = top; bandTop < rowsBottom; bandTop += bandRows) {
         const height = Math.min(bandRows, rowsBottom - bandTop);
-        const colours = 'fill' in target ? Buffer.from([target.fill]) : bandPixels(target.pixels, rect, left, bandTop, width, height);
+        const colors = 'fill' in target ? Buffer.from([target.fill]) : bandPixels(target.pixels, rect, left, bandTop, width, height);
         const [code, count, last] = await callScript<PaintReply>(redis, 'tesseraPaintRegion', [
           keys.config,
           keys.chunk(cx, cy),
@@ -81,7 +87,7 @@ export async function paintRegion(redis: RedisConnection, canvasId: string, rect
           bandTop - cy * CHUNK_SIZE,
           width,
           height,
-          colours,
+          colors,
           options.userId,
           options.streamMaxLength,
           options.refuseWhileRemapping ? 1 : 0,

@@ -16,8 +16,8 @@ export interface UserActivity {
   readonly placements: number;
   readonly firstPlacedAt: number | null;
   readonly lastPlacedAt: number | null;
-  readonly perMinute: Array<{ minute: number; count: number }>;
-  readonly recent: Array<{ x: number; y: number; color: number; at: number }>;
+  readonly perMinute: { minute: number; count: number }[];
+  readonly recent: { x: number; y: number; color: number; at: number }[];
 }
 
 /**
@@ -104,7 +104,11 @@ export async function readUserActivity(redis: RedisConnection, canvasId: string,
  * The users with the most placements since `since` (hour granularity, at most
  * MODERATION_LIMITS.activityHours back), or of all time without it.
  */
-export async function readTopPlacers(redis: RedisConnection, canvasId: string, options: { since?: number; limit: number; now?: number }): Promise<Array<{ userId: string; placements: number }>> {
+export async function readTopPlacers(
+  redis: RedisConnection,
+  canvasId: string,
+  options: { since?: number; limit: number; now?: number },
+): Promise<{ userId: string; placements: number }[]> {
   const keys = canvasKeys(canvasId);
   let flat: string[];
   if (options.since === undefined) {
@@ -121,7 +125,7 @@ export async function readTopPlacers(redis: RedisConnection, canvasId: string, o
     for (let i = union.length - 2; i >= 0 && pairs.length < options.limit * 2; i -= 2) pairs.push(union[i]!, union[i + 1]!);
     flat = pairs;
   }
-  const out: Array<{ userId: string; placements: number }> = [];
+  const out: { userId: string; placements: number }[] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) out.push({ userId: flat[i]!, placements: Number(flat[i + 1]) });
   return out;
 }

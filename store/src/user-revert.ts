@@ -49,7 +49,7 @@ export async function planRevert(redis: RedisConnection, canvasId: string, userI
   let start = `${since}-0`;
   let read = 0;
   while (read < MODERATION_LIMITS.maxRevertScan) {
-    const page = (await redis.xrange(keys.events, start, '+', 'COUNT', SCAN_PAGE)) as Array<[string, string[]]>;
+    const page = (await redis.xrange(keys.events, start, '+', 'COUNT', SCAN_PAGE)) as [string, string[]][];
     for (const [, fields] of page) {
       const values = fieldsOf(fields);
       if (values.u !== userId) continue;
@@ -133,7 +133,7 @@ async function trimmedAfter(redis: RedisConnection, stream: string, since: numbe
   const info = (await redis.call('XINFO', 'STREAM', stream).catch(() => null)) as unknown[] | null;
   if (!info) return null;
   const field = (name: string): unknown => info[info.indexOf(name) + 1];
-  const deleted = String(field('max-deleted-entry-id') ?? '0-0');
+  const deleted = (field('max-deleted-entry-id') as string | undefined) ?? '0-0';
   const deletedMs = Number(deleted.split('-')[0]);
   const first = field('first-entry') as [string, string[]] | null;
   const firstMs = first ? Number(first[0].split('-')[0]) : Date.now();
@@ -143,4 +143,3 @@ async function trimmedAfter(redis: RedisConnection, stream: string, since: numbe
   if (!(deletedMs >= since) && !(removed > 0 && firstMs >= since)) return null;
   return firstMs;
 }
-

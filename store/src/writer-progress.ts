@@ -18,7 +18,11 @@ export async function announceDelta(redis: RedisConnection, canvasId: string, en
  * Calls `onDelta` with the end position of every delta announced from now on. `subscriber` must be
  * a connection of its own (it enters subscriber mode); ioredis re-subscribes after a reconnection.
  */
-export async function followDeltaAnnouncements(subscriber: RedisConnection, canvasId: string, onDelta: (end: StreamPosition | undefined) => void): Promise<void> {
+export async function followDeltaAnnouncements(
+  subscriber: RedisConnection,
+  canvasId: string,
+  onDelta: (end: StreamPosition | undefined) => void,
+): Promise<void> {
   const channel = canvasKeys(canvasId).deltaNotices;
   subscriber.on('message', (from: string, message: string) => {
     if (from === channel) onDelta(parsePosition(message));

@@ -29,8 +29,15 @@ describe('the event stats in Redis', () => {
     assert.equal(batch.placements, 5);
     assert.deepEqual(batch.users, ['g_a', 'a_sub']);
     assert.deepEqual(batch.signedInUsers, ['a_sub']);
-    assert.deepEqual(batch.minutes, [[T, 3], [T + 60_000, 2]]);
-    assert.deepEqual(batch.seconds, [[T, 2], [T + 1_000, 1], [T + 61_000, 2]]);
+    assert.deepEqual(batch.minutes, [
+      [T, 3],
+      [T + 60_000, 2],
+    ]);
+    assert.deepEqual(batch.seconds, [
+      [T, 2],
+      [T + 1_000, 1],
+      [T + 61_000, 2],
+    ]);
   });
 
   it('add a batch only where the stats stand, and say what is in the way otherwise', async () => {
@@ -63,7 +70,13 @@ describe('the event stats in Redis', () => {
   it('keep the peak second across batches that split it, and only the last minutes of seconds', async () => {
     const id = canvas();
     await recordEventStats(redis, id, at(0), at(T + 400), foldStatsBatch(Array.from({ length: 3 }, (_, i) => ({ position: at(T + 100 + i), userId: 'g_a' }))));
-    await recordEventStats(redis, id, at(T + 400), at(T + 900), foldStatsBatch(Array.from({ length: 3 }, (_, i) => ({ position: at(T + 800 + i), userId: 'g_a' }))));
+    await recordEventStats(
+      redis,
+      id,
+      at(T + 400),
+      at(T + 900),
+      foldStatsBatch(Array.from({ length: 3 }, (_, i) => ({ position: at(T + 800 + i), userId: 'g_a' }))),
+    );
     await recordEventStats(redis, id, at(T + 900), at(T + 300_000), foldStatsBatch([{ position: at(T + 300_000), userId: 'g_b' }]));
     const stats = await readEventStats(redis, id);
     assert.deepEqual(stats.peakPlacementsPerSecond, { value: 6, at: T });
@@ -72,7 +85,14 @@ describe('the event stats in Redis', () => {
 
   it('add canvas loads by minute, refuse nonsense counts, and skip what something else wrote', async () => {
     const id = canvas();
-    await addCanvasLoads(redis, id, new Map([[T, 3], [T + 60_000, 2]]));
+    await addCanvasLoads(
+      redis,
+      id,
+      new Map([
+        [T, 3],
+        [T + 60_000, 2],
+      ]),
+    );
     await addCanvasLoads(redis, id, new Map());
     await assert.rejects(addCanvasLoads(redis, id, new Map([[T, -1]])), /bad canvas-load count/);
     await assert.rejects(addCanvasLoads(redis, id, new Map([[1.5, 1]])), /bad canvas-load count/);
@@ -82,6 +102,13 @@ describe('the event stats in Redis', () => {
     assert.equal(stats.canvasLoads, 5);
     assert.equal(stats.placements, 0);
     assert.equal(stats.countedThrough, '0-0');
-    assert.deepEqual(stats.perMinute.map((minute) => [minute.minute, minute.canvasLoads]), [[T, 3], [T + 60_000, 2], [T + 120_000, 0]]);
+    assert.deepEqual(
+      stats.perMinute.map((minute) => [minute.minute, minute.canvasLoads]),
+      [
+        [T, 3],
+        [T + 60_000, 2],
+        [T + 120_000, 0],
+      ],
+    );
   });
 });

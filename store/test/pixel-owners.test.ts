@@ -34,12 +34,24 @@ describe('the pixel-ownership index', function () {
       const y = 250 + Math.floor(Math.random() * 12);
       const outcome = await placer.place(placement(x, y, Math.floor(Math.random() * PALETTE.length), users[i % users.length]!));
       assert.equal(outcome.ok, true);
-      if (i === 700) await paintRegion(redis, canvasId, { x: 252, y: 252, width: 6, height: 6 }, { fill: 0 }, { userId: 'admin:alice', streamMaxLength: 100_000, refuseWhileRemapping: false });
+      if (i === 700)
+        await paintRegion(
+          redis,
+          canvasId,
+          { x: 252, y: 252, width: 6, height: 6 },
+          { fill: 0 },
+          { userId: 'admin:alice', streamMaxLength: 100_000, refuseWhileRemapping: false },
+        );
     }
-    const newest = new Map<string, { user: string; colour: number; ms: number }>();
-    for (const [id, fields] of (await redis.xrange(keys.events, '-', '+')) as Array<[string, string[]]>) {
-      const values = Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : [])));
-      newest.set(`${values.x},${values.y}`, { user: values.u!, colour: Number(values.c), ms: Number(id.split('-')[0]) });
+    const newest = new Map<string, { user: string; color: number; ms: number }>();
+    for (const [id, fields] of (await redis.xrange(keys.events, '-', '+')) as [string, string[]][]) {
+      const values = Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : []))) as {
+        x: string;
+        y: string;
+        u?: string;
+        c: string;
+      };
+      newest.set(`${values.x},${values.y}`, { user: values.u!, color: Number(values.c), ms: Number(id.split('-')[0]) });
     }
     assert.ok(newest.size > 100);
     for (let x = 250; x < 262; x++) {
@@ -47,7 +59,7 @@ describe('the pixel-ownership index', function () {
         const record = await readPixelOwner(redis, canvasId, x, y);
         const last = newest.get(`${x},${y}`);
         assert.equal(record.userId, last?.user, `owner of (${x}, ${y})`);
-        assert.equal(record.color, last?.colour ?? 0, `colour of (${x}, ${y})`);
+        assert.equal(record.color, last?.color ?? 0, `colour of (${x}, ${y})`);
         if (last) assert.equal(record.placedAt, Math.floor(last.ms / 1000) * 1000);
       }
     }
@@ -57,8 +69,14 @@ describe('the pixel-ownership index', function () {
     const { keys, placer } = await canvas();
     await placer.place(placement(1, 1, 3, 'g_a'));
     await placer.place(placement(1, 1, 5, 'g_b'));
-    const entries = (await redis.xrange(keys.events, '-', '+')) as Array<[string, string[]]>;
-    assert.deepEqual(entries.map(([, fields]) => fields.slice(-2)), [['p', '0'], ['p', '3']]);
+    const entries = (await redis.xrange(keys.events, '-', '+')) as [string, string[]][];
+    assert.deepEqual(
+      entries.map(([, fields]) => fields.slice(-2)),
+      [
+        ['p', '0'],
+        ['p', '3'],
+      ],
+    );
   });
 
   it('forgets every owner when a snapshot is restored', async () => {

@@ -28,7 +28,12 @@ describe('placing a batch of pixels in one script call', function () {
   async function canvas(cooldownMs = 0, width = 600, height = 600) {
     const canvasId = `batch${++counter}`;
     await createCanvasIfMissing(redis, canvasId, { width, height, palette: PALETTE, cooldownMs });
-    return { canvasId, keys: canvasKeys(canvasId), batched: createBatchingPixelPlacer(redis, canvasId, 100_000), single: createPixelPlacer(redis, canvasId, 100_000) };
+    return {
+      canvasId,
+      keys: canvasKeys(canvasId),
+      batched: createBatchingPixelPlacer(redis, canvasId, 100_000),
+      single: createPixelPlacer(redis, canvasId, 100_000),
+    };
   }
   const request = (x: number, y: number, color: number, userId: string, extra: Partial<PlacementRequest> = {}): PlacementRequest => ({
     x,
@@ -43,8 +48,10 @@ describe('placing a batch of pixels in one script call', function () {
   const placeTogether = (placer: PixelPlacer, requests: readonly PlacementRequest[]) => Promise.all(requests.map((r) => placer.place(r)));
   const kind = (outcome: PlacementOutcome) => (outcome.ok ? 'accepted' : outcome.error);
   async function events(key: string) {
-    const entries = (await redis.xrange(key, '-', '+')) as Array<[string, string[]]>;
-    return entries.map(([, fields]) => Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : []))));
+    const entries = (await redis.xrange(key, '-', '+')) as [string, string[]][];
+    return entries.map(
+      ([, fields]) => Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : []))) as Record<string, string | undefined>,
+    );
   }
 
   before(() => {
@@ -56,7 +63,10 @@ describe('placing a batch of pixels in one script call', function () {
   it('sends the placements of one turn as one call', async () => {
     const { batched } = await canvas();
     const before = await scriptCalls(redis);
-    const outcomes = await placeTogether(batched, Array.from({ length: 50 }, (_, i) => request(i, i, 1, `g_u${i}`)));
+    const outcomes = await placeTogether(
+      batched,
+      Array.from({ length: 50 }, (_, i) => request(i, i, 1, `g_u${i}`)),
+    );
     assert.deepEqual(outcomes.map(kind), Array(50).fill('accepted'));
     assert.equal((await scriptCalls(redis)) - before, 1);
   });
@@ -73,16 +83,31 @@ describe('placing a batch of pixels in one script call', function () {
       request(3, 3, 2, 'g_banned'),
       request(4, 4, 2, 'g_addr', { addressPrefixes: ['10.9.9.0/24', '10.9.0.0/16'] }),
       request(5, 500, 2, 'g_tall'),
-      request(6, 6, PALETTE.length, 'g_colour'),
+      request(6, 6, PALETTE.length, 'g_color'),
       request(300, 200, 3, 'g_b'),
     ]);
-    assert.deepEqual(outcomes.map(kind), ['accepted', ErrorCode.Cooldown, ErrorCode.Banned, ErrorCode.Banned, ErrorCode.OutOfBounds, ErrorCode.InvalidColor, 'accepted']);
+    assert.deepEqual(outcomes.map(kind), [
+      'accepted',
+      ErrorCode.Cooldown,
+      ErrorCode.Banned,
+      ErrorCode.Banned,
+      ErrorCode.OutOfBounds,
+      ErrorCode.InvalidColor,
+      'accepted',
+    ]);
     const waiting = outcomes[1]!;
     assert.ok(!waiting.ok && cooled.ok && waiting.retryAt === cooled.nextAt, 'the cooldown answer says when it ends');
     for (const outcome of outcomes) assert.equal(outcome.configVersion, cooled.configVersion);
     // Only the two accepted placements wrote anything: pixel, event and owner.
     const written = await events(keys.events);
-    assert.deepEqual(written.map((e) => [e.x, e.y, e.c, e.u]), [['0', '0', '1', 'g_cooled'], ['1', '1', '2', 'g_a'], ['300', '200', '3', 'g_b']]);
+    assert.deepEqual(
+      written.map((e) => [e.x, e.y, e.c, e.u]),
+      [
+        ['0', '0', '1', 'g_cooled'],
+        ['1', '1', '2', 'g_a'],
+        ['300', '200', '3', 'g_b'],
+      ],
+    );
     assert.equal((await readPixelOwner(redis, canvasId, 300, 200)).userId, 'g_b');
     assert.equal((await readPixelOwner(redis, canvasId, 2, 2)).userId, undefined);
   });
@@ -92,13 +117,20 @@ describe('placing a batch of pixels in one script call', function () {
     const [first, second, other] = await placeTogether(batched, [request(10, 10, 1, 'g_twice'), request(11, 11, 2, 'g_twice'), request(12, 12, 3, 'g_once')]);
     assert.ok(first?.ok && other?.ok);
     assert.ok(second && !second.ok && second.error === ErrorCode.Cooldown && second.retryAt === first.nextAt);
-    assert.deepEqual((await events(keys.events)).map((e) => e.u), ['g_twice', 'g_once']);
+    assert.deepEqual(
+      (await events(keys.events)).map((e) => e.u),
+      ['g_twice', 'g_once'],
+    );
   });
 
   it('cools down a second guest on the same address within the batch', async () => {
     const { batched } = await canvas(30_000);
     const guest = { applyIpCooldown: true, ip: '10.1.2.3' };
-    const outcomes = await placeTogether(batched, [request(1, 1, 1, 'g_one', guest), request(2, 2, 1, 'g_two', guest), request(3, 3, 1, 'a_account', { ip: '10.1.2.3' })]);
+    const outcomes = await placeTogether(batched, [
+      request(1, 1, 1, 'g_one', guest),
+      request(2, 2, 1, 'g_two', guest),
+      request(3, 3, 1, 'a_account', { ip: '10.1.2.3' }),
+    ]);
     assert.deepEqual(outcomes.map(kind), ['accepted', ErrorCode.Cooldown, 'accepted']);
   });
 
@@ -118,9 +150,16 @@ describe('placing a batch of pixels in one script call', function () {
     const singleOutcomes: PlacementOutcome[] = [];
     for (const r of requests) singleOutcomes.push(await b.single.place(r));
     assert.deepEqual(batchedOutcomes.map(kind), singleOutcomes.map(kind));
-    const strip = (list: Array<Record<string, string | undefined>>) => list.map(({ x, y, c, u, p }) => ({ x, y, c, u, p }));
+    const strip = (list: Record<string, string | undefined>[]) => list.map(({ x, y, c, u, p }) => ({ x, y, c, u, p }));
     assert.deepEqual(strip(await events(a.keys.events)), strip(await events(b.keys.events)));
-    for (const [cx, cy] of [[0, 0], [1, 0], [0, 1], [1, 1], [2, 1], [2, 2]] as const) {
+    for (const [cx, cy] of [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+      [2, 1],
+      [2, 2],
+    ] as const) {
       assert.deepEqual(await redis.getBuffer(a.keys.chunk(cx, cy)), await redis.getBuffer(b.keys.chunk(cx, cy)), `chunk ${cx},${cy}`);
     }
     for (const r of requests.slice(0, 80)) {
@@ -131,7 +170,7 @@ describe('placing a batch of pixels in one script call', function () {
     return batchedOutcomes;
   }
   let seed = 7;
-  const random = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n);
+  const random = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n;
 
   it('lands exactly what the same placements one call each would, across chunks', async () => {
     // A few pixels placed over many times, straddling four chunks, plus some out of bounds.
@@ -172,7 +211,10 @@ describe('placing a batch of pixels in one script call', function () {
     const { canvasId } = await canvas();
     const placer = createBatchingPixelPlacer(redis, canvasId, 100_000, { maxBatch: 8 });
     const before = await scriptCalls(redis);
-    const outcomes = await placeTogether(placer, Array.from({ length: 20 }, (_, i) => request(i, 0, 1, `g_s${i}`)));
+    const outcomes = await placeTogether(
+      placer,
+      Array.from({ length: 20 }, (_, i) => request(i, 0, 1, `g_s${i}`)),
+    );
     assert.deepEqual(outcomes.map(kind), Array(20).fill('accepted'));
     assert.equal((await scriptCalls(redis)) - before, 3);
     assert.throws(() => createBatchingPixelPlacer(redis, canvasId, 100_000, { maxBatch: 0 }), /maxBatch/);

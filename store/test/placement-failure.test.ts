@@ -39,7 +39,13 @@ describe('what a player is told when a placement throws', () => {
     client.disconnect();
     admin.disconnect();
 
-    for (const other of [new Error('Connection is closed.'), Object.assign(new Error('x'), { name: 'AbortError' }), Object.assign(new Error('y'), { name: 'MaxRetriesPerRequestError' }), 'a string', undefined]) {
+    for (const other of [
+      new Error('Connection is closed.'),
+      Object.assign(new Error('x'), { name: 'AbortError' }),
+      Object.assign(new Error('y'), { name: 'MaxRetriesPerRequestError' }),
+      'a string',
+      undefined,
+    ]) {
       assert.equal(placementFailureCode(other), ErrorCode.OutcomeUnknown, String(other));
     }
   });

@@ -50,7 +50,10 @@ describe('the script list', () => {
   });
 
   it('refuses an include that does not exist, naming the script and the missing file', () => {
-    assert.throws(() => loadLua('../test/fixtures/includes-missing.lua'), /includes-missing\.lua includes "no-such-helper", but store\/lua\/includes\/no-such-helper\.lua does not exist/);
+    assert.throws(
+      () => loadLua('../test/fixtures/includes-missing.lua'),
+      /includes-missing\.lua includes "no-such-helper", but store\/lua\/includes\/no-such-helper\.lua does not exist/,
+    );
     assert.throws(() => loadLua('../test/fixtures/includes-bad-name.lua'), /includes "\.\.\/\.\.\/etc\/passwd", which is not an include name/);
   });
 

@@ -72,7 +72,13 @@ describe('reverting a user in the store', function () {
 
   async function canvasBytes(keys: ReturnType<typeof canvasKeys>): Promise<string[]> {
     const out: string[] = [];
-    for (const [cx, cy] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) out.push((await redis.getBuffer(keys.chunk(cx, cy)))?.toString('hex').replace(/(00)+$/, '') ?? '');
+    for (const [cx, cy] of [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ] as const)
+      out.push((await redis.getBuffer(keys.chunk(cx, cy)))?.toString('hex').replace(/(00)+$/, '') ?? '');
     return out;
   }
 });

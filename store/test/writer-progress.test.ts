@@ -33,7 +33,7 @@ describe('what services publish to each other through Redis', () => {
 
   it('delivers each announced delta end to a follower, and an unreadable notice as undefined', async () => {
     const canvasId = canvas();
-    const heard: Array<StreamPosition | undefined> = [];
+    const heard: (StreamPosition | undefined)[] = [];
     await followDeltaAnnouncements(subscriber, canvasId, (end) => heard.push(end));
     await announceDelta(redis, canvasId, at(1_700_000_000_000, 3));
     await redis.publish(canvasKeys(canvasId).deltaNotices, 'not a position');

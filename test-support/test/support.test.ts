@@ -76,7 +76,10 @@ describe('test support', () => {
         const got = await client.send(new GetObjectCommand({ Bucket: 'tessera', Key: 'tests/a.bin' }));
         assert.deepEqual(Buffer.from(await got.Body!.transformToByteArray()), body);
         const listed = await client.send(new ListObjectsV2Command({ Bucket: 'tessera', Prefix: 'tests/' }));
-        assert.deepEqual(listed.Contents?.map((o) => [o.Key, o.Size]), [['tests/a.bin', body.length]]);
+        assert.deepEqual(
+          listed.Contents?.map((o) => [o.Key, o.Size]),
+          [['tests/a.bin', body.length]],
+        );
       } finally {
         client.destroy();
       }
@@ -91,7 +94,7 @@ describe('test support', () => {
   describe('waitFor', () => {
     it('resolves with the first truthy value of an async predicate', async () => {
       let calls = 0;
-      const value = await waitFor(async () => (++calls >= 3 ? `after ${calls}` : undefined), { intervalMs: 1 });
+      const value = await waitFor(() => Promise.resolve(++calls >= 3 ? `after ${calls}` : undefined), { intervalMs: 1 });
       assert.equal(value, 'after 3');
     });
 

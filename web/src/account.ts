@@ -28,12 +28,12 @@ export function createAccount(elements: AccountElements, actions: { signIn(): vo
   function render(): void {
     const { container, name, button, splashButton } = elements;
     container.hidden = !available;
-    container.dataset['signedIn'] = String(signedIn);
+    container.dataset.signedIn = String(signedIn);
     name.hidden = !signedIn;
     name.textContent = signedIn ? (displayName ?? 'Signed in') : '';
     name.title = signedIn ? `Signed in as ${displayName ?? 'an account'}` : '';
     button.textContent = signedIn ? 'Sign out' : 'Sign in';
-    button.dataset['attention'] = String(needsSignIn && !signedIn);
+    button.dataset.attention = String(needsSignIn && !signedIn);
     splashButton.hidden = !(available && needsSignIn && !signedIn);
   }
 

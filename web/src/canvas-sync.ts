@@ -109,7 +109,7 @@ export function createCanvasSync(options: CanvasSyncOptions = {}): CanvasSync {
   let generation = 0;
   let controller = new AbortController();
   let canvasReadInFlight = false;
-  const chunkQueue: Array<{ cx: number; cy: number; attempt: number }> = [];
+  const chunkQueue: { cx: number; cy: number; attempt: number }[] = [];
   const chunksWanted = new Set<string>();
   let chunksInFlight = 0;
 
@@ -124,8 +124,8 @@ export function createCanvasSync(options: CanvasSyncOptions = {}): CanvasSync {
 
   function receive(frame: unknown, what: string, apply: (bytes: Uint8Array) => void): void {
     const bytes = decodeWireFrame(frame);
-    if (!bytes.ok) return dropMalformed(what, bytes.error.message);
-    if (!inbox && !isDeflatedDelta(bytes.value)) return apply(bytes.value);
+    if (!bytes.ok) return void dropMalformed(what, bytes.error.message);
+    if (!inbox && !isDeflatedDelta(bytes.value)) return void apply(bytes.value);
     const gen = inboxGeneration;
     const inflated = inflateDelta(bytes.value, inflateRaw); // starts now; applied in turn
     const tail = (inbox ?? Promise.resolve()).then(async () => {
@@ -150,7 +150,7 @@ export function createCanvasSync(options: CanvasSyncOptions = {}): CanvasSync {
     const decoded = decodeDelta(bytes);
     if (!decoded.ok) {
       const newer = newerDeltaFormat(bytes);
-      if (newer === undefined) return dropMalformed('delta', decoded.error.message);
+      if (newer === undefined) return void dropMalformed('delta', decoded.error.message);
       stats.outdated++;
       if (!toldOutdated) {
         toldOutdated = true;
@@ -167,7 +167,7 @@ export function createCanvasSync(options: CanvasSyncOptions = {}): CanvasSync {
 
   function applySync(bytes: Uint8Array): void {
     const decoded = decodeSync(bytes);
-    if (!decoded.ok) return dropMalformed('sync', decoded.error.message);
+    if (!decoded.ok) return void dropMalformed('sync', decoded.error.message);
     stats.syncs++;
     handle(replica.checkSync(decoded.value));
   }
@@ -179,10 +179,14 @@ export function createCanvasSync(options: CanvasSyncOptions = {}): CanvasSync {
   function sleep(ms: number, signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
-      signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
+      signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
     });
   }
 

@@ -151,7 +151,12 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
       const altcha = handshakeProof;
       handshakeProof = undefined;
       // Until the first welcome, a connection is this page's load (the gateway counts canvas loads).
-      cb({ ...(token ? { token } : {}), ...(idToken ? { idToken } : {}), ...(altcha ? { altcha } : {}), ...(options.spectator ? { spectator: true } : everLive ? {} : { visit: true }) });
+      cb({
+        ...(token ? { token } : {}),
+        ...(idToken ? { idToken } : {}),
+        ...(altcha ? { altcha } : {}),
+        ...(options.spectator ? { spectator: true } : everLive ? {} : { visit: true }),
+      });
     },
     autoConnect: options.autoConnect ?? true,
     reconnectionDelay: 500,
@@ -159,8 +164,7 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
     randomizationFactor: 0.5,
     timeout: 10_000,
   };
-  const socket: Socket<ServerToClientEvents, ClientToServerEvents> =
-    options.url === undefined ? io(socketOptions) : io(options.url, socketOptions);
+  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = options.url === undefined ? io(socketOptions) : io(options.url, socketOptions);
 
   let state: ConnectionState = { kind: 'connecting', failures: 0 };
   let everLive = false;
@@ -192,7 +196,7 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
   function notLive(reason: ErrorCode | undefined, retrying = true): void {
     if (banned) setState({ kind: 'offline', reason: ErrorCode.Banned, retrying: false });
     else if (awaitingAuth) setState({ kind: 'offline', reason: authRefusal, retrying: false });
-    else if (typeof navigator !== 'undefined' && navigator.onLine === false) setState({ kind: 'offline', retrying: true });
+    else if (typeof navigator !== 'undefined' && !navigator.onLine) setState({ kind: 'offline', retrying: true });
     else if (everLive) setState({ kind: 'reconnecting', ...(reason ? { reason } : {}) });
     else if (failures >= offlineAfter) setState({ kind: 'offline', retrying, ...(reason ? { reason } : {}) });
     else setState({ kind: 'connecting', failures, ...(reason ? { reason } : {}) });
@@ -210,6 +214,7 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
   }
 
   socket.on('welcome', (welcome) => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the server's payload is checked, not trusted
     if (typeof welcome !== 'object' || welcome === null || typeof welcome.config !== 'object') return;
     if (typeof welcome.sessionToken === 'string' && welcome.sessionToken.length > 0) tokens.set(welcome.sessionToken);
     everLive = true;
@@ -224,13 +229,16 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
   socket.on('sync', (frame) => handlers.onSync(frame));
   socket.on('resync', () => handlers.onResync());
   socket.on('canvas-status', (status) => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the server's payload is checked, not trusted
     if (typeof status === 'object' && status !== null && typeof status.available === 'boolean') handlers.onCanvasStatus?.(status.available);
   });
   socket.on('presence', (presence) => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the server's payload is checked, not trusted
     const online = typeof presence === 'object' && presence !== null ? presence.online : undefined;
     if (typeof online === 'number' && Number.isSafeInteger(online) && online >= 0) handlers.onPresence?.(online);
   });
   socket.on('config', (config) => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the server's payload is checked, not trusted
     if (typeof config !== 'object' || config === null) return;
     challengeSettings = config.challenge;
     handlers.onConfig(config);
@@ -262,7 +270,10 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
       return;
     }
     // Refused by the server's middleware: Socket.IO leaves the retry to us.
-    if (handlers.onAuthRefused && (code === ErrorCode.SignInRequired || (sentIdToken && (code === ErrorCode.TokenExpired || code === ErrorCode.Unauthorized)))) {
+    if (
+      handlers.onAuthRefused &&
+      (code === ErrorCode.SignInRequired || (sentIdToken && (code === ErrorCode.TokenExpired || code === ErrorCode.Unauthorized)))
+    ) {
       awaitingAuth = true;
       authRefusal = code;
       clearTimeout(retryTimer);
@@ -414,6 +425,6 @@ const CHALLENGE_CODES: ReadonlySet<string> = new Set([
 function isPlaceResult(value: unknown): value is PlaceResult {
   if (typeof value !== 'object' || value === null) return false;
   const result = value as Record<string, unknown>;
-  if (result['ok'] === true) return typeof result['nextAt'] === 'number';
-  return result['ok'] === false && isErrorCode(result['error']);
+  if (result.ok === true) return typeof result.nextAt === 'number';
+  return result.ok === false && isErrorCode(result.error);
 }

@@ -48,14 +48,17 @@ export function createCooldownAlerts(options: CooldownAlertsOptions): CooldownAl
   }
 
   function chime(): void {
-    if (!audio || audio.state !== 'running') return;
+    if (audio?.state !== 'running') return;
     const start = audio.currentTime;
     const gain = audio.createGain();
     gain.gain.setValueAtTime(0.0001, start);
     gain.gain.exponentialRampToValueAtTime(0.2, start + 0.02);
     gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.5);
     gain.connect(audio.destination);
-    for (const [frequency, delay] of [[880, 0], [1320, 0.12]] as const) {
+    for (const [frequency, delay] of [
+      [880, 0],
+      [1320, 0.12],
+    ] as const) {
       const tone = audio.createOscillator();
       tone.frequency.value = frequency;
       tone.connect(gain);
@@ -70,9 +73,18 @@ export function createCooldownAlerts(options: CooldownAlertsOptions): CooldownAl
     render();
     if (!enabled) return;
     unlockAudio();
-    if (typeof Notification === 'undefined') return options.notify('This browser has no notifications: you will hear a sound instead.', 'info');
-    if (Notification.permission === 'granted') return options.notify('You will be alerted when you can place again.', 'info');
-    if (Notification.permission === 'denied') return options.notify('Notifications are blocked for this site: you will hear a sound instead.', 'info');
+    if (typeof Notification === 'undefined') {
+      options.notify('This browser has no notifications: you will hear a sound instead.', 'info');
+      return;
+    }
+    if (Notification.permission === 'granted') {
+      options.notify('You will be alerted when you can place again.', 'info');
+      return;
+    }
+    if (Notification.permission === 'denied') {
+      options.notify('Notifications are blocked for this site: you will hear a sound instead.', 'info');
+      return;
+    }
     void Notification.requestPermission().then((answer) => {
       options.notify(answer === 'granted' ? 'You will be alerted when you can place again.' : 'No notifications: you will hear a sound instead.', 'info');
     });

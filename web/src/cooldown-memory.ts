@@ -32,7 +32,7 @@ export function createCooldownMemory(options: { storage?: Storage | undefined; n
 
   return {
     recall() {
-      let raw: string | null = null;
+      let raw: string | null;
       try {
         raw = storage?.getItem(COOLDOWN_STORAGE_KEY) ?? null;
       } catch {
@@ -45,7 +45,10 @@ export function createCooldownMemory(options: { storage?: Storage | undefined; n
       return end;
     },
     onTick(remainingMs) {
-      if (remainingMs === 0) return write(0);
+      if (remainingMs === 0) {
+        write(0);
+        return;
+      }
       const end = now() + remainingMs;
       // Rewritten only when the end moved (a new placement, a cooldown change), not every second.
       if (Math.abs(end - written) > 1500) write(end);

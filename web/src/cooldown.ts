@@ -57,7 +57,7 @@ export function createCooldown(options: CooldownOptions): Cooldown {
     clearTimeout(timer);
     timer = undefined;
     const left = remainingMs();
-    element.dataset['ready'] = String(left === 0);
+    element.dataset.ready = String(left === 0);
     options.onTick?.(left);
     if (left === 0) {
       element.textContent = 'Ready';
@@ -69,10 +69,13 @@ export function createCooldown(options: CooldownOptions): Cooldown {
     // Wake at the next whole-second boundary of the remaining time, so the display never lags.
     // Only scheduled while waiting, so a wake that finds no time left is the end of a wait
     // (measuring "was running" at the wake would always find it over already).
-    timer = setTimeout(() => {
-      tick();
-      if (remainingMs() === 0) options.onReady?.();
-    }, (left % 1000) + 5);
+    timer = setTimeout(
+      () => {
+        tick();
+        if (remainingMs() === 0) options.onReady?.();
+      },
+      (left % 1000) + 5,
+    );
   }
 
   function moveTo(serverEpochMs: number): void {

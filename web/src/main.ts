@@ -133,7 +133,7 @@ const placement = createPlacement({
   isLive: () => connectionState.kind === 'live',
   isPaused: () => (config?.paused ?? false) || ban !== undefined, // the banners say why
   boardSize,
-  selectedColour: () => palette.selected,
+  selectedColor: () => palette.selected,
   appliedThrough: () => sync.appliedThrough,
   cooldown,
   notify: (text, kind) => toast.show(text, kind),
@@ -224,13 +224,13 @@ element('zoom-fit').addEventListener('click', () => view.fit());
 function applyConfig(next: CanvasConfig): void {
   config = next;
   cooldown.setCooldownMs(next.cooldownMs); // a change applies at once to a running wait
-  document.body.dataset['ready'] = 'true'; // the dock (palette, cooldown) means nothing before a config
+  document.body.dataset.ready = 'true'; // the dock (palette, cooldown) means nothing before a config
   draw.setPalette(next.palette);
   templateOverlay?.onPalette(next.palette);
   templatePanel?.onPalette(next.palette);
   resolvePalette(next.palette);
   pixelInfo.setConfig(next);
-  palette.setColours(next.palette);
+  palette.setColors(next.palette);
   palette.setDisabled(next.paused || ban !== undefined);
   status.setPaused(next.paused);
   hint.textContent = next.paused ? 'Placing is paused' : ban ? 'Watching only' : placeHint;
@@ -238,7 +238,12 @@ function applyConfig(next: CanvasConfig): void {
 }
 
 const account = createAccount(
-  { container: element('account'), name: element('account-name'), button: element<HTMLButtonElement>('account-button'), splashButton: element<HTMLButtonElement>('splash-sign-in') },
+  {
+    container: element('account'),
+    name: element('account-name'),
+    button: element<HTMLButtonElement>('account-button'),
+    splashButton: element<HTMLButtonElement>('splash-sign-in'),
+  },
   {
     signIn: () => void signIn?.start().catch(() => toast.show('The sign-in provider cannot be reached. Try again in a moment.', 'error', 8000)),
     signOut: () => {
@@ -259,7 +264,10 @@ void createSignIn(signInCallback, {
 
 /** The gateway refused the handshake's identity: refresh, or fall back to a guest, or ask for a sign-in. */
 async function onAuthRefused(reason: ErrorCode): Promise<void> {
-  if (reason === ErrorCode.TokenExpired && (await signIn?.refresh())) return connection.reauthenticate();
+  if (reason === ErrorCode.TokenExpired && (await signIn?.refresh())) {
+    connection.reauthenticate();
+    return;
+  }
   if (reason !== ErrorCode.SignInRequired) {
     signIn?.drop();
     account.setSignedIn(false);

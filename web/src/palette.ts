@@ -2,7 +2,7 @@ export interface Palette {
   /** The selected palette index. */
   readonly selected: number;
   /** Shows these colours (from the canvas config); keeps the selection when it still exists. */
-  setColours(colours: readonly string[]): void;
+  setColors(colors: readonly string[]): void;
   select(index: number): void;
   setDisabled(disabled: boolean): void;
 }
@@ -15,8 +15,8 @@ export interface PaletteOptions {
 }
 
 /** Perceived brightness, to pick a ring colour that shows on the swatch. */
-function isLight(colour: string): boolean {
-  const n = Number.parseInt(colour.slice(1), 16);
+function isLight(color: string): boolean {
+  const n = Number.parseInt(color.slice(1), 16);
   const r = (n >> 16) & 255;
   const g = (n >> 8) & 255;
   const b = n & 255;
@@ -30,7 +30,7 @@ function isLight(colour: string): boolean {
 export function createPalette(options: PaletteOptions): Palette {
   const { container } = options;
   const storageKey = options.storageKey ?? 'tessera.colour';
-  let colours: readonly string[] = [];
+  let colors: readonly string[] = [];
   let buttons: HTMLButtonElement[] = [];
   let selected = readStored() ?? 1;
 
@@ -45,17 +45,17 @@ export function createPalette(options: PaletteOptions): Palette {
 
   function render(): void {
     container.replaceChildren();
-    buttons = colours.map((colour, index) => {
+    buttons = colors.map((color, index) => {
       const button = document.createElement('button');
       button.type = 'button';
       button.className = 'swatch';
       button.setAttribute('role', 'radio');
-      button.style.setProperty('--swatch-colour', colour);
-      button.dataset['index'] = String(index);
-      button.dataset['light'] = String(isLight(colour));
+      button.style.setProperty('--swatch-color', color);
+      button.dataset.index = String(index);
+      button.dataset.light = String(isLight(color));
       const key = index < 10 ? ` (key ${(index + 1) % 10})` : '';
-      button.setAttribute('aria-label', `Colour ${index + 1}: ${colour}${key}`);
-      button.title = `${colour}${key}`;
+      button.setAttribute('aria-label', `Colour ${index + 1}: ${color}${key}`);
+      button.title = `${color}${key}`;
       button.addEventListener('click', () => palette.select(index));
       return button;
     });
@@ -74,9 +74,9 @@ export function createPalette(options: PaletteOptions): Palette {
   container.addEventListener('keydown', (event) => {
     const moves: Record<string, number> = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
     let next: number | undefined;
-    if (event.key in moves) next = (selected + moves[event.key]! + colours.length) % colours.length;
+    if (event.key in moves) next = (selected + moves[event.key]! + colors.length) % colors.length;
     else if (event.key === 'Home') next = 0;
-    else if (event.key === 'End') next = colours.length - 1;
+    else if (event.key === 'End') next = colors.length - 1;
     if (next === undefined) return;
     event.preventDefault();
     palette.select(next);
@@ -89,22 +89,22 @@ export function createPalette(options: PaletteOptions): Palette {
     if (target?.closest('input, textarea, select, [contenteditable]')) return;
     if (!/^[0-9]$/.test(event.key)) return;
     const index = (Number(event.key) + 9) % 10; // 1 → 0, …, 0 → 9
-    if (index < colours.length) palette.select(index);
+    if (index < colors.length) palette.select(index);
   });
 
   const palette: Palette = {
     get selected() {
       return selected;
     },
-    setColours(next) {
-      const same = next.length === colours.length && next.every((colour, i) => colour === colours[i]);
-      colours = next;
-      if (selected >= colours.length) selected = colours.length > 1 ? 1 : 0;
+    setColors(next) {
+      const same = next.length === colors.length && next.every((color, i) => color === colors[i]);
+      colors = next;
+      if (selected >= colors.length) selected = colors.length > 1 ? 1 : 0;
       if (!same) render();
       else mark();
     },
     select(index) {
-      if (index < 0 || index >= colours.length) return;
+      if (index < 0 || index >= colors.length) return;
       selected = index;
       mark();
       buttons[index]?.scrollIntoView({ block: 'nearest', inline: 'nearest' });

@@ -74,14 +74,14 @@ export function createPixelInfo(options: PixelInfoOptions): PixelInfo {
   function setInspectMode(on: boolean): void {
     inspectMode = on && enabled;
     toggle.setAttribute('aria-pressed', String(inspectMode));
-    board.dataset['inspect'] = String(inspectMode);
+    board.dataset.inspect = String(inspectMode);
   }
 
   function show(state: 'loading' | 'shown' | 'error', heading: string, body: string, pixel: { x: number; y: number }): void {
     card.hidden = false;
-    card.dataset['state'] = state;
-    card.dataset['x'] = String(pixel.x);
-    card.dataset['y'] = String(pixel.y);
+    card.dataset.state = state;
+    card.dataset.x = String(pixel.x);
+    card.dataset.y = String(pixel.y);
     title.textContent = heading;
     text.textContent = body;
   }
@@ -92,11 +92,11 @@ export function createPixelInfo(options: PixelInfoOptions): PixelInfo {
   }
 
   function describe(info: PublicPixelInfo): string {
-    const colour = options.palette()[info.color];
-    const colourText = colour ? ` (colour ${colour})` : '';
-    if (!info.owner || info.placedAt === null) return `Nobody has placed this pixel yet${colourText}.`;
+    const color = options.palette()[info.color];
+    const colorText = color ? ` (colour ${color})` : '';
+    if (!info.owner || info.placedAt === null) return `Nobody has placed this pixel yet${colorText}.`;
     const who = info.owner.kind === 'admin' ? `${info.owner.name} (moderator)` : info.owner.name;
-    return `Placed by ${who}, ${describeAge(info.placedAt, now())}${colourText}.`;
+    return `Placed by ${who}, ${describeAge(info.placedAt, now())}${colorText}.`;
   }
 
   async function lookUp(x: number, y: number): Promise<void> {
@@ -165,6 +165,7 @@ export function createPixelInfo(options: PixelInfoOptions): PixelInfo {
         longPress = undefined;
         pressInspects = 'long-press'; // the finger lifting now must not place
         const pixel = options.pixelAt(start.x, start.y);
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- Safari has no vibrate
         navigator.vibrate?.(10);
         void lookUp(pixel.x, pixel.y);
       }, longPressMs),

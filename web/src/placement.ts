@@ -20,7 +20,7 @@ export interface PlacementDeps {
   readonly isLive: () => boolean;
   readonly isPaused: () => boolean;
   readonly boardSize: () => { width: number; height: number };
-  readonly selectedColour: () => number;
+  readonly selectedColor: () => number;
   /** Position the replica's data reflects (undefined while it has no complete read). */
   readonly appliedThrough: () => StreamPosition | undefined;
   readonly cooldown: { remainingMs(): number; setUntil(serverEpochMs: number): void };
@@ -90,12 +90,18 @@ export function createPlacement(deps: PlacementDeps): Placement {
     placeAt(x, y) {
       const { width, height } = deps.boardSize();
       if (x < 0 || y < 0 || x >= width || y >= height) return;
-      if (!deps.isLive()) return deps.notify(describeError('OFFLINE'));
+      if (!deps.isLive()) {
+        deps.notify(describeError('OFFLINE'));
+        return;
+      }
       if (deps.isPaused()) return; // the paused banner already says why
       const left = deps.cooldown.remainingMs();
-      if (left > 0) return deps.notify(`Next pixel in ${formatRemaining(left)}`, 'info');
+      if (left > 0) {
+        deps.notify(`Next pixel in ${formatRemaining(left)}`, 'info');
+        return;
+      }
       if (inFlight) return; // one at a time: a double tap must not send two
-      const color = deps.selectedColour();
+      const color = deps.selectedColor();
       const key = `${x},${y}`;
       const previous = pendingByPixel.get(key);
       if (previous) drop(key, previous);
@@ -119,7 +125,8 @@ export function createPlacement(deps: PlacementDeps): Placement {
         if (UNKNOWN_OUTCOMES.has(outcome.error)) {
           // Keep showing it: the canvas shows it for good if it landed, and drops it if not.
           entry.unknown = { through: deps.appliedThrough(), advances: 0 };
-          return deps.notify(describeError(outcome.error), 'info');
+          deps.notify(describeError(outcome.error), 'info');
+          return;
         }
         drop(key, entry);
         if (outcome.retryAt !== undefined) deps.cooldown.setUntil(outcome.retryAt);

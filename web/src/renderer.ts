@@ -1,4 +1,4 @@
-import { CHUNK_SIZE, parseHexColour, type CanvasReplica, type ReplicaChange } from '@tessera/protocol';
+import { CHUNK_SIZE, parseHexColor, type CanvasReplica, type ReplicaChange } from '@tessera/protocol';
 import type { View } from './view.js';
 
 export interface OverlayPixel {
@@ -29,7 +29,13 @@ export interface RendererOptions {
   /** Pixels placed but not yet confirmed by a delta, drawn over the replica. */
   readonly overlay: () => Iterable<OverlayPixel>;
   /** Images drawn over the board below the pending pixels (templates), each at its board rectangle. */
-  readonly layers?: () => Iterable<{ readonly image: CanvasImageSource; readonly x: number; readonly y: number; readonly width: number; readonly height: number }>;
+  readonly layers?: () => Iterable<{
+    readonly image: CanvasImageSource;
+    readonly x: number;
+    readonly y: number;
+    readonly width: number;
+    readonly height: number;
+  }>;
   /** Board-pixel size in device pixels from which the grid shows (default 8); it fades in over as much again. */
   readonly gridFromDevicePx?: number;
   /** Chunk tiles kept in memory before unseen ones are dropped (default 256, 64 MiB of RGBA). */
@@ -75,7 +81,7 @@ export function createRenderer(options: RendererOptions): Renderer {
 
   const tiles = new Map<string, Tile>();
   let lut = new Uint32Array(256).fill(packRgba(255, 255, 255));
-  let cssColours: string[] = ['#ffffff'];
+  let cssColors: string[] = ['#ffffff'];
   let pixelRatio = window.devicePixelRatio || 1;
   let frameRequested = false;
   let frameNumber = 0;
@@ -152,6 +158,7 @@ export function createRenderer(options: RendererOptions): Renderer {
     const entry = entries[entries.length - 1];
     if (!entry) return;
     const css = entry.contentRect;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- Safari does not report it
     const device = entry.devicePixelContentBoxSize?.[0];
     if (device) resizeBitmap(device.inlineSize, device.blockSize, css.width, css.height);
     else {
@@ -191,7 +198,7 @@ export function createRenderer(options: RendererOptions): Renderer {
     ctx.save();
     ctx.shadowColor = 'rgba(0, 0, 0, 0.55)';
     ctx.shadowBlur = 24 * pixelRatio;
-    ctx.fillStyle = cssColours[0] ?? '#ffffff';
+    ctx.fillStyle = cssColors[0] ?? '#ffffff';
     ctx.fillRect(left, top, right - left, bottom - top);
     ctx.restore();
 
@@ -233,7 +240,7 @@ export function createRenderer(options: RendererOptions): Renderer {
 
     for (const pixel of options.overlay()) {
       if (pixel.x < vx0 || pixel.x >= vx1 || pixel.y < vy0 || pixel.y >= vy1) continue;
-      ctx.fillStyle = cssColours[pixel.color] ?? cssColours[0] ?? '#ffffff';
+      ctx.fillStyle = cssColors[pixel.color] ?? cssColors[0] ?? '#ffffff';
       const px = screenX(pixel.x);
       const py = screenY(pixel.y);
       ctx.fillRect(px, py, screenX(pixel.x + 1) - px, screenY(pixel.y + 1) - py);
@@ -277,11 +284,11 @@ export function createRenderer(options: RendererOptions): Renderer {
     },
     invalidate,
     setPalette(palette) {
-      cssColours = [...palette];
+      cssColors = [...palette];
       const fallback = palette[0] ?? '#ffffff';
       lut = new Uint32Array(256);
       for (let i = 0; i < 256; i++) {
-        const [r, g, b] = parseHexColour(palette[i] ?? fallback);
+        const [r, g, b] = parseHexColor(palette[i] ?? fallback);
         lut[i] = packRgba(r, g, b);
       }
       markAllStale();

@@ -23,7 +23,11 @@ export function createRulesPanel(deps: { button: HTMLButtonElement; coarsePointe
   const controls = document.createElement('ul');
   const lines = deps.coarsePointer
     ? ['Drag to move, pinch to zoom.', 'Pick a colour, then tap a pixel to place it.', 'After each pixel you wait out the cooldown shown in the dock.']
-    : ['Drag or use the arrow keys to move; wheel or + and − to zoom.', 'Pick a colour (keys 1–0), then click a pixel or press Enter to place it.', 'After each pixel you wait out the cooldown shown in the dock.'];
+    : [
+        'Drag or use the arrow keys to move; wheel or + and − to zoom.',
+        'Pick a colour (keys 1–0), then click a pixel or press Enter to place it.',
+        'After each pixel you wait out the cooldown shown in the dock.',
+      ];
   controls.append(...lines.map((line) => Object.assign(document.createElement('li'), { textContent: line })));
   const confirm = Object.assign(document.createElement('input'), { type: 'checkbox', id: 'confirm-taps', checked: confirmTaps });
   const confirmLabel = Object.assign(document.createElement('label'), { className: 'rules-setting' });
@@ -66,7 +70,7 @@ export function createRulesPanel(deps: { button: HTMLButtonElement; coarsePointe
   });
 
   void fetch('/api/canvas/rules', { cache: 'no-cache' })
-    .then(async (response) => (response.ok ? ((await response.json()) as RulesText) : { text: '', version: 0 }))
+    .then(async (response) => (response.ok ? ((await response.json()) as Partial<Record<keyof RulesText, unknown>>) : { text: '', version: 0 }))
     .catch(() => ({ text: '', version: 0 }))
     .then((text) => {
       render({ text: typeof text.text === 'string' ? text.text : '', version: Number(text.version) || 0 });

@@ -90,6 +90,8 @@ export async function createSignIn(callback: Callback | undefined, options: Sign
   let server: Promise<oauth.AuthorizationServer> | undefined;
 
   const client: oauth.Client | undefined = settings ? { client_id: settings.clientId } : undefined;
+  // allowInsecureRequests is deprecated to discourage it; it is only ever set for a loopback issuer (development).
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- see above
   const requestOptions = (issuer: URL) => ({ [oauth.customFetch]: fetchImpl, [oauth.allowInsecureRequests]: isLoopbackHttp(issuer) });
 
   function discover(signIn: SignInSettings): Promise<oauth.AuthorizationServer> {
@@ -117,11 +119,14 @@ export async function createSignIn(callback: Callback | undefined, options: Sign
   function scheduleRefresh(current: StoredTokens): void {
     if (!current.refreshToken) return; // without one the token lasts its lifetime; the gateway then asks for a new sign-in
     const delay = Math.max(MIN_REFRESH_DELAY_MS, current.expiresAt - now() - REFRESH_MARGIN_MS, (current.expiresAt - now()) * 0.75);
-    refreshTimer = setTimeout(() => {
-      void refresh().then((ok) => {
-        if (ok) options.onChange();
-      });
-    }, Math.min(delay, 2 ** 31 - 1));
+    refreshTimer = setTimeout(
+      () => {
+        void refresh().then((ok) => {
+          if (ok) options.onChange();
+        });
+      },
+      Math.min(delay, 2 ** 31 - 1),
+    );
   }
 
   /** The token endpoint's answer as stored tokens; the lifetime is measured from now, so the browser's clock does not matter. */
@@ -154,7 +159,15 @@ export async function createSignIn(callback: Callback | undefined, options: Sign
     const as = await discover(signIn);
     // Checks the issuer and that `state` is the one this tab sent: a forged or swapped callback stops here.
     const params = oauth.validateAuthResponse(as, oauthClient, done.params, done.pending.state);
-    const response = await oauth.authorizationCodeGrantRequest(as, oauthClient, oauth.None(), params, redirectUri, done.pending.verifier, requestOptions(new URL(signIn.issuer)));
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      oauthClient,
+      oauth.None(),
+      params,
+      redirectUri,
+      done.pending.verifier,
+      requestOptions(new URL(signIn.issuer)),
+    );
     const result = await oauth.processAuthorizationCodeResponse(as, oauthClient, response, { expectedNonce: done.pending.nonce, requireIdToken: true });
     const next = tokensFrom(result);
     if (!next) throw new SignInProblem('The provider sent no id token.');
@@ -205,7 +218,9 @@ export async function createSignIn(callback: Callback | undefined, options: Sign
       options.onChange();
       if (refreshToken && settings && client) {
         void discover(settings)
-          .then((as) => (as.revocation_endpoint ? oauth.revocationRequest(as, client, oauth.None(), refreshToken, requestOptions(new URL(settings.issuer))) : undefined))
+          .then((as) =>
+            as.revocation_endpoint ? oauth.revocationRequest(as, client, oauth.None(), refreshToken, requestOptions(new URL(settings.issuer))) : undefined,
+          )
           .catch(() => undefined); // the local sign-out stands either way
       }
     },
@@ -251,12 +266,12 @@ class SignInProblem extends Error {
 }
 
 function isPending(value: unknown): value is PendingSignIn {
-  const v = value as Record<string, unknown>;
+  const v = value as Record<string, unknown> | null | undefined;
   return typeof v?.state === 'string' && typeof v.nonce === 'string' && typeof v.verifier === 'string' && typeof v.returnHash === 'string';
 }
 
 function isTokens(value: unknown): value is StoredTokens {
-  const v = value as Record<string, unknown>;
+  const v = value as Record<string, unknown> | null | undefined;
   return typeof v?.idToken === 'string' && typeof v.expiresAt === 'number' && (v.refreshToken === undefined || typeof v.refreshToken === 'string');
 }
 

@@ -64,15 +64,15 @@ export function createStatus(elements: StatusElements): Status {
 
   function render(): void {
     const { indicator, label, splash } = elements;
-    indicator.dataset['state'] = connection.kind;
+    indicator.dataset.state = connection.kind;
     const reason = 'reason' in connection && connection.reason ? connection.reason : undefined;
     label.textContent = LABELS[connection.kind];
     indicator.title = reason ? describeError(reason) : LABELS[connection.kind];
     // The splash only covers a board that was never shown; after that a stale board beats a blank one.
     splash.hidden = everLoaded;
     elements.splashText.textContent = splashText();
-    splash.dataset['state'] = connection.kind;
-    document.body.dataset['loaded'] = String(loaded);
+    splash.dataset.state = connection.kind;
+    document.body.dataset.loaded = String(loaded);
     // Said once: while the splash covers the board it says why; the banner takes over after.
     const blocked = connection.kind === 'offline' && !connection.retrying && everLoaded;
     elements.blockedBanner.hidden = !(blocked || ban);
@@ -91,11 +91,11 @@ export function createStatus(elements: StatusElements): Status {
     },
     setCanvasAvailable(available) {
       elements.unavailableBanner.hidden = available;
-      document.body.dataset['canvasAvailable'] = String(available);
+      document.body.dataset.canvasAvailable = String(available);
     },
     setBan(next) {
       ban = next;
-      document.body.dataset['banned'] = String(next !== undefined);
+      document.body.dataset.banned = String(next !== undefined);
       render();
     },
     setLoaded(next) {

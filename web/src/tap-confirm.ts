@@ -11,7 +11,12 @@ export interface TapConfirm {
 export function createTapConfirm(deps: { enabled: () => boolean; onSelect: (pixel: { x: number; y: number } | undefined) => void }): TapConfirm {
   let pending: { x: number; y: number; place: () => void } | undefined;
   const text = Object.assign(document.createElement('span'), { id: 'confirm-text' });
-  const placeButton = Object.assign(document.createElement('button'), { type: 'button', id: 'confirm-place', className: 'text-button primary', textContent: 'Place' });
+  const placeButton = Object.assign(document.createElement('button'), {
+    type: 'button',
+    id: 'confirm-place',
+    className: 'text-button primary',
+    textContent: 'Place',
+  });
   const cancel = Object.assign(document.createElement('button'), { type: 'button', id: 'confirm-cancel', className: 'text-button', textContent: 'Cancel' });
   const bar = Object.assign(document.createElement('div'), { id: 'confirm-bar', className: 'confirm-bar', hidden: true });
   bar.setAttribute('role', 'dialog');
@@ -36,7 +41,10 @@ export function createTapConfirm(deps: { enabled: () => boolean; onSelect: (pixe
 
   return {
     request(x, y, place) {
-      if (!deps.enabled()) return place();
+      if (!deps.enabled()) {
+        place();
+        return;
+      }
       pending = { x, y, place };
       text.textContent = `Place at (${x}, ${y})?`;
       bar.hidden = false;

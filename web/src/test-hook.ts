@@ -19,7 +19,7 @@ export interface TesseraTestHook {
   readonly connection: ConnectionState['kind'];
   /** A complete canvas read is installed and no gap has been seen since. */
   readonly loaded: boolean;
-  readonly selectedColour: number;
+  readonly selectedColor: number;
   readonly view: { readonly x: number; readonly y: number; readonly zoom: number };
   readonly stats: Readonly<SyncStats>;
   /** The history viewer (history/history-viewer.ts): what it shows and at which time. */
@@ -65,7 +65,7 @@ export function installTestHook(deps: TestHookDeps): void {
     get loaded() {
       return deps.replica.loaded;
     },
-    get selectedColour() {
+    get selectedColor() {
       return deps.palette.selected;
     },
     get view() {

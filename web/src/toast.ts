@@ -10,7 +10,7 @@ export function createToast(element: HTMLElement): Toast {
     show(text, kind = 'error', durationMs = 3500) {
       clearTimeout(timer);
       element.textContent = text;
-      element.dataset['kind'] = kind;
+      element.dataset.kind = kind;
       element.hidden = false;
       timer = setTimeout(() => {
         element.hidden = true;

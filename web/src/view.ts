@@ -61,7 +61,7 @@ export function createView(options: ViewOptions = {}): View {
   const urlDelayMs = options.urlDelayMs ?? DEFAULTS.urlDelayMs;
   const loc = options.location ?? window.location;
   const hist = options.history ?? window.history;
-  const listeners: Array<() => void> = [];
+  const listeners: (() => void)[] = [];
 
   const fromUrl = parseViewHash(loc.hash);
   let x = fromUrl?.x ?? 0;
@@ -95,8 +95,7 @@ export function createView(options: ViewOptions = {}): View {
    */
   function crispZoom(wanted: number, limit: number): number {
     const device = wanted * pixelRatio;
-    const candidates =
-      device >= 1 ? [Math.round(device), Math.floor(device)] : [1 / Math.round(1 / device), 1 / Math.ceil(1 / device)];
+    const candidates = device >= 1 ? [Math.round(device), Math.floor(device)] : [1 / Math.round(1 / device), 1 / Math.ceil(1 / device)];
     const fits = candidates.find((candidate) => candidate > 0 && candidate / pixelRatio <= limit);
     return (fits ?? device) / pixelRatio;
   }

@@ -67,7 +67,6 @@ describe('the web client in a browser', function () {
     await Promise.all(contexts.splice(0).map((context) => context.close()));
   });
 
-
   /** Opens the client served by gateway `index`, looking at (x, y) zoomed in, and waits until it is live. */
   async function openPage(index: number, x: number, y: number): Promise<Page> {
     assert.ok(browser);
@@ -86,7 +85,7 @@ describe('the web client in a browser', function () {
   }
 
   /** Selects palette index `color` by its swatch, as a player would, and returns its `#rrggbb`. */
-  async function pickColour(page: Page, color: number): Promise<string> {
+  async function pickColor(page: Page, color: number): Promise<string> {
     const swatch = page.getByRole('radio', { name: new RegExp(`^Colour ${color + 1}: #`) });
     await swatch.click();
     assert.equal(await swatch.getAttribute('aria-checked'), 'true');
@@ -103,14 +102,17 @@ describe('the web client in a browser', function () {
 
   /** The colour the page shows on screen at board pixel (x, y): read back from the rendered canvas. */
   function screenPixel(page: Page, x: number, y: number): Promise<number[]> {
-    return page.evaluate(([px, py]) => {
-      const point = window.__tessera!.canvasPointOf(px, py);
-      const board = document.getElementById('board') as HTMLCanvasElement;
-      return [...board.getContext('2d')!.getImageData(point.x, point.y, 1, 1).data.slice(0, 3)];
-    }, [x, y] as const);
+    return page.evaluate(
+      ([px, py]) => {
+        const point = window.__tessera!.canvasPointOf(px, py);
+        const board = document.getElementById('board') as HTMLCanvasElement;
+        return [...board.getContext('2d')!.getImageData(point.x, point.y, 1, 1).data.slice(0, 3)];
+      },
+      [x, y] as const,
+    );
   }
 
-  async function waitForScreenColour(page: Page, x: number, y: number, hex: string, what: string): Promise<void> {
+  async function waitForScreenColor(page: Page, x: number, y: number, hex: string, what: string): Promise<void> {
     const expected = rgb(hex);
     let seen: number[] = [];
     await waitFor(
@@ -130,16 +132,16 @@ describe('the web client in a browser', function () {
     const b = await openPage(1, x, y);
     assert.notEqual(await b.evaluate(([px, py]) => window.__tessera!.replica.colorAt(px, py), [x, y] as const), color);
 
-    const hex = await pickColour(a, color);
+    const hex = await pickColor(a, color);
     await clickPixel(a, x, y);
     await a.waitForFunction(() => window.__tessera!.lastResult !== undefined, null, { timeout: 6_000 });
     assert.deepEqual(await a.evaluate(() => window.__tessera!.lastResult?.ok), true, 'the placement was accepted');
 
     await b.waitForFunction(([px, py, c]) => window.__tessera!.replica.colorAt(px, py) === c, [x, y, color] as const, { timeout: 5_000 });
-    await waitForScreenColour(b, x, y, hex, 'page B');
+    await waitForScreenColor(b, x, y, hex, 'page B');
     // A's overlay gives way to the delta, which must leave the same colour.
     await a.waitForFunction(([px, py, c]) => window.__tessera!.replica.colorAt(px, py) === c, [x, y, color] as const, { timeout: 5_000 });
-    await waitForScreenColour(a, x, y, hex, 'page A');
+    await waitForScreenColor(a, x, y, hex, 'page A');
   });
 
   it('pans on a drag without placing a pixel, and puts the view in the URL', async () => {
@@ -163,7 +165,7 @@ describe('the web client in a browser', function () {
 
     await stopAll([gateways[1]!], 5_000);
     await b.waitForFunction(() => window.__tessera!.connection !== 'live', null, { timeout: 5_000 });
-    const hex = await pickColour(a, color);
+    const hex = await pickColor(a, color);
     await clickPixel(a, x, y);
     await a.waitForFunction(() => window.__tessera!.lastResult?.ok === true, null, { timeout: 6_000 });
 
@@ -171,6 +173,6 @@ describe('the web client in a browser', function () {
     await waitUntilLive(b, 30_000);
     await b.waitForFunction(([px, py, c]) => window.__tessera!.replica.colorAt(px, py) === c, [x, y, color] as const, { timeout: 5_000 });
     assert.ok((await b.evaluate(() => window.__tessera!.stats.canvasReads)) > readsBefore, 'the canvas was read again');
-    await waitForScreenColour(b, x, y, hex, 'page B after reconnecting');
+    await waitForScreenColor(b, x, y, hex, 'page B after reconnecting');
   });
 });

@@ -35,7 +35,15 @@ describe('the player page through a Redis outage', function () {
     const port = await getFreePort();
     url = `http://127.0.0.1:${port}`;
     services.push(
-      startService('gateway', GATEWAY_MAIN, { PORT: String(port), HOST: '127.0.0.1', REDIS_URL: redis.url, SESSION_SECRET, CANVAS_COOLDOWN_MS: '0', SHUTDOWN_DRAIN_MS: '200', WEB_ROOT }),
+      startService('gateway', GATEWAY_MAIN, {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        REDIS_URL: redis.url,
+        SESSION_SECRET,
+        CANVAS_COOLDOWN_MS: '0',
+        SHUTDOWN_DRAIN_MS: '200',
+        WEB_ROOT,
+      }),
       startService('writer', WRITER_MAIN, { REDIS_URL: redis.url, HTTP_PORT: String(await getFreePort()) }),
     );
     await waitFor(() => isOk(`${url}/readyz`), { timeoutMs: 30_000, message: 'gateway ready' });
@@ -49,7 +57,7 @@ describe('the player page through a Redis outage', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const bannerShown = (page: Page): Promise<boolean> => page.evaluate(() => !(document.getElementById('unavailable') as HTMLElement).hidden);
+  const bannerShown = (page: Page): Promise<boolean> => page.evaluate(() => !document.getElementById('unavailable')!.hidden);
   async function clickPixel(page: Page, x: number, y: number): Promise<void> {
     const point = await page.evaluate(([px, py]) => window.__tessera!.clientPointOf(px, py), [x, y] as const);
     await page.mouse.click(point.x, point.y);
@@ -63,7 +71,10 @@ describe('the player page through a Redis outage', function () {
     });
     await clickPixel(page, x, y);
     await page.waitForFunction(
-      (count) => window.__tessera!.placeCount > count && window.__tessera!.lastResult !== undefined && window.__tessera!.lastResult !== (window as unknown as { previousResult: unknown }).previousResult,
+      (count) =>
+        window.__tessera!.placeCount > count &&
+        window.__tessera!.lastResult !== undefined &&
+        window.__tessera!.lastResult !== (window as unknown as { previousResult: unknown }).previousResult,
       before,
       { timeout: 10_000 },
     );
@@ -82,7 +93,7 @@ describe('the player page through a Redis outage', function () {
 
     const port = redis.port;
     await redis.stop();
-    await page.waitForFunction(() => !(document.getElementById('unavailable') as HTMLElement).hidden, null, { timeout: 10_000 });
+    await page.waitForFunction(() => !document.getElementById('unavailable')!.hidden, null, { timeout: 10_000 });
     const text = await page.evaluate(() => document.getElementById('unavailable')!.textContent ?? '');
     assert.match(text, /temporarily unavailable/);
     assert.equal(await page.evaluate(() => window.__tessera!.connection), 'live', 'the socket stays up: only the canvas is unavailable');
@@ -91,7 +102,7 @@ describe('the player page through a Redis outage', function () {
     assert.equal(await bannerShown(page), true);
 
     redis = await startRedis({ dir, port, appendonly: true });
-    await page.waitForFunction(() => (document.getElementById('unavailable') as HTMLElement).hidden, null, { timeout: 20_000 });
+    await page.waitForFunction(() => document.getElementById('unavailable')!.hidden, null, { timeout: 20_000 });
     await waitFor(async () => (await place(page, 22, 20)).ok, { timeoutMs: 10_000, message: 'placing to work again' });
     assert.equal(await bannerShown(page), false);
     await context.close();

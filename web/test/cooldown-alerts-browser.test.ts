@@ -61,9 +61,11 @@ describe('a cooldown players can leave running', function () {
   }
   const live = (page: Page) => page.waitForFunction(() => window.__tessera?.connection === 'live' && window.__tessera.loaded, null, { timeout: 15_000 });
   async function waitForTitle(page: Page, pattern: RegExp, what: string): Promise<void> {
-    await page.waitForFunction((source) => new RegExp(source).test(document.title), pattern.source, { timeout: 5_000 }).catch(async (error: unknown) => {
-      throw new Error(`${what}: the title reads "${await page.title()}" (${(error as Error).message})`);
-    });
+    await page
+      .waitForFunction((source) => new RegExp(source).test(document.title), pattern.source, { timeout: 5_000 })
+      .catch(async (error: unknown) => {
+        throw new Error(`${what}: the title reads "${await page.title()}" (${(error as Error).message})`);
+      });
   }
 
   it('remembers no countdown for a visitor who never placed, and ignores a corrupted one', async () => {
@@ -131,10 +133,10 @@ describe('a cooldown players can leave running', function () {
       await context.addInitScript(() => {
         const ask = Notification.requestPermission.bind(Notification);
         (window as unknown as { asked: number }).asked = 0;
-        Notification.requestPermission = (() => {
+        Notification.requestPermission = () => {
           (window as unknown as { asked: number }).asked++;
           return ask();
-        }) as typeof Notification.requestPermission;
+        };
       });
       const page = await openPlayer(context);
       await page.goto(url);
@@ -180,7 +182,7 @@ describe('a cooldown players can leave running', function () {
             super(title, options);
             shown.push(`${title}: ${options?.body ?? ''}`);
           }
-        } as typeof Notification;
+        };
       });
       const page = await openPlayer(context);
       await page.goto(`${url}/#x=30.5&y=30.5&z=16`);
@@ -211,4 +213,3 @@ describe('a cooldown players can leave running', function () {
     }
   });
 });
-

@@ -48,7 +48,7 @@ describe('the history viewer', function () {
   let redisClient: Redis | undefined;
   let gatewayUrl = '';
   /** Stream time of each scripted phase's first and last placement. */
-  const phases: Array<{ first: number; last: number }> = [];
+  const phases: { first: number; last: number }[] = [];
 
   after(async function () {
     this.timeout(20_000);
@@ -88,7 +88,9 @@ describe('the history viewer', function () {
       }),
     );
     await waitFor(() => isOk(`${gatewayUrl}/readyz`), { timeoutMs: 30_000, message: 'gateway ready' });
-    services.push(startService('snapshotter', SNAPSHOTTER_MAIN, { ...canvasEnv(), ...s3.env, HTTP_PORT: String(snapshotterPort), SNAPSHOT_INTERVAL_MS: '700' }));
+    services.push(
+      startService('snapshotter', SNAPSHOTTER_MAIN, { ...canvasEnv(), ...s3.env, HTTP_PORT: String(snapshotterPort), SNAPSHOT_INTERVAL_MS: '700' }),
+    );
     services.push(startService('writer', WRITER_MAIN, { ...canvasEnv(), HTTP_PORT: String(writerPort) }));
     await waitFor(() => isOk(`http://127.0.0.1:${snapshotterPort}/readyz`), { timeoutMs: 30_000, message: 'snapshotter ready' });
     await waitFor(() => isOk(`http://127.0.0.1:${writerPort}/readyz`), { timeoutMs: 30_000, message: 'writer ready' });
@@ -107,7 +109,14 @@ describe('the history viewer', function () {
       let first = 0;
       let last = 0;
       for (let i = 0; i < 400; i++) {
-        const outcome = await placer.place({ x: random(WIDTH), y: random(HEIGHT), color: 1 + random(31), userId: `player-${random(20)}`, ip: '10.0.0.1', applyIpCooldown: false });
+        const outcome = await placer.place({
+          x: random(WIDTH),
+          y: random(HEIGHT),
+          color: 1 + random(31),
+          userId: `player-${random(20)}`,
+          ip: '10.0.0.1',
+          applyIpCooldown: false,
+        });
         assert.ok(outcome.ok, `placement ${i} of phase ${phase} was refused`);
         const ms = parsePosition(outcome.eventId)!.ms;
         if (i === 0) first = ms;
@@ -137,7 +146,7 @@ describe('the history viewer', function () {
 
   /** The canvas a replay of the Redis stream up to `at` (inclusive) gives, on a blank canvas. */
   async function streamReplay(at: number): Promise<Uint8Array> {
-    const entries = (await redisClient!.xrange(canvasKeys(CANVAS_ID).events, '-', String(at))) as Array<[string, string[]]>;
+    const entries = (await redisClient!.xrange(canvasKeys(CANVAS_ID).events, '-', String(at))) as [string, string[]][];
     const canvas = new Uint8Array(WIDTH * HEIGHT);
     for (const [, fields] of entries) {
       const values: Record<string, string> = {};
@@ -202,7 +211,10 @@ describe('the history viewer', function () {
       const shown = await scrubTo(page, at);
       assert.equal(shown.shownAt, at);
       const expected = await streamReplay(at);
-      assert.ok(expected.some((value) => value !== 0), 'the replay holds pixels');
+      assert.ok(
+        expected.some((value) => value !== 0),
+        'the replay holds pixels',
+      );
       assert.deepEqual(shown.bytes, expected, `the viewer at ${at} equals the stream replayed up to it`);
     }
     await page.context().close();
@@ -265,8 +277,13 @@ describe('the history viewer', function () {
     await admin.click('#history-viewer-form button[type=submit]');
     await player.locator('#history-open').waitFor({ state: 'hidden', timeout: 10_000 });
     assert.equal((await fetch(`${gatewayUrl}/api/canvas/history`)).status, 403);
-    const audit = await (await fetch(`${gatewayUrl}/api/admin/audit`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json() as { entries: Array<{ action: string }> };
-    assert.ok(audit.entries.some((entry) => entry.action === 'canvas.history-viewer'), 'the switch is audited');
+    const audit = (await (await fetch(`${gatewayUrl}/api/admin/audit`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as {
+      entries: { action: string }[];
+    };
+    assert.ok(
+      audit.entries.some((entry) => entry.action === 'canvas.history-viewer'),
+      'the switch is audited',
+    );
     await context.close();
     await player.context().close();
   });
@@ -286,7 +303,9 @@ describe('the history viewer', function () {
       assert.equal((await fetch(`${gatewayUrl}/api/canvas/history`, { headers: { 'accept-encoding': 'gzip', 'if-none-match': etag } })).status, 304);
       const { keyframes, segments } = (await response.json()) as HistoryIndex;
       assert.ok(keyframes.length >= 3 && segments.length >= 3, `${keyframes.length} keyframes, ${segments.length} segments`);
-      const keyframe = await fetch(`${gatewayUrl}/api/canvas/history/keyframes/${keyframes[keyframes.length - 1]!.name}`, { headers: { 'accept-encoding': 'br' } });
+      const keyframe = await fetch(`${gatewayUrl}/api/canvas/history/keyframes/${keyframes[keyframes.length - 1]!.name}`, {
+        headers: { 'accept-encoding': 'br' },
+      });
       assert.equal(keyframe.status, 200);
       assert.equal(keyframe.headers.get('cache-control'), 'public, max-age=31536000, immutable');
       assert.equal(keyframe.headers.get('content-encoding'), 'br');
@@ -295,7 +314,9 @@ describe('the history viewer', function () {
       assert.ok(decoded.ok);
       assert.equal(decoded.value.width, WIDTH);
       const keyframeEtag = keyframe.headers.get('etag')!;
-      const again = await fetch(`${gatewayUrl}/api/canvas/history/keyframes/${keyframes[keyframes.length - 1]!.name}`, { headers: { 'accept-encoding': 'br', 'if-none-match': keyframeEtag } });
+      const again = await fetch(`${gatewayUrl}/api/canvas/history/keyframes/${keyframes[keyframes.length - 1]!.name}`, {
+        headers: { 'accept-encoding': 'br', 'if-none-match': keyframeEtag },
+      });
       assert.equal(again.status, 304);
     });
 
@@ -313,7 +334,7 @@ describe('the history viewer', function () {
     });
 
     it('answers garbage, traversal and oversized names with 400 or 404, and never reaches other objects', async () => {
-      const cases: Array<[string, number]> = [
+      const cases: [string, number][] = [
         ['/keyframes/latest', 404],
         ['/keyframes/..%2Flatest.json', 404],
         ['/keyframes/%2e%2e%2f%2e%2e%2fsnapshots', 404],
@@ -360,13 +381,24 @@ describe('the history viewer', function () {
       client.destroy();
       const response = await fetch(`${gatewayUrl}/api/canvas/history/keyframes/${victim.name}`);
       assert.equal(response.status, 404);
-      await waitFor(async () => !(await index()).keyframes.some((keyframe) => keyframe.name === victim.name), { timeoutMs: 10_000, message: 'dropped from the index' });
+      await waitFor(async () => !(await index()).keyframes.some((keyframe) => keyframe.name === victim.name), {
+        timeoutMs: 10_000,
+        message: 'dropped from the index',
+      });
       assert.equal((await index()).keyframes.length, keyframes.length - 1);
     });
 
     it('counts requests by kind and outcome in its metrics', async () => {
       const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();
-      for (const [kind, outcome] of [['index', 'closed'], ['index', 'ok'], ['keyframe', 'ok'], ['segment', 'ok'], ['keyframe', 'not_found'], ['keyframe', 'unreadable'], ['keyframe', 'invalid']]) {
+      for (const [kind, outcome] of [
+        ['index', 'closed'],
+        ['index', 'ok'],
+        ['keyframe', 'ok'],
+        ['segment', 'ok'],
+        ['keyframe', 'not_found'],
+        ['keyframe', 'unreadable'],
+        ['keyframe', 'invalid'],
+      ]) {
         assert.match(metrics, new RegExp(`tessera_history_requests_total\\{kind="${kind}",outcome="${outcome}"[^}]*\\} [1-9]`), `${kind} ${outcome}`);
       }
       assert.match(metrics, /tessera_history_bytes_sent_total\{kind="keyframe"[^}]*\} [1-9]/);
@@ -381,7 +413,11 @@ describe('the history viewer', function () {
         });
         assert.equal(response.status, 400, JSON.stringify(body));
       }
-      const unauthenticated = await fetch(`${gatewayUrl}/api/admin/history-viewer`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"mode":"on"}' });
+      const unauthenticated = await fetch(`${gatewayUrl}/api/admin/history-viewer`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: '{"mode":"on"}',
+      });
       assert.equal(unauthenticated.status, 401);
     });
   });

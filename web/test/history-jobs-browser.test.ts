@@ -55,7 +55,9 @@ describe('history jobs on the admin page in a browser', function () {
       }),
     );
     await waitFor(() => isOk(`${url}/readyz`), { timeoutMs: 30_000, message: 'gateway ready' });
-    services.push(startService('snapshotter', SNAPSHOTTER_MAIN, { REDIS_URL: redis.url, HTTP_PORT: String(snapshotterPort), SNAPSHOT_INTERVAL_MS: '600000', ...s3.env }));
+    services.push(
+      startService('snapshotter', SNAPSHOTTER_MAIN, { REDIS_URL: redis.url, HTTP_PORT: String(snapshotterPort), SNAPSHOT_INTERVAL_MS: '600000', ...s3.env }),
+    );
     await waitFor(() => isOk(`http://127.0.0.1:${snapshotterPort}/readyz`), { timeoutMs: 30_000, message: 'snapshotter ready' });
     const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false });
     try {
@@ -94,7 +96,7 @@ describe('history jobs on the admin page in a browser', function () {
     await form.locator('input[name=fps]').fill('10');
     await form.locator('input[name=scale]').fill('4');
     // Past the range's end before it starts: every placement is in it.
-    await waitFor(async () => Date.now() > to.getTime() + 50, { message: 'the range ended' });
+    await waitFor(() => Date.now() > to.getTime() + 50, { message: 'the range ended' });
     await form.locator('button[type=submit]').click();
     await page.waitForSelector('#history-notice:has-text("Started timelapse")', { timeout: 10_000 });
 
@@ -107,7 +109,7 @@ describe('history jobs on the admin page in a browser', function () {
     await row.locator('.history-download').click();
     const link = await page.waitForSelector('#history-jobs .history-link', { timeout: 15_000 });
     const href = await link.getAttribute('href');
-    assert.ok(href && href.startsWith(s3.endpoint), `a presigned link to the S3 server: ${href}`);
+    assert.ok(href?.startsWith(s3.endpoint), `a presigned link to the S3 server: ${href}`);
     const saved = await download;
     assert.match(saved.suggestedFilename(), /timelapse.*\.mp4$/);
     const response = await fetch(href);

@@ -22,8 +22,14 @@ describe('planning a history replay', () => {
   it('takes the newest keyframe at or before the time, and the segments after it up to the time', () => {
     const plan = planReplay(index, 15_000);
     assert.equal(plan?.keyframe.name, 'k2');
-    assert.deepEqual(plan?.segments.map((segment) => segment.name), ['s2']);
-    assert.deepEqual(planReplay(index, 30_000)?.segments.map((segment) => segment.name), ['s3']);
+    assert.deepEqual(
+      plan?.segments.map((segment) => segment.name),
+      ['s2'],
+    );
+    assert.deepEqual(
+      planReplay(index, 30_000)?.segments.map((segment) => segment.name),
+      ['s3'],
+    );
   });
 
   it('has nothing to show before the first keyframe', () => {
@@ -33,7 +39,10 @@ describe('planning a history replay', () => {
   it('keeps a recent keyframe it already has when scrubbing forward, within the reuse span', () => {
     const plan = planReplay(index, 15_000, index.keyframes[0], 60_000);
     assert.equal(plan?.keyframe.name, 'k1');
-    assert.deepEqual(plan?.segments.map((segment) => segment.name), ['s1', 's2']);
+    assert.deepEqual(
+      plan?.segments.map((segment) => segment.name),
+      ['s1', 's2'],
+    );
     assert.equal(planReplay(index, 15_000, index.keyframes[0], 5_000)?.keyframe.name, 'k2');
     assert.equal(planReplay(index, 500, index.keyframes[0])?.keyframe.name, undefined);
   });

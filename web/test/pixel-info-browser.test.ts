@@ -21,7 +21,7 @@ describe('looking up who placed a pixel on the player page', function () {
     await page.waitForFunction(
       ([px, py]) => {
         const card = document.getElementById('pixel-info');
-        return card && !card.hidden && card.dataset['x'] === String(px) && card.dataset['y'] === String(py) && card.dataset['state'] !== 'loading';
+        return card && !card.hidden && card.dataset.x === String(px) && card.dataset.y === String(py) && card.dataset.state !== 'loading';
       },
       [x, y] as const,
       { timeout: 10_000 },
@@ -137,7 +137,11 @@ describe('looking up pixels faster than the gateway allows', function () {
     for (const x of [10, 11]) {
       const at = await page.evaluate(([px, py]) => window.__tessera!.clientPointOf(px, py), [x, 10] as const);
       await page.mouse.click(at.x, at.y);
-      await page.waitForFunction((px) => document.getElementById('pixel-info')?.dataset['x'] === String(px) && document.getElementById('pixel-info')?.dataset['state'] !== 'loading', x, { timeout: 10_000 });
+      await page.waitForFunction(
+        (px) => document.getElementById('pixel-info')?.dataset.x === String(px) && document.getElementById('pixel-info')?.dataset.state !== 'loading',
+        x,
+        { timeout: 10_000 },
+      );
     }
     assert.equal(await page.getAttribute('#pixel-info', 'data-state'), 'error');
     assert.match((await page.textContent('#pixel-info')) ?? '', /Too many lookups\. Try again in \d+ s\./);

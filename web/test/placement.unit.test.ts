@@ -7,18 +7,18 @@ import { createPlacement } from '../src/placement.js';
 /** The place flow with a scripted server answer and a replica position the test moves by hand. */
 function flow(answer: PlaceOutcome) {
   let through: StreamPosition = { ms: 1_000, seq: 0 };
-  const notes: Array<{ text: string; kind: string | undefined }> = [];
+  const notes: { text: string; kind: string | undefined }[] = [];
   let answered!: () => void;
   const done = new Promise<void>((resolve) => (answered = resolve));
   const placement = createPlacement({
-    place: async (_payload: PlacePayload) => {
+    place: (_payload: PlacePayload) => {
       setTimeout(answered, 0);
-      return answer;
+      return Promise.resolve(answer);
     },
     isLive: () => true,
     isPaused: () => false,
     boardSize: () => ({ width: 100, height: 100 }),
-    selectedColour: () => 3,
+    selectedColor: () => 3,
     appliedThrough: () => through,
     cooldown: { remainingMs: () => 0, setUntil: () => undefined },
     notify: (text, kind) => notes.push({ text, kind }),

@@ -14,13 +14,16 @@ describe('template links', () => {
   });
 
   it('defaults the position to 0,0 and the scale to 1, and names nothing without a template', () => {
-    assert.deepEqual(parseTemplateHash('#template=https%3A%2F%2Fa.example%2Fb.png'), { ok: true, template: { url: 'https://a.example/b.png', x: 0, y: 0, scale: 1 } });
+    assert.deepEqual(parseTemplateHash('#template=https%3A%2F%2Fa.example%2Fb.png'), {
+      ok: true,
+      template: { url: 'https://a.example/b.png', x: 0, y: 0, scale: 1 },
+    });
     assert.equal(parseTemplateHash('#x=1&y=2&z=3'), undefined);
     assert.equal(parseTemplateHash(''), undefined);
   });
 
   it('refuses links it cannot use, saying which field is wrong', () => {
-    const bad: Array<[string, RegExp]> = [
+    const bad: [string, RegExp][] = [
       ['#template=javascript%3Aalert(1)', /image must be an absolute http/],
       ['#template=data%3Aimage%2Fpng%3Bbase64%2CAAAA', /image must be an absolute http/],
       [`#template=https%3A%2F%2Fa.example%2F${'a'.repeat(3000)}`, /at most 2048/],
@@ -43,10 +46,22 @@ describe('template links', () => {
 describe('snapping a template to the palette', () => {
   it('maps each colour to the nearest palette colour and leaves transparent pixels out', () => {
     const rgba = new Uint8ClampedArray([
-      255, 69, 0, 255, // exactly #ff4500 (index 3)
-      250, 72, 8, 255, // a JPEG-ish near miss of it
-      2, 1, 0, 255, // almost black (#000000, index 28)
-      255, 255, 255, 60, // mostly transparent
+      255,
+      69,
+      0,
+      255, // exactly #ff4500 (index 3)
+      250,
+      72,
+      8,
+      255, // a JPEG-ish near miss of it
+      2,
+      1,
+      0,
+      255, // almost black (#000000, index 28)
+      255,
+      255,
+      255,
+      60, // mostly transparent
     ]);
     assert.deepEqual([...snapToPalette(rgba, DEFAULT_PALETTE)], [3, 3, 28, NO_PIXEL]);
   });

@@ -40,7 +40,7 @@ describe('presence and the event numbers in a browser', function () {
 
   before(async function () {
     this.timeout(60_000);
-    const ready: Array<Promise<unknown>> = [];
+    const ready: Promise<unknown>[] = [];
     for (let index = 0; index < 2; index++) {
       const port = await getFreePort();
       urls.push(`http://127.0.0.1:${port}`);
@@ -81,11 +81,12 @@ describe('presence and the event numbers in a browser', function () {
     await opened.page.waitForFunction(() => window.__tessera?.connection === 'live' && window.__tessera.loaded, null, { timeout: 15_000 });
     return opened;
   }
-  const onlineText = (page: Page) => page.evaluate(() => (document.getElementById('online')?.hidden ? 'hidden' : document.getElementById('online')?.textContent));
+  const onlineText = (page: Page) =>
+    page.evaluate(() => (document.getElementById('online')?.hidden ? 'hidden' : document.getElementById('online')?.textContent));
 
   /** A headless player (no page: not a canvas load) that places `count` pixels. */
   async function headlessPlacer(gateway: number, count: number, row: number): Promise<void> {
-    const socket = io(urls[gateway]!, { transports: ['websocket'], forceNew: true, reconnection: false });
+    const socket = io(urls[gateway], { transports: ['websocket'], forceNew: true, reconnection: false });
     sockets.push(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('welcome', () => resolve());
@@ -101,11 +102,14 @@ describe('presence and the event numbers in a browser', function () {
   it('shows the players online across both gateways in every page, and follows one leaving', async () => {
     const first = await openPlayer(0, 'player-a');
     const second = await openPlayer(1, 'player-b');
-    for (const { page } of [first, second]) await waitFor(async () => (await onlineText(page)) === '2 online', { timeoutMs: 10_000, message: 'a page to show 2 online' });
+    for (const { page } of [first, second])
+      await waitFor(async () => (await onlineText(page)) === '2 online', { timeoutMs: 10_000, message: 'a page to show 2 online' });
     const third = await openPlayer(1, 'player-c');
-    for (const { page } of [first, second, third]) await waitFor(async () => (await onlineText(page)) === '3 online', { timeoutMs: 10_000, message: 'every page to show 3 online' });
+    for (const { page } of [first, second, third])
+      await waitFor(async () => (await onlineText(page)) === '3 online', { timeoutMs: 10_000, message: 'every page to show 3 online' });
     await third.context.close();
-    for (const { page } of [first, second]) await waitFor(async () => (await onlineText(page)) === '2 online', { timeoutMs: 10_000, message: 'back to 2 online' });
+    for (const { page } of [first, second])
+      await waitFor(async () => (await onlineText(page)) === '2 online', { timeoutMs: 10_000, message: 'back to 2 online' });
 
     // The scripted load: 5 placements by 2 headless players (neither is a canvas load).
     await headlessPlacer(0, 3, 10);
@@ -138,9 +142,16 @@ describe('presence and the event numbers in a browser', function () {
 
     // The export is the API's JSON.
     const [download] = await Promise.all([admin.waitForEvent('download'), admin.click('#stats-export')]);
-    const exported = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { placements: number; canvasLoads: number; perMinute: Array<{ placements: number }> };
+    const exported = JSON.parse(readFileSync(await download.path(), 'utf8')) as {
+      placements: number;
+      canvasLoads: number;
+      perMinute: { placements: number }[];
+    };
     assert.equal(exported.placements, 5);
     assert.equal(exported.canvasLoads, 3);
-    assert.equal(exported.perMinute.reduce((sum, minute) => sum + minute.placements, 0), 5);
+    assert.equal(
+      exported.perMinute.reduce((sum, minute) => sum + minute.placements, 0),
+      5,
+    );
   });
 });

@@ -35,7 +35,16 @@ describe('the rules panel and the confirm step', function () {
     const port = await getFreePort();
     url = `http://127.0.0.1:${port}`;
     services.push(
-      startService('gateway', GATEWAY_MAIN, { PORT: String(port), HOST: '127.0.0.1', REDIS_URL: redis.url, SESSION_SECRET, ADMIN_TOKENS: `ops:${ADMIN_TOKEN}`, CANVAS_COOLDOWN_MS: '0', SHUTDOWN_DRAIN_MS: '200', WEB_ROOT }),
+      startService('gateway', GATEWAY_MAIN, {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        REDIS_URL: redis.url,
+        SESSION_SECRET,
+        ADMIN_TOKENS: `ops:${ADMIN_TOKEN}`,
+        CANVAS_COOLDOWN_MS: '0',
+        SHUTDOWN_DRAIN_MS: '200',
+        WEB_ROOT,
+      }),
     );
     await waitFor(() => isOk(`${url}/readyz`), { timeoutMs: 30_000, message: 'gateway ready' });
     browser = await launchChromium();
@@ -56,7 +65,7 @@ describe('the rules panel and the confirm step', function () {
   }
   const panelShown = (page: Page) => page.evaluate(() => !document.getElementById('rules-panel')!.hidden);
 
-  it('shows the admin\'s rules once, as text, again after an edit, and on demand', async () => {
+  it("shows the admin's rules once, as text, again after an edit, and on demand", async () => {
     assert.ok(browser);
     await putRules('Be kind.\n\n- One account each\n- <img src=x onerror="window.pwned=1"> no bots');
     const context = await browser.newContext();

@@ -127,6 +127,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
         await page.fill('input[name="login"]', login);
         await page.fill('input[name="password"]', 'any password');
       }
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- any navigation, wherever the provider sends it
       await Promise.all([page.waitForNavigation({ timeout: 15_000 }), page.click('button[type="submit"]')]);
     }
     await page.waitForURL((url) => !url.href.startsWith(issuer), { timeout: 15_000 });
@@ -141,7 +142,8 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     const point = await page.evaluate(([px, py]) => window.__tessera!.clientPointOf(px, py), [x, y] as const);
     await page.mouse.click(point.x, point.y);
     await page.waitForFunction(
-      (count) => window.__tessera!.placeCount === count + 1 && window.__tessera!.lastResult !== (window as unknown as { previousResult: unknown }).previousResult,
+      (count) =>
+        window.__tessera!.placeCount === count + 1 && window.__tessera!.lastResult !== (window as unknown as { previousResult: unknown }).previousResult,
       before,
       { timeout: 10_000 },
     );
@@ -177,7 +179,11 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     assert.equal(await lastPlacer('signin-open'), 'a_ada');
 
     await page.click('#account-button');
-    await page.waitForFunction(() => document.getElementById('account-button')?.textContent === 'Sign in' && document.getElementById('account-name')?.hidden === true, null, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => document.getElementById('account-button')?.textContent === 'Sign in' && document.getElementById('account-name')?.hidden === true,
+      null,
+      { timeout: 15_000 },
+    );
     await waitLive(page);
     assert.equal(await storedTokens(page), undefined);
     await placeAt(page, 31, 40);
@@ -196,10 +202,14 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     const view = await page.evaluate(() => window.__tessera!.view);
     const firstExpiry = Date.now() + ID_TOKEN_TTL_S * 1000;
 
-    await page.waitForFunction((token) => {
-      const raw = localStorage.getItem('tessera.signin');
-      return raw !== null && (JSON.parse(raw) as { idToken: string }).idToken !== token;
-    }, first.idToken, { timeout: ID_TOKEN_TTL_S * 1000 });
+    await page.waitForFunction(
+      (token) => {
+        const raw = localStorage.getItem('tessera.signin');
+        return raw !== null && (JSON.parse(raw) as { idToken: string }).idToken !== token;
+      },
+      first.idToken,
+      { timeout: ID_TOKEN_TTL_S * 1000 },
+    );
     assert.ok(Date.now() < firstExpiry, 'refreshed before the first token expired');
     await waitLive(page);
     // Past the first token's expiry the socket (re-authenticated with the new one) still places as grace.
@@ -212,10 +222,14 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     assert.equal(await text(page, 'account-name'), 'Player grace');
   });
 
-  const refusedTokens: Array<[string, () => Promise<string>, string]> = [
+  const refusedTokens: [string, () => Promise<string>, string][] = [
     ['an expired token', () => mint({ sub: 'late', expInS: -120 }), 'Your sign-in has expired. Sign in again.'],
     ['a token for another audience', () => mint({ sub: 'elsewhere', aud: 'another-app' }), 'Your sign-in was not accepted by this canvas. Sign in again.'],
-    ['a token from another issuer', () => mint({ sub: 'elsewhere', iss: 'https://issuer.example' }), 'Your sign-in was not accepted by this canvas. Sign in again.'],
+    [
+      'a token from another issuer',
+      () => mint({ sub: 'elsewhere', iss: 'https://issuer.example' }),
+      'Your sign-in was not accepted by this canvas. Sign in again.',
+    ],
   ];
   for (const [what, token, message] of refusedTokens) {
     it(`refuses ${what}: the page says so, offers sign-in again and plays on as a guest`, async () => {
@@ -227,7 +241,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
       await page.waitForFunction((expected) => document.getElementById('toast')?.textContent === expected, message, { timeout: 15_000 });
       await waitLive(page);
       assert.equal(await text(page, 'account-button'), 'Sign in');
-      assert.equal(await page.evaluate(() => document.getElementById('account-button')?.dataset['attention']), 'true');
+      assert.equal(await page.evaluate(() => document.getElementById('account-button')?.dataset.attention), 'true');
       assert.equal(await storedTokens(page), undefined, 'the refused token is forgotten');
     });
   }
@@ -238,7 +252,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     await page.waitForFunction(() => document.getElementById('splash-sign-in')?.hidden === false, null, { timeout: 15_000 });
     assert.equal(await text(page, 'splash-text'), 'Sign in to join this canvas.');
     assert.equal(await visible(page, 'blocked'), false, 'said once: on the loading screen');
-    const refused = await fetch(`${accountsOnly}/api/client-config`).then((response) => response.json());
+    const refused: unknown = await fetch(`${accountsOnly}/api/client-config`).then((response) => response.json());
     assert.deepEqual(refused, { signIn: { issuer, clientId: CLIENT_ID, scope: 'openid profile' }, guests: false });
 
     await signInAs(page, 'linus', '#splash-sign-in');
@@ -247,8 +261,12 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     assert.match(page.url(), /#x=5\.5&y=5\.5&z=10$/);
     // Signed out, the same page waits for a sign-in again instead of playing as a guest.
     await page.click('#account-button');
-    await page.waitForFunction(() => window.__tessera?.connection === 'offline' && document.getElementById('blocked')?.textContent === 'Sign in to join this canvas.', null, { timeout: 15_000 });
-    assert.equal(await page.evaluate(() => document.getElementById('account-button')?.dataset['attention']), 'true');
+    await page.waitForFunction(
+      () => window.__tessera?.connection === 'offline' && document.getElementById('blocked')?.textContent === 'Sign in to join this canvas.',
+      null,
+      { timeout: 15_000 },
+    );
+    assert.equal(await page.evaluate(() => document.getElementById('account-button')?.dataset.attention), 'true');
   });
 
   it('refuses a tampered callback (state mismatch) and a replayed one, and stays a guest', async () => {
@@ -257,7 +275,9 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     await waitLive(page);
     // A callback URL this tab never asked for (a forged or swapped state): nothing pending.
     await page.goto(`${open}/?code=forged-code&state=forged-state`);
-    await page.waitForFunction(() => /already used or was not started in this tab/.test(document.getElementById('toast')?.textContent ?? ''), null, { timeout: 15_000 });
+    await page.waitForFunction(() => (document.getElementById('toast')?.textContent ?? '').includes('already used or was not started in this tab'), null, {
+      timeout: 15_000,
+    });
     await waitLive(page);
     assert.doesNotMatch(page.url(), /[?&](code|state)=/, 'the code is taken off the address bar');
 
@@ -265,7 +285,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     await page.click('#account-button');
     await page.waitForURL((url) => url.href.startsWith(issuer), { timeout: 15_000 });
     await page.goto(`${open}/?code=forged-code&state=not-the-one-sent&iss=${encodeURIComponent(issuer)}`);
-    await page.waitForFunction(() => /did not match this tab/.test(document.getElementById('toast')?.textContent ?? ''), null, { timeout: 15_000 });
+    await page.waitForFunction(() => (document.getElementById('toast')?.textContent ?? '').includes('did not match this tab'), null, { timeout: 15_000 });
     await waitLive(page);
     assert.equal(await storedTokens(page), undefined);
 
@@ -280,7 +300,9 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     await page.click('#account-button'); // sign out
     await page.waitForFunction(() => document.getElementById('account-button')?.textContent === 'Sign in', null, { timeout: 10_000 });
     await page.goto(callbackUrl);
-    await page.waitForFunction(() => /already used or was not started in this tab/.test(document.getElementById('toast')?.textContent ?? ''), null, { timeout: 15_000 });
+    await page.waitForFunction(() => (document.getElementById('toast')?.textContent ?? '').includes('already used or was not started in this tab'), null, {
+      timeout: 15_000,
+    });
     await waitLive(page);
     assert.equal(await storedTokens(page), undefined, 'a replayed callback signs nobody in');
     assert.equal(await text(page, 'account-button'), 'Sign in');
@@ -307,7 +329,9 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
 
     await page.evaluate(() => sessionStorage.setItem('tessera.signin.pending', localStorage.getItem('test.pending-copy')!));
     await page.goto(callbackUrl);
-    await page.waitForFunction(() => /The provider refused the sign-in/.test(document.getElementById('toast')?.textContent ?? ''), null, { timeout: 15_000 });
+    await page.waitForFunction(() => (document.getElementById('toast')?.textContent ?? '').includes('The provider refused the sign-in'), null, {
+      timeout: 15_000,
+    });
     await waitLive(page);
     assert.equal(await storedTokens(page), undefined, 'a replayed code signs nobody in');
     assert.equal(await text(page, 'account-button'), 'Sign in');

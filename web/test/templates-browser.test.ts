@@ -22,10 +22,19 @@ interface TemplatesHook {
   readonly message: string;
   readonly officials: readonly string[];
 }
-const hook = (page: Page) => page.evaluate(() => {
-  const templates = (window as unknown as { __tesseraTemplates?: TemplatesHook }).__tesseraTemplates;
-  return templates ? { active: templates.active, differing: templates.differing, pixels: templates.differingPixels(), message: templates.message, officials: templates.officials } : undefined;
-});
+const hook = (page: Page) =>
+  page.evaluate(() => {
+    const templates = (window as unknown as { __tesseraTemplates?: TemplatesHook }).__tesseraTemplates;
+    return templates
+      ? {
+          active: templates.active,
+          differing: templates.differing,
+          pixels: templates.differingPixels(),
+          message: templates.message,
+          officials: templates.officials,
+        }
+      : undefined;
+  });
 
 /** 4×4 of #ff4500 (palette index 3), near-misses of it in one row, the top-left corner transparent. */
 function artPng(): Uint8Array {
@@ -93,7 +102,14 @@ describe('templates in a browser', function () {
     url = `http://127.0.0.1:${port}`;
     const env = { REDIS_URL: redis.url, SESSION_SECRET, SHUTDOWN_DRAIN_MS: '200' };
     services.push(
-      startService('gateway', GATEWAY_MAIN, { ...env, PORT: String(port), HOST: '127.0.0.1', ADMIN_TOKENS: `ops:${ADMIN_TOKEN}`, CANVAS_COOLDOWN_MS: '0', WEB_ROOT }),
+      startService('gateway', GATEWAY_MAIN, {
+        ...env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        ADMIN_TOKENS: `ops:${ADMIN_TOKEN}`,
+        CANVAS_COOLDOWN_MS: '0',
+        WEB_ROOT,
+      }),
     );
     await waitFor(() => isOk(`${url}/readyz`), { timeoutMs: 30_000, message: 'gateway ready' });
     services.push(startService('writer', WRITER_MAIN, { ...env, METRICS_PORT: '0' }));
@@ -142,12 +158,12 @@ describe('templates in a browser', function () {
 
       // The admin turns colour 3 green: the template's orange snaps to another colour, so the
       // pixel painted orange no longer matches, on both pages.
-      const recoloured = await fetch(`${url}${ADMIN_API_BASE}/palette`, {
+      const recolored = await fetch(`${url}${ADMIN_API_BASE}/palette`, {
         method: 'PATCH',
         headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
         body: JSON.stringify({ colors: [{ index: 3, color: '#00ff00' }] }),
       });
-      assert.equal(recoloured.status, 200);
+      assert.equal(recolored.status, 200);
       await waitForDiffering(first, 15);
       await waitForDiffering(second, 15);
       await second.context().close();
@@ -177,7 +193,9 @@ describe('templates in a browser', function () {
     await admin.fill('#template-form [name=url]', 'https://exa mple.org/x.png');
     await admin.evaluate(() => document.querySelector<HTMLFormElement>('#template-form')!.setAttribute('novalidate', ''));
     await admin.click('#template-form button[type=submit]');
-    await admin.waitForFunction(() => /failed: INVALID_PAYLOAD \(url\)/.test(document.getElementById('notice')?.textContent ?? ''), null, { timeout: 5_000 });
+    await admin.waitForFunction(() => (document.getElementById('notice')?.textContent ?? '').includes('failed: INVALID_PAYLOAD (url)'), null, {
+      timeout: 5_000,
+    });
     assert.equal(await admin.$$eval('#templates tr', (rows) => rows.length), 1);
     await adminContext.close();
 
@@ -206,7 +224,7 @@ describe('templates in a browser', function () {
     try {
       const page = await openPlayer(context, '');
       await page.click('#templates-button');
-      const cases: Array<[string, RegExp]> = [
+      const cases: [string, RegExp][] = [
         [`${images}/page.html`, /not an image/],
         [`${images}/bomb.png`, /20000×20000.*at most 2048×2048/],
         [`${images}/huge.png`, /larger than 4 MiB/],
@@ -218,7 +236,11 @@ describe('templates in a browser', function () {
         await page.fill('#template-url', target);
         await page.click('#template-load');
         await page
-          .waitForFunction((source) => new RegExp(source).test((window as unknown as { __tesseraTemplates: TemplatesHook }).__tesseraTemplates.message), expected.source, { timeout: 15_000 })
+          .waitForFunction(
+            (source) => new RegExp(source).test((window as unknown as { __tesseraTemplates: TemplatesHook }).__tesseraTemplates.message),
+            expected.source,
+            { timeout: 15_000 },
+          )
           .catch(async () => assert.fail(`${target}: the panel says "${(await hook(page))?.message}"`));
         assert.equal((await hook(page))?.active, undefined, `${target} left no template behind`);
         const started = Date.now();
@@ -228,14 +250,24 @@ describe('templates in a browser', function () {
       await page.fill('#template-url', `${images}/art.png`);
       await page.fill('#template-scale', '200');
       await page.click('#template-load');
-      await page.waitForFunction(() => /scale must be/.test((window as unknown as { __tesseraTemplates: TemplatesHook }).__tesseraTemplates.message), null, { timeout: 5_000 });
+      await page.waitForFunction(
+        () => (window as unknown as { __tesseraTemplates: TemplatesHook }).__tesseraTemplates.message.includes('scale must be'),
+        null,
+        {
+          timeout: 5_000,
+        },
+      );
 
       // A file: shown, but not shareable as a link; an oversized file gets the same message as a URL.
       await page.fill('#template-url', '');
       await page.fill('#template-scale', '1');
       await page.setInputFiles('#template-file', { name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(5 * 1024 * 1024) });
       await page.click('#template-load');
-      await page.waitForFunction(() => /larger than 4 MiB/.test((window as unknown as { __tesseraTemplates: TemplatesHook }).__tesseraTemplates.message), null, { timeout: 5_000 });
+      await page.waitForFunction(
+        () => (window as unknown as { __tesseraTemplates: TemplatesHook }).__tesseraTemplates.message.includes('larger than 4 MiB'),
+        null,
+        { timeout: 5_000 },
+      );
       await page.setInputFiles('#template-file', { name: 'art.png', mimeType: 'image/png', buffer: Buffer.from(artPng()) });
       await page.fill('#template-x', '50');
       await page.fill('#template-y', '50');
@@ -247,7 +279,13 @@ describe('templates in a browser', function () {
       assert.doesNotMatch(await page.evaluate(() => location.hash), /template=/);
 
       const broken = await openPlayer(context, '#template=ftp%3A%2F%2Fx&tx=-4');
-      await broken.waitForFunction(() => /template link/.test((window as unknown as { __tesseraTemplates: TemplatesHook }).__tesseraTemplates.message), null, { timeout: 5_000 });
+      await broken.waitForFunction(
+        () => (window as unknown as { __tesseraTemplates: TemplatesHook }).__tesseraTemplates.message.includes('template link'),
+        null,
+        {
+          timeout: 5_000,
+        },
+      );
     } finally {
       await context.close();
     }

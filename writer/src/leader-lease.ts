@@ -66,7 +66,10 @@ export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
       renewWriterLease(redis, canvasId, writerId, ttlMs).then(
         (stillOurs) => {
           if (mine !== generation) return;
-          if (!stillOurs) return lose('lock is held by another writer');
+          if (!stillOurs) {
+            lose('lock is held by another writer');
+            return;
+          }
           validFrom(sentAt);
           scheduleRenew();
         },
@@ -87,6 +90,7 @@ export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
       if (held) return { held: true };
       const sentAt = Date.now();
       const attempt = await tryWriterLease(redis, canvasId, writerId, ttlMs);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- another call may have won the lease during the await
       if (!attempt.held || held) return attempt;
       held = true;
       generation++;

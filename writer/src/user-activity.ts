@@ -15,7 +15,11 @@ const PAGE = 5_000;
  * between broadcasting and counting loses that tick's counts.
  */
 export function followUserActivity(deps: { writer: Writer; redis: RedisConnection; canvasId: string; log: Logger; registry: Registry }): void {
-  const counted = new Counter({ name: 'tessera_writer_activity_events_total', help: 'Placement events folded into per-user counters.', registers: [deps.registry] });
+  const counted = new Counter({
+    name: 'tessera_writer_activity_events_total',
+    help: 'Placement events folded into per-user counters.',
+    registers: [deps.registry],
+  });
   const failures = createFailureLog({ log: deps.log, message: 'user activity counting failed' });
   let newest: StreamPosition | undefined;
   let queue: Promise<void> = Promise.resolve();

@@ -162,7 +162,13 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
     // Before any command: see defineWriterLeaseScripts.
     defineWriterLeaseScripts(redis);
     defineWriterStateScripts(redis);
-    this.eventStats = createEventStatsRecorder({ redis, canvasId: config.canvasId, log, gaps: metrics.statsGaps, onError: (error) => this.report(WriterStage.Stats, error) });
+    this.eventStats = createEventStatsRecorder({
+      redis,
+      canvasId: config.canvasId,
+      log,
+      gaps: metrics.statsGaps,
+      onError: (error) => this.report(WriterStage.Stats, error),
+    });
     this.broadcaster = createDeltaBroadcaster({ redis: emitterRedis, canvasId: config.canvasId, wireFormat: config.wireFormat });
     this.lease = createLeaderLease({
       redis,
@@ -261,6 +267,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
     // Leadership can be lost during any await; `current` is cleared then.
     if (!this.current) return;
     if (Date.now() >= this.nextSyncAt && (await this.syncTick(this.current))) return;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- cleared by a lease loss during the await
     if (!this.current) return;
     await this.deltaTick(this.current);
   }
@@ -270,6 +277,7 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
     this.stage = WriterStage.Takeover;
     const stored = await readWriterState(this.redis, this.config.canvasId);
     const committed = this.lastCommitted;
+    // eslint-disable-next-line @typescript-eslint/prefer-optional-chain -- both must exist; `?.` would let two missing epochs compare equal
     if (stored.state && committed && stored.state.epoch === committed.epoch && stored.state.seq < committed.seq) {
       // Redis came back without deltas this writer committed and broadcast (a failover to a lagging
       // replica, an older AOF): their numbers would be reused for other content, so begin anew

@@ -24,7 +24,10 @@ describe('coalescing events into a delta', () => {
   it('keeps the last write across batches added one after another', () => {
     const coalescer = createCoalescer();
     coalescer.add([{ x: 0, y: 0, color: 1 }]);
-    coalescer.add([{ x: 0, y: 0, color: 0 }, { x: 1, y: 0, color: 3 }]);
+    coalescer.add([
+      { x: 0, y: 0, color: 0 },
+      { x: 1, y: 0, color: 3 },
+    ]);
     assert.equal(coalescer.pixels, 2);
     const [chunk] = coalescer.build();
     assert.deepEqual([...chunk!.colors], [0, 3]);
@@ -56,7 +59,10 @@ describe('coalescing events into a delta', () => {
     const shuffled = coalesce([...writes].reverse());
     for (const chunk of forward) {
       const offsets = [...chunk.offsets];
-      assert.deepEqual(offsets, [...offsets].sort((a, b) => a - b));
+      assert.deepEqual(
+        offsets,
+        [...offsets].sort((a, b) => a - b),
+      );
     }
     assert.deepEqual(
       forward.map((chunk) => [...chunk.offsets]),

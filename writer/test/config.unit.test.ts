@@ -67,7 +67,18 @@ describe('writer configuration', () => {
       error = caught;
     }
     assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-    const names = ['HTTP_PORT', 'WRITER_ID', 'TICK_MS', 'SYNC_INTERVAL_MS', 'LOCK_TTL_MS', 'DELTA_WIRE_FORMAT', 'MAX_EVENTS_PER_TICK', 'CANVAS_ID', 'REDIS_URL', 'LOG_LEVEL'];
+    const names = [
+      'HTTP_PORT',
+      'WRITER_ID',
+      'TICK_MS',
+      'SYNC_INTERVAL_MS',
+      'LOCK_TTL_MS',
+      'DELTA_WIRE_FORMAT',
+      'MAX_EVENTS_PER_TICK',
+      'CANVAS_ID',
+      'REDIS_URL',
+      'LOG_LEVEL',
+    ];
     for (const name of names) {
       assert.ok(
         error.problems.some((problem) => problem.startsWith(name)),

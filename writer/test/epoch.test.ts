@@ -19,7 +19,7 @@ describe('writer epochs', function () {
   this.timeout(15_000);
   const server = useRedis();
   let redis: Redis;
-  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanups: (() => Promise<void> | void)[] = [];
 
   before(() => {
     redis = new Redis(server.url);
@@ -75,7 +75,10 @@ describe('writer epochs', function () {
     assert.deepEqual(epochs, ['events were trimmed from the stream before they were broadcast']);
     const after = (await readWriterState(redis, canvasId)).state!;
     assert.notEqual(after.epoch, before.epoch);
-    assert.ok(player.actions.some((action) => action.kind === 'refetch-all'), 'the player refetched');
+    assert.ok(
+      player.actions.some((action) => action.kind === 'refetch-all'),
+      'the player refetched',
+    );
     assert.deepEqual(chainProblems(player.deltas), []);
     await player.settled();
     assert.ok(Buffer.from(player.replica.toIndexArray()).equals(Buffer.from(await canvasInRedis(redis, canvasId))));
@@ -110,10 +113,17 @@ describe('writer epochs', function () {
     assert.match(epochs[0]!, /rolled back/);
     await waitFor(() => player.deltas.slice(seen).some((delta) => delta.epoch !== before.epoch), { message: 'a delta of the new epoch' });
     // Never a lost sequence number re-issued with other content in the old epoch.
-    assert.deepEqual(player.deltas.slice(seen).filter((delta) => delta.epoch === before.epoch && delta.seq > before.seq), []);
-    await waitFor(async () => !player.sync.busy && player.replica.loaded && Buffer.from(player.replica.toIndexArray()).equals(Buffer.from(await canvasInRedis(redis, canvasId))), {
-      message: 'the player to equal the rolled-back Redis',
-    });
+    assert.deepEqual(
+      player.deltas.slice(seen).filter((delta) => delta.epoch === before.epoch && delta.seq > before.seq),
+      [],
+    );
+    await waitFor(
+      async () =>
+        !player.sync.busy && player.replica.loaded && Buffer.from(player.replica.toIndexArray()).equals(Buffer.from(await canvasInRedis(redis, canvasId))),
+      {
+        message: 'the player to equal the rolled-back Redis',
+      },
+    );
     assert.ok(player.actions.some((action) => action.kind === 'refetch-all'));
   });
 

@@ -71,7 +71,7 @@ describe('the event stats the writer counts', function () {
   this.timeout(60_000);
   const server = useRedis();
   let redis: Redis;
-  const cleanups: Array<() => Promise<void>> = [];
+  const cleanups: (() => Promise<void>)[] = [];
 
   before(() => {
     redis = new Redis(server.url);
@@ -100,7 +100,13 @@ describe('the event stats the writer counts', function () {
       await new Promise((resolve) => setImmediate(resolve));
     }
     // An admin rollback writes events too: they are not placements.
-    await paintRegion(redis, canvasId, { x: 0, y: 0, width: 4, height: 1 }, { fill: 0 }, { userId: 'admin:ops', streamMaxLength: 100_000, refuseWhileRemapping: false });
+    await paintRegion(
+      redis,
+      canvasId,
+      { x: 0, y: 0, width: 4, height: 1 },
+      { fill: 0 },
+      { userId: 'admin:ops', streamMaxLength: 100_000, refuseWhileRemapping: false },
+    );
     await place(placer, expected, 'a_carol', 5, 5);
     await assertMatches(redis, canvasId, expected);
     assert.equal(expected.users.size, 6);
@@ -118,7 +124,9 @@ describe('the event stats the writer counts', function () {
     await redis.xadd(canvasKeys(canvasId).events, '*', 'x', 'NaN', 'y', '-1', 'c', '999', 'u', 'g_forger');
     await place(placer, expected, 'g_guestguestguest02', 2, 2);
     await assertMatches(redis, canvasId, expected);
-    await waitFor(async () => (await readEventStats(redis, canvasId)).countedThrough === (await lastEventId(redis, canvasId)), { message: 'the cursor past the junk' });
+    await waitFor(async () => (await readEventStats(redis, canvasId)).countedThrough === (await lastEventId(redis, canvasId)), {
+      message: 'the cursor past the junk',
+    });
   });
 
   it('count the window of a leader that died between its delta and its stats, once, when the standby takes over', async () => {
@@ -136,7 +144,11 @@ describe('the event stats the writer counts', function () {
     assert.ok(await acquireWriterLease(redis, canvasId, dead, 60_000));
     const stored = await readWriterState(redis, canvasId);
     const state = stored.state!;
-    const outcome = await commitWriterState(redis, canvasId, dead, stored.fence, { ...state, seq: state.seq + 1, cursor: await lastEventPosition(redis, canvasId) });
+    const outcome = await commitWriterState(redis, canvasId, dead, stored.fence, {
+      ...state,
+      seq: state.seq + 1,
+      cursor: await lastEventPosition(redis, canvasId),
+    });
     assert.equal(outcome, 'committed');
     assert.equal((await readEventStats(redis, canvasId)).placements, 20, 'the dead leader counted nothing');
     await releaseWriterLease(redis, canvasId, dead);
@@ -164,14 +176,26 @@ describe('the event stats the writer counts', function () {
     const writerId = 'rewinder';
     assert.ok(await acquireWriterLease(redis, canvasId, writerId, 60_000));
     const stored = await readWriterState(redis, canvasId);
-    assert.equal(await commitWriterState(redis, canvasId, writerId, stored.fence, { ...stored.state!, seq: stored.state!.seq + 1, cursor: early }), 'committed');
+    assert.equal(
+      await commitWriterState(redis, canvasId, writerId, stored.fence, { ...stored.state!, seq: stored.state!.seq + 1, cursor: early }),
+      'committed',
+    );
     await releaseWriterLease(redis, canvasId, writerId);
     const second = await writerFor(canvasId);
-    await waitFor(async () => second.writer.state && (await readWriterState(redis, canvasId)).state!.cursor.ms >= (await lastEventPosition(redis, canvasId)).ms, {
-      message: 'the writer past the re-read window',
-    });
+    await waitFor(
+      async () => second.writer.state && (await readWriterState(redis, canvasId)).state!.cursor.ms >= (await lastEventPosition(redis, canvasId)).ms,
+      {
+        message: 'the writer past the re-read window',
+      },
+    );
     // A leader that lost its lead replays the same window late: refused as counted.
-    const replay = await recordEventStats(redis, canvasId, early, await lastEventPosition(redis, canvasId), foldStatsBatch([{ position: early, userId: 'g_x' }]));
+    const replay = await recordEventStats(
+      redis,
+      canvasId,
+      early,
+      await lastEventPosition(redis, canvasId),
+      foldStatsBatch([{ position: early, userId: 'g_x' }]),
+    );
     assert.equal(replay.kind, 'already-counted');
     await place(placer, expected, 'a_new', 9, 9);
     await assertMatches(redis, canvasId, expected);
@@ -184,7 +208,13 @@ describe('the event stats the writer counts', function () {
     for (let i = 0; i < 30; i++) await place(placer, expected, `g_guestguestguest${i % 5}`, i, 2);
     const { events } = await readEventPage(redis, canvasId, { ms: 0, seq: 0 }, 100);
     const errors: unknown[] = [];
-    const recorder = createEventStatsRecorder({ redis, canvasId, log: testLog, gaps: new Counter({ name: 'gaps', help: 'gaps', registers: [] }), onError: (error) => errors.push(error) });
+    const recorder = createEventStatsRecorder({
+      redis,
+      canvasId,
+      log: testLog,
+      gaps: new Counter({ name: 'gaps', help: 'gaps', registers: [] }),
+      onError: (error) => errors.push(error),
+    });
     // Three windows handed over back to back, as three ticks would: the second and third arrive
     // while the first is counted, so only their end is kept and read from the stream.
     const cut = [0, 10, 20, 30].map((index) => (index === 0 ? { ms: 0, seq: 0 } : events[index - 1]!.position));

@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
 import { canvasKeys, encodeDelta } from '@tessera/protocol';
-import {
-  acquireWriterLease,
-  commitWriterState,
-  fenceOf,
-  readEventPage,
-  readWriterState,
-  releaseWriterLease,
-  writerLeaseHolder,
-} from '@tessera/store';
+import { acquireWriterLease, commitWriterState, fenceOf, readEventPage, readWriterState, releaseWriterLease, writerLeaseHolder } from '@tessera/store';
 import { Redis } from 'ioredis';
 import { sleep, useRedis, waitFor } from '../../test-support/index.js';
 import { coalesce } from '../src/coalescer.js';
@@ -31,7 +23,7 @@ describe('writer leadership', function () {
   this.timeout(15_000);
   const server = useRedis();
   let redis: Redis;
-  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanups: (() => Promise<void> | void)[] = [];
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
 
@@ -167,7 +159,10 @@ describe('writer leadership', function () {
     const page = await readEventPage(redis, canvasId, state!.cursor, 1_000);
     const delta = { epoch: state!.epoch, seq: state!.seq + 1, start: state!.cursor, end: page.last!, configVersion: 1, chunks: coalesce(page.events) };
     const bytes = encodeDelta(delta);
-    assert.equal(await commitWriterState(redis, canvasId, 'doomed', fence, { epoch: delta.epoch, seq: delta.seq, cursor: delta.end, lastDelta: bytes }), 'committed');
+    assert.equal(
+      await commitWriterState(redis, canvasId, 'doomed', fence, { epoch: delta.epoch, seq: delta.seq, cursor: delta.end, lastDelta: bytes }),
+      'committed',
+    );
     // Its lock expires; a standby takes over.
     const seen = player.deltas.length;
     const successor = await startWriter(server.url, { canvasId, lockTtlMs: LOCK_TTL_MS });

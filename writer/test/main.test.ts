@@ -18,8 +18,8 @@ interface Child {
 function startMain(env: Record<string, string>): Child {
   const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { process: child, output: () => output, exited };
 }
@@ -39,7 +39,7 @@ describe('the writer process (dist/main.js)', function () {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first (npx tsc -b writer)`);
     redis = new Redis(server.url);
   });
-  after(async () => {
+  after(() => {
     for (const child of children) child.process.kill('SIGKILL');
     redis.disconnect();
   });

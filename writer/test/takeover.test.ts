@@ -26,7 +26,11 @@ async function startListener(redisUrl: string, canvasId: string) {
   const io = new Server(http, { adapter: createAdapter(pub, sub, { key: canvasKeys(canvasId).socketIo }), transports: ['websocket'] });
   io.on('connection', (socket) => void socket.join(canvasRoom(canvasId)));
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const socket: Socket = connect(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, { transports: ['websocket'], forceNew: true, reconnection: false });
+  const socket: Socket = connect(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+  });
   const deltas: Delta[] = [];
   const problems: string[] = [];
   socket.on('delta', (frame: unknown) => {
@@ -57,7 +61,9 @@ async function startListener(redisUrl: string, canvasId: string) {
     },
     async close(): Promise<void> {
       socket.close();
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        void io.close(() => resolve());
+      });
       pub.disconnect();
       sub.disconnect();
     },
@@ -68,7 +74,7 @@ describe('writer takeover', function () {
   this.timeout(60_000);
   const server = useRedis();
   let redis: Redis;
-  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanups: (() => Promise<void> | void)[] = [];
 
   before(() => {
     redis = new Redis(server.url);
@@ -108,7 +114,14 @@ describe('writer takeover', function () {
         command: process.execPath,
         args: [WRITER_MAIN],
         // The shipped defaults for the tick and the lock: this is the takeover players get.
-        env: { PATH: process.env.PATH ?? '', REDIS_URL: server.url, CANVAS_ID: canvasId, WRITER_ID: id, HTTP_PORT: String(await getFreePort()), LOG_LEVEL: 'error' },
+        env: {
+          PATH: process.env.PATH ?? '',
+          REDIS_URL: server.url,
+          CANVAS_ID: canvasId,
+          WRITER_ID: id,
+          HTTP_PORT: String(await getFreePort()),
+          LOG_LEVEL: 'error',
+        },
         stdout: process.stderr,
         stderr: process.stderr,
       });

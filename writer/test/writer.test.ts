@@ -21,7 +21,7 @@ describe('the writer broadcasting deltas and syncs', function () {
   this.timeout(15_000);
   const server = useRedis();
   let redis: Redis;
-  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanups: (() => Promise<void> | void)[] = [];
 
   before(() => {
     redis = new Redis(server.url);
@@ -131,7 +131,9 @@ describe('the writer broadcasting deltas and syncs', function () {
     await placer.place({ x: 520, y: 260, color: 3, userId: 'u', ip: '127.0.0.1', applyIpCooldown: false });
     await waitUntilCaughtUp(player, redis, canvasId);
     // Corrupt the player's copy of chunk 2,1 (as a lost frame would).
-    player.replica.chunkBytes(2, 1)?.fill(5) ?? assert.fail('chunk 2,1 is not loaded');
+    const chunk = player.replica.chunkBytes(2, 1);
+    if (!chunk) assert.fail('chunk 2,1 is not loaded');
+    chunk.fill(5);
     await waitFor(() => player.actions.some((action) => action.kind === 'refetch-chunks'), { timeoutMs: 3_000, message: 'a chunk refetch' });
     await player.settled();
     assert.deepEqual(player.actions, [{ kind: 'refetch-chunks', chunks: [{ cx: 2, cy: 1 }] }]);

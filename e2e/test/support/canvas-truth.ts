@@ -37,14 +37,14 @@ export async function assertConverged(redis: string | (() => Promise<Uint8Array>
   await waitFor(() => clients.every((client) => client.replica.loaded && Buffer.compare(client.replica.toIndexArray(), truth) === 0), {
     timeoutMs,
     message: 'every client to equal Redis byte for byte',
-  }).catch((error: Error) => {
+  }).catch((error: unknown) => {
     const differing = clients.map((client, index) => {
       const mine = client.replica.toIndexArray();
       let diffs = 0;
       for (let i = 0; i < truth.length; i++) if (mine[i] !== truth[i]) diffs++;
       return `client ${index}: loaded=${client.replica.loaded} diffs=${diffs} seqs=${client.seqs.slice(-5).join(',')}`;
     });
-    throw new Error(`${error.message}\n${differing.join('\n')}`);
+    throw new Error(`${(error as Error).message}\n${differing.join('\n')}`);
   });
 }
 

@@ -39,7 +39,7 @@ export class Cluster {
   private redis: RedisServer | undefined;
   private redisOptions: StartRedisOptions = {};
   /** Each gateway's process and the env it was started with, to restart it on the same port. */
-  private readonly gateways: Array<{ service: Service; env: Record<string, string> }> = [];
+  private readonly gateways: { service: Service; env: Record<string, string> }[] = [];
   private readonly output = process.env.TESSERA_E2E_LOGS ? process.stdout : new PassThrough().resume();
 
   get redisUrl(): string {
@@ -74,16 +74,18 @@ export class Cluster {
       this.gatewayUrls.push(`http://127.0.0.1:${port}`);
     }
     for (let i = 0; i < (options.writers ?? 2); i++) await this.startWriter(`writer-${i}`, { ...common, ...options.writerEnv });
-    await Promise.all(
-      this.gatewayUrls.map((url) =>
-        waitFor(async () => (await fetch(`${url}/readyz`)).ok, { timeoutMs: 20_000, message: `${url} ready` }),
-      ),
-    );
+    await Promise.all(this.gatewayUrls.map((url) => waitFor(async () => (await fetch(`${url}/readyz`)).ok, { timeoutMs: 20_000, message: `${url} ready` })));
   }
 
   async startWriter(id: string, env: Record<string, string>): Promise<WriterProcess> {
     const port = await getFreePort();
-    const service = this.spawn(id, 'writer/dist/main.js', { ...env, HTTP_PORT: String(port), WRITER_ID: id, TICK_MS: env.TICK_MS ?? '200', LOCK_TTL_MS: env.LOCK_TTL_MS ?? '2000' });
+    const service = this.spawn(id, 'writer/dist/main.js', {
+      ...env,
+      HTTP_PORT: String(port),
+      WRITER_ID: id,
+      TICK_MS: env.TICK_MS ?? '200',
+      LOCK_TTL_MS: env.LOCK_TTL_MS ?? '2000',
+    });
     await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, { timeoutMs: 20_000, message: `${id} healthy` });
     const writer = { id, service };
     this.writers.push(writer);

@@ -17,7 +17,7 @@ export class ReplicaClient {
   welcomes = 0;
   private readonly welcomed: Promise<Welcome>;
   private loadedOnce = false;
-  private readonly loadWaiters: Array<() => void> = [];
+  private readonly loadWaiters: (() => void)[] = [];
 
   constructor(readonly url: string) {
     let resolveWelcome!: (welcome: Welcome) => void;

@@ -81,7 +81,13 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
       return snapshots;
     },
   });
-  const historyJobs = createHistoryJobsOperations({ redis: deps.redis, redisConfig: deps.redisConfig, canvasId: deps.canvasId, enabled: settings.snapshotsEnabled, log });
+  const historyJobs = createHistoryJobsOperations({
+    redis: deps.redis,
+    redisConfig: deps.redisConfig,
+    canvasId: deps.canvasId,
+    enabled: settings.snapshotsEnabled,
+    log,
+  });
   const revertHistory = createRevertHistoryAccess({
     redis: deps.redis,
     redisConfig: deps.redisConfig,
@@ -95,7 +101,14 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
     operations,
     templates: createTemplateOperations({ redis: deps.redis, canvasId: deps.canvasId, changed: () => deps.playerContent?.invalidateTemplates() }),
     rules: createRulesOperations({ redis: deps.redis, canvasId: deps.canvasId, changed: () => deps.playerContent?.invalidateRules() }),
-    moderation: createModerationOperations({ redis: deps.redis, canvasId: deps.canvasId, streamMaxLength: deps.streamMaxLength, names: deps.names, log, archive: revertHistory }),
+    moderation: createModerationOperations({
+      redis: deps.redis,
+      canvasId: deps.canvasId,
+      streamMaxLength: deps.streamMaxLength,
+      names: deps.names,
+      log,
+      archive: revertHistory,
+    }),
     auth: createAdminAuthenticator({ tokens: settings.tokens, jwt: deps.jwt, roleClaim: settings.jwtRoleClaim, role: settings.jwtRole }),
     limiter: new AdminRateLimiter(settings.ratePerMin),
     log,
@@ -115,7 +128,10 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
       // read after its snapshotter went away (seen in revert-archive.test.ts), and a shutdown
       // must not hang on it; the connections are dropped below either way.
       const closed = await Promise.race([
-        access?.close().then(() => true, () => true) ?? Promise.resolve(true),
+        access?.close().then(
+          () => true,
+          () => true,
+        ) ?? Promise.resolve(true),
         new Promise<false>((resolve) => setTimeout(() => resolve(false), CLIENT_CLOSE_MS).unref()),
       ]);
       if (!closed) log.warn({ waitedMs: CLIENT_CLOSE_MS }, 'the snapshot client did not close in time; dropping its connections');

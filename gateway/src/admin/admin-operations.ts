@@ -10,7 +10,7 @@ import {
   ErrorCode,
   Events,
   userRoom,
-  type AddColoursRequest,
+  type AddColorsRequest,
   type AddressBanEntry,
   type AddressBanRequest,
   type AddressUnbanResponse,
@@ -22,12 +22,12 @@ import {
   type CanvasConfig,
   type ChallengeRequest,
   type EraseRequest,
-  type RecolourRequest,
+  type RecolorRequest,
   type OwnerLookupRequest,
   type Rect,
   type RegionResponse,
-  type RemoveColoursRequest,
-  type RemoveColoursResponse,
+  type RemoveColorsRequest,
+  type RemoveColorsResponse,
   type ResizeResponse,
   type RestoreRegionRequest,
   type SnapshotInfo,
@@ -63,7 +63,7 @@ import type { CanvasCache } from '../canvas-cache.js';
 import type { ConfigSource } from '../config-source.js';
 import type { TesseraServer } from '../socket-server.js';
 import type { Invalid } from './admin-validation.js';
-import { addColours, planRemoval, recolour, type Edit } from './palette-edits.js';
+import { addColors, planRemoval, recolor, type Edit } from './palette-edits.js';
 import { SNAPSHOT_FAILURE_STATUS, SnapshotFailure, type SnapshotAccess } from './snapshot-access.js';
 
 /** An admin request that cannot be done, with the HTTP status and error code to answer. */
@@ -278,19 +278,19 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
       return { palette: config.palette, version: config.version };
     },
 
-    recolour(admin: AdminIdentity, request: RecolourRequest) {
-      return editPalette(admin, AuditAction.Recolour, { colors: request.colors }, (palette) => recolour(palette, request));
+    recolor(admin: AdminIdentity, request: RecolorRequest) {
+      return editPalette(admin, AuditAction.Recolor, { colors: request.colors }, (palette) => recolor(palette, request));
     },
 
-    addColours(admin: AdminIdentity, request: AddColoursRequest) {
-      return editPalette(admin, AuditAction.AddColours, { colors: request.colors }, (palette) => addColours(palette, request.colors));
+    addColors(admin: AdminIdentity, request: AddColorsRequest) {
+      return editPalette(admin, AuditAction.AddColors, { colors: request.colors }, (palette) => addColors(palette, request.colors));
     },
 
     /**
      * Removes colours in three steps (see palette-remap.ts): placements are narrowed to indices
      * that keep their number, every chunk is rewritten once, then the new palette is installed.
      */
-    async removeColours(admin: AdminIdentity, request: RemoveColoursRequest): Promise<RemoveColoursResponse> {
+    async removeColors(admin: AdminIdentity, request: RemoveColorsRequest): Promise<RemoveColorsResponse> {
       for (let attempt = 0; attempt < ADMIN_OPERATION_DEFAULTS.maxAttempts; attempt++) {
         const config = await freshConfig();
         const plan = unwrap(planRemoval(config.palette, request));
@@ -322,7 +322,13 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
     async resize(admin: AdminIdentity, request: { width: number; height: number }): Promise<ResizeResponse> {
       for (let attempt = 0; attempt < ADMIN_OPERATION_DEFAULTS.maxAttempts; attempt++) {
         const config = await freshConfig();
-        const outcome = await resizeCanvas(redis, canvasId, config, request, record(admin, { ...request, before: { width: config.width, height: config.height } }));
+        const outcome = await resizeCanvas(
+          redis,
+          canvasId,
+          config,
+          request,
+          record(admin, { ...request, before: { width: config.width, height: config.height } }),
+        );
         failIfMissing(outcome);
         if (outcome.kind !== 'resized') continue;
         const changedAt = Date.now();
@@ -360,7 +366,12 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
 
     /** Bans, then closes the user's sockets on every gateway (the Redis adapter carries both). */
     async ban(admin: AdminIdentity, userId: string, request: BanRequest): Promise<BanEntry> {
-      const ban = await banUser(redis, canvasId, { userId, durationMs: request.durationMs ?? 0, reason: request.reason ?? '' }, record(admin, { userId, ...request }));
+      const ban = await banUser(
+        redis,
+        canvasId,
+        { userId, durationMs: request.durationMs ?? 0, reason: request.reason ?? '' },
+        record(admin, { userId, ...request }),
+      );
       const sockets = deps.io().in(userRoom(userId));
       sockets.emit(Events.Kicked, ErrorCode.Banned);
       sockets.disconnectSockets(true);
@@ -399,11 +410,17 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
     async erase(admin: AdminIdentity, request: EraseRequest): Promise<RegionResponse> {
       const rect = clipRect(request, await freshConfig());
       await appendAudit(redis, canvasId, AuditAction.Erase, record(admin, { ...request }));
-      const outcome = await paintRegion(redis, canvasId, rect, { fill: 0 }, {
-        userId: `admin:${admin.name}`,
-        streamMaxLength: deps.streamMaxLength,
-        refuseWhileRemapping: false, // the background keeps its index through any remap
-      });
+      const outcome = await paintRegion(
+        redis,
+        canvasId,
+        rect,
+        { fill: 0 },
+        {
+          userId: `admin:${admin.name}`,
+          streamMaxLength: deps.streamMaxLength,
+          refuseWhileRemapping: false, // the background keeps its index through any remap
+        },
+      );
       if (outcome.kind === 'missing') throw new AdminFailure(503, AdminErrorCode.CanvasUnavailable, 'the canvas does not exist');
       return { changed: outcome.changed, pixels: rect.width * rect.height };
     },
@@ -412,20 +429,32 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
       const access = await snapshotAccess();
       const config = await freshConfig();
       const rect = clipRect(request, config);
-      if (await isRemapping(redis, canvasId)) throw new AdminFailure(409, AdminErrorCode.RemapInProgress, 'colours are being removed; try again when that is done');
+      if (await isRemapping(redis, canvasId))
+        throw new AdminFailure(409, AdminErrorCode.RemapInProgress, 'colours are being removed; try again when that is done');
       const pixels = await snapshotCall(() => access.readRegion(request.snapshot, rect));
-      if (pixels.length !== rect.width * rect.height) throw new AdminFailure(503, AdminErrorCode.SnapshotsUnavailable, 'the snapshotter answered with a region of the wrong size');
+      if (pixels.length !== rect.width * rect.height)
+        throw new AdminFailure(503, AdminErrorCode.SnapshotsUnavailable, 'the snapshotter answered with a region of the wrong size');
       // A colour the palette no longer has becomes background rather than some other colour.
       const target = pixels.map((index) => (index < config.palette.length ? index : 0));
       await appendAudit(redis, canvasId, AuditAction.RestoreRegion, record(admin, { ...request }));
-      const outcome = await paintRegion(redis, canvasId, rect, { pixels: target }, {
-        userId: `admin:${admin.name}`,
-        streamMaxLength: deps.streamMaxLength,
-        refuseWhileRemapping: true,
-      });
+      const outcome = await paintRegion(
+        redis,
+        canvasId,
+        rect,
+        { pixels: target },
+        {
+          userId: `admin:${admin.name}`,
+          streamMaxLength: deps.streamMaxLength,
+          refuseWhileRemapping: true,
+        },
+      );
       if (outcome.kind === 'missing') throw new AdminFailure(503, AdminErrorCode.CanvasUnavailable, 'the canvas does not exist');
       if (outcome.kind === 'remapping') {
-        throw new AdminFailure(409, AdminErrorCode.RemapInProgress, `colours began to be removed after ${outcome.changed} pixels were restored; try again when that is done`);
+        throw new AdminFailure(
+          409,
+          AdminErrorCode.RemapInProgress,
+          `colours began to be removed after ${outcome.changed} pixels were restored; try again when that is done`,
+        );
       }
       return { changed: outcome.changed, pixels: rect.width * rect.height };
     },
@@ -445,7 +474,8 @@ export function createAdminOperations(deps: AdminOperationsDeps) {
     async restoreSnapshot(admin: AdminIdentity, key: string) {
       const access = await snapshotAccess();
       // A remap still running would go on rewriting the restored chunks with its table.
-      if (await isRemapping(redis, canvasId)) throw new AdminFailure(409, AdminErrorCode.RemapInProgress, 'colours are being removed; try again when that is done');
+      if (await isRemapping(redis, canvasId))
+        throw new AdminFailure(409, AdminErrorCode.RemapInProgress, 'colours are being removed; try again when that is done');
       const result = await snapshotCall(() => access.restore(key));
       // With the result: it names the snapshot of the canvas just before, which undoes this.
       await appendAudit(redis, canvasId, AuditAction.RestoreSnapshot, record(admin, { key, result }));

@@ -6,9 +6,9 @@ import type { AdminRequest, AdminRequestName } from '@tessera/protocol';
  * from this, and refuses to start when the document names another schema for the operation.
  */
 export const ADMIN_REQUEST_BODIES = {
-  'PATCH /palette': 'RecolourRequest',
-  'POST /palette/colors': 'AddColoursRequest',
-  'POST /palette/remove': 'RemoveColoursRequest',
+  'PATCH /palette': 'RecolorRequest',
+  'POST /palette/colors': 'AddColorsRequest',
+  'POST /palette/remove': 'RemoveColorsRequest',
   'PUT /size': 'ResizeRequest',
   'PUT /cooldown': 'CooldownRequest',
   'PUT /paused': 'PausedRequest',
@@ -31,7 +31,8 @@ export type RequestBodyOf<Key extends string> = Key extends AdminOperationKey ? 
 
 /** The schema name the document's request body of `METHOD /path` refers to, or undefined. */
 export function documentedRequestBody(document: unknown, method: string, path: string): string | undefined {
-  const operation = (document as { paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: { $ref?: unknown } }> } }>> }).paths?.[path]?.[method];
+  const operation = (document as { paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: { $ref?: unknown } }> } }>> })
+    .paths?.[path]?.[method];
   const ref = operation?.requestBody?.content?.['application/json']?.schema?.$ref;
   return typeof ref === 'string' ? ref.replace('#/components/schemas/', '') : undefined;
 }

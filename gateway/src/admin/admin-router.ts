@@ -1,4 +1,4 @@
-import { ADMIN_API_BASE, AdminErrorCode, type AdminError, type AdminIdentity, type OwnerLookupRequest } from '@tessera/protocol';
+import { ADMIN_API_BASE, AdminErrorCode, type AdminIdentity, type OwnerLookupRequest } from '@tessera/protocol';
 import type { Logger } from '@tessera/runtime';
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { AdminAuthenticator } from './admin-auth.js';
@@ -84,7 +84,8 @@ export function createAdminRouter(deps: {
     if (!validator) throw new Error(`the OpenAPI document lacks ${key}`);
     const typed = (ADMIN_REQUEST_BODIES as Record<string, string>)[key];
     const documented = documentedRequestBody(ADMIN_OPENAPI, method, path);
-    if (typed !== undefined && typed !== documented) throw new Error(`${key}: the handler is typed for ${typed}, the OpenAPI document validates ${documented ?? 'no body'}`);
+    if (typed !== undefined && typed !== documented)
+      throw new Error(`${key}: the handler is typed for ${typed}, the OpenAPI document validates ${documented ?? 'no body'}`);
     router[method](`${ADMIN_API_BASE}${path.replace(/\{(\w+)\}/g, ':$1')}`, async (request: Request, response: Response) => {
       const admin = admins.get(request);
       if (!admin) return void send(response, 401, { error: AdminErrorCode.Unauthorized });
@@ -122,12 +123,12 @@ export function createAdminRouter(deps: {
     });
   }
 
-  route('get', '/whoami', async ({ admin }) => admin);
+  route('get', '/whoami', ({ admin }) => Promise.resolve(admin));
   route('get', '/config', async () => operations.config());
   route('get', '/palette', async () => operations.palette());
-  route('patch', '/palette', async ({ admin, body }) => operations.recolour(admin, body));
-  route('post', '/palette/colors', async ({ admin, body }) => operations.addColours(admin, body));
-  route('post', '/palette/remove', async ({ admin, body }) => operations.removeColours(admin, body));
+  route('patch', '/palette', async ({ admin, body }) => operations.recolor(admin, body));
+  route('post', '/palette/colors', async ({ admin, body }) => operations.addColors(admin, body));
+  route('post', '/palette/remove', async ({ admin, body }) => operations.removeColors(admin, body));
   route('put', '/size', async ({ admin, body }) => operations.resize(admin, body));
   route('put', '/cooldown', async ({ admin, body }) => operations.setCooldown(admin, body));
   route('put', '/paused', async ({ admin, body }) => operations.setPaused(admin, body));
@@ -165,15 +166,16 @@ export function createAdminRouter(deps: {
   router.use(ADMIN_API_BASE, (_request, response) => send(response, 404, { error: AdminErrorCode.NotFound, message: 'no such admin endpoint' }));
   const onError: ErrorRequestHandler = (error: unknown, _request, response, next) => {
     const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
-    if (type === 'entity.parse.failed') return send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: 'is not valid JSON' });
-    if (type === 'entity.too.large') return send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: `is larger than ${MAX_BODY}` });
-    if (type !== undefined) return send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: 'could not be read' });
+    if (type === 'entity.parse.failed') return void send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: 'is not valid JSON' });
+    if (type === 'entity.too.large')
+      return void send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: `is larger than ${MAX_BODY}` });
+    if (type !== undefined) return void send(response, 400, { error: AdminErrorCode.InvalidPayload, field: 'body', message: 'could not be read' });
     next(error);
   };
   router.use(ADMIN_API_BASE, onError);
   return router;
 }
 
-function send(response: Response, status: number, body: AdminError | unknown): void {
+function send(response: Response, status: number, body: unknown): void {
   response.status(status).json(body);
 }

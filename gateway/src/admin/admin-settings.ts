@@ -44,7 +44,8 @@ export function parseAdminTokens(value: readonly string[]): { tokens: AdminToken
     const name = named ? item.slice(0, colon) : `admin-${index + 1}`;
     const token = named ? item.slice(colon + 1) : item;
     if (!TOKEN.test(token)) problems.push(`ADMIN_TOKENS entry ${index + 1} (${name}) holds a space or a non-ASCII character`);
-    else if (token.length < MIN_ADMIN_TOKEN_LENGTH) problems.push(`ADMIN_TOKENS entry ${index + 1} (${name}) is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters`);
+    else if (token.length < MIN_ADMIN_TOKEN_LENGTH)
+      problems.push(`ADMIN_TOKENS entry ${index + 1} (${name}) is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters`);
     if (tokens.some((other) => other.name === name)) problems.push(`ADMIN_TOKENS names ${name} twice`);
     if (tokens.some((other) => other.token === token)) problems.push(`ADMIN_TOKENS entry ${index + 1} (${name}) repeats another entry's token`);
     tokens.push({ name, token });

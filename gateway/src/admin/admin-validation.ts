@@ -38,7 +38,7 @@ export function createAdminValidators(document: OpenApiDocument): Map<string, Op
       const entry: OperationValidators = {};
       const body = (operation.requestBody as { content?: Record<string, { schema?: unknown }> } | undefined)?.content?.['application/json']?.schema;
       if (body) entry.body = ajv.compile(resolve(body));
-      const parameters = (operation.parameters ?? []) as Array<{ name: string; in: string; required?: boolean; schema: unknown }>;
+      const parameters = (operation.parameters ?? []) as { name: string; in: string; required?: boolean; schema: unknown }[];
       for (const place of ['query', 'path'] as const) {
         const own = parameters.filter((parameter) => parameter.in === place);
         if (own.length === 0) continue;
@@ -61,7 +61,10 @@ function rebase(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(rebase);
   if (typeof schema !== 'object' || schema === null) return schema;
   return Object.fromEntries(
-    Object.entries(schema).map(([key, value]) => [key, key === '$ref' && typeof value === 'string' && value.startsWith('#/') ? `${SCHEMA_ID}${value}` : rebase(value)]),
+    Object.entries(schema).map(([key, value]) => [
+      key,
+      key === '$ref' && typeof value === 'string' && value.startsWith('#/') ? `${SCHEMA_ID}${value}` : rebase(value),
+    ]),
   );
 }
 
@@ -74,7 +77,10 @@ export function check<T>(validate: ValidateFunction | undefined, data: unknown):
 
 function describe(error: ErrorObject | undefined): Invalid {
   if (!error) return { field: 'body', message: 'is invalid' };
-  const path = error.instancePath.split('/').slice(1).map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'));
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'));
   const params = error.params as Record<string, unknown>;
   if (error.keyword === 'required' && typeof params.missingProperty === 'string') {
     return { field: [...path, params.missingProperty].join('.'), message: 'is required' };

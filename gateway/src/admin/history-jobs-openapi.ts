@@ -43,7 +43,9 @@ export const HISTORY_JOB_PATHS = {
       tags: ['history'],
       summary: 'List history jobs',
       description: 'Timelapses, heatmaps, virgin maps and datasets, newest first, with their progress and, when done, what they made.',
-      parameters: [{ name: 'limit', in: 'query', required: false, description: 'At most this many (default 50).', schema: { type: 'integer', minimum: 1, maximum: 200 } }],
+      parameters: [
+        { name: 'limit', in: 'query', required: false, description: 'At most this many (default 50).', schema: { type: 'integer', minimum: 1, maximum: 200 } },
+      ],
       responses: { '200': { description: 'The jobs.', ...json(ref('HistoryJobList')) }, ...common, '400': { $ref: '#/components/responses/InvalidPayload' } },
     },
     post: {
@@ -69,7 +71,12 @@ export const HISTORY_JOB_PATHS = {
       summary: 'One history job',
       description: 'Its state and progress.',
       parameters: [idParameter],
-      responses: { '200': { description: 'The job.', ...json(ref('HistoryJobStarted')) }, ...common, '400': { $ref: '#/components/responses/InvalidPayload' }, '404': error('No such job.') },
+      responses: {
+        '200': { description: 'The job.', ...json(ref('HistoryJobStarted')) },
+        ...common,
+        '400': { $ref: '#/components/responses/InvalidPayload' },
+        '404': error('No such job.'),
+      },
     },
   },
   '/history-jobs/{id}/link': {
@@ -95,7 +102,11 @@ export const HISTORY_JOB_PATHS = {
       summary: 'Let anyone download datasets',
       description: 'Switches the public download of finished datasets (`/api/datasets`) on or off for this canvas (a field of its config; default off).',
       requestBody: { required: true, ...json(ref('DatasetsPublicRequest')) },
-      responses: { '200': { description: 'The config now in force.', ...json(ref('ConfigChange')) }, ...common, '400': { $ref: '#/components/responses/InvalidPayload' } },
+      responses: {
+        '200': { description: 'The config now in force.', ...json(ref('ConfigChange')) },
+        ...common,
+        '400': { $ref: '#/components/responses/InvalidPayload' },
+      },
     },
   },
 } as const;
@@ -111,7 +122,11 @@ const request = {
     durationSeconds: { type: 'number', exclusiveMinimum: 0, maximum: HISTORY_JOB_LIMITS.maxDurationSeconds },
     fps: { type: 'integer', minimum: 1, maximum: HISTORY_JOB_LIMITS.maxFps },
     scale: { type: 'integer', minimum: 1, maximum: HISTORY_JOB_LIMITS.maxScale },
-    quality: { type: 'string', enum: ['standard', 'lossless'], description: 'standard: H.264 yuv420p; lossless: exact RGB (libx264rgb, qp 0; fewer players play it).' },
+    quality: {
+      type: 'string',
+      enum: ['standard', 'lossless'],
+      description: 'standard: H.264 yuv420p; lossless: exact RGB (libx264rgb, qp 0; fewer players play it).',
+    },
     format: { type: 'string', enum: ['parquet', 'csv'] },
   },
   required: ['kind', 'from', 'to'],

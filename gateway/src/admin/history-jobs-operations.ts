@@ -46,7 +46,12 @@ export function createHistoryJobsOperations(deps: {
   let connection: RedisConnection | undefined;
 
   const jobs = async (): Promise<HistoryJobsClient> => {
-    if (!deps.enabled) throw new AdminFailure(503, AdminErrorCode.SnapshotsUnavailable, 'no snapshotter is deployed for this canvas (SNAPSHOTS_ENABLED): history jobs run on it');
+    if (!deps.enabled)
+      throw new AdminFailure(
+        503,
+        AdminErrorCode.SnapshotsUnavailable,
+        'no snapshotter is deployed for this canvas (SNAPSHOTS_ENABLED): history jobs run on it',
+      );
     client ??= (async () => {
       // Imported on demand: a gateway without a snapshotter never loads BullMQ.
       const { createHistoryJobsClient } = await import('@tessera/snapshotter/history-client');

@@ -44,7 +44,7 @@ const owner = object(
   {
     userId: { type: 'string' },
     kind: { type: 'string', enum: ['user', 'guest', 'admin'] },
-    displayName: { type: ['string', 'null'], description: 'An account\'s display name as its token last carried it; null for guests and admins.' },
+    displayName: { type: ['string', 'null'], description: "An account's display name as its token last carried it; null for guests and admins." },
     pseudonym: { type: 'string', description: 'What players see instead of a name (`anon-…`).' },
   },
   ['userId', 'kind', 'displayName', 'pseudonym'],
@@ -55,7 +55,7 @@ export const MODERATION_PATHS = {
     get: operation(
       'adminPixel',
       'Who placed a pixel',
-      'The pixel\'s colour, and the user of its newest event (a placement, or `admin:<name>` for a rollback or revert) with when, from the ownership index the placement script keeps; null owner: nobody on record (never placed, or forgotten by a snapshot restore or a shrink).',
+      "The pixel's colour, and the user of its newest event (a placement, or `admin:<name>` for a rollback or revert) with when, from the ownership index the placement script keeps; null owner: nobody on record (never placed, or forgotten by a snapshot restore or a shrink).",
       { ...ok('AdminPixel', 'The pixel and its owner.'), ...answers },
       { parameters: [coordinate('x'), coordinate('y')] },
     ),
@@ -78,7 +78,13 @@ export const MODERATION_PATHS = {
       {
         parameters: [
           { name: 'since', in: 'query', required: false, description: 'Epoch ms.', schema: { type: 'integer', minimum: 0, maximum: 8_640_000_000_000_000 } },
-          { name: 'limit', in: 'query', required: false, description: 'Users to list (default 20).', schema: { type: 'integer', minimum: 1, maximum: MODERATION_LIMITS.maxTopPlacers } },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            description: 'Users to list (default 20).',
+            schema: { type: 'integer', minimum: 1, maximum: MODERATION_LIMITS.maxTopPlacers },
+          },
         ],
       },
     ),
@@ -100,7 +106,7 @@ export const MODERATION_PATHS = {
         'Puts every pixel the user placed since `since` back to the colour it had before their first placement there in that window',
         '(each placement event carries the colour it replaced), except pixels someone else has placed over since, which are left alone.',
         'Through the event stream, like an erase: each changed pixel is one event by `admin:<name>`, so deltas carry it and history stays exact;',
-        'the pixels\' owner becomes that admin. Audited. When entries from `since` on were trimmed from the stream (STREAM_MAX_LEN), the snapshotter',
+        "the pixels' owner becomes that admin. Audited. When entries from `since` on were trimmed from the stream (STREAM_MAX_LEN), the snapshotter",
         'replays the archived history for them (see `archive`); `coveredFrom`, when set, names the oldest moment reverted. A colour removed from the palette since is not put back.',
       ].join(' '),
       { ...ok('RevertResponse', 'What was done.'), ...answers, '409': { $ref: '#/components/responses/Conflict' } },
@@ -148,7 +154,12 @@ export const MODERATION_SCHEMAS = {
       recent: {
         type: 'array',
         maxItems: MODERATION_LIMITS.recentPlacements,
-        items: object({ x: { type: 'integer', minimum: 0 }, y: { type: 'integer', minimum: 0 }, color: { type: 'integer', minimum: 0 }, at: epochMs }, ['x', 'y', 'color', 'at']),
+        items: object({ x: { type: 'integer', minimum: 0 }, y: { type: 'integer', minimum: 0 }, color: { type: 'integer', minimum: 0 }, at: epochMs }, [
+          'x',
+          'y',
+          'color',
+          'at',
+        ]),
       },
       sessions: { type: 'array', items: object({ address: { type: 'string' }, firstSeen: epochMs, lastSeen: epochMs }, ['address', 'firstSeen', 'lastSeen']) },
       ban: { oneOf: [{ type: 'null' }, ref('Ban')] },
@@ -159,9 +170,16 @@ export const MODERATION_SCHEMAS = {
     { users: { type: 'array', items: object({ ...owner.properties, placements: { type: 'integer', minimum: 0 } }, [...owner.required, 'placements']) } },
     ['users'],
   ),
-  RevertPreviewRequest: object({ userId, since: { ...epochMs, maximum: 8_640_000_000_000_000, description: 'Placements at or after this epoch ms.' } }, ['userId', 'since']),
+  RevertPreviewRequest: object({ userId, since: { ...epochMs, maximum: 8_640_000_000_000_000, description: 'Placements at or after this epoch ms.' } }, [
+    'userId',
+    'since',
+  ]),
   RevertRequest: object(
-    { userId, since: { ...epochMs, maximum: 8_640_000_000_000_000, description: 'Placements at or after this epoch ms.' }, reason: { type: 'string', maxLength: ADMIN_LIMITS.maxBanReasonLength } },
+    {
+      userId,
+      since: { ...epochMs, maximum: 8_640_000_000_000_000, description: 'Placements at or after this epoch ms.' },
+      reason: { type: 'string', maxLength: ADMIN_LIMITS.maxBanReasonLength },
+    },
     ['userId', 'since'],
   ),
   RevertPreview: object(

@@ -59,7 +59,11 @@ export function createModerationOperations(deps: ModerationOperationsDeps) {
   function failIfRefused(outcome: RevertOutcome): void {
     if (outcome.kind === 'missing') throw new AdminFailure(503, AdminErrorCode.CanvasUnavailable, 'the canvas does not exist');
     if (outcome.kind === 'remapping') {
-      throw new AdminFailure(409, AdminErrorCode.RemapInProgress, `colours are being removed (${outcome.changed} pixels were put back before); try again when that is done`);
+      throw new AdminFailure(
+        409,
+        AdminErrorCode.RemapInProgress,
+        `colours are being removed (${outcome.changed} pixels were put back before); try again when that is done`,
+      );
     }
   }
 
@@ -99,7 +103,12 @@ export function createModerationOperations(deps: ModerationOperationsDeps) {
     async revertPreview(request: RevertRequest): Promise<RevertPreview> {
       checkSince(request.since);
       const { plan: revertPlan, archive } = await plan(request);
-      const outcome = await runRevert(redis, canvasId, revertPlan, { userId: request.userId, adminUserId: 'admin:preview', streamMaxLength: deps.streamMaxLength, dryRun: true });
+      const outcome = await runRevert(redis, canvasId, revertPlan, {
+        userId: request.userId,
+        adminUserId: 'admin:preview',
+        streamMaxLength: deps.streamMaxLength,
+        dryRun: true,
+      });
       failIfRefused(outcome);
       return { pixels: outcome.changed, skipped: outcome.skipped, coveredFrom: revertPlan.coveredFrom, ...(archive ? { archive } : {}) };
     },
@@ -108,7 +117,10 @@ export function createModerationOperations(deps: ModerationOperationsDeps) {
     async revert(admin: AdminIdentity, request: RevertRequest): Promise<RevertResponse> {
       checkSince(request.since);
       const { plan: revertPlan, archive } = await plan(request);
-      await appendAudit(redis, canvasId, AuditAction.RevertUser, { actor: admin.name, details: { ...request, pixels: revertPlan.pixels.size, ...(archive ? { archive } : {}) } });
+      await appendAudit(redis, canvasId, AuditAction.RevertUser, {
+        actor: admin.name,
+        details: { ...request, pixels: revertPlan.pixels.size, ...(archive ? { archive } : {}) },
+      });
       const outcome = await runRevert(redis, canvasId, revertPlan, {
         userId: request.userId,
         adminUserId: `admin:${admin.name}`,
@@ -123,4 +135,3 @@ export function createModerationOperations(deps: ModerationOperationsDeps) {
 }
 
 export type ModerationOperations = ReturnType<typeof createModerationOperations>;
-

@@ -5,7 +5,7 @@ import {
   ADMIN_REQUEST_SCHEMAS,
   AdminErrorCode,
   CHALLENGE_SETTINGS_SCHEMA,
-  COLOUR_SCHEMA,
+  COLOR_SCHEMA,
   HISTORY_VIEWER_MODES,
   LIMITS,
   OWNER_LOOKUPS,
@@ -23,7 +23,7 @@ import { MODERATION_PATHS, MODERATION_SCHEMAS } from './moderation-openapi.js';
  * the documentation and the checks cannot drift apart. Tests check every response against it.
  */
 type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
-export type OpenApiDocument = { readonly [key: string]: Json };
+export type OpenApiDocument = Readonly<Record<string, Json>>;
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: Json) => ({ content: { 'application/json': { schema } } });
@@ -113,7 +113,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
     { name: 'moderation', description: 'Bans and rollbacks.' },
     { name: 'snapshots', description: 'Served by the snapshotter; 503 when it is not deployed.' },
     { name: 'audit', description: 'Who did what, when.' },
-    { name: 'stats', description: 'The event\'s numbers, collected as they happen.' },
+    { name: 'stats', description: "The event's numbers, collected as they happen." },
     { name: 'players', description: 'What players read beside the canvas: official templates, the rules.' },
     { name: 'history', description: 'Timelapses, heatmaps, virgin maps and datasets, rendered by the snapshotter; 503 when it is not deployed.' },
   ],
@@ -127,35 +127,55 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
       },
     },
     '/whoami': {
-      get: operation('The caller', 'Checks a credential: the admin it belongs to.', { ...ok('AdminIdentity', 'The admin.'), ...common }, {
-        operationId: 'whoami',
-        tags: ['audit'],
-      }),
+      get: operation(
+        'The caller',
+        'Checks a credential: the admin it belongs to.',
+        { ...ok('AdminIdentity', 'The admin.'), ...common },
+        {
+          operationId: 'whoami',
+          tags: ['audit'],
+        },
+      ),
     },
     '/config': {
-      get: operation('The canvas config', 'The config as Redis holds it now (not a cache).', { ...ok('AdminConfig', 'The config.'), ...common, '503': { $ref: '#/components/responses/Unavailable' } }, {
-        operationId: 'getConfig',
-        tags: ['canvas'],
-      }),
+      get: operation(
+        'The canvas config',
+        'The config as Redis holds it now (not a cache).',
+        { ...ok('AdminConfig', 'The config.'), ...common, '503': { $ref: '#/components/responses/Unavailable' } },
+        {
+          operationId: 'getConfig',
+          tags: ['canvas'],
+        },
+      ),
     },
     '/palette': {
-      get: operation('The palette', 'The palette and the config version it belongs to.', { ...ok('Palette', 'The palette.'), ...common, '503': { $ref: '#/components/responses/Unavailable' } }, {
-        operationId: 'getPalette',
-        tags: ['canvas'],
-      }),
+      get: operation(
+        'The palette',
+        'The palette and the config version it belongs to.',
+        { ...ok('Palette', 'The palette.'), ...common, '503': { $ref: '#/components/responses/Unavailable' } },
+        {
+          operationId: 'getPalette',
+          tags: ['canvas'],
+        },
+      ),
       patch: operation(
         'Replace colours',
         'Gives existing palette indices new colours. Pixels keep their index, so players see them recoloured at once; no canvas data changes.',
         { ...ok('ConfigChange', 'The new config.'), ...mutating },
-        { operationId: 'recolour', tags: ['canvas'], requestBody: 'RecolourRequest' },
+        { operationId: 'recolor', tags: ['canvas'], requestBody: 'RecolorRequest' },
       ),
     },
     '/palette/colors': {
-      post: operation('Add colours', 'Appends colours at the end of the palette.', { ...ok('ConfigChange', 'The new config.'), ...mutating }, {
-        operationId: 'addColours',
-        tags: ['canvas'],
-        requestBody: 'AddColoursRequest',
-      }),
+      post: operation(
+        'Add colours',
+        'Appends colours at the end of the palette.',
+        { ...ok('ConfigChange', 'The new config.'), ...mutating },
+        {
+          operationId: 'addColors',
+          tags: ['canvas'],
+          requestBody: 'AddColorsRequest',
+        },
+      ),
     },
     '/palette/remove': {
       post: operation(
@@ -166,8 +186,8 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
           'Placements are limited to the indices below the first removed one while every chunk is rewritten (each chunk',
           'atomically); then the new palette is installed in one versioned step, and players re-read the canvas.',
         ].join(' '),
-        { ...ok('RemoveColoursResponse', 'The new config and the old-to-new index table.'), ...mutating },
-        { operationId: 'removeColours', tags: ['canvas'], requestBody: 'RemoveColoursRequest' },
+        { ...ok('RemoveColorsResponse', 'The new config and the old-to-new index table.'), ...mutating },
+        { operationId: 'removeColors', tags: ['canvas'], requestBody: 'RemoveColorsRequest' },
       ),
     },
     '/size': {
@@ -183,18 +203,28 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
       ),
     },
     '/cooldown': {
-      put: operation('Set the cooldown', 'Sets the time between two placements of one player (0: none). Applies at once to players already waiting: a wait ends at their placement time plus the new cooldown, but never later than the end their placement was given (a raise applies from each player\'s next placement).', { ...ok('ConfigChange', 'The new config.'), ...mutating }, {
-        operationId: 'setCooldown',
-        tags: ['canvas'],
-        requestBody: 'CooldownRequest',
-      }),
+      put: operation(
+        'Set the cooldown',
+        "Sets the time between two placements of one player (0: none). Applies at once to players already waiting: a wait ends at their placement time plus the new cooldown, but never later than the end their placement was given (a raise applies from each player's next placement).",
+        { ...ok('ConfigChange', 'The new config.'), ...mutating },
+        {
+          operationId: 'setCooldown',
+          tags: ['canvas'],
+          requestBody: 'CooldownRequest',
+        },
+      ),
     },
     '/paused': {
-      put: operation('Pause or resume', 'While paused, every placement is refused with PAUSED.', { ...ok('ConfigChange', 'The new config.'), ...mutating }, {
-        operationId: 'setPaused',
-        tags: ['canvas'],
-        requestBody: 'PausedRequest',
-      }),
+      put: operation(
+        'Pause or resume',
+        'While paused, every placement is refused with PAUSED.',
+        { ...ok('ConfigChange', 'The new config.'), ...mutating },
+        {
+          operationId: 'setPaused',
+          tags: ['canvas'],
+          requestBody: 'PausedRequest',
+        },
+      ),
     },
     '/challenge': {
       put: operation(
@@ -218,10 +248,15 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
       ),
     },
     '/bans': {
-      get: operation('Bans in force', 'Every ban that has not expired, newest first.', { ...ok('BanList', 'The bans.'), ...common }, {
-        operationId: 'listBans',
-        tags: ['moderation'],
-      }),
+      get: operation(
+        'Bans in force',
+        'Every ban that has not expired, newest first.',
+        { ...ok('BanList', 'The bans.'), ...common },
+        {
+          operationId: 'listBans',
+          tags: ['moderation'],
+        },
+      ),
     },
     '/bans/{userId}': {
       put: operation(
@@ -230,17 +265,27 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         { ...ok('Ban', 'The ban.'), ...mutating },
         { operationId: 'ban', tags: ['moderation'], requestBody: 'BanRequest', parameters: [userIdParameter] },
       ),
-      delete: operation('Unban a user', 'Lifts the ban (a no-op for a user who is not banned).', { ...ok('UnbanResponse', 'Whether a ban was lifted.'), ...common, '400': { $ref: '#/components/responses/InvalidPayload' } }, {
-        operationId: 'unban',
-        tags: ['moderation'],
-        parameters: [userIdParameter],
-      }),
+      delete: operation(
+        'Unban a user',
+        'Lifts the ban (a no-op for a user who is not banned).',
+        { ...ok('UnbanResponse', 'Whether a ban was lifted.'), ...common, '400': { $ref: '#/components/responses/InvalidPayload' } },
+        {
+          operationId: 'unban',
+          tags: ['moderation'],
+          parameters: [userIdParameter],
+        },
+      ),
     },
     '/address-bans': {
-      get: operation('Address bans in force', 'Every address ban that has not expired, newest first.', { ...ok('AddressBanList', 'The address bans.'), ...common }, {
-        operationId: 'listAddressBans',
-        tags: ['moderation'],
-      }),
+      get: operation(
+        'Address bans in force',
+        'Every address ban that has not expired, newest first.',
+        { ...ok('AddressBanList', 'The address bans.'), ...common },
+        {
+          operationId: 'listAddressBans',
+          tags: ['moderation'],
+        },
+      ),
       put: operation(
         'Ban an address or a prefix',
         [
@@ -253,11 +298,18 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         { ...ok('AddressBan', 'The ban, with the canonical prefix.'), ...mutating },
         { operationId: 'banAddress', tags: ['moderation'], requestBody: 'AddressBanRequest' },
       ),
-      delete: operation('Unban an address or a prefix', 'Lifts the ban of exactly this prefix (a no-op when it is not banned).', { ...ok('AddressUnbanResponse', 'Whether a ban was lifted.'), ...common, '400': { $ref: '#/components/responses/InvalidPayload' } }, {
-        operationId: 'unbanAddress',
-        tags: ['moderation'],
-        parameters: [{ name: 'address', in: 'query', required: true, description: 'The address or prefix, as banned (`203.0.113.0/24`).', schema: ref('AddressText') }],
-      }),
+      delete: operation(
+        'Unban an address or a prefix',
+        'Lifts the ban of exactly this prefix (a no-op when it is not banned).',
+        { ...ok('AddressUnbanResponse', 'Whether a ban was lifted.'), ...common, '400': { $ref: '#/components/responses/InvalidPayload' } },
+        {
+          operationId: 'unbanAddress',
+          tags: ['moderation'],
+          parameters: [
+            { name: 'address', in: 'query', required: true, description: 'The address or prefix, as banned (`203.0.113.0/24`).', schema: ref('AddressText') },
+          ],
+        },
+      ),
     },
     '/rollback/erase': {
       post: operation(
@@ -276,14 +328,24 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
       ),
     },
     '/snapshots': {
-      get: operation('List snapshots', 'Snapshots in storage, newest first.', { ...ok('SnapshotList', 'The snapshots.'), ...snapshotAnswers }, {
-        operationId: 'listSnapshots',
-        tags: ['snapshots'],
-      }),
-      post: operation('Take a snapshot now', 'Asks the snapshotter for a snapshot and waits for it.', { ...ok('SnapshotTaken', 'The snapshot taken, or why none was needed.'), ...snapshotAnswers }, {
-        operationId: 'takeSnapshot',
-        tags: ['snapshots'],
-      }),
+      get: operation(
+        'List snapshots',
+        'Snapshots in storage, newest first.',
+        { ...ok('SnapshotList', 'The snapshots.'), ...snapshotAnswers },
+        {
+          operationId: 'listSnapshots',
+          tags: ['snapshots'],
+        },
+      ),
+      post: operation(
+        'Take a snapshot now',
+        'Asks the snapshotter for a snapshot and waits for it.',
+        { ...ok('SnapshotTaken', 'The snapshot taken, or why none was needed.'), ...snapshotAnswers },
+        {
+          operationId: 'takeSnapshot',
+          tags: ['snapshots'],
+        },
+      ),
     },
     '/snapshots/restore': {
       post: operation(
@@ -294,10 +356,15 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
       ),
     },
     '/templates': {
-      get: operation('Official templates', 'The templates every player can toggle (players read them at `GET /api/canvas/templates`).', { ...ok('TemplateList', 'The pinned templates, in id order.'), ...common }, {
-        operationId: 'listTemplates',
-        tags: ['players'],
-      }),
+      get: operation(
+        'Official templates',
+        'The templates every player can toggle (players read them at `GET /api/canvas/templates`).',
+        { ...ok('TemplateList', 'The pinned templates, in id order.'), ...common },
+        {
+          operationId: 'listTemplates',
+          tags: ['players'],
+        },
+      ),
     },
     '/templates/{templateId}': {
       put: operation(
@@ -306,17 +373,27 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         { ...ok('OfficialTemplate', 'The pinned template.'), ...mutating },
         { operationId: 'pinTemplate', tags: ['players'], requestBody: 'PinTemplateRequest', parameters: [templateIdParameter] },
       ),
-      delete: operation('Unpin an official template', 'Players stop seeing it on their next load.', { ...ok('UnpinTemplateResponse', 'Whether it was pinned.'), ...mutating }, {
-        operationId: 'unpinTemplate',
-        tags: ['players'],
-        parameters: [templateIdParameter],
-      }),
+      delete: operation(
+        'Unpin an official template',
+        'Players stop seeing it on their next load.',
+        { ...ok('UnpinTemplateResponse', 'Whether it was pinned.'), ...mutating },
+        {
+          operationId: 'unpinTemplate',
+          tags: ['players'],
+          parameters: [templateIdParameter],
+        },
+      ),
     },
     '/rules': {
-      get: operation('The rules text', 'The rules and help players see (also at `GET /api/canvas/rules`).', { ...ok('RulesText', 'The text and its version.'), ...common }, {
-        operationId: 'getRules',
-        tags: ['players'],
-      }),
+      get: operation(
+        'The rules text',
+        'The rules and help players see (also at `GET /api/canvas/rules`).',
+        { ...ok('RulesText', 'The text and its version.'), ...common },
+        {
+          operationId: 'getRules',
+          tags: ['players'],
+        },
+      ),
       put: operation(
         'Replace the rules text',
         'Plain text: blank lines separate paragraphs, lines starting with `- ` are list items; shown as text, never as HTML. Every edit bumps the version, and players see the panel again.',
@@ -325,18 +402,29 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
       ),
     },
     '/audit': {
-      get: operation('The audit log', 'Admin actions, newest first.', { ...ok('AuditPage', 'One page of entries.'), ...common, '400': { $ref: '#/components/responses/InvalidPayload' } }, {
-        operationId: 'audit',
-        tags: ['audit'],
-        parameters: [
-          { name: 'limit', in: 'query', required: false, description: 'Entries per page (default 50).', schema: integer(1, ADMIN_LIMITS.maxAuditPage) },
-          { name: 'before', in: 'query', required: false, description: 'Only entries older than this id (the `next` of the previous page); `0-0` has nothing older and is refused.', schema: { type: 'string', pattern: '^(?!0+-0+$)\\d{1,16}-\\d{1,16}$' } },
-        ],
-      }),
+      get: operation(
+        'The audit log',
+        'Admin actions, newest first.',
+        { ...ok('AuditPage', 'One page of entries.'), ...common, '400': { $ref: '#/components/responses/InvalidPayload' } },
+        {
+          operationId: 'audit',
+          tags: ['audit'],
+          parameters: [
+            { name: 'limit', in: 'query', required: false, description: 'Entries per page (default 50).', schema: integer(1, ADMIN_LIMITS.maxAuditPage) },
+            {
+              name: 'before',
+              in: 'query',
+              required: false,
+              description: 'Only entries older than this id (the `next` of the previous page); `0-0` has nothing older and is refused.',
+              schema: { type: 'string', pattern: '^(?!0+-0+$)\\d{1,16}-\\d{1,16}$' },
+            },
+          ],
+        },
+      ),
     },
     '/stats': {
       get: operation(
-        'The event\'s numbers',
+        "The event's numbers",
         'Unique users, signed-in users, canvas loads, players online now and at the peak, placements in total, per minute and at the peak second. Placements are counted by the writer as it reads them (exactly once, by stream time); `countedThrough` is the stream position they are counted through. Unique users are HyperLogLog estimates (±0.81%).',
         { ...ok('EventStats', 'The numbers now; export them as they are.'), ...common },
         { operationId: 'stats', tags: ['stats'] },
@@ -360,7 +448,10 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         headers: { 'Retry-After': { description: 'Seconds until the next request is allowed.', schema: { type: 'integer', minimum: 1 } } },
         ...json(ref('Error')),
       },
-      Unavailable: { description: 'The canvas does not exist or its Redis is unreachable (CANVAS_UNAVAILABLE), or the snapshotter is not deployed or did not answer.', ...json(ref('Error')) },
+      Unavailable: {
+        description: 'The canvas does not exist or its Redis is unreachable (CANVAS_UNAVAILABLE), or the snapshotter is not deployed or did not answer.',
+        ...json(ref('Error')),
+      },
     },
     schemas: {
       Error: {
@@ -377,12 +468,12 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         required: ['error'],
         additionalProperties: false,
       },
-      Colour: COLOUR_SCHEMA,
+      Color: COLOR_SCHEMA,
       CanvasConfig: object(
         {
           width: side,
           height: side,
-          palette: { type: 'array', items: ref('Colour'), minItems: LIMITS.minPaletteSize, maxItems: LIMITS.maxPaletteSize },
+          palette: { type: 'array', items: ref('Color'), minItems: LIMITS.minPaletteSize, maxItems: LIMITS.maxPaletteSize },
           cooldownMs: integer(0, LIMITS.maxCooldownMs),
           paused: { type: 'boolean' },
           challenge: ref('ChallengeSettings'),
@@ -398,15 +489,12 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         { canvasId: { type: 'string' }, config: ref('CanvasConfig'), remapping: { type: 'boolean', description: 'A colour removal is rewriting the canvas.' } },
         ['canvasId', 'config', 'remapping'],
       ),
-      Palette: object(
-        { palette: { type: 'array', items: ref('Colour') }, version: { type: 'integer', minimum: 1 } },
-        ['palette', 'version'],
-      ),
+      Palette: object({ palette: { type: 'array', items: ref('Color') }, version: { type: 'integer', minimum: 1 } }, ['palette', 'version']),
       ConfigChange: object({ config: ref('CanvasConfig') }, ['config']),
-      RecolourRequest: ADMIN_REQUEST_SCHEMAS.RecolourRequest,
-      AddColoursRequest: ADMIN_REQUEST_SCHEMAS.AddColoursRequest,
-      RemoveColoursRequest: ADMIN_REQUEST_SCHEMAS.RemoveColoursRequest,
-      RemoveColoursResponse: object(
+      RecolorRequest: ADMIN_REQUEST_SCHEMAS.RecolorRequest,
+      AddColorsRequest: ADMIN_REQUEST_SCHEMAS.AddColorsRequest,
+      RemoveColorsRequest: ADMIN_REQUEST_SCHEMAS.RemoveColorsRequest,
+      RemoveColorsResponse: object(
         { config: ref('CanvasConfig'), mapping: { type: 'array', items: paletteIndex, description: 'For every old index, its new index.' } },
         ['config', 'mapping'],
       ),
@@ -456,7 +544,7 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
       },
       SnapshotTaken: {
         type: 'object',
-        description: 'The snapshotter\'s report: `taken: false` with a `reason` when the canvas is unchanged since the newest snapshot.',
+        description: "The snapshotter's report: `taken: false` with a `reason` when the canvas is unchanged since the newest snapshot.",
         properties: { taken: { type: 'boolean' }, key: { type: 'string' }, reason: { type: 'string' } },
         required: ['taken'],
       },
@@ -474,7 +562,10 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         ['id', 'action', 'actor', 'at', 'details'],
       ),
       StatsPeak: object(
-        { value: { type: 'integer', minimum: 0 }, at: { type: 'integer', minimum: 0, description: 'Epoch ms it was reached (the start of the second for placements); 0: never.' } },
+        {
+          value: { type: 'integer', minimum: 0 },
+          at: { type: 'integer', minimum: 0, description: 'Epoch ms it was reached (the start of the second for placements); 0: never.' },
+        },
         ['value', 'at'],
       ),
       StatsMinute: object(
@@ -493,14 +584,26 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
           online: { type: 'integer', minimum: 0, description: 'Players online now across every gateway.' },
           uniqueUsers: { type: 'integer', minimum: 0, description: 'Distinct users who placed (estimate).' },
           signedInUsers: { type: 'integer', minimum: 0, description: 'Distinct signed-in users (accounts, not guests) who placed (estimate).' },
-          canvasLoads: { type: 'integer', minimum: 0, description: 'Page loads: each page\'s first connection.' },
+          canvasLoads: { type: 'integer', minimum: 0, description: "Page loads: each page's first connection." },
           placements: { type: 'integer', minimum: 0, description: 'Placements in total (admin rollbacks excluded).' },
           peakOnline: ref('StatsPeak'),
           peakPlacementsPerSecond: ref('StatsPeak'),
           countedThrough: { type: 'string', pattern: '^\\d{1,16}-\\d{1,16}$' },
           perMinute: { type: 'array', items: ref('StatsMinute'), description: 'Every minute with a placement, a load or a presence report, oldest first.' },
         },
-        ['canvasId', 'at', 'online', 'uniqueUsers', 'signedInUsers', 'canvasLoads', 'placements', 'peakOnline', 'peakPlacementsPerSecond', 'countedThrough', 'perMinute'],
+        [
+          'canvasId',
+          'at',
+          'online',
+          'uniqueUsers',
+          'signedInUsers',
+          'canvasLoads',
+          'placements',
+          'peakOnline',
+          'peakPlacementsPerSecond',
+          'countedThrough',
+          'perMinute',
+        ],
       ),
       AuditPage: object({ entries: { type: 'array', items: ref('AuditEntry') }, next: { type: 'string' } }, ['entries']),
       PinTemplateRequest: ADMIN_REQUEST_SCHEMAS.PinTemplateRequest,

@@ -1,10 +1,10 @@
-import { LIMITS, type RecolourRequest, type RemoveColoursRequest } from '@tessera/protocol';
+import { LIMITS, type RecolorRequest, type RemoveColorsRequest } from '@tessera/protocol';
 import type { Invalid } from './admin-validation.js';
 
 export type Edit<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly invalid: Invalid };
 
 /** Checks that go beyond the schema: indices against the palette as it is now. */
-export function recolour(palette: readonly string[], request: RecolourRequest): Edit<string[]> {
+export function recolor(palette: readonly string[], request: RecolorRequest): Edit<string[]> {
   const next = [...palette];
   const seen = new Set<number>();
   for (const [i, { index, color }] of request.colors.entries()) {
@@ -16,8 +16,8 @@ export function recolour(palette: readonly string[], request: RecolourRequest): 
   return { ok: true, value: next };
 }
 
-export function addColours(palette: readonly string[], colours: readonly string[]): Edit<string[]> {
-  const next = [...palette, ...colours];
+export function addColors(palette: readonly string[], colors: readonly string[]): Edit<string[]> {
+  const next = [...palette, ...colors];
   if (next.length > LIMITS.maxPaletteSize) {
     return invalid('colors', `would make ${next.length} colours; a palette holds at most ${LIMITS.maxPaletteSize}`);
   }
@@ -38,7 +38,7 @@ export interface Remap {
  * The new palette and index table for removing colours: the kept colours close up in order, each
  * removed index takes the new index of the colour it maps to.
  */
-export function planRemoval(palette: readonly string[], request: RemoveColoursRequest): Edit<Remap> {
+export function planRemoval(palette: readonly string[], request: RemoveColorsRequest): Edit<Remap> {
   const removed = new Map<number, number>();
   for (const [i, { index, mapTo }] of request.remove.entries()) {
     if (index >= palette.length) return invalid(`remove.${i}.index`, `must be below the palette size ${palette.length}`);
@@ -53,10 +53,10 @@ export function planRemoval(palette: readonly string[], request: RemoveColoursRe
   if (kept < LIMITS.minPaletteSize) return invalid('remove', `would leave ${kept} colours; a palette holds at least ${LIMITS.minPaletteSize}`);
   const mapping: number[] = [];
   const next: string[] = [];
-  palette.forEach((colour, index) => {
+  palette.forEach((color, index) => {
     if (removed.has(index)) return;
     mapping[index] = next.length;
-    next.push(colour);
+    next.push(color);
   });
   for (const [index, mapTo] of removed) mapping[index] = mapping[mapTo]!;
   const table = new Uint8Array(256); // indices beyond the old palette cannot be on the canvas: background

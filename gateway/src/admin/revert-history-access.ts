@@ -54,7 +54,7 @@ export function createRevertHistoryAccess(deps: {
 
   /** The oldest entry the stream holds now at or after `since`: the archive answers what lies before it. */
   async function streamStart(since: number): Promise<string> {
-    const [first] = (await redis.xrange(canvasKeys(canvasId).events, `${since}-0`, '+', 'COUNT', 1)) as Array<[string, string[]]>;
+    const [first] = (await redis.xrange(canvasKeys(canvasId).events, `${since}-0`, '+', 'COUNT', 1)) as [string, string[]][];
     // An empty stream: everything up to now is archived (or lost).
     return first ? first[0] : `${Date.now()}-${MAX_SEQ}`;
   }
@@ -68,7 +68,7 @@ export function createRevertHistoryAccess(deps: {
       const until = await streamStart(since);
       let answer;
       try {
-        answer = await (await archive()).previousColours({ userId, since, until });
+        answer = await (await archive()).previousColors({ userId, since, until });
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         if (isRefusal(error)) {

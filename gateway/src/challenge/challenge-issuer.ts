@@ -4,9 +4,7 @@ import { deriveKey } from 'altcha-lib/algorithms/sha';
 import type { ChallengeIssuerSettings } from './challenge-settings.js';
 
 /** A solution that verified: `nonce` identifies its challenge, `ttlMs` how long it could still be accepted. */
-export type CheckedSolution =
-  | { readonly ok: true; readonly nonce: string; readonly ttlMs: number }
-  | { readonly ok: false; readonly error: ErrorCode };
+export type CheckedSolution = { readonly ok: true; readonly nonce: string; readonly ttlMs: number } | { readonly ok: false; readonly error: ErrorCode };
 
 export interface ChallengeIssuer {
   /** A new signed challenge, in the JSON shape the ALTCHA widget fetches. */

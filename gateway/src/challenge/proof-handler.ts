@@ -22,16 +22,29 @@ export function createProofHandler(deps: {
   return async function handleProof(context: PlaceContext, payload: unknown, ack: (result: ProofResult) => void): Promise<void> {
     if (!context.bucket.take()) {
       if (context.bucket.refusedInARow >= deps.floodThreshold) context.onFlood();
-      return ack({ ok: false, error: ErrorCode.RateLimited });
+      ack({ ok: false, error: ErrorCode.RateLimited });
+      return;
     }
-    if (payload instanceof OversizedPayload) return ack({ ok: false, error: ErrorCode.PayloadTooLarge });
+    if (payload instanceof OversizedPayload) {
+      ack({ ok: false, error: ErrorCode.PayloadTooLarge });
+      return;
+    }
     try {
       const settings = await deps.challengeSettings();
-      if (!settings) return ack({ ok: false, error: ErrorCode.CanvasUnavailable });
+      if (!settings) {
+        ack({ ok: false, error: ErrorCode.CanvasUnavailable });
+        return;
+      }
       // Nothing owed: accepted without spending the solution.
-      if (!challengeApplies(settings, context.guest)) return ack({ ok: true });
+      if (!challengeApplies(settings, context.guest)) {
+        ack({ ok: true });
+        return;
+      }
       const error = await deps.challenges.verify(payload);
-      if (error) return ack({ ok: false, error });
+      if (error) {
+        ack({ ok: false, error });
+        return;
+      }
       deps.challenges.credit(settings, context.proof);
       ack({ ok: true });
     } catch (error) {

@@ -15,10 +15,10 @@ export interface ApiResponse<T = Record<string, unknown>> {
   readonly headers: Headers;
 }
 
-type Document = {
+interface Document {
   paths: Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: Record<string, { schema: unknown }> }> }>>;
   components: { responses: Record<string, { content?: Record<string, { schema: unknown }> }>; schemas: Record<string, unknown> };
-};
+}
 
 const SCHEMA_ID = 'https://tessera.test/openapi';
 
@@ -69,7 +69,9 @@ export class OpenApiChecker {
 function rebase(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(rebase);
   if (typeof schema !== 'object' || schema === null) return schema;
-  return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `${SCHEMA_ID}${v}` : rebase(v)]));
+  return Object.fromEntries(
+    Object.entries(schema).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `${SCHEMA_ID}${v}` : rebase(v)]),
+  );
 }
 
 /** Calls the admin API and checks the answer against the document. */
@@ -104,10 +106,16 @@ export interface TokenOverrides {
 }
 
 /** A local JWKS server and a signer for tokens it vouches for. */
-export async function startJwks(): Promise<{ url: string; sign: (claims: Record<string, unknown>, overrides?: TokenOverrides) => Promise<string>; close: () => Promise<void> }> {
+export async function startJwks(): Promise<{
+  url: string;
+  sign: (claims: Record<string, unknown>, overrides?: TokenOverrides) => Promise<string>;
+  close: () => Promise<void>;
+}> {
   const { publicKey, privateKey } = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'admin-test-key', alg: 'RS256', use: 'sig' };
-  const server: Server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+  const server: Server = createServer((_request, response) =>
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`,

@@ -17,7 +17,7 @@ export class RawEngineClient {
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
-      const text = data.toString();
+      const text = (data as Buffer).toString(); // ws hands text frames over as a Buffer
       // Answer engine.io pings so a slow test is not cut off.
       if (text === '2') ws.send('3');
       this.frames.push(text);

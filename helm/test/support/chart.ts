@@ -24,12 +24,19 @@ export const PROMETHEUS_OPERATOR_API = 'monitoring.coreos.com/v1';
 export const GATEWAY_API = 'gateway.networking.k8s.io/v1';
 
 /** A rendered Kubernetes object; tests read it as loosely typed JSON. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: any };
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- loosely typed on purpose: a wrong path fails the assertion reading it
+  [key: string]: any;
+}
 
 /** The ci/*-values.yaml files, by short name ("default", "autoscaling", …). */
 export function ciValuesFiles(): Map<string, string> {
-  const files = readdirSync(ciDir).filter((file) => file.endsWith('-values.yaml')).sort();
+  const files = readdirSync(ciDir)
+    .filter((file) => file.endsWith('-values.yaml'))
+    .sort();
   return new Map(files.map((file) => [file.replace(/-values\.yaml$/, ''), join(ciDir, file)]));
 }
 
@@ -119,9 +126,7 @@ function modelPackage(apiVersion: string): string {
   return 'kubernetes-models';
 }
 
-interface ModelClass {
-  new (data: unknown): { validate(): void };
-}
+type ModelClass = new (data: unknown) => { validate(): void };
 
 function modelClass(apiVersion: string, kind: string): ModelClass {
   const module = require(`${modelPackage(apiVersion)}/${apiVersion}`) as Record<string, ModelClass | undefined>;
@@ -155,7 +160,7 @@ function unknownFields(validate: ValidateFunction, object: unknown): string[] {
   const proxies = new WeakMap<object, object>();
   const wrap = (value: unknown): unknown => {
     if (value === null || typeof value !== 'object') return value;
-    const target = value as object;
+    const target = value;
     let proxy = proxies.get(target);
     if (!proxy) {
       proxy = new Proxy(target, {
@@ -259,7 +264,10 @@ export function sourceEnv(service: string): Set<string> {
 }
 
 /** Every environment variable a container gets: its env entries plus the keys of its envFrom ConfigMaps. */
-export function containerEnv(objects: readonly K8sObject[], container: K8sObject): Map<string, { value?: string; secret?: { name: string; key: string }; field?: string }> {
+export function containerEnv(
+  objects: readonly K8sObject[],
+  container: K8sObject,
+): Map<string, { value?: string; secret?: { name: string; key: string }; field?: string }> {
   const env = new Map<string, { value?: string; secret?: { name: string; key: string }; field?: string }>();
   for (const source of container.envFrom ?? []) {
     if (!source.configMapRef) throw new Error(`unexpected envFrom ${JSON.stringify(source)}`);

@@ -22,19 +22,26 @@ function object(fields: Record<string, Check>, required: readonly string[] = [])
 }
 const anyObject: Check = (value, path, errors) => void (isObject(value) || errors.push(`${path} must be an object`));
 const string: Check = (value, path, errors) => void (typeof value === 'string' || errors.push(`${path} must be a string`));
-const integer = (min = Number.MIN_SAFE_INTEGER): Check => (value, path, errors) =>
-  void ((Number.isInteger(value) && (value as number) >= min) || errors.push(`${path} must be an integer >= ${min}`));
-const oneOf = (...allowed: string[]): Check => (value, path, errors) =>
-  void (allowed.includes(value as string) || errors.push(`${path} must be one of ${allowed.join(', ')}`));
+const integer =
+  (min = Number.MIN_SAFE_INTEGER): Check =>
+  (value, path, errors) =>
+    void ((Number.isInteger(value) && (value as number) >= min) || errors.push(`${path} must be an integer >= ${min}`));
+const oneOf =
+  (...allowed: string[]): Check =>
+  (value, path, errors) =>
+    void (allowed.includes(value as string) || errors.push(`${path} must be one of ${allowed.join(', ')}`));
 const stringMap: Check = (value, path, errors) => {
   if (!isObject(value)) return void errors.push(`${path} must be an object`);
-  for (const [key, child] of Object.entries(value)) if (typeof child !== 'string') errors.push(`${path}.${key} must be a string (KEDA trigger metadata is map[string]string)`);
+  for (const [key, child] of Object.entries(value))
+    if (typeof child !== 'string') errors.push(`${path}.${key} must be a string (KEDA trigger metadata is map[string]string)`);
 };
-const arrayOf = (item: Check, minItems = 0): Check => (value, path, errors) => {
-  if (!Array.isArray(value)) return void errors.push(`${path} must be an array`);
-  if (value.length < minItems) errors.push(`${path} needs at least ${minItems} items`);
-  value.forEach((child, index) => item(child, `${path}[${index}]`, errors));
-};
+const arrayOf =
+  (item: Check, minItems = 0): Check =>
+  (value, path, errors) => {
+    if (!Array.isArray(value)) return void errors.push(`${path} must be an array`);
+    if (value.length < minItems) errors.push(`${path} needs at least ${minItems} items`);
+    value.forEach((child, index) => item(child, `${path}[${index}]`, errors));
+  };
 const metadata = object({ name: string, namespace: string, labels: stringMap, annotations: stringMap }, ['name']);
 
 const scaledObject = object(
@@ -57,7 +64,14 @@ const scaledObject = object(
         }),
         triggers: arrayOf(
           object(
-            { type: string, name: string, metricType: oneOf('AverageValue', 'Value', 'Utilization'), useCachedMetrics: anyObject, metadata: stringMap, authenticationRef: object({ name: string, kind: string }, ['name']) },
+            {
+              type: string,
+              name: string,
+              metricType: oneOf('AverageValue', 'Value', 'Utilization'),
+              useCachedMetrics: anyObject,
+              metadata: stringMap,
+              authenticationRef: object({ name: string, kind: string }, ['name']),
+            },
             ['type', 'metadata'],
           ),
           1,
@@ -77,10 +91,21 @@ const backendConfig = object(
     spec: object({
       timeoutSec: integer(1),
       connectionDraining: object({ drainingTimeoutSec: integer(0) }),
-      healthCheck: object({ type: oneOf('HTTP', 'HTTPS', 'HTTP2'), requestPath: string, port: integer(1), checkIntervalSec: integer(1), timeoutSec: integer(1), healthyThreshold: integer(1), unhealthyThreshold: integer(1) }),
+      healthCheck: object({
+        type: oneOf('HTTP', 'HTTPS', 'HTTP2'),
+        requestPath: string,
+        port: integer(1),
+        checkIntervalSec: integer(1),
+        timeoutSec: integer(1),
+        healthyThreshold: integer(1),
+        unhealthyThreshold: integer(1),
+      }),
       sessionAffinity: object({ affinityType: string, affinityCookieTtlSec: integer(0) }),
       securityPolicy: object({ name: string }),
-      logging: object({ enable: (v, p, e) => void (typeof v === 'boolean' || e.push(`${p} must be a boolean`)), sampleRate: (v, p, e) => void (typeof v === 'number' || e.push(`${p} must be a number`)) }),
+      logging: object({
+        enable: (v, p, e) => void (typeof v === 'boolean' || e.push(`${p} must be a boolean`)),
+        sampleRate: (v, p, e) => void (typeof v === 'number' || e.push(`${p} must be a number`)),
+      }),
     }),
   },
   ['apiVersion', 'kind', 'metadata', 'spec'],

@@ -36,7 +36,7 @@ export async function createTestCanvas(redis: Redis, canvasId: string, width = 6
 /** Places `count` random pixels through the real placement script (so each has its stream event). */
 export async function placeRandom(placer: PixelPlacer, { count, width, height }: { count: number; width: number; height: number }): Promise<void> {
   for (let placed = 0; placed < count; placed += 50) {
-    const burst: Array<Promise<unknown>> = [];
+    const burst: Promise<unknown>[] = [];
     for (let i = 0; i < Math.min(50, count - placed); i++) {
       const x = Math.floor(Math.random() * width);
       const y = Math.floor(Math.random() * height);
@@ -120,7 +120,7 @@ export async function buildSnapshotter(options: {
     config,
     async metric(name, series = name) {
       const metric = await registry.getSingleMetric(name)?.get();
-      const values = (metric?.values ?? []) as Array<{ value: number; metricName?: string }>;
+      const values = (metric?.values ?? []) as { value: number; metricName?: string }[];
       return values.filter((value) => (value.metricName ?? name) === series).reduce((sum, value) => sum + value.value, 0);
     },
     async stop() {
@@ -135,7 +135,11 @@ export async function buildSnapshotter(options: {
 }
 
 /** Direct access to the test bucket, to look at and damage what the snapshotter wrote. */
-export function bucket(s3: S3Handle, canvasId: string, prefix = 'tessera/'): {
+export function bucket(
+  s3: S3Handle,
+  canvasId: string,
+  prefix = 'tessera/',
+): {
   client: S3Client;
   get(key: string): Promise<Uint8Array>;
   put(key: string, body: Uint8Array): Promise<void>;

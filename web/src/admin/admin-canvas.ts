@@ -49,7 +49,7 @@ export function createAdminCanvas(options: AdminCanvasOptions): AdminCanvas {
       }
     },
     onConfig: (config) => renderer?.setPalette(config.palette),
-    onState: (state) => (board.dataset['connection'] = state.kind),
+    onState: (state) => (board.dataset.connection = state.kind),
   });
   const { replica } = live.sync;
   const boardSize = () => ({ width: replica.width, height: replica.height });

@@ -9,8 +9,9 @@ export function attachChallengeForm(form: HTMLFormElement, act: (what: string, c
     const mode = select('mode').value;
     const at = select('at').value;
     if (!isChallengeMode(mode) || !isChallengePoint(at)) return;
-    act(mode === 'off' ? 'Turning the bot check off' : `Asking ${mode} for a bot check ${at === 'handshake' ? 'once per connection' : 'at every placement'}`, (client) =>
-      client.setChallenge({ mode, at }),
+    act(
+      mode === 'off' ? 'Turning the bot check off' : `Asking ${mode} for a bot check ${at === 'handshake' ? 'once per connection' : 'at every placement'}`,
+      (client) => client.setChallenge({ mode, at }),
     );
   });
   return {

@@ -59,13 +59,13 @@ export function createHistoryJobsPanel(): HistoryJobsPanel {
 
   const say = (text: string, kind: 'ok' | 'error' = 'ok'): void => {
     notice.textContent = text;
-    notice.dataset['kind'] = kind;
+    notice.dataset.kind = kind;
   };
 
   const row = (job: HistoryJob): HTMLTableRowElement => {
     const tr = document.createElement('tr');
-    tr.dataset['jobId'] = job.id;
-    tr.dataset['state'] = job.state;
+    tr.dataset.jobId = job.id;
+    tr.dataset.state = job.state;
     const cells = [
       job.id,
       job.request.kind,
@@ -116,17 +116,24 @@ export function createHistoryJobsPanel(): HistoryJobsPanel {
     try {
       const { jobs } = await call<{ jobs: HistoryJob[] }>('GET', '/history-jobs?limit=20');
       // A link the admin already fetched stays in its row.
-      const kept = new Map([...table.querySelectorAll<HTMLTableRowElement>('tr')].filter((tr) => tr.querySelector('.history-link')).map((tr) => [tr.dataset['jobId'], tr]));
+      const kept = new Map(
+        [...table.querySelectorAll<HTMLTableRowElement>('tr')].filter((tr) => tr.querySelector('.history-link')).map((tr) => [tr.dataset.jobId, tr]),
+      );
       table.replaceChildren(...jobs.map((job) => kept.get(job.id) ?? row(job)));
       if (jobs.some((job) => job.state === 'waiting' || job.state === 'active')) timer = window.setTimeout(() => void refresh(), POLL_MS);
     } catch (error) {
-      say(String(error).includes('SNAPSHOTS_UNAVAILABLE') ? 'No snapshotter is deployed for this canvas: history jobs run on it.' : `Could not list history jobs: ${String(error)}`, 'error');
+      say(
+        String(error).includes('SNAPSHOTS_UNAVAILABLE')
+          ? 'No snapshotter is deployed for this canvas: history jobs run on it.'
+          : `Could not list history jobs: ${String(error)}`,
+        'error',
+      );
     }
   };
 
   const kindField = form.elements.namedItem('kind') as HTMLSelectElement;
   const showFields = (): void => {
-    for (const field of form.querySelectorAll<HTMLElement>('[data-for]')) field.hidden = !(field.dataset['for'] ?? '').split(' ').includes(kindField.value);
+    for (const field of form.querySelectorAll<HTMLElement>('[data-for]')) field.hidden = !(field.dataset.for ?? '').split(' ').includes(kindField.value);
   };
   kindField.addEventListener('change', showFields);
   showFields();
@@ -140,7 +147,13 @@ export function createHistoryJobsPanel(): HistoryJobsPanel {
       const [x, y, width, height] = ['x', 'y', 'width', 'height'].map((name) => value(name));
       if ([x, y, width, height].some((part) => part !== '')) body.region = { x: Number(x), y: Number(y), width: Number(width), height: Number(height) };
     }
-    if (kind === 'timelapse') Object.assign(body, { durationSeconds: Number(value('durationSeconds')), fps: Number(value('fps')), scale: Number(value('scale')), quality: value('quality') });
+    if (kind === 'timelapse')
+      Object.assign(body, {
+        durationSeconds: Number(value('durationSeconds')),
+        fps: Number(value('fps')),
+        scale: Number(value('scale')),
+        quality: value('quality'),
+      });
     if (kind === 'dataset') body.format = value('format');
     void call<{ job: HistoryJob }>('POST', '/history-jobs', body).then(
       ({ job }) => {

@@ -46,7 +46,7 @@ const notice = element('notice');
 let noticeTimer: number | undefined;
 function say(text: string, kind: 'ok' | 'error' = 'ok'): void {
   notice.textContent = text;
-  notice.dataset['kind'] = kind;
+  notice.dataset.kind = kind;
   notice.hidden = false;
   window.clearTimeout(noticeTimer);
   noticeTimer = window.setTimeout(() => (notice.hidden = true), kind === 'error' ? 10_000 : 4_000);
@@ -71,7 +71,11 @@ const statsPanel = createStatsPanel(
 
 /** Runs an admin action, shows its outcome, and refreshes what it may have changed. */
 /** Runs an admin action, says how it went, reloads what it changed; true when it succeeded. */
-async function act(what: string, action: (client: AdminApiClient) => Promise<unknown>, after: Array<() => Promise<void>> = [loadConfig, loadAudit]): Promise<boolean> {
+async function act(
+  what: string,
+  action: (client: AdminApiClient) => Promise<unknown>,
+  after: (() => Promise<void>)[] = [loadConfig, loadAudit],
+): Promise<boolean> {
   if (!api) return false;
   const client = api;
   let succeeded = false;
@@ -160,40 +164,43 @@ function showConfig(config: CanvasConfig): void {
 function showPalette(palette: readonly string[]): void {
   const container = element('palette');
   container.replaceChildren(
-    ...palette.map((colour, index) => {
+    ...palette.map((color, index) => {
       const label = document.createElement('label');
       label.className = 'swatch';
       label.textContent = String(index);
       const input = document.createElement('input');
       input.type = 'color';
-      input.value = colour;
-      input.dataset['index'] = String(index);
-      input.dataset['original'] = colour;
+      input.value = color;
+      input.dataset.index = String(index);
+      input.dataset.original = color;
       input.setAttribute('aria-label', `Palette index ${index}`);
-      input.addEventListener('input', () => label.classList.toggle('changed', input.value !== colour));
+      input.addEventListener('input', () => label.classList.toggle('changed', input.value !== color));
       label.append(input);
       return label;
     }),
   );
   const removable = element<HTMLSelectElement>('remove-index');
   const mapTo = element<HTMLSelectElement>('remove-map');
-  removable.replaceChildren(...palette.map((colour, index) => option(String(index), `${index} ${colour}`)).slice(1));
-  mapTo.replaceChildren(...palette.map((colour, index) => option(String(index), `${index} ${colour}`)));
+  removable.replaceChildren(...palette.map((color, index) => option(String(index), `${index} ${color}`)).slice(1));
+  mapTo.replaceChildren(...palette.map((color, index) => option(String(index), `${index} ${color}`)));
 }
 
 element<HTMLFormElement>('palette-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const colors = [...element('palette').querySelectorAll<HTMLInputElement>('input[type=color]')]
-    .filter((input) => input.value !== input.dataset['original'])
-    .map((input) => ({ index: Number(input.dataset['index']), color: input.value.toLowerCase() }));
-  if (colors.length === 0) return say('No colour changed.');
-  void act(`Recolouring ${colors.length} colour(s)`, (client) => client.recolour(colors));
+    .filter((input) => input.value !== input.dataset.original)
+    .map((input) => ({ index: Number(input.dataset.index), color: input.value.toLowerCase() }));
+  if (colors.length === 0) {
+    say('No colour changed.');
+    return;
+  }
+  void act(`Recolouring ${colors.length} colour(s)`, (client) => client.recolor(colors));
 });
 
 element<HTMLFormElement>('add-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const colour = textField(event.currentTarget as HTMLFormElement, 'colour').toLowerCase();
-  void act(`Adding ${colour}`, (client) => client.addColours([colour]));
+  const color = textField(event.currentTarget as HTMLFormElement, 'color').toLowerCase();
+  void act(`Adding ${color}`, (client) => client.addColors([color]));
 });
 
 element<HTMLFormElement>('remove-form').addEventListener('submit', (event) => {
@@ -201,9 +208,12 @@ element<HTMLFormElement>('remove-form').addEventListener('submit', (event) => {
   const form = event.currentTarget as HTMLFormElement;
   const index = numberField(form, 'index');
   const mapTo = numberField(form, 'mapTo');
-  if (index === mapTo) return say('A colour cannot be mapped to itself.', 'error');
+  if (index === mapTo) {
+    say('A colour cannot be mapped to itself.', 'error');
+    return;
+  }
   if (!window.confirm(`Remove colour ${index}? Its pixels become colour ${mapTo}, and the colours after it move down by one.`)) return;
-  void act(`Removing colour ${index}`, (client) => client.removeColour(index, mapTo));
+  void act(`Removing colour ${index}`, (client) => client.removeColor(index, mapTo));
 });
 
 element<HTMLFormElement>('size-form').addEventListener('submit', (event) => {
@@ -232,7 +242,7 @@ const historyViewer = attachHistoryViewerControl({
   description: element('history-viewer-description'),
   act,
 });
-element('refresh').addEventListener('click', () => void act('Refreshing', async () => undefined, [loadConfig, loadBans, loadAudit]));
+element('refresh').addEventListener('click', () => void act('Refreshing', () => Promise.resolve(undefined), [loadConfig, loadBans, loadAudit]));
 
 // Bans.
 
@@ -324,7 +334,9 @@ async function loadSnapshots(): Promise<void> {
     sources.replaceChildren(option('', 'background (erase)'), ...snapshots.map((snapshot) => option(snapshot.key, `snapshot ${when(snapshot.takenAt)}`)));
   } catch (error) {
     const row = document.createElement('tr');
-    row.append(cell(error instanceof AdminApiError && error.body.error === 'SNAPSHOTS_UNAVAILABLE' ? 'No snapshotter is deployed for this canvas.' : String(error)));
+    row.append(
+      cell(error instanceof AdminApiError && error.body.error === 'SNAPSHOTS_UNAVAILABLE' ? 'No snapshotter is deployed for this canvas.' : String(error)),
+    );
     table.replaceChildren(row);
   }
 }
@@ -341,7 +353,7 @@ function snapshotRow(snapshot: SnapshotInfo): HTMLTableRowElement {
   });
   const action = document.createElement('td');
   action.append(restore);
-  row.append(cell(when(snapshot.takenAt)), cell(String(snapshot['position'] ?? '')), cell(snapshot.key, 'details'), action);
+  row.append(cell(when(snapshot.takenAt)), cell(snapshot.position), cell(snapshot.key, 'details'), action);
   return row;
 }
 

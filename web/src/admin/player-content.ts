@@ -7,7 +7,7 @@ import type { AdminApiClient } from './api-client.js';
  * the page's runner (says how it went, refreshes the audit log).
  */
 export function createPlayerContentSection(deps: {
-  act: (what: string, action: (client: AdminApiClient) => Promise<unknown>, after?: Array<() => Promise<void>>) => Promise<boolean>;
+  act: (what: string, action: (client: AdminApiClient) => Promise<unknown>, after?: (() => Promise<void>)[]) => Promise<boolean>;
   client: () => AdminApiClient | undefined;
   refreshAudit: () => Promise<void>;
 }) {
@@ -38,8 +38,11 @@ export function createPlayerContentSection(deps: {
     const tr = document.createElement('tr');
     const text = (value: string) => Object.assign(document.createElement('td'), { textContent: value });
     const unpin = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Unpin' });
-    unpin.dataset['id'] = template.id;
-    unpin.addEventListener('click', () => void deps.act(`Unpinning ${template.id}`, (client) => client.unpinTemplate(template.id), [loadTemplates, deps.refreshAudit]));
+    unpin.dataset.id = template.id;
+    unpin.addEventListener(
+      'click',
+      () => void deps.act(`Unpinning ${template.id}`, (client) => client.unpinTemplate(template.id), [loadTemplates, deps.refreshAudit]),
+    );
     const action = document.createElement('td');
     action.append(unpin);
     tr.append(text(template.id), text(template.name), text(template.url), text(`${template.x}, ${template.y}`), text(String(template.scale)), action);
@@ -53,7 +56,14 @@ export function createPlayerContentSection(deps: {
   templateForm.addEventListener('submit', (event) => {
     event.preventDefault();
     const field = (name: string) => (templateForm.elements.namedItem(name) as HTMLInputElement).value.trim();
-    const template: OfficialTemplate = { id: field('id'), name: field('name'), url: field('url'), x: Number(field('x')), y: Number(field('y')), scale: Number(field('scale')) };
+    const template: OfficialTemplate = {
+      id: field('id'),
+      name: field('name'),
+      url: field('url'),
+      x: Number(field('x')),
+      y: Number(field('y')),
+      scale: Number(field('scale')),
+    };
     void deps.act(`Pinning ${template.id}`, (client) => client.pinTemplate(template), [loadTemplates, deps.refreshAudit]);
   });
 

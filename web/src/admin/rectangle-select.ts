@@ -63,7 +63,7 @@ export function attachRectangleSelect(options: RectangleSelectOptions): Rectangl
     box.style.top = `${canvas.offsetTop + topLeft.y}px`;
     box.style.width = `${Math.max(1, bottomRight.x - topLeft.x)}px`;
     box.style.height = `${Math.max(1, bottomRight.y - topLeft.y)}px`;
-    box.dataset['rect'] = `${selection.x},${selection.y},${selection.width},${selection.height}`;
+    box.dataset.rect = `${selection.x},${selection.y},${selection.width},${selection.height}`;
   }
 
   function claim(event: PointerEvent): void {
@@ -105,7 +105,10 @@ export function attachRectangleSelect(options: RectangleSelectOptions): Rectangl
     claim(event);
     const start = dragging.start;
     dragging = undefined;
-    if (cancelled) return draw();
+    if (cancelled) {
+      draw();
+      return;
+    }
     selection = rectBetween(start, boardPoint(event), options.boardSize());
     draw();
     if (selection) options.onSelect(selection);
@@ -136,7 +139,7 @@ export function attachRectangleSelect(options: RectangleSelectOptions): Rectangl
     },
     set selectMode(on: boolean) {
       selectMode = on;
-      canvas.dataset['mode'] = on ? 'select' : 'pan';
+      canvas.dataset.mode = on ? 'select' : 'pan';
     },
     refresh: draw,
   };

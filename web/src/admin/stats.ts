@@ -34,7 +34,7 @@ export function createStatsPanel(elements: StatsPanelElements, load: () => Promi
     const dt = document.createElement('dt');
     dt.textContent = label;
     const dd = document.createElement('dd');
-    dd.dataset['stat'] = name;
+    dd.dataset.stat = name;
     dd.textContent = value;
     if (detail) dd.title = detail;
     group.append(dt, dd);
@@ -49,20 +49,31 @@ export function createStatsPanel(elements: StatsPanelElements, load: () => Promi
       figure('signedInUsers', 'Signed-in users', format.format(stats.signedInUsers)),
       figure('canvasLoads', 'Canvas loads', format.format(stats.canvasLoads)),
       figure('placements', 'Placements', format.format(stats.placements)),
-      figure('peakPlacementsPerSecond', 'Peak placements/s', format.format(stats.peakPlacementsPerSecond.value), `at ${time(stats.peakPlacementsPerSecond.at)}`),
+      figure(
+        'peakPlacementsPerSecond',
+        'Peak placements/s',
+        format.format(stats.peakPlacementsPerSecond.value),
+        `at ${time(stats.peakPlacementsPerSecond.at)}`,
+      ),
     );
   }
 
   function plot(container: HTMLElement, label: string, stroke: string, x: number[], y: number[]): void {
     const data: uPlot.AlignedData = [x, y];
     const existing = plots.get(container);
-    if (existing) return existing.setData(data);
+    if (existing) {
+      existing.setData(data);
+      return;
+    }
     const width = Math.max(320, container.clientWidth);
     const options: uPlot.Options = {
       width,
       height: 200,
       scales: { x: { time: true } },
-      axes: [{ stroke: '#a9b0bb', grid: { stroke: 'rgba(255,255,255,0.08)' } }, { stroke: '#a9b0bb', grid: { stroke: 'rgba(255,255,255,0.08)' } }],
+      axes: [
+        { stroke: '#a9b0bb', grid: { stroke: 'rgba(255,255,255,0.08)' } },
+        { stroke: '#a9b0bb', grid: { stroke: 'rgba(255,255,255,0.08)' } },
+      ],
       series: [{}, { label, stroke, width: 2, fill: `${stroke}33` }],
     };
     plots.set(container, new uPlot(options, data, container));
@@ -71,8 +82,20 @@ export function createStatsPanel(elements: StatsPanelElements, load: () => Promi
   function showPlots(stats: EventStatsReport): void {
     const minutes = everyMinute(stats);
     const x = minutes.map((minute) => minute.minute / 1000); // uPlot's time scale is in seconds
-    plot(elements.placementsPlot, 'Placements', '#ffd635', x, minutes.map((minute) => minute.placements));
-    plot(elements.onlinePlot, 'Online', '#3ddc84', x, minutes.map((minute) => minute.peakOnline));
+    plot(
+      elements.placementsPlot,
+      'Placements',
+      '#ffd635',
+      x,
+      minutes.map((minute) => minute.placements),
+    );
+    plot(
+      elements.onlinePlot,
+      'Online',
+      '#3ddc84',
+      x,
+      minutes.map((minute) => minute.peakOnline),
+    );
   }
 
   async function refresh(): Promise<void> {

@@ -93,12 +93,19 @@ export function createUserPanel(options: UserPanelOptions): UserPanel {
 
   function pixelFacts(pixel: AdminPixelInfo): HTMLElement {
     const facts = make('dl', undefined, 'facts');
-    const colour = make('dd');
-    colour.append(swatch(pixel.color), `${pixel.color} ${options.palette()[pixel.color] ?? ''}`);
+    const color = make('dd');
+    color.append(swatch(pixel.color), `${pixel.color} ${options.palette()[pixel.color] ?? ''}`);
     const owner = make('dd');
     owner.id = 'pixel-owner';
     owner.textContent = pixel.owner ? `${ownerName(pixel.owner)} (${pixel.owner.kind})` : 'nobody: background or erased';
-    facts.append(make('dt', 'Colour'), colour, make('dt', 'Placed'), make('dd', pixel.placedAt === null ? '—' : `${time(pixel.placedAt)} (${ago(pixel.placedAt)})`), make('dt', 'By'), owner);
+    facts.append(
+      make('dt', 'Colour'),
+      color,
+      make('dt', 'Placed'),
+      make('dd', pixel.placedAt === null ? '—' : `${time(pixel.placedAt)} (${ago(pixel.placedAt)})`),
+      make('dt', 'By'),
+      owner,
+    );
     if (pixel.owner) facts.append(make('dt', 'User id'), make('dd', pixel.owner.userId, 'details'));
     return facts;
   }
@@ -117,7 +124,7 @@ export function createUserPanel(options: UserPanelOptions): UserPanel {
   function userSection(user: AdminUserInfo): HTMLElement {
     const section = make('section');
     section.id = 'user-view';
-    section.dataset['userId'] = user.userId;
+    section.dataset.userId = user.userId;
     section.setAttribute('aria-label', `User ${ownerName(user)}`);
     const facts = make('dl', undefined, 'facts');
     facts.append(
@@ -198,7 +205,7 @@ export function createUserPanel(options: UserPanelOptions): UserPanel {
       // The stream is trimmed: placements older than what it holds cannot be reverted from it.
       if (coveredFrom !== null && coveredFrom > since) text.append(` Only placements since ${time(coveredFrom)} are still in the event stream.`);
       text.id = 'revert-preview';
-      text.dataset['pixels'] = String(pixels);
+      text.dataset.pixels = String(pixels);
       if (pixels === 0) return void outcome.replaceChildren(text);
       const confirm = button(
         `Revert ${pixels} pixel(s)`,

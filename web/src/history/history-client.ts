@@ -1,11 +1,4 @@
-import {
-  decodeCanvas,
-  decodeHistoryEvents,
-  paletteProblem,
-  type CanvasFrame,
-  type HistoryEventsFrame,
-  type HistoryIndex,
-} from '@tessera/protocol';
+import { decodeCanvas, decodeHistoryEvents, paletteProblem, type CanvasFrame, type HistoryEventsFrame, type HistoryIndex } from '@tessera/protocol';
 
 export interface Keyframe {
   readonly frame: CanvasFrame;

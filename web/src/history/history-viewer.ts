@@ -78,7 +78,10 @@ export function createHistoryViewer(elements: HistoryViewerElements, view: View,
     try {
       index = await client.index();
       const span = range();
-      if (!span) return setError('Nothing is archived yet: the first snapshot is on its way.');
+      if (!span) {
+        setError('Nothing is archived yet: the first snapshot is on its way.');
+        return;
+      }
       const atEnd = elements.slider.value === elements.slider.max;
       elements.slider.min = String(span.start);
       elements.slider.max = String(span.end);
@@ -109,7 +112,11 @@ export function createHistoryViewer(elements: HistoryViewerElements, view: View,
         const at = requested;
         const plan = planReplay(index, at, shownKeyframe);
         if (!plan) break;
-        const [keyframe, segments] = await Promise.all([client.keyframe(plan.keyframe.name), Promise.all(plan.segments.map((segment) => client.segment(segment.name)))]);
+        const [keyframe, segments] = await Promise.all([
+          client.keyframe(plan.keyframe.name),
+          Promise.all(plan.segments.map((segment) => client.segment(segment.name))),
+        ]);
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the viewer may close during the await
         if (!open) break;
         drawer.setPalette(keyframe.palette);
         replica.loadCanvas(replay(keyframe.frame, segments, at));
@@ -131,7 +138,7 @@ export function createHistoryViewer(elements: HistoryViewerElements, view: View,
     elements.panel.hidden = !open;
     elements.board.hidden = !open;
     elements.openButton.setAttribute('aria-pressed', String(open));
-    document.body.dataset['history'] = open ? 'open' : 'closed';
+    document.body.dataset.history = open ? 'open' : 'closed';
     clearInterval(refreshTimer);
     if (open) {
       setError(undefined);

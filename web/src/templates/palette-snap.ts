@@ -1,4 +1,4 @@
-import { parseHexColour } from '@tessera/protocol';
+import { parseHexColor } from '@tessera/protocol';
 
 /** Template pixel that is not part of the template (transparent in the image). */
 export const NO_PIXEL = -1;
@@ -8,7 +8,7 @@ export const NO_PIXEL = -1;
  * people see colour), or NO_PIXEL where the image is mostly transparent.
  */
 export function snapToPalette(rgba: Uint8ClampedArray, palette: readonly string[]): Int16Array {
-  const colours = palette.map(parseHexColour);
+  const colors = palette.map(parseHexColor);
   const out = new Int16Array(rgba.length / 4);
   const memo = new Map<number, number>(); // art uses few colours: each is matched once
   for (let i = 0; i < out.length; i++) {
@@ -25,7 +25,7 @@ export function snapToPalette(rgba: Uint8ClampedArray, palette: readonly string[
     if (best === undefined) {
       best = 0;
       let bestDistance = Infinity;
-      colours.forEach(([pr, pg, pb], index) => {
+      colors.forEach(([pr, pg, pb], index) => {
         const mean = (r + pr) / 2;
         const dr = r - pr;
         const dg = g - pg;

@@ -18,7 +18,8 @@ export function parseTemplateHash(hash: string): { ok: true; template: TemplateP
   const y = Number(params.get('ty') ?? 0);
   const scale = Number(params.get('ts') ?? 1);
   if (!isBoardCoordinate(x) || !isBoardCoordinate(y)) return { ok: false, problem: 'The template link has a bad position (tx, ty).' };
-  if (templateScaleProblem(scale)) return { ok: false, problem: `The template link's scale (ts) must be ${TEMPLATE_LIMITS.minScale} to ${TEMPLATE_LIMITS.maxScale}.` };
+  if (templateScaleProblem(scale))
+    return { ok: false, problem: `The template link's scale (ts) must be ${TEMPLATE_LIMITS.minScale} to ${TEMPLATE_LIMITS.maxScale}.` };
   return { ok: true, template: { url, x, y, scale } };
 }
 

@@ -1,4 +1,4 @@
-import { CHUNK_SIZE, parseHexColour, type CanvasReplica, type ReplicaChange } from '@tessera/protocol';
+import { CHUNK_SIZE, parseHexColor, type CanvasReplica, type ReplicaChange } from '@tessera/protocol';
 import { NO_PIXEL } from './palette-snap.js';
 
 /** A template on the board: palette indices (NO_PIXEL where the image is transparent). */
@@ -49,7 +49,7 @@ export function createTemplateOverlay(deps: { replica: CanvasReplica; invalidate
   const { replica } = deps;
   let template: BoardTemplate | undefined;
   let opacity = 0.6;
-  let colours: Array<[number, number, number]> = [];
+  let colors: [number, number, number][] = [];
   let differ = new Uint8Array(0);
   let differing = 0;
   let canvas: HTMLCanvasElement | undefined;
@@ -57,7 +57,7 @@ export function createTemplateOverlay(deps: { replica: CanvasReplica; invalidate
   let image: ImageData | undefined;
   let dirty = false;
 
-  function colourAt(i: number): number {
+  function colorAt(i: number): number {
     if (!template) return NO_PIXEL;
     const x = template.x + (i % template.width);
     const y = template.y + Math.floor(i / template.width);
@@ -68,12 +68,12 @@ export function createTemplateOverlay(deps: { replica: CanvasReplica; invalidate
   function paintCell(i: number): void {
     if (!template || !image) return;
     const wanted = template.indices[i]!;
-    const onBoard = wanted === NO_PIXEL ? NO_PIXEL : colourAt(i);
+    const onBoard = wanted === NO_PIXEL ? NO_PIXEL : colorAt(i);
     const was = differ[i]!;
     const now = wanted !== NO_PIXEL && onBoard !== NO_PIXEL && onBoard !== wanted ? 1 : 0;
     differ[i] = now;
     differing += now - was;
-    const [r, g, b] = colours[wanted] ?? [0, 0, 0];
+    const [r, g, b] = colors[wanted] ?? [0, 0, 0];
     const alpha = wanted === NO_PIXEL || onBoard === NO_PIXEL ? 0 : Math.round(opacity * 255);
     const rowWidth = template.width * CELL;
     const cx = (i % template.width) * CELL;
@@ -141,7 +141,10 @@ export function createTemplateOverlay(deps: { replica: CanvasReplica; invalidate
     },
     onReplicaChange(change) {
       if (!template) return;
-      if (change.kind !== 'pixels') return repaintAll();
+      if (change.kind !== 'pixels') {
+        repaintAll();
+        return;
+      }
       const before = differing;
       const { x: tx, y: ty, width, height } = template;
       for (const { cx, cy, offsets } of change.chunks) {
@@ -155,7 +158,7 @@ export function createTemplateOverlay(deps: { replica: CanvasReplica; invalidate
       if (dirty) deps.invalidate();
     },
     onPalette(palette) {
-      colours = palette.map(parseHexColour);
+      colors = palette.map(parseHexColor);
       repaintAll();
     },
     layer() {

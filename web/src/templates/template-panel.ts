@@ -36,7 +36,11 @@ export interface TemplatePanel {
   readonly officials: readonly OfficialTemplate[];
 }
 
-function make<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, children: Array<Node | string> = []): HTMLElementTagNameMap[K] {
+function make<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  children: (Node | string)[] = [],
+): HTMLElementTagNameMap[K] {
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children);
   return node;
@@ -60,7 +64,13 @@ export function createTemplatePanel(deps: TemplatePanelDeps): TemplatePanel {
 
   const messageLine = make('p', { className: 'template-message', id: 'template-message' });
   messageLine.setAttribute('role', 'status');
-  const urlInput = make('input', { type: 'url', id: 'template-url', placeholder: 'https://…/art.png', autocomplete: 'off', maxLength: TEMPLATE_LIMITS.maxUrlLength });
+  const urlInput = make('input', {
+    type: 'url',
+    id: 'template-url',
+    placeholder: 'https://…/art.png',
+    autocomplete: 'off',
+    maxLength: TEMPLATE_LIMITS.maxUrlLength,
+  });
   const fileInput = make('input', { type: 'file', id: 'template-file', accept: 'image/png,image/gif,image/webp,image/jpeg' });
   const number = (id: string, label: string, step: string, min: string) => {
     const input = make('input', { type: 'number', id, step, min, inputMode: 'decimal' });
@@ -100,7 +110,7 @@ export function createTemplatePanel(deps: TemplatePanelDeps): TemplatePanel {
   function say(text: string, kind: 'error' | 'info' = 'info'): void {
     message = text;
     messageLine.textContent = text;
-    messageLine.dataset['kind'] = kind;
+    messageLine.dataset.kind = kind;
   }
   function showCount(count: number): void {
     if (!overlay.template) return;
@@ -117,7 +127,7 @@ export function createTemplatePanel(deps: TemplatePanelDeps): TemplatePanel {
     copy.title = source?.kind === 'file' ? 'A file cannot be shared as a link: load the image from a URL' : '';
     remove.disabled = !source;
     for (const item of officialList.querySelectorAll<HTMLButtonElement>('button[data-id]')) {
-      item.setAttribute('aria-pressed', String(source?.kind === 'url' && source.official === item.dataset['id']));
+      item.setAttribute('aria-pressed', String(source?.kind === 'url' && source.official === item.dataset.id));
     }
   }
 
@@ -166,13 +176,22 @@ export function createTemplatePanel(deps: TemplatePanelDeps): TemplatePanel {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const where = readPlacement();
-    if (typeof where === 'string') return say(where, 'error');
+    if (typeof where === 'string') {
+      say(where, 'error');
+      return;
+    }
     const file = fileInput.files?.[0];
     if (file) return void show({ kind: 'file', file }, where);
     const url = urlInput.value.trim();
-    if (!url) return say('Give an image URL or choose a file.', 'error');
+    if (!url) {
+      say('Give an image URL or choose a file.', 'error');
+      return;
+    }
     const problem = templateUrlProblem(url);
-    if (problem) return say(`The URL ${problem}.`, 'error');
+    if (problem) {
+      say(`The URL ${problem}.`, 'error');
+      return;
+    }
     void show({ kind: 'url', url }, where);
   });
   fileInput.addEventListener('change', () => {
@@ -213,10 +232,14 @@ export function createTemplatePanel(deps: TemplatePanelDeps): TemplatePanel {
   copy.addEventListener('click', () => {
     writeHash();
     const link = location.href;
-    navigator.clipboard?.writeText(link).then(
-      () => deps.notify('Template link copied.', 'info'),
-      () => deps.notify(`Copy this link: ${link}`, 'info'),
-    ) ?? deps.notify(`Copy this link: ${link}`, 'info');
+    // navigator.clipboard is missing outside secure contexts (plain-HTTP deployments).
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(link).then(
+        () => deps.notify('Template link copied.', 'info'),
+        () => deps.notify(`Copy this link: ${link}`, 'info'),
+      );
+    } else deps.notify(`Copy this link: ${link}`, 'info');
   });
   remove.addEventListener('click', () => {
     loading?.abort();
@@ -240,9 +263,12 @@ export function createTemplatePanel(deps: TemplatePanelDeps): TemplatePanel {
         ? [make('li', { className: 'muted', textContent: 'None pinned by the admins.' })]
         : officials.map((template) => {
             const button = make('button', { type: 'button', className: 'text-button official', textContent: template.name });
-            button.dataset['id'] = template.id;
+            button.dataset.id = template.id;
             button.addEventListener('click', () => {
-              if (source?.kind === 'url' && source.official === template.id) return remove.click();
+              if (source?.kind === 'url' && source.official === template.id) {
+                remove.click();
+                return;
+              }
               void show({ kind: 'url', url: template.url, official: template.id }, { x: template.x, y: template.y, scale: template.scale });
             });
             return make('li', {}, [button]);

@@ -32,7 +32,7 @@ export interface AdminCluster {
   /** Places one pixel as a fresh headless guest, or as the guest of `token`; says who placed it. */
   place(x: number, y: number, color: number, token?: string): Promise<{ userId: string; token: string }>;
   /** The palette index of (x, y) as Redis holds it. */
-  redisColour(x: number, y: number): Promise<number>;
+  redisColor(x: number, y: number): Promise<number>;
 }
 
 /** Call inside a describe: starts the services before its tests and stops them after; `snapshotter` adds one, with an S3 server. */
@@ -134,7 +134,9 @@ export function useAdminCluster(env: Record<string, string> = {}, options: { sna
       const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, ...(token ? { auth: { token } } : {}) });
       try {
         const session = await new Promise<{ userId: string; token: string }>((resolve, reject) => {
-          socket.once('welcome', (welcome: { userId: string; sessionToken?: string }) => resolve({ userId: welcome.userId, token: welcome.sessionToken ?? token ?? '' }));
+          socket.once('welcome', (welcome: { userId: string; sessionToken?: string }) =>
+            resolve({ userId: welcome.userId, token: welcome.sessionToken ?? token ?? '' }),
+          );
           socket.once('connect_error', reject);
         });
         const result = (await socket.timeout(5_000).emitWithAck('place', { x, y, color })) as { ok: boolean; error?: string };
@@ -144,7 +146,7 @@ export function useAdminCluster(env: Record<string, string> = {}, options: { sna
         socket.close();
       }
     },
-    async redisColour(x, y) {
+    async redisColor(x, y) {
       const client = new Redis(redis.url);
       try {
         const frame = await readCanvas(client, 'main');

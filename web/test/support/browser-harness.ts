@@ -52,7 +52,7 @@ export function startService(name: string, script: string, env: Record<string, s
     name,
     command: process.execPath,
     args: [script],
-    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     cwd: ROOT,
     stdout: output,
     stderr: output,

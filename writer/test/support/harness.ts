@@ -45,13 +45,20 @@ export async function createTestCanvas(redis: Redis, canvasId: string, width = 6
 /** Places `count` random pixels, `perBurst` at a time with a pause between bursts, so they span several ticks. */
 export async function placeRandom(
   placer: PixelPlacer,
-  { count, width, height, perBurst = 50, pauseMs = 20, area }: { count: number; width: number; height: number; perBurst?: number; pauseMs?: number; area?: number },
+  {
+    count,
+    width,
+    height,
+    perBurst = 50,
+    pauseMs = 20,
+    area,
+  }: { count: number; width: number; height: number; perBurst?: number; pauseMs?: number; area?: number },
 ): Promise<void> {
   // A small area makes the same pixels change many times (last write wins must hold).
   const w = Math.min(width, area ?? width);
   const h = Math.min(height, area ?? height);
   for (let placed = 0; placed < count; placed += perBurst) {
-    const burst: Array<Promise<unknown>> = [];
+    const burst: Promise<unknown>[] = [];
     for (let i = 0; i < Math.min(perBurst, count - placed); i++) {
       const x = Math.floor(Math.random() * w);
       const y = Math.floor(Math.random() * h);
@@ -143,7 +150,7 @@ export async function startRelay(redisUrl: string, canvasId: string): Promise<Re
     url: `http://127.0.0.1:${port}`,
     async close() {
       await new Promise<void>((resolve) => {
-        io.close(() => resolve());
+        void io.close(() => resolve());
       });
       pub.disconnect();
       sub.disconnect();
@@ -171,7 +178,7 @@ async function serveCanvas(redis: Redis, canvasId: string, url: string, response
 /** What a player saw of one sync it could check (it had applied exactly the delta the sync follows). */
 export interface CheckedSync {
   readonly sync: Sync;
-  readonly mismatched: ReadonlyArray<{ cx: number; cy: number }>;
+  readonly mismatched: readonly { cx: number; cy: number }[];
 }
 
 /**
@@ -239,7 +246,7 @@ export class Player {
 
   /** Resolves when every read asked for so far has landed. */
   async settled(): Promise<void> {
-    await waitFor(() => !this.sync.busy, { timeoutMs: 5_000, message: 'the player\'s reads to land' });
+    await waitFor(() => !this.sync.busy, { timeoutMs: 5_000, message: "the player's reads to land" });
   }
 
   close(): void {
@@ -289,7 +296,7 @@ export async function waitUntilCaughtUp(player: Player, redis: Redis, canvasId: 
   await waitFor(
     () => {
       const last = player.lastDelta;
-      return last !== undefined && last.end.ms === newest.ms && last.end.seq === newest.seq;
+      return last?.end.ms === newest.ms && last.end.seq === newest.seq;
     },
     { timeoutMs, message: `the player to receive the delta ending at ${newest.ms}-${newest.seq}` },
   );
