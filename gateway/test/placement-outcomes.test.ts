@@ -79,7 +79,8 @@ describe('placements whose Redis connection drops mid-flight', function () {
       await Promise.all(Array.from({ length: IN_FLIGHT }, one));
     });
 
-    const unknowns = () => sent.filter((placement) => typeof placement.result === 'object' && !placement.result.ok && placement.result.error === ErrorCode.OutcomeUnknown).length;
+    const unknowns = () =>
+      sent.filter((placement) => typeof placement.result === 'object' && !placement.result.ok && placement.result.error === ErrorCode.OutcomeUnknown).length;
     // At least KILLS kills, and more until one caught a script call in flight: with placements
     // batched per event-loop turn, a kill can fall between two calls.
     let kill = 0;
