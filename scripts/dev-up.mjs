@@ -250,6 +250,11 @@ async function main() {
     const installed = spawnSync('bash', [path.join(ROOT, 'scripts/ensure-system-deps.sh'), 'redis-server'], { stdio: ['ignore', 'inherit', 'ignore'] });
     if (installed.status !== 0 || !findRedisServer()) fail(REDIS_INSTALL_HINT);
   }
+  // ffmpeg renders the admin page's timelapses; without it the rest runs and those jobs say why.
+  if (spawnSync('sh', ['-c', 'command -v ffmpeg && command -v ffprobe'], { stdio: 'ignore' }).status !== 0) {
+    const installed = spawnSync('bash', [path.join(ROOT, 'scripts/ensure-system-deps.sh'), 'ffmpeg'], { stdio: ['ignore', 'inherit', 'ignore'] });
+    if (installed.status !== 0) say('ffmpeg is missing (apt-get install ffmpeg): timelapse jobs will fail until it is installed');
+  }
 
   if (!argv.includes('--no-install') && !existsSync(path.join(ROOT, 'node_modules'))) {
     await runStep('npm', existsSync(path.join(ROOT, 'package-lock.json')) ? ['ci'] : ['install']);
