@@ -36,6 +36,7 @@
   Codes are mapped to meanings in placement-outcome.ts only.
 ]]
 --- @include "redis-time-ms"
+--- @include "cooldown-remaining"
 local config = redis.call('HMGET', KEYS[1], 'width', 'height', 'paletteSize', 'cooldownMs', 'paused', 'version')
 if not config[1] then
   return { 1, 0, '', 0 }
@@ -80,28 +81,11 @@ end
 
 local cooldown = tonumber(config[4])
 local apply_ip = ARGV[5] == '1'
--- A wait ends at the placement time plus the cooldown in force now, so lowering the cooldown frees
--- waiting players at once; it never ends later than the key's expiry (the cooldown when placed),
--- so raising it applies from each player's next placement. Keep in step with read-cooldown-2.lua.
-local function remaining_after(key)
-  local placed_at = tonumber(redis.call('GET', key))
-  if not placed_at then
-    return 0
-  end
-  if placed_at == 1 then
-    -- Written before keys held the placement time: its TTL is all there is to go by.
-    return math.max(redis.call('PTTL', key), 0)
-  end
-  local left = placed_at + cooldown - now
-  if left <= 0 then
-    return 0
-  end
-  return math.min(left, redis.call('PTTL', key))
-end
+-- The cooldown rule (lowering it frees waiting players at once) is includes/cooldown-remaining.lua.
 if cooldown > 0 then
-  local remaining = remaining_after(KEYS[3])
+  local remaining = cooldown_remaining(KEYS[3], cooldown, now)
   if apply_ip then
-    remaining = math.max(remaining, remaining_after(KEYS[4]))
+    remaining = math.max(remaining, cooldown_remaining(KEYS[4], cooldown, now))
   end
   if remaining > 0 then
     return { 5, now + remaining, '', version }

@@ -31,6 +31,7 @@
   5 cooldown, 6 banned, 7 address banned). Codes are mapped to meanings in placement.ts only.
 ]]
 --- @include "redis-time-ms"
+--- @include "cooldown-remaining"
 local count = tonumber(ARGV[2])
 local results = { 0 }
 local config = redis.call('HMGET', KEYS[1], 'width', 'height', 'paletteSize', 'cooldownMs', 'paused', 'version')
@@ -63,22 +64,7 @@ local now_seconds = math.floor(now / 1000)
 local stamp = string.format('%d', now)
 local max_length = ARGV[1]
 
--- A wait ends at the placement time plus the cooldown in force now, never later than the key's
--- expiry. Keep in step with place-pixel-9.lua and read-cooldown-2.lua.
-local function remaining_after(key)
-  local placed_at = tonumber(redis.call('GET', key))
-  if not placed_at then
-    return 0
-  end
-  if placed_at == 1 then
-    return math.max(redis.call('PTTL', key), 0)
-  end
-  local left = placed_at + cooldown - now
-  if left <= 0 then
-    return 0
-  end
-  return math.min(left, redis.call('PTTL', key))
-end
+-- The cooldown rule is includes/cooldown-remaining.lua, shared with place-pixel-9 and read-cooldown.
 
 -- Everything the checks read that a placement cannot change, read once for the whole batch:
 -- the bans of every user and of every address prefix in it (nothing interleaves with a script).
@@ -151,9 +137,9 @@ local function judge(base, a)
   end
   if cooldown > 0 then
     local apply_ip = ARGV[a + 4] == '1'
-    local remaining = remaining_after(KEYS[base + 3])
+    local remaining = cooldown_remaining(KEYS[base + 3], cooldown, now)
     if apply_ip then
-      remaining = math.max(remaining, remaining_after(KEYS[base + 4]))
+      remaining = math.max(remaining, cooldown_remaining(KEYS[base + 4], cooldown, now))
     end
     if remaining > 0 then
       return 5, now + remaining
