@@ -33,6 +33,15 @@ export const GATEWAY_DEFAULTS = {
    * delta carried yet, and every client has to re-read the canvas.
    */
   minStreamMaxLength: 2 * ADMIN_LIMITS.maxRegionPixels,
+  /**
+   * Replicas that must hold a placement before it is acknowledged: one behind Sentinel, whose
+   * failover promotes a replica (without WAIT it may lack the newest acknowledged pixels), none
+   * otherwise. A cluster with replicas should set PLACEMENT_REPLICAS=1 too.
+   */
+  placementReplicasWithSentinel: 1,
+  placementReplicas: 0,
+  /** How long a placement waits for those replicas before it is answered OUTCOME_UNKNOWN. */
+  placementReplicaTimeoutMs: 250,
   /** Reverse-proxy hops trusted for X-Forwarded-For. */
   trustProxyHops: 0,
   /** Many players at a venue share one NAT address. */
@@ -78,6 +87,9 @@ export interface GatewayConfig extends CommonConfig {
   readonly canvasBootstrap: 'create' | 'wait';
   readonly canvasDefaults: CanvasDefaults;
   readonly streamMaxLength: number;
+  /** Replicas that hold a placement before it is acknowledged (WAIT after each batch; 0: none). */
+  readonly placementReplicas: number;
+  readonly placementReplicaTimeoutMs: number;
   readonly trustProxyHops: number;
   readonly maxSocketsPerIp: number;
   readonly placeRatePerSec: number;
@@ -156,6 +168,12 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       cooldownMs: reader.integer('CANVAS_COOLDOWN_MS', GATEWAY_DEFAULTS.canvasCooldownMs, { min: 0, max: LIMITS.maxCooldownMs }),
     },
     streamMaxLength: reader.integer('STREAM_MAX_LEN', GATEWAY_DEFAULTS.streamMaxLength, { min: GATEWAY_DEFAULTS.minStreamMaxLength }),
+    placementReplicas: reader.integer(
+      'PLACEMENT_REPLICAS',
+      common.redis.sentinels.length > 0 ? GATEWAY_DEFAULTS.placementReplicasWithSentinel : GATEWAY_DEFAULTS.placementReplicas,
+      { min: 0, max: 16 },
+    ),
+    placementReplicaTimeoutMs: reader.integer('PLACEMENT_REPLICA_TIMEOUT_MS', GATEWAY_DEFAULTS.placementReplicaTimeoutMs, { min: 1, max: 10_000 }),
     trustProxyHops: reader.integer('TRUST_PROXY', GATEWAY_DEFAULTS.trustProxyHops, { min: 0, max: 10 }),
     maxSocketsPerIp: reader.integer('MAX_SOCKETS_PER_IP', GATEWAY_DEFAULTS.maxSocketsPerIp, { min: 1 }),
     placeRatePerSec: reader.integer('PLACE_RATE_PER_SEC', GATEWAY_DEFAULTS.placeRatePerSec, { min: 1, max: 10_000 }),

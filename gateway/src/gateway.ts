@@ -35,6 +35,7 @@ import { coalesceFlushedWrites } from './coalesced-writes.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { createOriginPolicy } from './origin-policy.js';
 import { createSessionTokens } from './session-tokens.js';
+import { replicaShortfallReporter } from './replica-shortfall-reporter.js';
 import { guardPublishes, publishFailureReporter } from './safe-publisher.js';
 import { createSocketServer, type TesseraServer } from './socket-server.js';
 
@@ -166,13 +167,18 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   // during a Redis blip it must fail quietly, never as an unhandled rejection.
   const publishFailures = publishFailureReporter(log, () => metrics.publishFailures.inc());
   pubClient.on('ready', publishFailures.recovered);
+  const replicaShortfalls = replicaShortfallReporter(log, (placements) => metrics.replicaShortfalls.inc(placements));
   const io = createSocketServer({
     httpServer,
     redis,
     pubClient: guardPublishes(pubClient, publishFailures.onFailure),
     subClient,
     canvasId: config.canvasId,
-    placer: createBatchingPixelPlacer(placeClient, config.canvasId, config.streamMaxLength),
+    placer: createBatchingPixelPlacer(placeClient, config.canvasId, config.streamMaxLength, {
+      replicas: config.placementReplicas,
+      replicaTimeoutMs: config.placementReplicaTimeoutMs,
+      onReplicaShortfall: replicaShortfalls.report,
+    }),
     configs,
     sessions: createSessionTokens(config.sessionSecret),
     jwt,

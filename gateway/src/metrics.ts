@@ -12,6 +12,8 @@ export interface GatewayMetrics {
   readonly canvasBytesSent: Counter<'encoding'>;
   readonly malformedPackets: Counter<'reason'>;
   readonly placementsAnsweredLocally: Counter;
+  /** Accepted placements not acknowledged because too few replicas confirmed them (PLACEMENT_REPLICAS). */
+  readonly replicaShortfalls: Counter;
   readonly publishFailures: Counter;
   readonly playersOnline: Gauge;
   readonly canvasLoads: Counter;
@@ -67,6 +69,11 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     placementsAnsweredLocally: new Counter({
       name: 'tessera_placements_answered_locally_total',
       help: 'Placements refused COOLDOWN by the gateway from what it told the socket, without a script call.',
+      registers: [registry],
+    }),
+    replicaShortfalls: new Counter({
+      name: 'tessera_gateway_placement_replica_shortfalls_total',
+      help: 'Accepted placements answered OUTCOME_UNKNOWN because fewer than PLACEMENT_REPLICAS replicas confirmed them in time (a replica down or lagging).',
       registers: [registry],
     }),
     publishFailures: new Counter({

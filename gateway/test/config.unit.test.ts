@@ -152,6 +152,16 @@ describe('gateway configuration', () => {
     );
   });
 
+  it('acknowledges placements only once a replica holds them behind Sentinel, by default, and takes PLACEMENT_REPLICAS as given', () => {
+    assert.equal(loadGatewayConfig(valid).placementReplicas, 0);
+    const sentinel = { ...valid, REDIS_SENTINELS: '127.0.0.1:26379' };
+    assert.equal(loadGatewayConfig(sentinel).placementReplicas, 1);
+    assert.equal(loadGatewayConfig({ ...sentinel, PLACEMENT_REPLICAS: '0' }).placementReplicas, 0, 'an explicit choice wins');
+    assert.equal(loadGatewayConfig({ ...valid, PLACEMENT_REPLICAS: '2', PLACEMENT_REPLICA_TIMEOUT_MS: '50' }).placementReplicaTimeoutMs, 50);
+    for (const bad of ['-1', '1.5', 'one', '17']) assert.throws(() => loadGatewayConfig({ ...valid, PLACEMENT_REPLICAS: bad }), /PLACEMENT_REPLICAS/, bad);
+    assert.throws(() => loadGatewayConfig({ ...valid, PLACEMENT_REPLICA_TIMEOUT_MS: '0' }), /PLACEMENT_REPLICA_TIMEOUT_MS/);
+  });
+
   it('waits for the snapshotter to restore or create the canvas by default when one serves it', () => {
     assert.equal(loadGatewayConfig(valid).canvasBootstrap, 'create');
     assert.equal(loadGatewayConfig({ ...valid, SNAPSHOTS_ENABLED: 'true' }).canvasBootstrap, 'wait');

@@ -1,6 +1,8 @@
 import { canvasKeys, chunkOf } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
+import type { ChainableCommander } from 'ioredis';
 import { callScript, defineScript } from './lua-scripts.js';
+import { ReplicaShortfallError } from './placement-failure.js';
 import { outcomeOfCode, type PixelPlacer, type PlacementOutcome, type PlacementRequest } from './placement.js';
 
 /** Options of createBatchingPixelPlacer. */
@@ -10,9 +12,35 @@ export interface BatchingOptions {
    * interleaving anything, so this bounds how long one batch holds it (~2 ms at 256).
    */
   readonly maxBatch?: number;
+  /**
+   * Replicas that must hold a batch before its placements are acknowledged (default 0: the
+   * master's word is enough). Redis replicates asynchronously, so without this a failover can
+   * promote a replica that never received placements the master already acknowledged; with it,
+   * the batch is followed by `WAIT` on the same connection. It waits for at most as many replicas
+   * as the master has connected (counted at most once a REPLICA_RECOUNT_MS, in the same pipeline):
+   * a master left alone after a failover acknowledges on its own word rather than not at all.
+   */
+  readonly replicas?: number;
+  /** How long WAIT may hold a batch (default 250 ms); a shortfall makes its accepted placements OUTCOME_UNKNOWN. */
+  readonly replicaTimeoutMs?: number;
+  /** Told of each batch whose accepted placements no enough replicas confirmed in time. */
+  readonly onReplicaShortfall?: (shortfall: ReplicaShortfall) => void;
 }
 
-const DEFAULTS = { maxBatch: 256 } as const;
+/** A batch the master accepted but fewer replicas than asked confirmed. */
+export interface ReplicaShortfall {
+  /** Replicas that confirmed in time (0 when WAIT itself failed). */
+  readonly confirmed: number;
+  readonly required: number;
+  /** Accepted placements answered OUTCOME_UNKNOWN instead of ok. */
+  readonly placements: number;
+  /** WAIT's own error, when it failed rather than timed out. */
+  readonly error?: unknown;
+}
+
+const DEFAULTS = { maxBatch: 256, replicas: 0, replicaTimeoutMs: 250 } as const;
+/** How often the master's connected replicas are counted (an `INFO replication` riding with a batch). */
+const REPLICA_RECOUNT_MS = 1_000;
 
 /** The keys every placement of a canvas shares, sent once per batch. */
 const SHARED_KEYS = 5;
@@ -28,6 +56,8 @@ interface Pending {
 }
 
 type BatchReply = (number | string)[];
+/** A pipeline of a client registerScripts ran on: ioredis copies defined scripts onto its pipelines. */
+type ScriptPipeline = ChainableCommander & { tesseraPlacePixels(...args: (string | number)[]): ChainableCommander };
 
 /**
  * Places pixels like createPixelPlacer, but every placement asked for in one turn of the event
@@ -41,6 +71,11 @@ export function createBatchingPixelPlacer(redis: RedisConnection, canvasId: stri
   defineScript(redis, 'tesseraPlacePixels');
   const maxBatch = options.maxBatch ?? DEFAULTS.maxBatch;
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${String(maxBatch)}`);
+  const replicas = options.replicas ?? DEFAULTS.replicas;
+  if (!Number.isInteger(replicas) || replicas < 0) throw new Error(`replicas must be a non-negative integer, got ${String(replicas)}`);
+  const replicaTimeoutMs = options.replicaTimeoutMs ?? DEFAULTS.replicaTimeoutMs;
+  if (!Number.isInteger(replicaTimeoutMs) || replicaTimeoutMs < 1)
+    throw new Error(`replicaTimeoutMs must be a positive integer, got ${String(replicaTimeoutMs)}`);
   const keys = canvasKeys(canvasId);
   const shared = [keys.config, keys.events, keys.bans, keys.addressBans, keys.userNumbers];
   // Chunk and owners key names, built once per chunk rather than once per placement.
@@ -54,6 +89,9 @@ export function createBatchingPixelPlacer(redis: RedisConnection, canvasId: stri
 
   let queue: Pending[] = [];
   let scheduled = false;
+  // Until the first count says otherwise, every replica asked for is assumed connected.
+  let connectedReplicas = replicas;
+  let countedAt = 0;
 
   const send = (batch: Pending[]): void => {
     const keyArgs: (string | number)[] = [SHARED_KEYS + KEYS_PER_PLACEMENT * batch.length, ...shared];
@@ -67,12 +105,41 @@ export function createBatchingPixelPlacer(redis: RedisConnection, canvasId: stri
       for (const prefix of prefixes) argv.push(prefix);
     }
     for (const value of argv) keyArgs.push(value);
-    callScript<BatchReply>(redis, 'tesseraPlacePixels', keyArgs).then(
-      (reply) => settle(batch, reply),
-      (error: unknown) => {
-        for (const pending of batch) pending.reject(error);
-      },
-    );
+    const rejectAll = (error: unknown): void => {
+      for (const pending of batch) pending.reject(error);
+    };
+    const waitFor = Math.min(replicas, connectedReplicas);
+    const recount = replicas > 0 && Date.now() - countedAt >= REPLICA_RECOUNT_MS;
+    if (waitFor === 0 && !recount) {
+      callScript<BatchReply>(redis, 'tesseraPlacePixels', keyArgs).then((reply) => {
+        settle(batch, reply);
+      }, rejectAll);
+      return;
+    }
+    if (recount) countedAt = Date.now();
+    // One pipeline, so WAIT follows the script on the same connection and INFO asks the same
+    // server (in Cluster mode too: both are keyless and travel with the script's slot).
+    const pipeline = redis.pipeline() as ScriptPipeline;
+    pipeline.tesseraPlacePixels(...keyArgs);
+    if (waitFor > 0) pipeline.call('WAIT', waitFor, replicaTimeoutMs);
+    if (recount) pipeline.call('INFO', 'replication');
+    pipeline.exec().then((results) => {
+      const [script, ...rest] = results ?? [];
+      const wait = waitFor > 0 ? rest.shift() : undefined;
+      const info = recount ? rest.shift() : undefined;
+      if (info && !info[0]) connectedReplicas = connectedReplicasIn(String(info[1])) ?? connectedReplicas;
+      if (!script || script[0]) {
+        rejectAll(script?.[0] ?? new Error('place-pixels: the pipeline answered nothing'));
+        return;
+      }
+      const confirmed = wait && !wait[0] ? Number(wait[1]) : 0;
+      if (waitFor === 0 || confirmed >= waitFor) {
+        settle(batch, script[1] as BatchReply);
+        return;
+      }
+      const placements = settle(batch, script[1] as BatchReply, () => new ReplicaShortfallError(confirmed, waitFor));
+      options.onReplicaShortfall?.({ confirmed, required: waitFor, placements, ...(wait?.[0] ? { error: wait[0] } : {}) });
+    }, rejectAll);
   };
 
   const flush = (): void => {
@@ -97,21 +164,37 @@ export function createBatchingPixelPlacer(redis: RedisConnection, canvasId: stri
   };
 }
 
-/** Hands each placement of a batch its own outcome from the script's flat reply. */
-function settle(batch: readonly Pending[], reply: BatchReply): void {
+/** `connected_slaves` of an `INFO replication` answer. */
+function connectedReplicasIn(info: string): number | undefined {
+  const match = /^connected_slaves:(\d+)/m.exec(info);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Hands each placement of a batch its own outcome from the script's flat reply. With `unconfirmed`,
+ * accepted placements are rejected with its error instead (refusals wrote nothing, so they stand).
+ * Returns how many accepted placements were rejected so.
+ */
+function settle(batch: readonly Pending[], reply: BatchReply, unconfirmed?: () => Error): number {
   if (!Array.isArray(reply) || reply.length !== 1 + REPLY_FIELDS * batch.length) {
     const error = new Error(`place-pixels answered ${Array.isArray(reply) ? reply.length : typeof reply} fields for ${batch.length} placements`);
     for (const pending of batch) pending.reject(error);
-    return;
+    return 0;
   }
   const configVersion = Number(reply[0]);
+  let rejected = 0;
   for (let i = 0; i < batch.length; i++) {
     const pending = batch[i]!;
     const at = 1 + REPLY_FIELDS * i;
     try {
-      pending.resolve(outcomeOfCode(Number(reply[at]), Number(reply[at + 1]), String(reply[at + 2]), configVersion));
+      const outcome = outcomeOfCode(Number(reply[at]), Number(reply[at + 1]), String(reply[at + 2]), configVersion);
+      if (outcome.ok && unconfirmed) {
+        rejected++;
+        pending.reject(unconfirmed());
+      } else pending.resolve(outcome);
     } catch (error) {
       pending.reject(error);
     }
   }
+  return rejected;
 }

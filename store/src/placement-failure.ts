@@ -9,6 +9,20 @@ export class OutcomeUnknownError extends Error {
   override readonly name = 'OutcomeUnknownError';
 }
 
+/**
+ * The master ran the placement but fewer replicas than required confirmed it in time: a failover
+ * now could lose it, so it is not acknowledged. Its outcome is unknown (the next delta tells).
+ */
+export class ReplicaShortfallError extends Error {
+  override readonly name = 'ReplicaShortfallError';
+  constructor(
+    readonly confirmed: number,
+    readonly required: number,
+  ) {
+    super(`${String(confirmed)} of ${String(required)} replicas confirmed the placement in time`);
+  }
+}
+
 /** What a player may be told about a placement that threw instead of answering. */
 export type PlacementFailureCode = typeof ErrorCode.CanvasUnavailable | typeof ErrorCode.OutcomeUnknown;
 
