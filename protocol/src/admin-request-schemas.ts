@@ -1,5 +1,6 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { ADMIN_LIMITS } from './admin-api.js';
+import { OwnerLookup } from './canvas-config.js';
 import { ChallengeMode, ChallengePoint } from './challenge.js';
 import { HistoryViewerMode } from './history-viewer.js';
 import { LIMITS } from './limits.js';
@@ -30,6 +31,8 @@ const banReason = { type: 'string', maxLength: ADMIN_LIMITS.maxBanReasonLength }
 const banDuration = { ...integer(1, ADMIN_LIMITS.maxBanDurationMs), description: 'How long the ban lasts; absent: forever.' } as const;
 const snapshotKey = { type: 'string', minLength: 1, maxLength: 1024 } as const;
 const rectProperties = { x: coordinate, y: coordinate, width: side, height: side } as const;
+const userId = { type: 'string', minLength: 1, maxLength: LIMITS.maxUserIdLength, pattern: '^[^\\u0000-\\u001f\\u007f]+$' } as const;
+const since = { type: 'integer', minimum: 0, maximum: 8_640_000_000_000_000, description: 'Placements at or after this epoch ms.' } as const;
 /** Unknown fields are refused: every request object is closed. */
 const closed = { type: 'object', additionalProperties: false } as const;
 
@@ -136,6 +139,12 @@ export const ADMIN_REQUEST_SCHEMAS = {
   RestoreSnapshotRequest: { ...closed, properties: { key: snapshotKey }, required: ['key'] },
   /** `PUT /templates/{templateId}`. */
   PinTemplateRequest: { ...closed, properties: TEMPLATE_PROPERTIES, required: ['name', 'url', 'x', 'y', 'scale'] },
+  /** `POST /revert/preview`: what reverting a user would do. */
+  RevertPreviewRequest: { ...closed, properties: { userId, since }, required: ['userId', 'since'] },
+  /** `POST /revert`: put back every pixel the user placed since `since`. */
+  RevertRequest: { ...closed, properties: { userId, since, reason: banReason }, required: ['userId', 'since'] },
+  /** `PUT /owner-lookup`: what players see of who placed a pixel. */
+  OwnerLookupRequest: { ...closed, properties: { ownerLookup: { type: 'string', enum: Object.values(OwnerLookup) } }, required: ['ownerLookup'] },
   /** `PUT /rules`. */
   RulesRequest: {
     ...closed,

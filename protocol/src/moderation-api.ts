@@ -1,5 +1,5 @@
 import type { BanEntry } from './admin-api.js';
-import type { OwnerLookup } from './canvas-config.js';
+import type { AdminRequest } from './admin-request-schemas.js';
 
 /** Who a user id belongs to: an account, a guest session, or an admin's rollback (`admin:<name>`). */
 export type OwnerKind = 'user' | 'guest' | 'admin';
@@ -49,13 +49,9 @@ export interface TopPlacers {
   readonly users: readonly (AdminPixelOwner & { readonly placements: number })[];
 }
 
-/** `POST /api/admin/revert/preview` and `POST /api/admin/revert`. */
-export interface RevertRequest {
-  readonly userId: string;
-  /** Epoch ms: placements at or after it are reverted. */
-  readonly since: number;
-  readonly reason?: string;
-}
+/** `POST /api/admin/revert`; the preview takes the same without `reason` (schemas in admin-request-schemas.ts). */
+export type RevertRequest = AdminRequest<'RevertRequest'>;
+export type RevertPreviewRequest = AdminRequest<'RevertPreviewRequest'>;
 
 export interface RevertPreview {
   /** Pixels that would change. */
@@ -82,9 +78,7 @@ export type RevertArchiveUse = 'used' | 'not-deployed';
 export const REVERT_ARCHIVE_USES: readonly RevertArchiveUse[] = ['used', 'not-deployed'];
 
 /** `PUT /api/admin/owner-lookup`. */
-export interface OwnerLookupRequest {
-  readonly ownerLookup: OwnerLookup;
-}
+export type OwnerLookupRequest = AdminRequest<'OwnerLookupRequest'>;
 
 export const MODERATION_LIMITS = {
   /** Most users one top-placers answer lists. */

@@ -22,6 +22,9 @@ export const ADMIN_REQUEST_BODIES = {
   'POST /snapshots/restore': 'RestoreSnapshotRequest',
   'PUT /templates/{templateId}': 'PinTemplateRequest',
   'PUT /rules': 'RulesRequest',
+  'POST /revert/preview': 'RevertPreviewRequest',
+  'POST /revert': 'RevertRequest',
+  'PUT /owner-lookup': 'OwnerLookupRequest',
 } as const satisfies Record<string, AdminRequestName>;
 
 export type AdminOperationKey = keyof typeof ADMIN_REQUEST_BODIES;

@@ -1,4 +1,4 @@
-import { ADMIN_API_BASE, AdminErrorCode, type AdminIdentity, type OwnerLookupRequest } from '@tessera/protocol';
+import { ADMIN_API_BASE, AdminErrorCode, type AdminIdentity } from '@tessera/protocol';
 import type { Logger } from '@tessera/runtime';
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { AdminAuthenticator } from './admin-auth.js';
@@ -11,13 +11,15 @@ import { check, createAdminValidators } from './admin-validation.js';
 import { ADMIN_OPENAPI } from './openapi.js';
 import type { RulesOperations } from './rules-operations.js';
 import type { TemplateOperations } from './template-operations.js';
-import { moderationRoutes } from './moderation-routes.js';
 import type { ModerationOperations } from './moderation-operations.js';
 
 /** Largest admin request body (a full 256-colour palette is ~6 kB). */
 const MAX_BODY = '32kb';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** Default length of the top-placers list. */
+const DEFAULT_TOP_PLACERS = 20;
 
 /** An operation's handler; `Body` is what its request schema admits (see admin-request-bodies.ts). */
 export type AdminHandler<Body = unknown> = (call: {
@@ -36,7 +38,7 @@ export function createAdminRouter(deps: {
   operations: AdminOperations;
   templates: TemplateOperations;
   rules: RulesOperations;
-  /** Pixel owners, per-user views, top placers, reverts (moderation-routes.ts). */
+  /** Pixel owners, per-user views, top placers, reverts (moderation-operations.ts). */
   moderation?: ModerationOperations;
   auth: AdminAuthenticator;
   limiter: AdminRateLimiter;
@@ -152,8 +154,17 @@ export function createAdminRouter(deps: {
   route('put', '/rules', async ({ admin, body }) => deps.rules.write(admin, body));
   route('get', '/audit', async ({ query }) => operations.audit((query.limit as number | undefined) ?? 50, query.before as string | undefined));
   if (deps.stats) route('get', '/stats', async () => deps.stats!.stats());
-  route('put', '/owner-lookup', async ({ admin, body }) => operations.setOwnerLookup(admin, body as OwnerLookupRequest));
-  if (deps.moderation) moderationRoutes(route, deps.moderation);
+  route('put', '/owner-lookup', async ({ admin, body }) => operations.setOwnerLookup(admin, body));
+  const moderation = deps.moderation;
+  if (moderation) {
+    route('get', '/pixels/{x}/{y}', async ({ params }) => moderation.pixel(Number(params.x), Number(params.y)));
+    route('get', '/users/{userId}', async ({ params }) => moderation.user(params.userId!));
+    route('get', '/top-placers', async ({ query }) =>
+      moderation.topPlacers(query.since as number | undefined, (query.limit as number | undefined) ?? DEFAULT_TOP_PLACERS),
+    );
+    route('post', '/revert/preview', async ({ body }) => moderation.revertPreview(body));
+    route('post', '/revert', async ({ admin, body }) => moderation.revert(admin, body));
+  }
   const history = deps.historyJobs;
   if (history) {
     route('post', '/history-jobs', async ({ admin, body }) => history.start(admin, body));

@@ -1,4 +1,4 @@
-import { ADMIN_LIMITS, LIMITS, MODERATION_LIMITS, OWNER_LOOKUPS, REVERT_ARCHIVE_USES } from '@tessera/protocol';
+import { ADMIN_REQUEST_SCHEMAS, LIMITS, MODERATION_LIMITS, REVERT_ARCHIVE_USES } from '@tessera/protocol';
 
 /**
  * The moderation part of the admin OpenAPI document (openapi.ts spreads these in): pixel owners,
@@ -170,18 +170,8 @@ export const MODERATION_SCHEMAS = {
     { users: { type: 'array', items: object({ ...owner.properties, placements: { type: 'integer', minimum: 0 } }, [...owner.required, 'placements']) } },
     ['users'],
   ),
-  RevertPreviewRequest: object({ userId, since: { ...epochMs, maximum: 8_640_000_000_000_000, description: 'Placements at or after this epoch ms.' } }, [
-    'userId',
-    'since',
-  ]),
-  RevertRequest: object(
-    {
-      userId,
-      since: { ...epochMs, maximum: 8_640_000_000_000_000, description: 'Placements at or after this epoch ms.' },
-      reason: { type: 'string', maxLength: ADMIN_LIMITS.maxBanReasonLength },
-    },
-    ['userId', 'since'],
-  ),
+  RevertPreviewRequest: ADMIN_REQUEST_SCHEMAS.RevertPreviewRequest,
+  RevertRequest: ADMIN_REQUEST_SCHEMAS.RevertRequest,
   RevertPreview: object(
     { pixels: { type: 'integer', minimum: 0 }, skipped: { type: 'integer', minimum: 0 }, coveredFrom: nullableEpochMs, archive: revertArchive },
     ['pixels', 'skipped', 'coveredFrom'],
@@ -190,5 +180,5 @@ export const MODERATION_SCHEMAS = {
     { reverted: { type: 'integer', minimum: 0 }, skipped: { type: 'integer', minimum: 0 }, coveredFrom: nullableEpochMs, archive: revertArchive },
     ['reverted', 'skipped', 'coveredFrom'],
   ),
-  OwnerLookupRequest: object({ ownerLookup: { type: 'string', enum: OWNER_LOOKUPS } }, ['ownerLookup']),
+  OwnerLookupRequest: ADMIN_REQUEST_SCHEMAS.OwnerLookupRequest,
 };

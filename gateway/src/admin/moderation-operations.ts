@@ -6,6 +6,7 @@ import {
   type AdminUserInfo,
   type BanEntry,
   type RevertPreview,
+  type RevertPreviewRequest,
   type RevertRequest,
   type RevertResponse,
   type TopPlacers,
@@ -68,7 +69,7 @@ export function createModerationOperations(deps: ModerationOperationsDeps) {
   }
 
   /** The stream's plan, completed from the archive when the stream no longer covers `since`. */
-  async function plan(request: RevertRequest) {
+  async function plan(request: RevertPreviewRequest) {
     if (deps.archive) return deps.archive.plan(request.userId, request.since);
     return { plan: await planRevert(redis, canvasId, request.userId, request.since) };
   }
@@ -100,7 +101,7 @@ export function createModerationOperations(deps: ModerationOperationsDeps) {
       return { users: top.map((entry) => ({ ...names.get(entry.userId)!, placements: entry.placements })) };
     },
 
-    async revertPreview(request: RevertRequest): Promise<RevertPreview> {
+    async revertPreview(request: RevertPreviewRequest): Promise<RevertPreview> {
       checkSince(request.since);
       const { plan: revertPlan, archive } = await plan(request);
       const outcome = await runRevert(redis, canvasId, revertPlan, {

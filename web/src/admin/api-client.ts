@@ -28,6 +28,7 @@ import {
   type AdminUserInfo,
   type OwnerLookup,
   type RevertPreview,
+  type RevertPreviewRequest,
   type RevertRequest,
   type RevertResponse,
   type TopPlacers,
@@ -89,7 +90,7 @@ export function createAdminApiClient(token: string, baseUrl = '') {
     pixel: (x: number, y: number) => call<AdminPixelInfo>('GET', `/pixels/${x}/${y}`),
     user: (userId: string) => call<AdminUserInfo>('GET', `/users/${encodeURIComponent(userId)}`),
     topPlacers: (since?: number, limit = 20) => call<TopPlacers>('GET', `/top-placers?limit=${limit}${since === undefined ? '' : `&since=${since}`}`),
-    revertPreview: (request: Omit<RevertRequest, 'reason'>) => call<RevertPreview>('POST', '/revert/preview', request),
+    revertPreview: (request: RevertPreviewRequest) => call<RevertPreview>('POST', '/revert/preview', request),
     revert: (request: RevertRequest) => call<RevertResponse>('POST', '/revert', request),
     setOwnerLookup: (ownerLookup: OwnerLookup) => call<AdminConfigChange>('PUT', '/owner-lookup', { ownerLookup }),
   };
