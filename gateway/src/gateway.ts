@@ -2,7 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { canvasRoom, Events } from '@tessera/protocol';
 import { createMetricsRegistry, createRedisClient, startProbeServer, waitForRedis, type Logger, type ProbeServer } from '@tessera/runtime';
-import { createBatchingPixelPlacer, createCanvasIfMissing, registerScripts } from '@tessera/store';
+import { createBatchingPixelPlacer, createCanvasIfMissing } from '@tessera/store';
 import type { RedisConnection } from '@tessera/store';
 import { createAddressKeying } from './address-prefix.js';
 import { createAdminApi } from './admin/admin-api.js';
@@ -83,9 +83,6 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   // Placements only, never resent after a dropped connection: each lands at most once, and one
   // left unanswered is answered OUTCOME_UNKNOWN. Other commands keep ioredis' resend.
   const placeClient = createRedisClient(config.redis, log, { name: 'gateway-place', resendUnanswered: false });
-  // Before any command: see registerScripts.
-  registerScripts(redis);
-  registerScripts(placeClient);
   const clients: RedisConnection[] = [redis, pubClient, subClient, noticeClient, placeClient];
   try {
     await Promise.all(clients.map((client) => waitForRedis(client, REDIS_STARTUP_TIMEOUT_MS)));

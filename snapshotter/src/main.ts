@@ -1,5 +1,5 @@
 import { createLogger, createMetricsRegistry, createRedisClient, exitOnSignals, failStartup, startProbeServer, type Logger } from '@tessera/runtime';
-import { registerScripts, type RedisConnection } from '@tessera/store';
+import type { RedisConnection } from '@tessera/store';
 import { loadSnapshotterConfig, type SnapshotterConfig } from './config.js';
 import { createSnapshotMetrics } from './metrics.js';
 import { createSnapshotter } from './snapshotter.js';
@@ -18,7 +18,6 @@ const log = createLogger('snapshotter', config.logLevel);
 try {
   const registry = createMetricsRegistry('snapshotter');
   const redis = createRedisClient(config.redis, log, { name: 'snapshotter' });
-  registerScripts(redis); // before any command: see registerScripts
   // BullMQ needs commands to wait through a reconnect rather than fail (maxRetriesPerRequest: null).
   const bullConnection = createRedisClient(config.redis, log, { name: 'snapshotter-queue', failFast: false, autoPipelining: false });
   const snapshotter = createSnapshotter({ config, redis, bullConnection, log, metrics: createSnapshotMetrics(registry) });

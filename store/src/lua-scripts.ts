@@ -71,11 +71,11 @@ export function keyCountOf(file: string): number | undefined {
 }
 
 /**
- * Defines every script on a client. Call it when the client is created, before any command:
- * with auto-pipelining, a pipeline opened before a command was defined lacks that command, and
- * calling it then leaves ioredis with a callback and no reply (an uncaught TypeError inside
- * ioredis, redis/ioredis#1931). ioredis runs each by EVALSHA and falls back to EVAL after a Redis
- * restart flushed its script cache.
+ * Defines every script on a client. runtime's createRedisClient calls it on every client it
+ * builds, before any command: with auto-pipelining, a pipeline opened before a command was defined
+ * lacks that command, and calling it then leaves ioredis with a callback and no reply (an uncaught
+ * TypeError inside ioredis, redis/ioredis#1931). ioredis runs each by EVALSHA and falls back to
+ * EVAL after a Redis restart flushed its script cache.
  */
 export function registerScripts(redis: RedisConnection): void {
   const defined = redis as unknown as Record<string, unknown>;
@@ -83,35 +83,24 @@ export function registerScripts(redis: RedisConnection): void {
     if (typeof defined[name] === 'function') continue;
     const keys = keyCountOf(file);
     redis.defineCommand(name, keys === undefined ? { lua: loadLua(file) } : { lua: loadLua(file), numberOfKeys: keys });
-    freshlyDefined(redis).add(name);
   }
 }
 
-/** Makes sure a script is defined on a client (all of them are, at once: see registerScripts). */
-export function defineScript(redis: RedisConnection, name: ScriptName): void {
-  if (typeof (redis as unknown as Record<string, unknown>)[name] !== 'function') registerScripts(redis);
-}
-
 /**
- * Scripts defined on a client since their first call. With auto-pipelining, a pipeline opened
- * earlier in the same tick lacks a command defined after it, and calling the command then throws
- * inside ioredis (redis/ioredis#1931); the first call therefore waits for that pipeline to flush.
+ * Makes sure a script is defined on a client. A client without auto-pipelining (a test's or a
+ * tool's plain `new Redis()`) gets every script now; one with it must have had them from the start
+ * (see registerScripts), so a missing one is a bug, said at once rather than as ioredis#1931.
  */
-const fresh = new WeakMap<RedisConnection, Set<string>>();
-function freshlyDefined(redis: RedisConnection): Set<string> {
-  let names = fresh.get(redis);
-  if (!names) fresh.set(redis, (names = new Set()));
-  return names;
+export function defineScript(redis: RedisConnection, name: ScriptName): void {
+  if (typeof (redis as unknown as Record<string, unknown>)[name] === 'function') return;
+  if (redis.options.enableAutoPipelining) {
+    throw new Error(`script ${name} is not defined on this auto-pipelining client: call registerScripts when the client is created (createRedisClient does)`);
+  }
+  registerScripts(redis);
 }
 
 /** Calls a script registered with defineScript (`<name>Buffer` for Buffer replies). */
 export async function callScript<T>(redis: RedisConnection, name: string, args: (string | number | Buffer)[]): Promise<T> {
-  const names = freshlyDefined(redis);
-  const base = name.replace(/Buffer$/, '');
-  if (names.has(base)) {
-    await new Promise((resolve) => setImmediate(resolve));
-    names.delete(base);
-  }
   const command = (redis as unknown as Record<string, (...a: (string | number | Buffer)[]) => Promise<T>>)[name];
   if (!command) throw new Error(`script ${name} is not defined on this client`);
   return command.apply(redis, args);
