@@ -31,7 +31,7 @@ describe('two releases sharing one Redis', function () {
   it('delivers a delta to its own release only, on channels the other release does not listen to', async () => {
     // What beta's adapter listens to: every channel its gateways subscribed, patterns included.
     const probe = new Redis(redis.url);
-    const patterns = (await probe.pubsub('NUMPAT')) as number;
+    const patterns = (await probe.pubsub('NUMPAT')) as unknown as number;
     const channels = (await probe.pubsub('CHANNELS')) as string[];
     probe.disconnect();
     assert.ok(

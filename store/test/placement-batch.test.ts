@@ -194,7 +194,7 @@ describe('placing a batch of pixels in one script call', function () {
     });
     const outcomes = await placeOnTwins(60_000, requests);
     const kinds = new Set(outcomes.map(kind));
-    for (const expected of ['accepted', ErrorCode.Cooldown, ErrorCode.Banned]) assert.ok(kinds.has(expected), `some placement is ${expected}`);
+    for (const expected of ['accepted', ErrorCode.Cooldown, ErrorCode.Banned] as const) assert.ok(kinds.has(expected), `some placement is ${expected}`);
   });
 
   it('refuses the whole batch on a paused or missing canvas', async () => {

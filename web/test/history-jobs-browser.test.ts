@@ -112,7 +112,7 @@ describe('history jobs on the admin page in a browser', function () {
     assert.ok(href?.startsWith(s3.endpoint), `a presigned link to the S3 server: ${href}`);
     const saved = await download;
     assert.match(saved.suggestedFilename(), /timelapse.*\.mp4$/);
-    const response = await fetch(href);
+    const response = await fetch(href!);
     assert.equal(response.status, 200);
     const bytes = new Uint8Array(await response.arrayBuffer());
     assert.equal(Buffer.from(bytes.subarray(4, 8)).toString('latin1'), 'ftyp', 'an MP4 file');

@@ -50,7 +50,9 @@ async function startListener(redisUrl: string, canvasId: string) {
     /** Resolves once a broadcast to the room reaches the socket (the adapter subscribes asynchronously). */
     async ready(): Promise<void> {
       let probed = false;
-      socket.on('probe' as never, () => (probed = true));
+      socket.on('probe' as never, () => {
+        probed = true;
+      });
       await waitFor(
         () => {
           io.to(canvasRoom(canvasId)).emit('probe' as never);
@@ -105,7 +107,9 @@ describe('writer takeover', function () {
     await listener.ready();
 
     const writers = new Map<string, Service>();
-    cleanups.push(() => stopAll([...writers.values()], 5_000));
+    cleanups.push(async () => {
+      await stopAll([...writers.values()], 5_000);
+    });
     let started = 0;
     const startProcess = async (): Promise<void> => {
       const id = `killable-${++started}`;

@@ -17,7 +17,7 @@ import {
   type Sync,
 } from '@tessera/protocol';
 import { createLogger, createRedisClient, waitForRedis, type Logger } from '@tessera/runtime';
-import { createCanvasIfMissing, createPixelPlacer, lastEventPosition, readCanvas, readChunk, type PixelPlacer } from '@tessera/store';
+import { createCanvasIfMissing, createPixelPlacer, lastEventPosition, readCanvas, readChunk, type PixelPlacer, type RedisConnection } from '@tessera/store';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { Server } from 'socket.io';
@@ -76,8 +76,8 @@ export async function placeRandom(
 
 export interface TestWriter {
   readonly writer: Writer;
-  readonly redis: Redis;
-  readonly emitterRedis: Redis;
+  readonly redis: RedisConnection;
+  readonly emitterRedis: RedisConnection;
   readonly metrics: WriterMetrics;
   readonly registry: Registry;
   readonly config: WriterLoopConfig;
