@@ -91,7 +91,8 @@ describe('presence: players online across gateways', function () {
     const { canvasId, a } = await twoGateways();
     await join(a);
     await waitFor(async () => (await readPresence(redis, canvasId)) === 1, { message: '1 online' });
-    const monitor = await redis.duplicate().monitor();
+    // monitor() opens its own connection (a duplicate() here would be left connected for good).
+    const monitor = await redis.monitor();
     const startedAt = Date.now();
     const commands: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => commands.push(args.join(' ')));
