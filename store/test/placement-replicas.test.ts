@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { canvasKeys, ErrorCode } from '@tessera/protocol';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { startRedis, type RedisServer } from '../../scripts/lib/redis-server.mjs';
+import { startRedisCluster } from '../../scripts/lib/redis-topology.mjs';
 import { useRedis, waitFor } from '../../test-support/index.js';
 import {
   createBatchingPixelPlacer,
@@ -144,6 +145,27 @@ describe('asking for a replica of a master that has none (one left alone after a
       assert.equal(shortfalls.length, 1);
     } finally {
       redis.disconnect();
+    }
+  });
+});
+
+describe('asking for a replica in a Redis Cluster', function () {
+  this.timeout(60_000);
+
+  it('works in Cluster mode: WAIT and the replica count travel in the pipeline of the script (they have no key of their own)', async () => {
+    const set = await startRedisCluster();
+    const cluster = new Cluster(set.addresses);
+    try {
+      registerScripts(cluster);
+      await createCanvasIfMissing(cluster, 'sharded', { width: 100, height: 10, palette: PALETTE, cooldownMs: 0 });
+      const placer = createBatchingPixelPlacer(cluster, 'sharded', 100_000, { replicas: 1, replicaTimeoutMs: 50 });
+      const place = (x: number) => placer.place({ x, y: 0, color: 1, userId: `g_${x}`, ip: '10.0.0.1', applyIpCooldown: false });
+      // These shards have no replicas: the first batch falls short, and the count taken with it lets the rest through.
+      await assert.rejects(place(0), ReplicaShortfallError);
+      for (let x = 1; x <= 5; x++) assert.equal((await place(x)).ok, true);
+    } finally {
+      cluster.disconnect();
+      await set.stop();
     }
   });
 });
