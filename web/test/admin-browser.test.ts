@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { waitFor } from '../../test-support/index.js';
 import { signInAdmin, useAdminCluster } from './support/admin-cluster.js';
-import { rgb, waitForLivePlayer } from './support/browser-harness.js';
+import { rgb, screenPixel, waitForLivePlayer } from './support/browser-harness.js';
 
 const SCREEN = { width: 1000, height: 800 };
 
@@ -21,17 +21,6 @@ describe('the admin page in a browser', function () {
       const shown = getComputedStyle(swatch).getPropertyValue('--swatch-color').trim();
       return (swatch.getAttribute('aria-label') ?? '').includes(shown) ? shown : `disagrees: ${shown} / ${swatch.getAttribute('aria-label')}`;
     }, index);
-  }
-
-  function screenPixel(page: Page, x: number, y: number): Promise<number[]> {
-    return page.evaluate(
-      ([px, py]) => {
-        const point = window.__tessera!.canvasPointOf(px, py);
-        const board = document.getElementById('board') as HTMLCanvasElement;
-        return [...board.getContext('2d')!.getImageData(point.x, point.y, 1, 1).data.slice(0, 3)];
-      },
-      [x, y] as const,
-    );
   }
 
   it('refuses a wrong token, then recolours palette index 1, which a player sees live: swatch and rendered pixel', async () => {

@@ -6,7 +6,19 @@ import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { stopAll, type Service } from '../../scripts/lib/processes.mjs';
 import { getFreePort, useRedis, waitFor, requireBuilt } from '../../test-support/index.js';
-import { CHROMIUM, GATEWAY_MAIN, isOk, launchChromium, rgb, startService, VERBOSE, WEB_ROOT, WRITER_MAIN } from './support/browser-harness.js';
+import {
+  CHROMIUM,
+  clickPixel,
+  GATEWAY_MAIN,
+  isOk,
+  launchChromium,
+  rgb,
+  screenPixel,
+  startService,
+  VERBOSE,
+  WEB_ROOT,
+  WRITER_MAIN,
+} from './support/browser-harness.js';
 
 const SESSION_SECRET = 'browser-test-secret-that-is-at-least-32-characters';
 
@@ -93,23 +105,6 @@ describe('the web client in a browser', function () {
     const hex = /#[0-9a-f]{6}/.exec(label)?.[0];
     assert.ok(hex, `swatch label "${label}" names no colour`);
     return hex;
-  }
-
-  async function clickPixel(page: Page, x: number, y: number): Promise<void> {
-    const point = await page.evaluate(([px, py]) => window.__tessera!.clientPointOf(px, py), [x, y] as const);
-    await page.mouse.click(point.x, point.y);
-  }
-
-  /** The colour the page shows on screen at board pixel (x, y): read back from the rendered canvas. */
-  function screenPixel(page: Page, x: number, y: number): Promise<number[]> {
-    return page.evaluate(
-      ([px, py]) => {
-        const point = window.__tessera!.canvasPointOf(px, py);
-        const board = document.getElementById('board') as HTMLCanvasElement;
-        return [...board.getContext('2d')!.getImageData(point.x, point.y, 1, 1).data.slice(0, 3)];
-      },
-      [x, y] as const,
-    );
   }
 
   async function waitForScreenColor(page: Page, x: number, y: number, hex: string, what: string): Promise<void> {

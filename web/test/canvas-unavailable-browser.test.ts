@@ -7,7 +7,17 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { getFreePort, startRedis, waitFor, type RedisServer } from '../../test-support/index.js';
-import { clickPixel, gatewayEnv, GATEWAY_MAIN, isOk, startService, useBrowser, waitForLivePlayer, waitReady, WRITER_MAIN } from './support/browser-harness.js';
+import {
+  gatewayEnv,
+  GATEWAY_MAIN,
+  isOk,
+  placeAndAwaitAnswer,
+  startService,
+  useBrowser,
+  waitForLivePlayer,
+  waitReady,
+  WRITER_MAIN,
+} from './support/browser-harness.js';
 
 describe('the player page through a Redis outage', function () {
   this.timeout(90_000);
@@ -37,32 +47,13 @@ describe('the player page through a Redis outage', function () {
   });
 
   const bannerShown = (page: Page): Promise<boolean> => page.evaluate(() => !document.getElementById('unavailable')!.hidden);
-  /** Clicks (x, y) and resolves with the placement's answer as the page got it. */
-  async function place(page: Page, x: number, y: number): Promise<{ ok: boolean; error?: string }> {
-    // The previous answer is kept in the page: wait for a new one, not just for the click to count.
-    const before = await page.evaluate(() => {
-      (window as unknown as { previousResult: unknown }).previousResult = window.__tessera!.lastResult;
-      return window.__tessera!.placeCount;
-    });
-    await clickPixel(page, x, y);
-    await page.waitForFunction(
-      (count) =>
-        window.__tessera!.placeCount > count &&
-        window.__tessera!.lastResult !== undefined &&
-        window.__tessera!.lastResult !== (window as unknown as { previousResult: unknown }).previousResult,
-      before,
-      { timeout: 10_000 },
-    );
-    return page.evaluate(() => window.__tessera!.lastResult!);
-  }
-
   it('shows "temporarily unavailable" while Redis is down, refuses placing with that reason, and clears it when Redis is back', async () => {
     assert.ok(redis);
     const page = await browser.newPage('page', { width: 900, height: 700 });
     await page.goto(`${url}/#x=20.5&y=20.5&z=16`);
     await waitForLivePlayer(page);
     assert.equal(await bannerShown(page), false);
-    assert.equal((await place(page, 20, 20)).ok, true);
+    assert.equal((await placeAndAwaitAnswer(page, 20, 20)).ok, true);
 
     const port = redis.port;
     await redis.stop();
@@ -71,12 +62,12 @@ describe('the player page through a Redis outage', function () {
     assert.match(text, /temporarily unavailable/);
     assert.equal(await page.evaluate(() => window.__tessera!.connection), 'live', 'the socket stays up: only the canvas is unavailable');
     assert.equal(await isOk(`${url}/readyz`), true, 'the gateway stays ready');
-    assert.deepEqual(await place(page, 21, 20), { ok: false, error: 'CANVAS_UNAVAILABLE' });
+    assert.deepEqual(await placeAndAwaitAnswer(page, 21, 20), { ok: false, error: 'CANVAS_UNAVAILABLE' });
     assert.equal(await bannerShown(page), true);
 
     redis = await startRedis({ dir, port, appendonly: true });
     await page.waitForFunction(() => document.getElementById('unavailable')!.hidden, null, { timeout: 20_000 });
-    await waitFor(async () => (await place(page, 22, 20)).ok, { timeoutMs: 10_000, message: 'placing to work again' });
+    await waitFor(async () => (await placeAndAwaitAnswer(page, 22, 20)).ok, { timeoutMs: 10_000, message: 'placing to work again' });
     assert.equal(await bannerShown(page), false);
   });
 });

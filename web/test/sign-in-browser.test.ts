@@ -10,7 +10,7 @@ import { readNewestEvent } from '@tessera/store';
 import { Redis } from 'ioredis';
 import type { Page } from 'playwright-core';
 import { getFreePort, useRedis, waitFor } from '../../test-support/index.js';
-import { clickPixel, gatewayEnv, GATEWAY_MAIN, isOk, startService, useBrowser, waitForLivePlayer as waitLive } from './support/browser-harness.js';
+import { gatewayEnv, GATEWAY_MAIN, isOk, placeAndAwaitAnswer, startService, useBrowser, waitForLivePlayer as waitLive } from './support/browser-harness.js';
 
 const PROVIDER_SCRIPT = fileURLToPath(new URL('./support/oidc-provider.mjs', import.meta.url));
 const CLIENT_ID = 'tessera-web';
@@ -95,21 +95,6 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     await page.waitForURL((url) => !url.href.startsWith(issuer), { timeout: 15_000 });
   }
 
-  /** Clicks board pixel (x, y) and waits for that placement's own answer (not the previous one's). */
-  async function placeAt(page: Page, x: number, y: number): Promise<void> {
-    const before = await page.evaluate(() => {
-      (window as unknown as { previousResult: unknown }).previousResult = window.__tessera!.lastResult;
-      return window.__tessera!.placeCount;
-    });
-    await clickPixel(page, x, y);
-    await page.waitForFunction(
-      (count) =>
-        window.__tessera!.placeCount === count + 1 && window.__tessera!.lastResult !== (window as unknown as { previousResult: unknown }).previousResult,
-      before,
-      { timeout: 10_000 },
-    );
-  }
-
   /** The user id of the newest event in a canvas's stream. */
   async function lastPlacer(canvasId: string): Promise<string | undefined> {
     assert.ok(store);
@@ -135,7 +120,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     await page.waitForFunction(() => document.getElementById('account-name')?.textContent === 'Player ada', null, { timeout: 10_000 });
     assert.equal(await text(page, 'account-button'), 'Sign out');
 
-    await placeAt(page, 30, 40);
+    await placeAndAwaitAnswer(page, 30, 40);
     assert.equal((await page.evaluate(() => window.__tessera!.lastResult))?.ok, true);
     assert.equal(await lastPlacer('signin-open'), 'a_ada');
 
@@ -147,7 +132,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     );
     await waitLive(page);
     assert.equal(await storedTokens(page), undefined);
-    await placeAt(page, 31, 40);
+    await placeAndAwaitAnswer(page, 31, 40);
     assert.equal((await page.evaluate(() => window.__tessera!.lastResult))?.ok, true);
     assert.match((await lastPlacer('signin-open')) ?? '', /^g_/, 'placed as a guest again');
   });
@@ -176,7 +161,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     // Past the first token's expiry the socket (re-authenticated with the new one) still places as grace.
     await waitFor(() => Date.now() > firstExpiry + 500, { timeoutMs: ID_TOKEN_TTL_S * 1000, message: 'the first token expired' });
     await waitLive(page);
-    await placeAt(page, 7, 7);
+    await placeAndAwaitAnswer(page, 7, 7);
     assert.equal((await page.evaluate(() => window.__tessera!.lastResult))?.ok, true);
     assert.equal(await lastPlacer('signin-open'), 'a_grace');
     assert.deepEqual(await page.evaluate(() => window.__tessera!.view), view, 'the view did not move');

@@ -165,6 +165,37 @@ export async function clickPixel(page: Page, x: number, y: number): Promise<void
   await page.mouse.click(point.x, point.y);
 }
 
+/** Clicks board pixel (x, y) and resolves with that placement's own answer (not the previous one's). */
+export async function placeAndAwaitAnswer(page: Page, x: number, y: number): Promise<{ ok: boolean; error?: string }> {
+  // The previous answer is kept in the page: wait for a new one, not just for the click to count.
+  const before = await page.evaluate(() => {
+    (window as unknown as { previousResult: unknown }).previousResult = window.__tessera!.lastResult;
+    return window.__tessera!.placeCount;
+  });
+  await clickPixel(page, x, y);
+  await page.waitForFunction(
+    (count) =>
+      window.__tessera!.placeCount === count + 1 &&
+      window.__tessera!.lastResult !== undefined &&
+      window.__tessera!.lastResult !== (window as unknown as { previousResult: unknown }).previousResult,
+    before,
+    { timeout: 10_000 },
+  );
+  return page.evaluate(() => window.__tessera!.lastResult!);
+}
+
+/** The colour the player page shows on screen at board pixel (x, y): read back from the rendered canvas. */
+export function screenPixel(page: Page, x: number, y: number): Promise<number[]> {
+  return page.evaluate(
+    ([px, py]) => {
+      const point = window.__tessera!.canvasPointOf(px, py);
+      const board = document.getElementById('board') as HTMLCanvasElement;
+      return [...board.getContext('2d')!.getImageData(point.x, point.y, 1, 1).data.slice(0, 3)];
+    },
+    [x, y] as const,
+  );
+}
+
 /** Red, green, blue of a `#rrggbb` colour. */
 export function rgb(hex: string): [number, number, number] {
   const n = Number.parseInt(hex.slice(1), 16);
