@@ -2,94 +2,16 @@
 // changes a palette colour, and a player's page shows it without a reload. Set
 // TESSERA_BROWSER_LOGS=1 to see the services' output and the pages' console.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { io } from 'socket.io-client';
-import { stopAll, type Service } from '../../scripts/lib/processes.mjs';
-import { getFreePort, useRedis, waitFor, requireBuilt } from '../../test-support/index.js';
-import { CHROMIUM, GATEWAY_MAIN, isOk, launchChromium, rgb, startService, VERBOSE, WEB_ROOT, WRITER_MAIN } from './support/browser-harness.js';
+import type { Page } from 'playwright-core';
+import { waitFor } from '../../test-support/index.js';
+import { signInAdmin, useAdminCluster } from './support/admin-cluster.js';
+import { rgb, screenPixel, waitForLivePlayer } from './support/browser-harness.js';
 
-const SESSION_SECRET = 'admin-browser-test-secret-at-least-32-characters';
-const ADMIN_TOKEN = 'browser-admin-token-0123456789abcdef';
+const SCREEN = { width: 1000, height: 800 };
 
 describe('the admin page in a browser', function () {
   this.timeout(90_000);
-
-  before(function () {
-    requireBuilt(this, [GATEWAY_MAIN]);
-    assert.ok(existsSync(`${WEB_ROOT}/admin.html`), `${WEB_ROOT}/admin.html is missing: run npm run build -w web`);
-    assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
-  });
-
-  const services: Service[] = [];
-  let url = '';
-  let browser: Browser | undefined;
-  const contexts: BrowserContext[] = [];
-
-  // Registered before useRedis(), so it runs before Redis stops.
-  after(async function () {
-    this.timeout(20_000);
-    await browser?.close();
-    await stopAll(services, 5_000);
-  });
-
-  const redis = useRedis();
-
-  before(async function () {
-    this.timeout(60_000);
-    const port = await getFreePort();
-    url = `http://127.0.0.1:${port}`;
-    services.push(
-      startService('gateway', GATEWAY_MAIN, {
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        REDIS_URL: redis.url,
-        SESSION_SECRET,
-        ADMIN_TOKENS: `ops:${ADMIN_TOKEN}`,
-        CANVAS_COOLDOWN_MS: '0',
-        SHUTDOWN_DRAIN_MS: '200',
-        WEB_ROOT,
-      }),
-    );
-    const ready = [waitFor(() => isOk(`${url}/readyz`), { timeoutMs: 30_000, message: 'gateway ready' })];
-    if (existsSync(WRITER_MAIN)) {
-      const writerPort = await getFreePort();
-      services.push(startService('writer', WRITER_MAIN, { REDIS_URL: redis.url, HTTP_PORT: String(writerPort) }));
-      ready.push(waitFor(() => isOk(`http://127.0.0.1:${writerPort}/readyz`), { timeoutMs: 30_000, message: 'writer ready' }));
-    }
-    await Promise.all(ready);
-    browser = await launchChromium();
-  });
-
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((context) => context.close()));
-  });
-
-  async function newPage(path: string, name: string): Promise<Page> {
-    assert.ok(browser);
-    const context = await browser.newContext({ viewport: { width: 1000, height: 800 }, deviceScaleFactor: 1 });
-    contexts.push(context);
-    const page = await context.newPage();
-    if (VERBOSE) page.on('console', (message) => console.log(`[${name}] ${message.text()}`));
-    page.on('pageerror', (error) => console.error(`[${name}] ${error.message}`));
-    await page.goto(`${url}${path}`);
-    return page;
-  }
-
-  /** Places one pixel as a headless player, so it is on the canvas whatever the player page does. */
-  async function placePixel(x: number, y: number, color: number): Promise<void> {
-    const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('welcome', () => resolve());
-        socket.once('connect_error', reject);
-      });
-      const result = (await socket.timeout(5_000).emitWithAck('place', { x, y, color })) as { ok: boolean };
-      assert.equal(result.ok, true);
-    } finally {
-      socket.close();
-    }
-  }
+  const cluster = useAdminCluster();
 
   /** The colour a player's palette swatch shows (its colour variable) and names (its label), when they agree. */
   function swatchColor(page: Page, index: number): Promise<string> {
@@ -101,37 +23,24 @@ describe('the admin page in a browser', function () {
     }, index);
   }
 
-  function screenPixel(page: Page, x: number, y: number): Promise<number[]> {
-    return page.evaluate(
-      ([px, py]) => {
-        const point = window.__tessera!.canvasPointOf(px, py);
-        const board = document.getElementById('board') as HTMLCanvasElement;
-        return [...board.getContext('2d')!.getImageData(point.x, point.y, 1, 1).data.slice(0, 3)];
-      },
-      [x, y] as const,
-    );
-  }
-
   it('refuses a wrong token, then recolours palette index 1, which a player sees live: swatch and rendered pixel', async () => {
     const [x, y] = [40, 30];
-    await placePixel(x, y, 1);
-    const player = await newPage(`/#x=${x + 0.5}&y=${y + 0.5}&z=16`, 'player');
-    await player.waitForFunction(() => window.__tessera?.connection === 'live' && window.__tessera.loaded, null, { timeout: 15_000 });
+    await cluster.place(x, y, 1);
+    const player = await cluster.page(`/#x=${x + 0.5}&y=${y + 0.5}&z=16`, 'player', SCREEN);
+    await waitForLivePlayer(player);
     await player.waitForFunction(([px, py]) => window.__tessera!.replica.colorAt(px, py) === 1, [x, y] as const, { timeout: 5_000 });
     const before = await swatchColor(player, 1);
     assert.match(before, /^#[0-9a-f]{6}$/);
     await waitFor(async () => (await screenPixel(player, x, y)).join() === rgb(before).join(), { message: `the pixel drawn in ${before}` });
 
-    const admin = await newPage('/admin.html', 'admin');
+    const admin = await cluster.page('/admin.html', 'admin', SCREEN);
     await admin.fill('#token', 'not-the-token-but-long-enough');
     await admin.click('#sign-in-form button[type=submit]');
     await admin.waitForSelector('#notice:not([hidden])');
     assert.match((await admin.textContent('#notice')) ?? '', /not valid/);
     assert.equal(await admin.isVisible('#console'), false);
 
-    await admin.fill('#token', ADMIN_TOKEN);
-    await admin.click('#sign-in-form button[type=submit]');
-    await admin.waitForSelector('#console:not([hidden])');
+    await signInAdmin(admin);
     assert.match((await admin.textContent('#who')) ?? '', /ops/);
     const input = admin.getByLabel('Palette index 1', { exact: true });
     assert.equal(await input.inputValue(), before);
@@ -158,10 +67,7 @@ describe('the admin page in a browser', function () {
   });
 
   it('bans an address prefix from the page, refuses a bad one, shows the ban, and lifts it', async () => {
-    const admin = await newPage('/admin.html', 'admin');
-    await admin.fill('#token', ADMIN_TOKEN);
-    await admin.click('#sign-in-form button[type=submit]');
-    await admin.waitForSelector('#console:not([hidden])');
+    const admin = await cluster.signedInAdmin(SCREEN);
     const form = admin.locator('#address-ban-form');
 
     await form.getByLabel('Address or prefix').fill('10.0.0.1/24');

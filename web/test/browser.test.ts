@@ -2,51 +2,32 @@
 // gateways and one writer started from their dist/main.js. Set TESSERA_BROWSER_LOGS=1 to see
 // their output and the pages' console.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { stopAll, type Service } from '../../scripts/lib/processes.mjs';
-import { getFreePort, useRedis, waitFor, requireBuilt } from '../../test-support/index.js';
-import { CHROMIUM, GATEWAY_MAIN, isOk, launchChromium, rgb, startService, VERBOSE, WEB_ROOT, WRITER_MAIN } from './support/browser-harness.js';
-
-const SESSION_SECRET = 'browser-test-secret-that-is-at-least-32-characters';
+import { getFreePort, useRedis, waitFor } from '../../test-support/index.js';
+import {
+  clickPixel,
+  gatewayEnv,
+  GATEWAY_MAIN,
+  rgb,
+  screenPixel,
+  startService,
+  useBrowser,
+  waitForLivePlayer as waitUntilLive,
+  waitReady,
+  WRITER_MAIN,
+} from './support/browser-harness.js';
 
 describe('the web client in a browser', function () {
   this.timeout(90_000);
-
-  // First, so nothing starts when the services are not built yet.
-  before(function () {
-    requireBuilt(this, [GATEWAY_MAIN]);
-    assert.ok(existsSync(WRITER_MAIN), `${WRITER_MAIN} is missing: run npm run build`);
-    assert.ok(existsSync(`${WEB_ROOT}/index.html`), `${WEB_ROOT}/index.html is missing: run npm run build -w web`);
-    assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
-  });
-
-  const services: Service[] = [];
+  const browser = useBrowser([GATEWAY_MAIN, WRITER_MAIN], 'index.html');
   const gatewayPorts: number[] = [];
   let gateways: Service[] = [];
-  let browser: Browser | undefined;
-  const contexts: BrowserContext[] = [];
-
-  // Registered before useRedis(), so it runs before Redis stops: the services never see it go.
-  after(async function () {
-    this.timeout(20_000);
-    await browser?.close();
-    await stopAll(services, 5_000);
-  });
-
   const redis = useRedis();
 
   function startGateway(index: number): Service {
-    const service = startService(`gateway-${index}`, GATEWAY_MAIN, {
-      PORT: String(gatewayPorts[index]),
-      HOST: '127.0.0.1',
-      REDIS_URL: redis.url,
-      SESSION_SECRET,
-      CANVAS_COOLDOWN_MS: '0',
-      SHUTDOWN_DRAIN_MS: '200',
-      WEB_ROOT,
-    });
-    services.push(service);
+    const service = startService(`gateway-${index}`, GATEWAY_MAIN, gatewayEnv(gatewayPorts[index]!, redis.url));
+    browser.services.push(service);
     return service;
   }
 
@@ -55,33 +36,19 @@ describe('the web client in a browser', function () {
     gatewayPorts.push(await getFreePort(), await getFreePort());
     gateways = [startGateway(0), startGateway(1)];
     const writerPort = await getFreePort();
-    services.push(startService('writer', WRITER_MAIN, { REDIS_URL: redis.url, HTTP_PORT: String(writerPort) }));
+    browser.services.push(startService('writer', WRITER_MAIN, { REDIS_URL: redis.url, HTTP_PORT: String(writerPort) }));
     await Promise.all([
-      ...gatewayPorts.map((port) => waitFor(() => isOk(`http://127.0.0.1:${port}/readyz`), { timeoutMs: 30_000, message: `gateway on ${port} ready` })),
-      waitFor(() => isOk(`http://127.0.0.1:${writerPort}/readyz`), { timeoutMs: 30_000, message: 'writer ready' }),
+      ...gatewayPorts.map((port) => waitReady(`http://127.0.0.1:${port}`, `gateway on ${port}`)),
+      waitReady(`http://127.0.0.1:${writerPort}`, 'writer'),
     ]);
-    browser = await launchChromium();
-  });
-
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((context) => context.close()));
   });
 
   /** Opens the client served by gateway `index`, looking at (x, y) zoomed in, and waits until it is live. */
   async function openPage(index: number, x: number, y: number): Promise<Page> {
-    assert.ok(browser);
-    const context = await browser.newContext({ viewport: { width: 900, height: 700 }, deviceScaleFactor: 1 });
-    contexts.push(context);
-    const page = await context.newPage();
-    if (VERBOSE) page.on('console', (message) => console.log(`[page ${index}] ${message.text()}`));
-    page.on('pageerror', (error) => console.error(`[page ${index}] ${error.message}`));
+    const page = await browser.newPage(`page ${index}`, { width: 900, height: 700 });
     await page.goto(`http://127.0.0.1:${gatewayPorts[index]}/#x=${x + 0.5}&y=${y + 0.5}&z=16`);
     await waitUntilLive(page);
     return page;
-  }
-
-  async function waitUntilLive(page: Page, timeout = 15_000): Promise<void> {
-    await page.waitForFunction(() => window.__tessera?.connection === 'live' && window.__tessera.loaded, null, { timeout });
   }
 
   /** Selects palette index `color` by its swatch, as a player would, and returns its `#rrggbb`. */
@@ -93,23 +60,6 @@ describe('the web client in a browser', function () {
     const hex = /#[0-9a-f]{6}/.exec(label)?.[0];
     assert.ok(hex, `swatch label "${label}" names no colour`);
     return hex;
-  }
-
-  async function clickPixel(page: Page, x: number, y: number): Promise<void> {
-    const point = await page.evaluate(([px, py]) => window.__tessera!.clientPointOf(px, py), [x, y] as const);
-    await page.mouse.click(point.x, point.y);
-  }
-
-  /** The colour the page shows on screen at board pixel (x, y): read back from the rendered canvas. */
-  function screenPixel(page: Page, x: number, y: number): Promise<number[]> {
-    return page.evaluate(
-      ([px, py]) => {
-        const point = window.__tessera!.canvasPointOf(px, py);
-        const board = document.getElementById('board') as HTMLCanvasElement;
-        return [...board.getContext('2d')!.getImageData(point.x, point.y, 1, 1).data.slice(0, 3)];
-      },
-      [x, y] as const,
-    );
   }
 
   async function waitForScreenColor(page: Page, x: number, y: number, hex: string, what: string): Promise<void> {

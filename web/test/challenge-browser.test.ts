@@ -2,17 +2,14 @@
 // off, no widget appears and nothing of it loads; on, the ALTCHA widget fetches a challenge, its
 // workers solve it, and the player places. Prints what a solve costs at two difficulties.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { ADMIN_API_BASE, type ChallengeSettings } from '@tessera/protocol';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { stopAll, type Service } from '../../scripts/lib/processes.mjs';
-import { getFreePort, requireBuilt, useRedis, waitFor } from '../../test-support/index.js';
-import { CHROMIUM, GATEWAY_MAIN, isOk, launchChromium, startService, VERBOSE, WEB_ROOT } from './support/browser-harness.js';
-
-const SESSION_SECRET = 'challenge-browser-secret-at-least-32-characters';
-const ADMIN_TOKEN = 'challenge-admin-token-0123456789abcdef';
+import type { ChallengeSettings } from '@tessera/protocol';
+import type { Page } from 'playwright-core';
+import { getFreePort, useRedis, waitFor } from '../../test-support/index.js';
+import { ADMIN_TOKEN, callAdminApi, signInAdmin } from './support/admin-cluster.js';
+import { clickPixel, gatewayEnv, GATEWAY_MAIN, isOk, startService, useBrowser, waitForLivePlayer } from './support/browser-harness.js';
 /** The default difficulty, and one ten times harder. */
 const DIFFICULTIES = { default: 100_000, harder: 1_000_000 } as const;
+const SCREEN = { width: 900, height: 700 };
 
 interface Stats {
   solves: number;
@@ -30,23 +27,8 @@ declare global {
 describe('the proof-of-work challenge in a browser', function () {
   this.timeout(180_000);
 
-  before(function () {
-    requireBuilt(this, [GATEWAY_MAIN]);
-    assert.ok(existsSync(`${WEB_ROOT}/index.html`), `${WEB_ROOT}/index.html is missing: run npm run build -w web`);
-    assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
-  });
-
-  const services: Service[] = [];
+  const browser = useBrowser([GATEWAY_MAIN], 'index.html');
   const urls: Record<keyof typeof DIFFICULTIES, string> = { default: '', harder: '' };
-  let browser: Browser | undefined;
-  const contexts: BrowserContext[] = [];
-
-  after(async function () {
-    this.timeout(20_000);
-    await browser?.close();
-    await stopAll(services, 5_000);
-  });
-
   const redis = useRedis();
 
   before(async function () {
@@ -54,61 +36,42 @@ describe('the proof-of-work challenge in a browser', function () {
     for (const [name, maxNumber] of Object.entries(DIFFICULTIES) as [keyof typeof DIFFICULTIES, number][]) {
       const port = await getFreePort();
       urls[name] = `http://127.0.0.1:${port}`;
-      services.push(
-        startService(`gateway-${name}`, GATEWAY_MAIN, {
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          REDIS_URL: redis.url,
-          SESSION_SECRET,
-          ADMIN_TOKENS: `ops:${ADMIN_TOKEN}`,
-          CANVAS_ID: `pow-${name}`,
-          CANVAS_WIDTH: '64',
-          CANVAS_HEIGHT: '64',
-          CANVAS_COOLDOWN_MS: '0',
-          CHALLENGE_MAX_NUMBER: String(maxNumber),
-          SHUTDOWN_DRAIN_MS: '200',
-          WEB_ROOT,
-        }),
+      browser.services.push(
+        startService(
+          `gateway-${name}`,
+          GATEWAY_MAIN,
+          gatewayEnv(port, redis.url, {
+            ADMIN_TOKENS: `ops:${ADMIN_TOKEN}`,
+            CANVAS_ID: `pow-${name}`,
+            CANVAS_WIDTH: '64',
+            CANVAS_HEIGHT: '64',
+            CHALLENGE_MAX_NUMBER: String(maxNumber),
+          }),
+        ),
       );
     }
     await waitFor(async () => (await isOk(`${urls.default}/readyz`)) && isOk(`${urls.harder}/readyz`), { timeoutMs: 30_000, message: 'gateways ready' });
-    browser = await launchChromium();
-  });
-  afterEach(async () => {
-    for (const context of contexts.splice(0)) await context.close();
   });
 
-  async function setChallenge(url: string, settings: ChallengeSettings): Promise<void> {
-    const response = await fetch(`${url}${ADMIN_API_BASE}/challenge`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify(settings),
-    });
-    assert.equal(response.status, 200, await response.text());
-  }
+  const setChallenge = (url: string, settings: ChallengeSettings) => callAdminApi(url, ADMIN_TOKEN, 'PUT', '/challenge', settings);
 
+  /** Opens the player page of `url`, noting every script it loads. */
   async function open(url: string): Promise<{ page: Page; scripts: string[] }> {
-    assert.ok(browser);
-    const context = await browser.newContext({ viewport: { width: 900, height: 700 }, deviceScaleFactor: 1 });
-    contexts.push(context);
-    const page = await context.newPage();
+    const page = await browser.newPage('player', SCREEN);
     const scripts: string[] = [];
     page.on('request', (request) => {
       if (request.resourceType() === 'script') scripts.push(request.url());
     });
-    if (VERBOSE) page.on('console', (message) => console.log(`[player] ${message.text()}`));
-    page.on('pageerror', (error) => console.error(`[player] ${error.message}`));
     await page.goto(`${url}/#x=20.5&y=20.5&z=8`);
     return { page, scripts };
   }
-  const live = (page: Page) => page.waitForFunction(() => window.__tessera?.connection === 'live' && window.__tessera.loaded, null, { timeout: 60_000 });
+  const live = (page: Page) => waitForLivePlayer(page, 60_000);
   const stats = (page: Page): Promise<Stats> => page.evaluate(() => ({ ...window.__tesseraChallenge! }));
 
   /** Clicks pixel (x, y) and waits for that placement's answer (a solve included); resolves with whether it was accepted. */
   async function placeAt(page: Page, x: number, y: number): Promise<{ ok: boolean; error?: string }> {
     await page.evaluate(() => ((window as unknown as { __previous: unknown }).__previous = window.__tessera!.lastResult));
-    const point = await page.evaluate(([px, py]) => window.__tessera!.clientPointOf(px, py), [x, y] as const);
-    await page.mouse.click(point.x, point.y);
+    await clickPixel(page, x, y);
     const handle = await page.waitForFunction(
       () => {
         const result = window.__tessera!.lastResult;
@@ -165,10 +128,9 @@ describe('the proof-of-work challenge in a browser', function () {
     await setChallenge(urls.default, { mode: 'off', at: 'handshake' });
     const { page: player } = await open(urls.default);
     await live(player);
-    const { page: admin } = await open(urls.default.concat('/admin.html#'));
-    await admin.fill('#token', ADMIN_TOKEN);
-    await admin.click('#sign-in-form button[type=submit]');
-    await admin.waitForSelector('#console:not([hidden])');
+    const admin = await browser.newPage('admin', SCREEN);
+    await admin.goto(`${urls.default}/admin.html`);
+    await signInAdmin(admin);
     assert.equal(await admin.inputValue('#challenge-form select[name=mode]'), 'off');
     await admin.selectOption('#challenge-form select[name=mode]', 'everyone');
     await admin.selectOption('#challenge-form select[name=at]', 'placement');
@@ -178,11 +140,7 @@ describe('the proof-of-work challenge in a browser', function () {
     });
     // The audit already held the API's earlier canvas.challenge entry: wait for the setting itself.
     const readChallenge = async () =>
-      (
-        (await (await fetch(`${urls.default}${ADMIN_API_BASE}/config`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as {
-          config: { challenge: ChallengeSettings };
-        }
-      ).config.challenge;
+      ((await callAdminApi(urls.default, ADMIN_TOKEN, 'GET', '/config')) as { config: { challenge: ChallengeSettings } }).config.challenge;
     await waitFor(async () => (await readChallenge()).mode === 'everyone', { timeoutMs: 10_000, message: 'the form to switch the challenge on' });
     assert.deepEqual(await readChallenge(), { mode: 'everyone', at: 'placement' });
     // The player, connected before the switch, pays its next placement with a solve.

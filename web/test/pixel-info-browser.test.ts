@@ -4,7 +4,8 @@
 // (GET /api/canvas/pixels/{x}/{y}).
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { touchHold, useAdminCluster, type Device } from './support/admin-cluster.js';
+import { touchHold, useAdminCluster } from './support/admin-cluster.js';
+import type { Device } from './support/browser-harness.js';
 
 describe('looking up who placed a pixel on the player page', function () {
   this.timeout(90_000);

@@ -4,18 +4,15 @@
 // token, a refresh before the token expires, sign-out, a canvas that admits accounts only, and
 // the tokens and callbacks the gateway and the page must refuse.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode } from '@tessera/protocol';
 import { readNewestEvent } from '@tessera/store';
 import { Redis } from 'ioredis';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { stopAll, type Service } from '../../scripts/lib/processes.mjs';
-import { getFreePort, requireBuilt, useRedis, waitFor } from '../../test-support/index.js';
-import { CHROMIUM, GATEWAY_MAIN, isOk, launchChromium, startService, VERBOSE, WEB_ROOT } from './support/browser-harness.js';
+import type { Page } from 'playwright-core';
+import { getFreePort, useRedis, waitFor } from '../../test-support/index.js';
+import { gatewayEnv, GATEWAY_MAIN, isOk, placeAndAwaitAnswer, startService, useBrowser, waitForLivePlayer as waitLive } from './support/browser-harness.js';
 
 const PROVIDER_SCRIPT = fileURLToPath(new URL('./support/oidc-provider.mjs', import.meta.url));
-const SESSION_SECRET = 'sign-in-browser-secret-at-least-32-characters';
 const CLIENT_ID = 'tessera-web';
 /** Short, so the test sees the page refresh one before it expires. */
 const ID_TOKEN_TTL_S = 12;
@@ -29,27 +26,15 @@ interface StoredTokens {
 describe('signing in with an OpenID Connect provider, in a browser', function () {
   this.timeout(120_000);
 
-  before(function () {
-    requireBuilt(this, [GATEWAY_MAIN]);
-    assert.ok(existsSync(`${WEB_ROOT}/index.html`), `${WEB_ROOT}/index.html is missing: run npm run build -w web`);
-    assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
-  });
-
-  const services: Service[] = [];
+  const browser = useBrowser([GATEWAY_MAIN], 'index.html');
   let issuer = '';
   /** Guests allowed. */
   let open = '';
   /** AUTH_GUESTS=refused. */
   let accountsOnly = '';
-  let browser: Browser | undefined;
   let store: Redis | undefined;
 
-  after(async function () {
-    this.timeout(20_000);
-    store?.disconnect();
-    await browser?.close();
-    await stopAll(services, 5_000);
-  });
+  after(() => store?.disconnect());
 
   const redis = useRedis();
 
@@ -59,7 +44,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     issuer = `http://127.0.0.1:${providerPort}`;
     open = `http://127.0.0.1:${openPort}`;
     accountsOnly = `http://127.0.0.1:${closedPort}`;
-    services.push(
+    browser.services.push(
       startService('oidc-provider', PROVIDER_SCRIPT, {
         PORT: String(providerPort),
         CLIENT_ID,
@@ -67,47 +52,24 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
         ID_TOKEN_TTL_S: String(ID_TOKEN_TTL_S),
       }),
     );
-    const gatewayEnv = (port: number, canvasId: string, guests: string): Record<string, string> => ({
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      REDIS_URL: redis.url,
-      CANVAS_ID: canvasId,
-      SESSION_SECRET,
-      CANVAS_COOLDOWN_MS: '0',
-      SHUTDOWN_DRAIN_MS: '200',
-      WEB_ROOT,
-      AUTH_JWKS_URL: `${issuer}/jwks`,
-      AUTH_JWT_ISSUER: issuer,
-      AUTH_JWT_AUDIENCE: CLIENT_ID,
-      AUTH_JWT_CLOCK_SKEW_MS: '0',
-      AUTH_OIDC_CLIENT_ID: CLIENT_ID,
-      AUTH_GUESTS: guests,
-    });
-    services.push(startService('gateway-open', GATEWAY_MAIN, gatewayEnv(openPort, 'signin-open', 'allowed')));
-    services.push(startService('gateway-accounts', GATEWAY_MAIN, gatewayEnv(closedPort, 'signin-accounts', 'refused')));
+    const signInGateway = (port: number, canvasId: string, guests: string): Record<string, string> =>
+      gatewayEnv(port, redis.url, {
+        CANVAS_ID: canvasId,
+        AUTH_JWKS_URL: `${issuer}/jwks`,
+        AUTH_JWT_ISSUER: issuer,
+        AUTH_JWT_AUDIENCE: CLIENT_ID,
+        AUTH_JWT_CLOCK_SKEW_MS: '0',
+        AUTH_OIDC_CLIENT_ID: CLIENT_ID,
+        AUTH_GUESTS: guests,
+      });
+    browser.services.push(startService('gateway-open', GATEWAY_MAIN, signInGateway(openPort, 'signin-open', 'allowed')));
+    browser.services.push(startService('gateway-accounts', GATEWAY_MAIN, signInGateway(closedPort, 'signin-accounts', 'refused')));
     await waitFor(() => isOk(`${issuer}/.well-known/openid-configuration`), { timeoutMs: 30_000, message: 'provider ready' });
     await waitFor(async () => (await isOk(`${open}/readyz`)) && isOk(`${accountsOnly}/readyz`), { timeoutMs: 30_000, message: 'gateways ready' });
     store = new Redis(redis.url);
-    browser = await launchChromium();
   });
 
-  let context: BrowserContext | undefined;
-  afterEach(async () => {
-    await context?.close();
-    context = undefined;
-  });
-
-  async function newPage(): Promise<Page> {
-    assert.ok(browser);
-    context = await browser.newContext({ viewport: { width: 900, height: 700 }, deviceScaleFactor: 1 });
-    const page = await context.newPage();
-    if (VERBOSE) page.on('console', (message) => console.log(`[player] ${message.text()}`));
-    page.on('pageerror', (error) => console.error(`[player] ${error.message}`));
-    return page;
-  }
-
-  const waitLive = (page: Page): Promise<unknown> =>
-    page.waitForFunction(() => window.__tessera?.connection === 'live' && window.__tessera.loaded, null, { timeout: 20_000 });
+  const newPage = (): Promise<Page> => browser.newPage('player', { width: 900, height: 700 });
   const text = (page: Page, id: string): Promise<string> => page.evaluate((which) => document.getElementById(which)?.textContent ?? '', id);
   const visible = (page: Page, id: string): Promise<boolean> => page.evaluate((which) => document.getElementById(which)?.hidden === false, id);
   const storedTokens = (page: Page): Promise<StoredTokens | undefined> =>
@@ -131,22 +93,6 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
       await Promise.all([page.waitForNavigation({ timeout: 15_000 }), page.click('button[type="submit"]')]);
     }
     await page.waitForURL((url) => !url.href.startsWith(issuer), { timeout: 15_000 });
-  }
-
-  /** Clicks board pixel (x, y) and waits for that placement's own answer (not the previous one's). */
-  async function placeAt(page: Page, x: number, y: number): Promise<void> {
-    const before = await page.evaluate(() => {
-      (window as unknown as { previousResult: unknown }).previousResult = window.__tessera!.lastResult;
-      return window.__tessera!.placeCount;
-    });
-    const point = await page.evaluate(([px, py]) => window.__tessera!.clientPointOf(px, py), [x, y] as const);
-    await page.mouse.click(point.x, point.y);
-    await page.waitForFunction(
-      (count) =>
-        window.__tessera!.placeCount === count + 1 && window.__tessera!.lastResult !== (window as unknown as { previousResult: unknown }).previousResult,
-      before,
-      { timeout: 10_000 },
-    );
   }
 
   /** The user id of the newest event in a canvas's stream. */
@@ -174,7 +120,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     await page.waitForFunction(() => document.getElementById('account-name')?.textContent === 'Player ada', null, { timeout: 10_000 });
     assert.equal(await text(page, 'account-button'), 'Sign out');
 
-    await placeAt(page, 30, 40);
+    await placeAndAwaitAnswer(page, 30, 40);
     assert.equal((await page.evaluate(() => window.__tessera!.lastResult))?.ok, true);
     assert.equal(await lastPlacer('signin-open'), 'a_ada');
 
@@ -186,7 +132,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     );
     await waitLive(page);
     assert.equal(await storedTokens(page), undefined);
-    await placeAt(page, 31, 40);
+    await placeAndAwaitAnswer(page, 31, 40);
     assert.equal((await page.evaluate(() => window.__tessera!.lastResult))?.ok, true);
     assert.match((await lastPlacer('signin-open')) ?? '', /^g_/, 'placed as a guest again');
   });
@@ -215,7 +161,7 @@ describe('signing in with an OpenID Connect provider, in a browser', function ()
     // Past the first token's expiry the socket (re-authenticated with the new one) still places as grace.
     await waitFor(() => Date.now() > firstExpiry + 500, { timeoutMs: ID_TOKEN_TTL_S * 1000, message: 'the first token expired' });
     await waitLive(page);
-    await placeAt(page, 7, 7);
+    await placeAndAwaitAnswer(page, 7, 7);
     assert.equal((await page.evaluate(() => window.__tessera!.lastResult))?.ok, true);
     assert.equal(await lastPlacer('signin-open'), 'a_grace');
     assert.deepEqual(await page.evaluate(() => window.__tessera!.view), view, 'the view did not move');

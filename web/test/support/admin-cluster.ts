@@ -1,115 +1,106 @@
-// What the admin browser tests share: a real gateway (and writer, when built) from dist/ on a
-// private redis-server, Chromium, a signed-in admin page, and headless players placing pixels.
+// What the browser tests against one gateway share: a real gateway (and writer, when built) from
+// dist/ on a private redis-server, Chromium, pages of that gateway, a signed-in admin page, the
+// admin API, and headless players placing pixels.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { CanvasReplica } from '@tessera/protocol';
+import { ADMIN_API_BASE, CanvasReplica } from '@tessera/protocol';
 import { readCanvas } from '@tessera/store';
 import { Redis } from 'ioredis';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { io } from 'socket.io-client';
-import { stopAll, type Service } from '../../../scripts/lib/processes.mjs';
-import { getFreePort, requireBuilt, useRedis, useS3, waitFor, type S3Handle } from '../../../test-support/index.js';
-import { CHROMIUM, GATEWAY_MAIN, isOk, launchChromium, ROOT, startService, VERBOSE, WEB_ROOT, WRITER_MAIN } from './browser-harness.js';
+import { getFreePort, useRedis, useS3, type S3Handle } from '../../../test-support/index.js';
+import { gatewayEnv, GATEWAY_MAIN, ROOT, startService, useBrowser, waitReady, WRITER_MAIN, type PageOptions } from './browser-harness.js';
 
 const SNAPSHOTTER_MAIN = `${ROOT}snapshotter/dist/main.js`;
 
 export const ADMIN_TOKEN = 'browser-admin-token-0123456789abcdef';
-const SESSION_SECRET = 'admin-canvas-test-secret-at-least-32-characters';
 
-/** The screen a page opens on: its size in CSS px, and whether it is a phone (touch, mobile viewport). */
-export interface Device {
-  readonly width: number;
-  readonly height: number;
-  readonly phone?: boolean;
+/** Calls the admin API of the gateway at `url` with `token`; it must answer 200, with JSON. */
+export async function callAdminApi(url: string, token: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(`${url}${ADMIN_API_BASE}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  assert.equal(response.status, 200, `${method} ${path}: ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** Signs an open admin page in with `token` and waits for its console. */
+export async function signInAdmin(admin: Page, token = ADMIN_TOKEN): Promise<void> {
+  await admin.fill('#token', token);
+  await admin.click('#sign-in-form button[type=submit]');
+  await admin.waitForSelector('#console:not([hidden])');
 }
 
 export interface AdminCluster {
   readonly url: string;
   readonly redisUrl: string;
-  /** Opens a page of the gateway; `signIn` signs the admin page in and waits for its live canvas. */
-  page(path: string, name: string, device?: Device): Promise<Page>;
-  signedInAdmin(device?: Device): Promise<Page>;
+  /** The S3 server's endpoint, with `snapshotter`. */
+  readonly s3Endpoint: string;
+  /** Opens a page of the gateway at `path` (see {@link PageOptions}). */
+  page(path: string, name: string, options?: PageOptions): Promise<Page>;
+  /** Opens the admin page, signs it in, and waits for its live canvas. */
+  signedInAdmin(options?: PageOptions): Promise<Page>;
+  /** Calls the gateway's admin API as the admin (see {@link callAdminApi}). */
+  admin(method: string, path: string, body?: unknown): Promise<Record<string, unknown>>;
   /** Places one pixel as a fresh headless guest, or as the guest of `token`; says who placed it. */
   place(x: number, y: number, color: number, token?: string): Promise<{ userId: string; token: string }>;
   /** The palette index of (x, y) as Redis holds it. */
   redisColor(x: number, y: number): Promise<number>;
 }
 
-/** Call inside a describe: starts the services before its tests and stops them after; `snapshotter` adds one, with an S3 server. */
-export function useAdminCluster(env: Record<string, string> = {}, options: { snapshotter?: boolean } = {}): AdminCluster {
-  const services: Service[] = [];
-  let url = '';
-  let browser: Browser | undefined;
-  const contexts: BrowserContext[] = [];
+export interface AdminClusterOptions {
+  /** Adds a snapshotter, with an S3 server. */
+  readonly snapshotter?: boolean;
+  /** 'when-built' (the default) starts the writer if writer/dist is there; 'required' skips the tests without it. */
+  readonly writer?: 'when-built' | 'required' | 'none';
+}
 
-  before(function () {
-    requireBuilt(this, [GATEWAY_MAIN]);
-    assert.ok(existsSync(`${WEB_ROOT}/admin.html`), `${WEB_ROOT}/admin.html is missing: run npm run build -w web`);
-    assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
-    if (options.snapshotter) requireBuilt(this, [SNAPSHOTTER_MAIN]);
-  });
-  // Registered before useRedis(), so it runs before Redis stops.
-  after(async function () {
-    this.timeout(20_000);
-    await browser?.close();
-    await stopAll(services, 5_000);
-  });
+/** Call inside a describe: starts the services before its tests and stops them after; `env` adds to the gateway's. */
+export function useAdminCluster(env: Record<string, string> = {}, options: AdminClusterOptions = {}): AdminCluster {
+  const writer = options.writer ?? 'when-built';
+  const mains = [GATEWAY_MAIN, ...(writer === 'required' ? [WRITER_MAIN] : []), ...(options.snapshotter ? [SNAPSHOTTER_MAIN] : [])];
+  const browser = useBrowser(mains, 'admin.html');
   const redis = useRedis();
   const s3: S3Handle | undefined = options.snapshotter ? useS3() : undefined;
+  let url = '';
 
   before(async function () {
     this.timeout(60_000);
     const port = await getFreePort();
     url = `http://127.0.0.1:${port}`;
-    services.push(
-      startService('gateway', GATEWAY_MAIN, {
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        REDIS_URL: redis.url,
-        SESSION_SECRET,
-        ADMIN_TOKENS: `ops:${ADMIN_TOKEN}`,
-        CANVAS_COOLDOWN_MS: '0',
-        SHUTDOWN_DRAIN_MS: '200',
-        WEB_ROOT,
-        // With a snapshotter the gateway still creates the canvas, at the test's size, before it starts.
-        ...(s3 ? { SNAPSHOTS_ENABLED: 'true', CANVAS_BOOTSTRAP: 'create' } : {}),
-        ...env,
-      }),
+    browser.services.push(
+      startService(
+        'gateway',
+        GATEWAY_MAIN,
+        gatewayEnv(port, redis.url, {
+          ADMIN_TOKENS: `ops:${ADMIN_TOKEN}`,
+          // With a snapshotter the gateway still creates the canvas, at the test's size, before it starts.
+          ...(s3 ? { SNAPSHOTS_ENABLED: 'true', CANVAS_BOOTSTRAP: 'create' } : {}),
+          ...env,
+        }),
+      ),
     );
-    const ready = [waitFor(() => isOk(`${url}/readyz`), { timeoutMs: 30_000, message: 'gateway ready' })];
-    if (existsSync(WRITER_MAIN)) {
+    const ready = [waitReady(url, 'gateway')];
+    if (writer !== 'none' && existsSync(WRITER_MAIN)) {
       const writerPort = await getFreePort();
-      services.push(startService('writer', WRITER_MAIN, { REDIS_URL: redis.url, HTTP_PORT: String(writerPort) }));
-      ready.push(waitFor(() => isOk(`http://127.0.0.1:${writerPort}/readyz`), { timeoutMs: 30_000, message: 'writer ready' }));
+      browser.services.push(startService('writer', WRITER_MAIN, { REDIS_URL: redis.url, HTTP_PORT: String(writerPort) }));
+      ready.push(waitReady(`http://127.0.0.1:${writerPort}`, 'writer'));
     }
     await Promise.all(ready);
     if (s3) {
       const snapshotterPort = await getFreePort();
-      services.push(
+      browser.services.push(
         startService('snapshotter', SNAPSHOTTER_MAIN, { REDIS_URL: redis.url, HTTP_PORT: String(snapshotterPort), SNAPSHOT_INTERVAL_MS: '600000', ...s3.env }),
       );
-      await waitFor(() => isOk(`http://127.0.0.1:${snapshotterPort}/readyz`), { timeoutMs: 30_000, message: 'snapshotter ready' });
+      await waitReady(`http://127.0.0.1:${snapshotterPort}`, 'snapshotter');
     }
-    browser = await launchChromium();
   });
 
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((context) => context.close()));
-  });
-
-  async function page(path: string, name: string, device: Device = { width: 1100, height: 900 }): Promise<Page> {
-    assert.ok(browser);
-    const context = await browser.newContext({
-      viewport: { width: device.width, height: device.height },
-      deviceScaleFactor: 1,
-      ...(device.phone ? { hasTouch: true, isMobile: true } : {}),
-    });
-    contexts.push(context);
-    // A returning player: the rules panel new players see first (rules-browser.test.ts) stays closed.
-    await context.addInitScript(() => window.localStorage.setItem('tessera.rules-seen', String(Number.MAX_SAFE_INTEGER)));
-    const opened = await context.newPage();
-    if (VERBOSE) opened.on('console', (message) => console.log(`[${name}] ${message.text()}`));
-    opened.on('pageerror', (error) => console.error(`[${name}] ${error.message}`));
+  async function page(path: string, name: string, pageOptions?: PageOptions): Promise<Page> {
+    const opened = await browser.newPage(name, pageOptions);
     await opened.goto(`${url}${path}`);
     return opened;
   }
@@ -121,15 +112,18 @@ export function useAdminCluster(env: Record<string, string> = {}, options: { sna
     get redisUrl() {
       return redis.url;
     },
+    get s3Endpoint() {
+      assert.ok(s3, 'no S3 server without the snapshotter');
+      return s3.endpoint;
+    },
     page,
-    async signedInAdmin(device) {
-      const admin = await page('/admin.html', 'admin', device);
-      await admin.fill('#token', ADMIN_TOKEN);
-      await admin.click('#sign-in-form button[type=submit]');
-      await admin.waitForSelector('#console:not([hidden])');
+    async signedInAdmin(pageOptions) {
+      const admin = await page('/admin.html', 'admin', pageOptions);
+      await signInAdmin(admin);
       await admin.waitForFunction(() => window.__tesseraAdmin?.connection === 'live' && window.__tesseraAdmin.loaded, null, { timeout: 15_000 });
       return admin;
     },
+    admin: (method, path, body) => callAdminApi(url, ADMIN_TOKEN, method, path, body),
     async place(x, y, color, token) {
       const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, ...(token ? { auth: { token } } : {}) });
       try {
