@@ -32,6 +32,13 @@ declare global {
   }
 }
 
+/**
+ * Longest a solve may take: 10× the default difficulty takes 4–10 s in a desktop browser on a busy machine. A solve
+ * that hangs (the widget's workers stuck, its code failing to load) becomes a refusal the caller
+ * retries with a fresh widget, instead of a placement that never answers.
+ */
+const SOLVE_DEADLINE_MS = 60_000;
+
 export function createChallengeSolver(deps: { container: HTMLElement; challengeUrl?: string }): ChallengeSolver {
   const stats: ChallengeStats = { solves: 0, lastSolveMs: 0, lastWorkMs: 0, workMs: [], solveMs: [] };
   window.__tesseraChallenge = stats;
@@ -51,12 +58,42 @@ export function createChallengeSolver(deps: { container: HTMLElement; challengeU
     return widget;
   }
 
+  /** Drops the widget (a failed load, a hung solve): the next solve mounts a fresh one. */
+  function unmount(): void {
+    const current = widget;
+    widget = undefined;
+    void current?.then(
+      (element) => {
+        element.remove();
+      },
+      () => undefined,
+    );
+  }
+
   async function run(): Promise<string> {
     const started = performance.now();
     deps.container.hidden = false;
-    const element = await mount();
-    element.reset();
-    const result = await element.verify();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error(`the challenge was not solved within ${String(SOLVE_DEADLINE_MS / 1000)} s`));
+      }, SOLVE_DEADLINE_MS);
+    });
+    let result: { payload: string } | null;
+    try {
+      result = await Promise.race([
+        mount().then(async (element) => {
+          element.reset();
+          return element.verify();
+        }),
+        deadline,
+      ]);
+    } catch (error) {
+      unmount();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
     if (!result?.payload) throw new Error('the challenge was not solved');
     stats.solves++;
     stats.lastSolveMs = performance.now() - started;
