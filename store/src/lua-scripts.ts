@@ -32,7 +32,7 @@ function resolveIncludes(source: string, from: string, included: Set<string>): s
 
 /**
  * Every script of store/lua/ by the command it runs as. The key count comes from the file name
- * (`place-pixel-9.lua` takes 9 keys); a name without one takes the count as its first argument.
+ * (`paint-region-5.lua` takes 5 keys); a name without one takes the count as its first argument.
  */
 export const SCRIPTS = {
   tesseraAcquireLease: 'acquire-lease-1.lua',
@@ -45,7 +45,6 @@ export const SCRIPTS = {
   tesseraCreateCanvas: 'create-canvas-1.lua',
   tesseraFinishPaletteRemap: 'finish-palette-remap-4.lua',
   tesseraPaintRegion: 'paint-region-5.lua',
-  tesseraPlacePixel: 'place-pixel-9.lua',
   tesseraPlacePixels: 'place-pixels.lua',
   tesseraReadCanvas: 'read-canvas.lua',
   tesseraReadCooldown: 'read-cooldown-2.lua',

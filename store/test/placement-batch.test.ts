@@ -71,6 +71,17 @@ describe('placing a batch of pixels in one script call', function () {
     assert.equal((await scriptCalls(redis)) - before, 1);
   });
 
+  it('sends each placement of the one-at-a-time placer as its own call, at once', async () => {
+    const { single } = await canvas();
+    const before = await scriptCalls(redis);
+    const outcomes = await placeTogether(
+      single,
+      Array.from({ length: 5 }, (_, i) => request(i, i, 1, `g_one${i}`)),
+    );
+    assert.deepEqual(outcomes.map(kind), Array(5).fill('accepted'));
+    assert.equal((await scriptCalls(redis)) - before, 5);
+  });
+
   it('answers each placement of a mixed batch by its own rules, in order', async () => {
     const { canvasId, keys, batched, single } = await canvas(60_000, 600, 300);
     await banUser(redis, canvasId, { userId: 'g_banned', durationMs: 0, reason: 'test' }, AUDIT);
@@ -135,8 +146,9 @@ describe('placing a batch of pixels in one script call', function () {
   });
 
   /**
-   * Twin canvases, one placed through the batch and one placement at a time: every outcome, chunk
-   * byte, event and owner must agree.
+   * Twin canvases, one placed through batches of up to 100 and one through a call per placement
+   * (a batch of one): every outcome, chunk byte, event and owner must agree, so grouping the reads
+   * and writes of a batch changes nothing.
    */
   async function placeOnTwins(cooldownMs: number, requests: readonly PlacementRequest[]) {
     const a = await canvas(cooldownMs, 700, 520);
