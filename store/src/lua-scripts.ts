@@ -37,8 +37,7 @@ function resolveIncludes(source: string, from: string, included: Set<string>): s
 export const SCRIPTS = {
   tesseraAcquireLease: 'acquire-lease-1.lua',
   tesseraAdminSetConfig: 'admin-set-config-2.lua',
-  tesseraBanAddress: 'ban-address-3.lua',
-  tesseraBanUser: 'ban-user-3.lua',
+  tesseraBan: 'ban-3.lua',
   tesseraBeginPaletteRemap: 'begin-palette-remap-3.lua',
   tesseraCommitWriterState: 'commit-writer-state-2.lua',
   tesseraCountInWindow: 'count-in-window-1.lua',
@@ -57,8 +56,7 @@ export const SCRIPTS = {
   tesseraResizeCanvas: 'resize-canvas-v2.lua',
   tesseraRestoreCanvas: 'restore-canvas.lua',
   tesseraRevertPixels: 'revert-pixels-5.lua',
-  tesseraUnbanAddress: 'unban-address-3.lua',
-  tesseraUnbanUser: 'unban-user-3.lua',
+  tesseraUnban: 'unban-3.lua',
 } as const satisfies Record<string, string>;
 
 export type ScriptName = keyof typeof SCRIPTS;
