@@ -16,6 +16,7 @@
 import net from 'node:net';
 import { loadLua, placePixelsArgs, SCRIPTS } from '@tessera/store';
 import { Redis } from 'ioredis';
+import { randomGuestPlacement } from './drawing.mjs';
 
 const [driver = 'raw', redisUrl = 'redis://127.0.0.1:6379', canvasId = 'bench', secondsArg, connectionsArg, inFlightArg, maxLenArg, batchArg] =
   process.argv.slice(2);
@@ -36,21 +37,9 @@ let running = true;
 let measuring = false;
 let serial = 0;
 
-/** @returns {import('@tessera/store').PlacementRequest} */
-function placement() {
-  return {
-    x: (Math.random() * 1000) | 0,
-    y: (Math.random() * 1000) | 0,
-    color: 1 + ((Math.random() * 31) | 0),
-    userId: `g_ceiling${serial++}`,
-    ip: '127.0.0.1',
-    applyIpCooldown: true,
-  };
-}
-
 /** The arguments after EVALSHA sha, as the gateway's placer passes them. */
 function args() {
-  return argsOf(Array.from({ length: batchSize }, placement));
+  return argsOf(Array.from({ length: batchSize }, () => randomGuestPlacement(`g_ceiling${serial++}`)));
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { CanvasKeys } from '@tessera/protocol';
+
 /**
  * Admin rewrites of pixels through the event stream, one script call per piece of a chunk
  * (paint-region-5.lua, revert-pixels-5.lua): both answer the same codes first and are run the same
@@ -24,6 +26,11 @@ export interface RewriteRun {
   readonly changed: number;
   readonly skipped: number;
   readonly lastEventId: string | undefined;
+}
+
+/** The keys both rewrite scripts take (config, chunk, events, owners, user numbers), then the chunk's cx, cy. */
+export function rewriteTarget(keys: CanvasKeys, cx: number, cy: number): (string | number)[] {
+  return [keys.config, keys.chunk(cx, cy), keys.events, keys.owners(cx, cy), keys.userNumbers, cx, cy];
 }
 
 /** The one place the rewrite scripts' result codes get their meaning (`script` names the script in an error). */

@@ -1,6 +1,6 @@
 import { canvasKeys, CHUNK_SIZE, type CanvasKeys } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
-import { runRewrites, type RewriteReply } from './chunk-rewrites.js';
+import { rewriteTarget, runRewrites, type RewriteReply } from './chunk-rewrites.js';
 import { callScript, defineScript } from './lua-scripts.js';
 
 export interface PaintRect {
@@ -75,13 +75,7 @@ function* bandCalls(
         yield async () => {
           const colors = 'fill' in target ? Buffer.from([target.fill]) : bandPixels(target.pixels, rect, left, bandTop, width, height);
           const [code, changed, lastEventId] = await callScript<PaintReply>(redis, 'tesseraPaintRegion', [
-            keys.config,
-            keys.chunk(cx, cy),
-            keys.events,
-            keys.owners(cx, cy),
-            keys.userNumbers,
-            cx,
-            cy,
+            ...rewriteTarget(keys, cx, cy),
             left - cx * CHUNK_SIZE,
             bandTop - cy * CHUNK_SIZE,
             width,

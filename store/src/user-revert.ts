@@ -1,6 +1,6 @@
 import { canvasKeys, chunkOf, MODERATION_LIMITS, type CanvasKeys } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
-import { runRewrites, type RewriteReply } from './chunk-rewrites.js';
+import { rewriteTarget, runRewrites, type RewriteReply } from './chunk-rewrites.js';
 import { callScript, defineScript } from './lua-scripts.js';
 
 /** Stream entries per XRANGE while scanning for a user's placements. */
@@ -99,13 +99,7 @@ function* revertCalls(
     for (let from = 0; from < args.length; from += PIXELS_PER_SCRIPT * 2) {
       yield async () => {
         const [code, changed, skipped, lastEventId] = await callScript<RevertReply>(redis, 'tesseraRevertPixels', [
-          keys.config,
-          keys.chunk(cx, cy),
-          keys.events,
-          keys.owners(cx, cy),
-          keys.userNumbers,
-          cx,
-          cy,
+          ...rewriteTarget(keys, cx, cy),
           options.userId,
           options.adminUserId,
           options.streamMaxLength,
