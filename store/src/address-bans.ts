@@ -1,6 +1,6 @@
 import { AuditAction, canvasKeys } from '@tessera/protocol';
 import { adminKeys, type AuditRecord } from './admin-keys.js';
-import { banActive, liftBan, readBansInForce, writeBan, type BanLedger } from './ban-ledger.js';
+import { banActive, liftBan, readBansInForce, writeBan, type BanLedger, type LedgerBan } from './ban-ledger.js';
 import type { RedisConnection } from './redis-connection.js';
 
 /**
@@ -8,14 +8,9 @@ import type { RedisConnection } from './redis-connection.js';
  * them; an address ban can. Prefixes arrive canonical (the gateway's address-prefix.ts writes
  * them), so a lookup is an exact HMGET of the few prefixes that cover an address.
  */
-export interface StoredAddressBan {
+export interface StoredAddressBan extends Omit<LedgerBan, 'field'> {
   /** Canonical prefix: `10.0.0.0/24`, `1.2.3.4/32`, `2001:db8:1:2::/64`. */
   readonly prefix: string;
-  /** Epoch ms when the ban ends; 0: never. */
-  readonly expiresAt: number;
-  readonly reason: string;
-  readonly by: string;
-  readonly at: number;
 }
 
 function addressBans(canvasId: string): BanLedger {

@@ -1,15 +1,10 @@
 import { AuditAction, canvasKeys } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
 import { adminKeys, type AuditRecord } from './admin-keys.js';
-import { banActive, liftBan, readBansInForce, writeBan, type BanLedger } from './ban-ledger.js';
+import { banActive, liftBan, readBansInForce, writeBan, type BanLedger, type LedgerBan } from './ban-ledger.js';
 
-export interface StoredBan {
+export interface StoredBan extends Omit<LedgerBan, 'field'> {
   readonly userId: string;
-  /** Epoch ms when the ban ends; 0: never. */
-  readonly expiresAt: number;
-  readonly reason: string;
-  readonly by: string;
-  readonly at: number;
 }
 
 function userBans(canvasId: string): BanLedger {
