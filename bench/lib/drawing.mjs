@@ -30,3 +30,14 @@ export function placementPattern(pattern, { width, height, colors }) {
     return { x, y, color: brush.color };
   };
 }
+
+const randomPixel = placementPattern('random', { width: 1000, height: 1000, colors: 32 });
+
+/**
+ * A guest's placement (IP cooldown on, from 127.0.0.1) at a random pixel of a 1000 × 1000 canvas of
+ * 32 colours: what the benches that drive placers or the placement script directly send.
+ * @param {string} userId @returns {import('@tessera/store').PlacementRequest}
+ */
+export function randomGuestPlacement(userId) {
+  return { ...randomPixel(0), userId, ip: '127.0.0.1', applyIpCooldown: true };
+}

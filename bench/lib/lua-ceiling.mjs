@@ -1,21 +1,22 @@
-// The ceiling: the placement scripts driven straight at Redis, no gateway in between, with the
-// gateway's key shapes (guest user and IP cooldown keys, cooldown 0). Run as a child process
+// The ceiling: the placement script (SCRIPTS.tesseraPlacePixels) driven straight at Redis, no
+// gateway in between, with the gateway's key shapes (guest user and IP cooldown keys, cooldown 0),
+// its arguments built by the placers' own placePixelsArgs. Run as a child process
 // (pinned away from Redis's core when pinning is on) so the driver does not steal the CPU it
 // measures. Prints one JSON line: { driver, placed, refused, errors, seconds, perSec }.
 //
 //   node bench/lib/lua-ceiling.mjs <driver> <redisUrl> <canvasId> <seconds> <connections> <inFlight> <streamMaxLen> [batch]
 //
-// `ioredis`: pipelined EVALSHA of the one-pixel script (SCRIPTS.tesseraPlacePixel) through
+// `ioredis`: pipelined EVALSHA of one placement a call (createPixelPlacer's batch of one) through
 // ioredis. On one core the client's own command building and reply parsing (~30 µs a placement)
 // saturates first.
 // `raw`: the same commands as pre-formatted RESP written in large batches, replies counted by
 // scanning bytes: a few µs a placement on the client, so Redis itself is what saturates.
-// `ioredis-batch` / `raw-batch`: the batched script the gateway sends (SCRIPTS.tesseraPlacePixels),
-// `batch` placements a call; `inFlight` then counts calls, not placements.
+// `ioredis-batch` / `raw-batch`: `batch` placements a call, as the gateway's batching placer
+// sends them; `inFlight` then counts calls, not placements.
 import net from 'node:net';
-import { canvasKeys, chunkOf } from '@tessera/protocol';
-import { loadLua, SCRIPTS } from '@tessera/store';
+import { loadLua, placePixelsArgs, SCRIPTS } from '@tessera/store';
 import { Redis } from 'ioredis';
+import { randomGuestPlacement } from './drawing.mjs';
 
 const [driver = 'raw', redisUrl = 'redis://127.0.0.1:6379', canvasId = 'bench', secondsArg, connectionsArg, inFlightArg, maxLenArg, batchArg] =
   process.argv.slice(2);
@@ -23,11 +24,10 @@ const seconds = Number(secondsArg ?? 5);
 const connections = Number(connectionsArg ?? 4);
 const inFlight = Number(inFlightArg ?? 256);
 const STREAM_MAX_LEN = Number(maxLenArg ?? 1_000_000); // as the gateway under test was configured
-const batched = driver.endsWith('-batch');
-const batchSize = batched ? Number(batchArg ?? 64) : 1;
-const keys = canvasKeys(canvasId);
+const batchSize = driver.endsWith('-batch') ? Number(batchArg ?? 64) : 1;
+const argsOf = placePixelsArgs(canvasId, STREAM_MAX_LEN);
 const admin = new Redis(redisUrl);
-const sha = /** @type {string} */ (await admin.script('LOAD', loadLua(batched ? SCRIPTS.tesseraPlacePixels : SCRIPTS.tesseraPlacePixel)));
+const sha = /** @type {string} */ (await admin.script('LOAD', loadLua(SCRIPTS.tesseraPlacePixels)));
 admin.disconnect();
 
 let placed = 0;
@@ -37,45 +37,9 @@ let running = true;
 let measuring = false;
 let serial = 0;
 
-function placement() {
-  const x = (Math.random() * 1000) | 0;
-  const y = (Math.random() * 1000) | 0;
-  const { cx, cy, offset } = chunkOf(x, y);
-  return { x, y, cx, cy, offset, color: 1 + ((Math.random() * 31) | 0), user: `g_ceiling${serial++}` };
-}
-
 /** The arguments after EVALSHA sha, as the gateway's placer passes them. */
 function args() {
-  if (batched) {
-    const list = Array.from({ length: batchSize }, placement);
-    const keyArgs = [keys.config, keys.events, keys.bans, keys.addressBans, keys.userNumbers];
-    const argv = [STREAM_MAX_LEN, batchSize];
-    for (const p of list) {
-      keyArgs.push(keys.chunk(p.cx, p.cy), keys.owners(p.cx, p.cy), keys.userCooldown(p.user), keys.ipCooldown('127.0.0.1'));
-      argv.push(p.x, p.y, p.color, p.user, 1, p.offset, 0);
-    }
-    return [keyArgs.length, ...keyArgs, ...argv];
-  }
-  const p = placement();
-  return [
-    9,
-    keys.config,
-    keys.chunk(p.cx, p.cy),
-    keys.userCooldown(p.user),
-    keys.ipCooldown('127.0.0.1'),
-    keys.events,
-    keys.bans,
-    keys.addressBans,
-    keys.owners(p.cx, p.cy),
-    keys.userNumbers,
-    p.x,
-    p.y,
-    p.color,
-    p.user,
-    1,
-    STREAM_MAX_LEN,
-    p.offset,
-  ];
+  return argsOf(Array.from({ length: batchSize }, () => randomGuestPlacement(`g_ceiling${serial++}`)));
 }
 
 /**
@@ -102,13 +66,12 @@ async function driveIoredis(redis) {
       for (const [error, reply] of results) {
         if (error) errors += batchSize;
         else if (!Array.isArray(reply)) refused += batchSize;
-        else if (batched) {
+        else {
           for (let i = 1; i < reply.length; i += 3) {
             if (reply[i] === 0) placed++;
             else refused++;
           }
-        } else if (reply[0] === 0) placed++;
-        else refused++;
+        }
       }
     }
   };
@@ -130,34 +93,27 @@ function driveRaw() {
     outstanding += n;
     socket.write(Buffer.concat(batch));
   };
-  // A one-pixel reply is `*4\r\n:<code>\r\n…` and no other byte of a reply is '*'; an error reply
-  // starts a line with '-'. A batch reply is one flat array whose event ids are bulk strings
-  // (`$0` for a refusal), so a line starting '$' tells placed from refused.
+  // A reply is one flat array (`*<n>` starts a line, and no other line of it does) whose event ids
+  // are bulk strings (`$0` for a refusal), so a line starting '$' tells placed from refused; an
+  // error reply starts a line with '-'.
   let previous = 0x0a;
-  /** Bytes still needed to read the code after a '*' (or the length after a '$') split across chunks. */
-  let pending = -1;
+  /** Set after a '$' opening a line: the length's first digit, maybe in the next chunk, is next. */
+  let pending = false;
   socket.on('data', (/** @type {Buffer} */ data) => {
     for (const c of data) {
-      if (pending >= 0) {
-        if (pending === 0) {
-          if (measuring) {
-            if (c === 0x30) {
-              if (batched) refused++;
-              else placed++;
-            } else if (batched) placed++;
-            else refused++;
-          }
-          if (!batched) outstanding--;
-          pending = -1;
-        } else pending--;
-      } else if (c === 0x2a && previous === 0x0a) {
-        if (batched) outstanding--;
-        else pending = 4; // '*' then '4\r\n:' then the code digit
-      } else if (c === 0x24 && batched && previous === 0x0a)
-        pending = 0; // '$' then the length's first digit
-      else if (c === 0x2d && previous === 0x0a) {
-        outstanding--;
-        if (measuring) errors += batchSize;
+      if (pending) {
+        if (measuring) {
+          if (c === 0x30) refused++;
+          else placed++;
+        }
+        pending = false;
+      } else if (previous === 0x0a) {
+        if (c === 0x2a) outstanding--;
+        else if (c === 0x24) pending = true;
+        else if (c === 0x2d) {
+          outstanding--;
+          if (measuring) errors += batchSize;
+        }
       }
       previous = c;
     }

@@ -1,6 +1,7 @@
-// What the pixel-ownership index costs: the placement script with it (store/lua/place-pixel-9.lua)
-// against the script as it was before it (place-pixel-without-owners-7.lua, a bench fixture), on
-// one fresh redis-server, driven with pre-formatted RESP over one connection (so Redis, not the
+// What the pixel-ownership index costs: the placement script (store/lua/place-pixels.lua, one
+// placement a call as createPixelPlacer sends it) against the same script without its phase 4, the
+// ownership index's reads and writes (cut out here at load, so the two never drift apart; the same
+// commands drive both), on one fresh redis-server, driven with pre-formatted RESP over one connection (so Redis, not the
 // client, is what saturates), rounds alternating so a neighbour's load on this shared machine
 // hits both alike. Then the index's memory: 1,000,000 distinct pixels placed by 10,000 users,
 // measured with MEMORY USAGE on every key it adds.
@@ -9,10 +10,8 @@
 //
 // Prints one JSON line (and a short table on stderr).
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { canvasKeys, chunkOf } from '@tessera/protocol';
-import { loadLua } from '@tessera/store';
+import { canvasKeys } from '@tessera/protocol';
+import { loadLua, placePixelsArgs, SCRIPTS } from '@tessera/store';
 import { Redis } from 'ioredis';
 import { startRedis } from '../../scripts/lib/redis-server.mjs';
 
@@ -24,15 +23,15 @@ const STREAM_MAX_LEN = 500_000;
 const IN_FLIGHT = 1024;
 const canvasId = 'owner-bench';
 const keys = canvasKeys(canvasId);
+const argsOf = placePixelsArgs(canvasId, STREAM_MAX_LEN);
 
 const server = await startRedis();
 const admin = new Redis(server.url);
 try {
   await admin.hset(keys.config, { width: SIDE, height: SIDE, palette: '[]', paletteSize: 32, cooldownMs: 0, paused: 0, version: 1 });
-  const withOwners = /** @type {string} */ (await admin.script('LOAD', loadLua('place-pixel-9.lua')));
-  const without = /** @type {string} */ (
-    await admin.script('LOAD', readFileSync(fileURLToPath(new URL('./place-pixel-without-owners-7.lua', import.meta.url)), 'utf8'))
-  );
+  const script = loadLua(SCRIPTS.tesseraPlacePixels);
+  const withOwners = /** @type {string} */ (await admin.script('LOAD', script));
+  const without = /** @type {string} */ (await admin.script('LOAD', withoutOwnerIndex(script)));
   await prefill(STREAM_MAX_LEN);
 
   const results = {
@@ -43,7 +42,7 @@ try {
   };
   for (let round = 0; round < rounds; round++) {
     for (const variant of /** @type {const} */ (['without', 'with'])) {
-      const pool = commands(variant === 'with' ? withOwners : without, variant === 'with', 20_000, () => randomPixel());
+      const pool = commands(variant === 'with' ? withOwners : without, 20_000, () => randomPixel());
       const { perSec, redisUsPerPlacement } = await drive(pool, seconds);
       results[variant].push(Math.round(perSec));
       process.stderr.write(`${variant}: ${Math.round(perSec)}/s, ${redisUsPerPlacement.toFixed(1)} µs of Redis CPU each\n`);
@@ -54,9 +53,9 @@ try {
   // Memory: every pixel of a 1000 × 1000 square placed once, by 10,000 users.
   await admin.flushall();
   await admin.hset(keys.config, { width: SIDE, height: SIDE, palette: '[]', paletteSize: 32, cooldownMs: 0, paused: 0, version: 1 });
-  await admin.script('LOAD', loadLua('place-pixel-9.lua'));
+  await admin.script('LOAD', script);
   let next = 0;
-  const square = commands(withOwners, true, 1_000_000, () => ({ x: next % 1000, y: Math.floor(next++ / 1000) }));
+  const square = commands(withOwners, 1_000_000, () => ({ x: next % 1000, y: Math.floor(next++ / 1000) }));
   await driveOnce(square);
   let owners = 0;
   let chunks = 0;
@@ -100,23 +99,28 @@ try {
   await server.stop();
 }
 
+/** place-pixels.lua without its phase 4, the ownership index (the user-number lookups and owner writes). */
+function withoutOwnerIndex(/** @type {string} */ source) {
+  const from = source.indexOf('\n-- Phase 4: the ownership index.');
+  const to = source.indexOf('\nfor i = 1, count do\n  results', from);
+  if (from < 0 || to < 0) throw new Error('place-pixels.lua no longer has the phase 4 this benchmark cuts out: update withoutOwnerIndex');
+  return source.slice(0, from) + source.slice(to);
+}
+
 function randomPixel() {
   return { x: (Math.random() * SIDE) | 0, y: (Math.random() * SIDE) | 0 };
 }
 
 /**
  * Pre-formatted EVALSHA commands with the gateway's key shapes (guest user and IP cooldown keys,
- * cooldown 0, no address prefixes).
- * @param {string} sha @param {boolean} owners @param {number} count @param {() => { x: number, y: number }} pixel
+ * cooldown 0, no address prefixes), one placement each.
+ * @param {string} sha @param {number} count @param {() => { x: number, y: number }} pixel
  */
-function commands(sha, owners, count, pixel) {
+function commands(sha, count, pixel) {
   return Array.from({ length: count }, (_, i) => {
     const { x, y } = pixel();
-    const { cx, cy, offset } = chunkOf(x, y);
-    const user = `g_bench${i % USERS}`;
-    const keyList = [keys.config, keys.chunk(cx, cy), keys.userCooldown(user), keys.ipCooldown('127.0.0.1'), keys.events, keys.bans, keys.addressBans];
-    if (owners) keyList.push(keys.owners(cx, cy), keys.userNumbers);
-    const parts = [sha, keyList.length, ...keyList, x, y, 1 + (i % 31), user, 1, STREAM_MAX_LEN, offset].map(String);
+    const request = { x, y, color: 1 + (i % 31), userId: `g_bench${i % USERS}`, ip: '127.0.0.1', applyIpCooldown: true };
+    const parts = [sha, ...argsOf([request])].map(String);
     let out = `*${parts.length + 1}\r\n$7\r\nEVALSHA\r\n`;
     for (const p of parts) out += `$${Buffer.byteLength(p)}\r\n${p}\r\n`;
     return Buffer.from(out);
@@ -194,23 +198,23 @@ function pump(pool, cycle, running, onReply) {
       outstanding += n;
       socket.write(Buffer.concat(batch));
     };
-    // Every reply is `*4\r\n:<code>\r\n…`; no other byte of a reply is '*'. An error starts a line with '-'.
+    // Every reply is `*4`, the config version, the code, then the event id: a bulk string, `$0` for
+    // a refusal, and the only line of a reply that starts with '$'. An error starts a line with '-'.
     let previous = 0x0a;
-    let pending = -1;
+    let pending = false;
+    const answer = (/** @type {boolean} */ ok) => {
+      outstanding--;
+      answered++;
+      onReply(ok);
+    };
     socket.on('data', (/** @type {Buffer} */ data) => {
       for (const c of data) {
-        if (pending >= 0) {
-          if (pending === 0) {
-            outstanding--;
-            answered++;
-            onReply(c === 0x30);
-            pending = -1;
-          } else pending--;
-        } else if (c === 0x2a) pending = 4;
-        else if (c === 0x2d && previous === 0x0a) {
-          outstanding--;
-          answered++;
-          onReply(false);
+        if (pending) {
+          answer(c !== 0x30);
+          pending = false;
+        } else if (previous === 0x0a) {
+          if (c === 0x24) pending = true;
+          else if (c === 0x2d) answer(false);
         }
         previous = c;
       }

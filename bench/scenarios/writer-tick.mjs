@@ -8,6 +8,7 @@ import { createLogger, createRedisClient, waitForRedis } from '@tessera/runtime'
 import { createBatchingPixelPlacer, createCanvasIfMissing, readEventPage } from '@tessera/store';
 import { coalesce, createWriter, createWriterMetrics } from '@tessera/writer';
 import { startRedis } from '../../scripts/lib/redis-server.mjs';
+import { randomGuestPlacement } from '../lib/drawing.mjs';
 import { emit, loadAverage, median, round, sleep } from '../lib/stats.mjs';
 
 /**
@@ -38,18 +39,7 @@ export async function writerTick({ sizes, ticks, format = 'base64' }) {
      */
     const inject = async (/** @type {number} */ n) => {
       const placer = createBatchingPixelPlacer(injector, canvasId, 1_000_000, { maxBatch: n });
-      await Promise.all(
-        Array.from({ length: n }, () =>
-          placer.place({
-            x: (Math.random() * 1000) | 0,
-            y: (Math.random() * 1000) | 0,
-            color: 1 + ((Math.random() * 31) | 0),
-            userId: `g_writer${serial++}`,
-            ip: '127.0.0.1',
-            applyIpCooldown: true,
-          }),
-        ),
-      );
+      await Promise.all(Array.from({ length: n }, () => placer.place(randomGuestPlacement(`g_writer${serial++}`))));
     };
 
     const metrics = createWriterMetrics(new Registry());

@@ -27,7 +27,7 @@
     code 0 done        changed = pixels rewritten (and events appended)
     code 1 no canvas
     code 3 a palette remap is in progress
-  Codes are mapped to meanings in region-paint.ts only.
+  Codes are mapped to meanings in chunk-rewrites.ts only (shared with revert-pixels-5.lua).
 ]]
 local config = redis.call('HMGET', KEYS[1], 'width', 'height', 'remapping')
 if not config[1] then

@@ -1,6 +1,8 @@
 --[[
-  Places a batch of pixels on one canvas, each judged exactly as place-pixel-9.lua judges one,
-  in the order given: the batch is the same as N single calls with nothing in between (a
+  The placement rules: places a batch of pixels on one canvas (one pixel is a batch of one), in the
+  order given. Everything a placement depends on is checked here against Redis (never a cached
+  config), and each pixel and its event are written together: no pixel without its event, no
+  event without its pixel. The batch is the same as N calls of one with nothing in between (a
   placement sees the cooldown an earlier one in the batch set, so a user twice in one batch is
   refused the second time). One call instead of N saves the per-call dispatch, the config read and
   the clock read; the bans of every user and address prefix are read with one HMGET each, and the
@@ -26,9 +28,20 @@
     x, y, palette index, user id, 1 to apply the IP cooldown (guests) or 0, byte offset of (x, y)
     inside its chunk, the number P of ban prefixes covering the client's address, then P prefixes
 
-  Returns { configVersion, code1, time1, eventId1, code2, time2, eventId2, … }, with the codes and
-  times of place-pixel-9.lua (0 placed, 1 no canvas, 2 paused, 3 out of bounds, 4 bad colour,
-  5 cooldown, 6 banned, 7 address banned). Codes are mapped to meanings in placement.ts only.
+  The event carries the pixel's previous colour (`p`), so a revert knows what to put back, and the
+  owners string is written in the same step, so "who placed this" can never disagree with the canvas.
+
+  Returns { configVersion, code1, time1, eventId1, code2, time2, eventId2, … } (configVersion 0
+  when the canvas is missing; eventId '' when refused):
+    code 0 placed          time = epoch ms when the user may place again
+    code 1 no canvas
+    code 2 paused
+    code 3 out of bounds
+    code 4 bad colour
+    code 5 cooldown        time = epoch ms when the cooldown ends
+    code 6 banned          time = ban expiry (0 = forever)
+    code 7 address banned  time = the first covering ban's expiry (0 = forever)
+  Codes are mapped to meanings in placement.ts only.
 ]]
 --- @include "redis-time-ms"
 --- @include "cooldown-remaining"
@@ -64,7 +77,8 @@ local now_seconds = math.floor(now / 1000)
 local stamp = string.format('%d', now)
 local max_length = ARGV[1]
 
--- The cooldown rule is includes/cooldown-remaining.lua, shared with place-pixel-9 and read-cooldown.
+-- The cooldown rule (lowering it frees waiting players at once) is includes/cooldown-remaining.lua,
+-- shared with read-cooldown-2.lua.
 
 -- Everything the checks read that a placement cannot change, read once for the whole batch:
 -- the bans of every user and of every address prefix in it (nothing interleaves with a script).
@@ -110,8 +124,8 @@ end
 local user_bans = hmget_all(KEYS[3], user_fields)
 local prefix_bans = #prefix_fields > 0 and hmget_all(KEYS[4], prefix_fields) or {}
 
--- One placement's checks, in the order of place-pixel-9.lua; answers code, time. An accepted
--- placement sets its cooldown keys at once, so a later one in the batch is judged by them.
+-- One placement's checks (bounds, colour, user ban, address bans, cooldown); answers code, time.
+-- An accepted placement sets its cooldown keys at once, so a later one in the batch is judged by them.
 local function judge(base, a)
   local x = tonumber(ARGV[a])
   local y = tonumber(ARGV[a + 1])

@@ -23,7 +23,7 @@
     code 0 done        changed = pixels rewritten (or that would be), skipped = pixels another user owns now
     code 1 no canvas
     code 3 a palette remap is in progress (the colours to put back may carry indices it has not seen)
-  Codes are mapped to meanings in user-revert.ts only.
+  Codes are mapped to meanings in chunk-rewrites.ts only (shared with paint-region-5.lua).
 ]]
 local config = redis.call('HMGET', KEYS[1], 'width', 'height', 'remapping', 'paletteSize')
 if not config[1] then

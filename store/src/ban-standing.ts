@@ -1,6 +1,6 @@
 import { canvasKeys, type BanNotice } from '@tessera/protocol';
 import { adminKeys } from './admin-keys.js';
-import { banActive } from './bans.js';
+import { banActive } from './ban-ledger.js';
 import type { RedisConnection } from './redis-connection.js';
 
 /**

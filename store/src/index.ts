@@ -17,6 +17,7 @@ export * from './config-admin.js';
 export * from './palette-remap.js';
 export * from './region-paint.js';
 export * from './bans.js';
+export { banActive } from './ban-ledger.js';
 export * from './address-bans.js';
 export * from './guest-sessions.js';
 export * from './cooldowns.js';

@@ -32,20 +32,18 @@ function resolveIncludes(source: string, from: string, included: Set<string>): s
 
 /**
  * Every script of store/lua/ by the command it runs as. The key count comes from the file name
- * (`place-pixel-9.lua` takes 9 keys); a name without one takes the count as its first argument.
+ * (`paint-region-5.lua` takes 5 keys); a name without one takes the count as its first argument.
  */
 export const SCRIPTS = {
   tesseraAcquireLease: 'acquire-lease-1.lua',
   tesseraAdminSetConfig: 'admin-set-config-2.lua',
-  tesseraBanAddress: 'ban-address-3.lua',
-  tesseraBanUser: 'ban-user-3.lua',
+  tesseraBan: 'ban-3.lua',
   tesseraBeginPaletteRemap: 'begin-palette-remap-3.lua',
   tesseraCommitWriterState: 'commit-writer-state-2.lua',
   tesseraCountInWindow: 'count-in-window-1.lua',
   tesseraCreateCanvas: 'create-canvas-1.lua',
   tesseraFinishPaletteRemap: 'finish-palette-remap-4.lua',
   tesseraPaintRegion: 'paint-region-5.lua',
-  tesseraPlacePixel: 'place-pixel-9.lua',
   tesseraPlacePixels: 'place-pixels.lua',
   tesseraReadCanvas: 'read-canvas.lua',
   tesseraReadCooldown: 'read-cooldown-2.lua',
@@ -58,8 +56,7 @@ export const SCRIPTS = {
   tesseraResizeCanvas: 'resize-canvas-v2.lua',
   tesseraRestoreCanvas: 'restore-canvas.lua',
   tesseraRevertPixels: 'revert-pixels-5.lua',
-  tesseraUnbanAddress: 'unban-address-3.lua',
-  tesseraUnbanUser: 'unban-user-3.lua',
+  tesseraUnban: 'unban-3.lua',
 } as const satisfies Record<string, string>;
 
 export type ScriptName = keyof typeof SCRIPTS;

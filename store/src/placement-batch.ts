@@ -1,9 +1,16 @@
-import { canvasKeys, chunkOf } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
 import type { ChainableCommander } from 'ioredis';
 import { callScript, defineScript } from './lua-scripts.js';
 import { ReplicaShortfallError } from './placement-failure.js';
-import { outcomeOfCode, type PixelPlacer, type PlacementOutcome, type PlacementRequest } from './placement.js';
+import {
+  checkPlacePixelsReply,
+  outcomeAt,
+  placePixelsArgs,
+  type PixelPlacer,
+  type PlacePixelsReply,
+  type PlacementOutcome,
+  type PlacementRequest,
+} from './placement.js';
 
 /** Options of createBatchingPixelPlacer. */
 export interface BatchingOptions {
@@ -42,27 +49,19 @@ const DEFAULTS = { maxBatch: 256, replicas: 0, replicaTimeoutMs: 250 } as const;
 /** How often the master's connected replicas are counted (an `INFO replication` riding with a batch). */
 const REPLICA_RECOUNT_MS = 1_000;
 
-/** The keys every placement of a canvas shares, sent once per batch. */
-const SHARED_KEYS = 5;
-/** Keys of one placement: chunk, owners, user cooldown, IP cooldown. */
-const KEYS_PER_PLACEMENT = 4;
-/** Reply fields of one placement after the config version: code, time, event id. */
-const REPLY_FIELDS = 3;
-
 interface Pending {
   readonly request: PlacementRequest;
   readonly resolve: (outcome: PlacementOutcome) => void;
   readonly reject: (error: unknown) => void;
 }
 
-type BatchReply = (number | string)[];
 /** A pipeline of a client registerScripts ran on: ioredis copies defined scripts onto its pipelines. */
 type ScriptPipeline = ChainableCommander & { tesseraPlacePixels(...args: (string | number)[]): ChainableCommander };
 
 /**
  * Places pixels like createPixelPlacer, but every placement asked for in one turn of the event
  * loop (they arrive together: one socket read holds many events) goes to Redis as ONE call of the
- * place-pixels script, which judges each exactly as place-pixel-9.lua would, in arrival order.
+ * place-pixels script, which judges each exactly as a call of its own would, in arrival order.
  * Each caller gets its own outcome; a failed call (Redis error, lost connection) rejects every
  * placement of that batch with the same error, which placementFailureCode maps as for one.
  * Same at-most-once contract as createPixelPlacer: use a client that never resends.
@@ -76,16 +75,7 @@ export function createBatchingPixelPlacer(redis: RedisConnection, canvasId: stri
   const replicaTimeoutMs = options.replicaTimeoutMs ?? DEFAULTS.replicaTimeoutMs;
   if (!Number.isInteger(replicaTimeoutMs) || replicaTimeoutMs < 1)
     throw new Error(`replicaTimeoutMs must be a positive integer, got ${String(replicaTimeoutMs)}`);
-  const keys = canvasKeys(canvasId);
-  const shared = [keys.config, keys.events, keys.bans, keys.addressBans, keys.userNumbers];
-  // Chunk and owners key names, built once per chunk rather than once per placement.
-  const chunkKeys = new Map<number, readonly [string, string]>();
-  const keysOfChunk = (cx: number, cy: number): readonly [string, string] => {
-    const id = cy * 65_536 + cx;
-    let pair = chunkKeys.get(id);
-    if (!pair) chunkKeys.set(id, (pair = [keys.chunk(cx, cy), keys.owners(cx, cy)]));
-    return pair;
-  };
+  const argsOf = placePixelsArgs(canvasId, streamMaxLength);
 
   let queue: Pending[] = [];
   let scheduled = false;
@@ -94,24 +84,14 @@ export function createBatchingPixelPlacer(redis: RedisConnection, canvasId: stri
   let countedAt = 0;
 
   const send = (batch: Pending[]): void => {
-    const keyArgs: (string | number)[] = [SHARED_KEYS + KEYS_PER_PLACEMENT * batch.length, ...shared];
-    const argv: (string | number)[] = [streamMaxLength, batch.length];
-    for (const { request } of batch) {
-      const { cx, cy, offset } = chunkOf(request.x, request.y);
-      const [chunk, owners] = keysOfChunk(cx, cy);
-      keyArgs.push(chunk, owners, keys.userCooldown(request.userId), keys.ipCooldown(request.ip));
-      const prefixes = request.addressPrefixes ?? [];
-      argv.push(request.x, request.y, request.color, request.userId, request.applyIpCooldown ? 1 : 0, offset, prefixes.length);
-      for (const prefix of prefixes) argv.push(prefix);
-    }
-    for (const value of argv) keyArgs.push(value);
+    const keyArgs = argsOf(batch.map((pending) => pending.request));
     const rejectAll = (error: unknown): void => {
       for (const pending of batch) pending.reject(error);
     };
     const waitFor = Math.min(replicas, connectedReplicas);
     const recount = replicas > 0 && Date.now() - countedAt >= REPLICA_RECOUNT_MS;
     if (waitFor === 0 && !recount) {
-      callScript<BatchReply>(redis, 'tesseraPlacePixels', keyArgs).then((reply) => {
+      callScript<PlacePixelsReply>(redis, 'tesseraPlacePixels', keyArgs).then((reply) => {
         settle(batch, reply);
       }, rejectAll);
       return;
@@ -134,10 +114,10 @@ export function createBatchingPixelPlacer(redis: RedisConnection, canvasId: stri
       }
       const confirmed = wait && !wait[0] ? Number(wait[1]) : 0;
       if (waitFor === 0 || confirmed >= waitFor) {
-        settle(batch, script[1] as BatchReply);
+        settle(batch, script[1] as PlacePixelsReply);
         return;
       }
-      const placements = settle(batch, script[1] as BatchReply, () => new ReplicaShortfallError(confirmed, waitFor));
+      const placements = settle(batch, script[1] as PlacePixelsReply, () => new ReplicaShortfallError(confirmed, waitFor));
       options.onReplicaShortfall?.({ confirmed, required: waitFor, placements, ...(wait?.[0] ? { error: wait[0] } : {}) });
     }, rejectAll);
   };
@@ -175,19 +155,17 @@ function connectedReplicasIn(info: string): number | undefined {
  * accepted placements are rejected with its error instead (refusals wrote nothing, so they stand).
  * Returns how many accepted placements were rejected so.
  */
-function settle(batch: readonly Pending[], reply: BatchReply, unconfirmed?: () => Error): number {
-  if (!Array.isArray(reply) || reply.length !== 1 + REPLY_FIELDS * batch.length) {
-    const error = new Error(`place-pixels answered ${Array.isArray(reply) ? reply.length : typeof reply} fields for ${batch.length} placements`);
+function settle(batch: readonly Pending[], reply: PlacePixelsReply, unconfirmed?: () => Error): number {
+  try {
+    checkPlacePixelsReply(reply, batch.length);
+  } catch (error) {
     for (const pending of batch) pending.reject(error);
     return 0;
   }
-  const configVersion = Number(reply[0]);
   let rejected = 0;
-  for (let i = 0; i < batch.length; i++) {
-    const pending = batch[i]!;
-    const at = 1 + REPLY_FIELDS * i;
+  batch.forEach((pending, i) => {
     try {
-      const outcome = outcomeOfCode(Number(reply[at]), Number(reply[at + 1]), String(reply[at + 2]), configVersion);
+      const outcome = outcomeAt(reply, i);
       if (outcome.ok && unconfirmed) {
         rejected++;
         pending.reject(unconfirmed());
@@ -195,6 +173,6 @@ function settle(batch: readonly Pending[], reply: BatchReply, unconfirmed?: () =
     } catch (error) {
       pending.reject(error);
     }
-  }
+  });
   return rejected;
 }

@@ -18,16 +18,65 @@ export type PlacementOutcome =
   | { readonly ok: true; readonly nextAt: number; readonly eventId: string; readonly configVersion: number }
   | { readonly ok: false; readonly error: ErrorCode; readonly retryAt?: number; readonly configVersion: number };
 
-type PlaceReply = [code: number, time: number, eventId: string, configVersion: number];
+/** place-pixels.lua's answer: the config version, then code, time and event id of each placement. */
+export type PlacePixelsReply = (number | string)[];
 
-/** The one place the script's numeric result codes get their meaning. */
-export function placementOutcome(reply: PlaceReply): PlacementOutcome {
-  const [code, time, eventId, configVersion] = reply;
-  return outcomeOfCode(code, time, eventId, configVersion);
+/** The keys every placement of a canvas shares, sent once a call. */
+const SHARED_KEYS = 5;
+/** Keys of one placement: chunk, owners, user cooldown, IP cooldown. */
+const KEYS_PER_PLACEMENT = 4;
+/** Reply fields of one placement after the config version: code, time, event id. */
+const REPLY_FIELDS = 3;
+
+/** The arguments of one place-pixels call for the placements given: key count, keys, then arguments. */
+export type PlacePixelsArgs = (requests: readonly PlacementRequest[]) => (string | number)[];
+
+/**
+ * Builds place-pixels calls (store/lua/place-pixels.lua, the one placement script) for one canvas:
+ * both placers send theirs so, and the benchmarks drive the script with it.
+ */
+export function placePixelsArgs(canvasId: string, streamMaxLength: number): PlacePixelsArgs {
+  const keys = canvasKeys(canvasId);
+  const shared = [keys.config, keys.events, keys.bans, keys.addressBans, keys.userNumbers];
+  // Chunk and owners key names, built once per chunk rather than once per placement.
+  const chunkKeys = new Map<number, readonly [string, string]>();
+  const keysOfChunk = (cx: number, cy: number): readonly [string, string] => {
+    const id = cy * 65_536 + cx;
+    let pair = chunkKeys.get(id);
+    if (!pair) chunkKeys.set(id, (pair = [keys.chunk(cx, cy), keys.owners(cx, cy)]));
+    return pair;
+  };
+  return (requests) => {
+    const args: (string | number)[] = [SHARED_KEYS + KEYS_PER_PLACEMENT * requests.length, ...shared];
+    const argv: (string | number)[] = [streamMaxLength, requests.length];
+    for (const request of requests) {
+      const { cx, cy, offset } = chunkOf(request.x, request.y);
+      const [chunk, owners] = keysOfChunk(cx, cy);
+      args.push(chunk, owners, keys.userCooldown(request.userId), keys.ipCooldown(request.ip));
+      const prefixes = request.addressPrefixes ?? [];
+      argv.push(request.x, request.y, request.color, request.userId, request.applyIpCooldown ? 1 : 0, offset, prefixes.length);
+      for (const prefix of prefixes) argv.push(prefix);
+    }
+    for (const value of argv) args.push(value);
+    return args;
+  };
 }
 
-/** placementOutcome without the reply tuple (the batched script answers a flat array). */
-export function outcomeOfCode(code: number, time: number, eventId: string, configVersion: number): PlacementOutcome {
+/** Throws unless a place-pixels reply answers `placements` placements. */
+export function checkPlacePixelsReply(reply: PlacePixelsReply, placements: number): void {
+  if (!Array.isArray(reply) || reply.length !== 1 + REPLY_FIELDS * placements) {
+    throw new Error(`place-pixels answered ${Array.isArray(reply) ? reply.length : typeof reply} fields for ${placements} placements`);
+  }
+}
+
+/** The outcome of the index-th placement (from 0) of a checked place-pixels reply. */
+export function outcomeAt(reply: PlacePixelsReply, index: number): PlacementOutcome {
+  const at = 1 + REPLY_FIELDS * index;
+  return outcomeOfCode(Number(reply[at]), Number(reply[at + 1]), String(reply[at + 2]), Number(reply[0]));
+}
+
+/** The one place the script's numeric result codes get their meaning. */
+function outcomeOfCode(code: number, time: number, eventId: string, configVersion: number): PlacementOutcome {
   switch (code) {
     case 0:
       return { ok: true, nextAt: time, eventId, configVersion };
@@ -45,7 +94,7 @@ export function outcomeOfCode(code: number, time: number, eventId: string, confi
     case 7:
       return { ok: false, error: ErrorCode.Banned, configVersion };
     default:
-      throw new Error(`place-pixel returned unknown code ${String(code)}`);
+      throw new Error(`place-pixels returned unknown code ${String(code)}`);
   }
 }
 
@@ -54,37 +103,20 @@ export interface PixelPlacer {
 }
 
 /**
- * Places pixels on one canvas through the place-pixel script. A placement is applied at most once
- * only on a client that does not resend unanswered commands (`resendUnanswered: false` in
- * runtime's createRedisClient, which rejects them with OutcomeUnknownError instead);
- * placementFailureCode turns any failure into what the player is told.
+ * Places pixels on one canvas, each as its own call of the place-pixels script (a batch of one,
+ * sent at once). A placement is applied at most once only on a client that does not resend
+ * unanswered commands (`resendUnanswered: false` in runtime's createRedisClient, which rejects
+ * them with OutcomeUnknownError instead); placementFailureCode turns any failure into what the
+ * player is told.
  */
 export function createPixelPlacer(redis: RedisConnection, canvasId: string, streamMaxLength: number): PixelPlacer {
-  defineScript(redis, 'tesseraPlacePixel');
-  const keys = canvasKeys(canvasId);
+  defineScript(redis, 'tesseraPlacePixels');
+  const argsOf = placePixelsArgs(canvasId, streamMaxLength);
   return {
     async place(request) {
-      const { cx, cy, offset } = chunkOf(request.x, request.y);
-      const reply = await callScript<PlaceReply>(redis, 'tesseraPlacePixel', [
-        keys.config,
-        keys.chunk(cx, cy),
-        keys.userCooldown(request.userId),
-        keys.ipCooldown(request.ip),
-        keys.events,
-        keys.bans,
-        keys.addressBans,
-        keys.owners(cx, cy),
-        keys.userNumbers,
-        request.x,
-        request.y,
-        request.color,
-        request.userId,
-        request.applyIpCooldown ? 1 : 0,
-        streamMaxLength,
-        offset,
-        ...(request.addressPrefixes ?? []),
-      ]);
-      return placementOutcome(reply);
+      const reply = await callScript<PlacePixelsReply>(redis, 'tesseraPlacePixels', argsOf([request]));
+      checkPlacePixelsReply(reply, 1);
+      return outcomeAt(reply, 0);
     },
   };
 }

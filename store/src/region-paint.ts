@@ -1,5 +1,6 @@
-import { canvasKeys, CHUNK_SIZE } from '@tessera/protocol';
+import { canvasKeys, CHUNK_SIZE, type CanvasKeys } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
+import { rewriteTarget, runRewrites, type RewriteReply } from './chunk-rewrites.js';
 import { callScript, defineScript } from './lua-scripts.js';
 
 export interface PaintRect {
@@ -30,20 +31,6 @@ type PaintReply = [code: number, changed: number, lastEventId: string];
 /** Pixels one script rewrites at most: ~10 ms of XADDs when all change, so placements never wait long. */
 const PIXELS_PER_SCRIPT = 4_096;
 
-/** The one place paint-region-5.lua's result codes get their meaning. */
-export function paintCode(code: number): 'painted' | 'missing' | 'remapping' {
-  switch (code) {
-    case 0:
-      return 'painted';
-    case 1:
-      return 'missing';
-    case 3:
-      return 'remapping';
-    default:
-      throw new Error(`paint-region returned unknown code ${String(code)}`);
-  }
-}
-
 /**
  * Rewrites a rectangle through the event stream (see paint-region-5.lua): one script per band of
  * rows inside one chunk, each atomic, each changed pixel one event, so deltas carry the result to
@@ -61,8 +48,19 @@ export async function paintRegion(
   if ('pixels' in target && target.pixels.length !== rect.width * rect.height) {
     throw new Error(`paint target holds ${target.pixels.length} pixels for a ${rect.width}×${rect.height} rectangle`);
   }
-  let changed = 0;
-  let lastEventId: string | undefined;
+  const run = await runRewrites('paint-region', bandCalls(redis, keys, rect, target, options));
+  if (run.verdict !== 'done') return { kind: run.verdict, changed: run.changed };
+  return { kind: 'painted', changed: run.changed, lastEventId: run.lastEventId };
+}
+
+/** One paint-region call per band of rows inside one chunk, chunk by chunk. */
+function* bandCalls(
+  redis: RedisConnection,
+  keys: CanvasKeys,
+  rect: PaintRect,
+  target: PaintTarget,
+  options: PaintOptions,
+): Generator<() => Promise<RewriteReply>> {
   const right = rect.x + rect.width;
   const bottom = rect.y + rect.height;
   for (let cy = Math.floor(rect.y / CHUNK_SIZE); cy * CHUNK_SIZE < bottom; cy++) {
@@ -74,32 +72,24 @@ export async function paintRegion(
       const bandRows = Math.max(1, Math.floor(PIXELS_PER_SCRIPT / width));
       for (let bandTop = top; bandTop < rowsBottom; bandTop += bandRows) {
         const height = Math.min(bandRows, rowsBottom - bandTop);
-        const colors = 'fill' in target ? Buffer.from([target.fill]) : bandPixels(target.pixels, rect, left, bandTop, width, height);
-        const [code, count, last] = await callScript<PaintReply>(redis, 'tesseraPaintRegion', [
-          keys.config,
-          keys.chunk(cx, cy),
-          keys.events,
-          keys.owners(cx, cy),
-          keys.userNumbers,
-          cx,
-          cy,
-          left - cx * CHUNK_SIZE,
-          bandTop - cy * CHUNK_SIZE,
-          width,
-          height,
-          colors,
-          options.userId,
-          options.streamMaxLength,
-          options.refuseWhileRemapping ? 1 : 0,
-        ]);
-        const kind = paintCode(code);
-        changed += count;
-        if (last) lastEventId = last;
-        if (kind !== 'painted') return { kind, changed };
+        yield async () => {
+          const colors = 'fill' in target ? Buffer.from([target.fill]) : bandPixels(target.pixels, rect, left, bandTop, width, height);
+          const [code, changed, lastEventId] = await callScript<PaintReply>(redis, 'tesseraPaintRegion', [
+            ...rewriteTarget(keys, cx, cy),
+            left - cx * CHUNK_SIZE,
+            bandTop - cy * CHUNK_SIZE,
+            width,
+            height,
+            colors,
+            options.userId,
+            options.streamMaxLength,
+            options.refuseWhileRemapping ? 1 : 0,
+          ]);
+          return { code, changed, skipped: 0, lastEventId };
+        };
       }
     }
   }
-  return { kind: 'painted', changed, lastEventId };
 }
 
 /** The part of a rectangle's pixels that falls in one band, row by row. */

@@ -1,5 +1,6 @@
-import { canvasKeys, chunkOf, MODERATION_LIMITS } from '@tessera/protocol';
+import { canvasKeys, chunkOf, MODERATION_LIMITS, type CanvasKeys } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
+import { rewriteTarget, runRewrites, type RewriteReply } from './chunk-rewrites.js';
 import { callScript, defineScript } from './lua-scripts.js';
 
 /** Stream entries per XRANGE while scanning for a user's placements. */
@@ -21,21 +22,15 @@ export type RevertOutcome =
   | { readonly kind: 'done'; readonly changed: number; readonly skipped: number; readonly lastEventId: string | undefined }
   | { readonly kind: 'missing' | 'remapping'; readonly changed: number; readonly skipped: number };
 
-type RevertReply = [code: number, changed: number, skipped: number, lastEventId: string];
-
-/** The one place revert-pixels-5.lua's result codes get their meaning. */
-export function revertCode(code: number): 'done' | 'missing' | 'remapping' {
-  switch (code) {
-    case 0:
-      return 'done';
-    case 1:
-      return 'missing';
-    case 3:
-      return 'remapping';
-    default:
-      throw new Error(`revert-pixels returned unknown code ${String(code)}`);
-  }
+/** Whose pixels runRevert puts back, who is named in the events, and whether it only counts. */
+interface RevertRunOptions {
+  readonly userId: string;
+  readonly adminUserId: string;
+  readonly streamMaxLength: number;
+  readonly dryRun: boolean;
 }
+
+type RevertReply = [code: number, changed: number, skipped: number, lastEventId: string];
 
 /**
  * Reads the event stream from `since` on and keeps, for every pixel the user placed, the previous
@@ -77,12 +72,7 @@ export async function planRevert(redis: RedisConnection, canvasId: string, userI
  * Puts the plan's pixels back (or, with dryRun, counts what would change) through
  * revert-pixels-5.lua, chunk by chunk: a pixel changes only while the user still owns it.
  */
-export async function runRevert(
-  redis: RedisConnection,
-  canvasId: string,
-  plan: RevertPlan,
-  options: { userId: string; adminUserId: string; streamMaxLength: number; dryRun: boolean },
-): Promise<RevertOutcome> {
+export async function runRevert(redis: RedisConnection, canvasId: string, plan: RevertPlan, options: RevertRunOptions): Promise<RevertOutcome> {
   defineScript(redis, 'tesseraRevertPixels');
   const keys = canvasKeys(canvasId);
   const byChunk = new Map<string, { cx: number; cy: number; args: number[] }>();
@@ -93,33 +83,33 @@ export async function runRevert(
     if (!chunk) byChunk.set(id, (chunk = { cx, cy, args: [] }));
     chunk.args.push(offset, color);
   }
-  let changed = 0;
-  let skipped = 0;
-  let lastEventId: string | undefined;
-  for (const { cx, cy, args } of byChunk.values()) {
+  const run = await runRewrites('revert-pixels', revertCalls(redis, keys, byChunk.values(), options));
+  const { changed, skipped } = run;
+  return run.verdict === 'done' ? { kind: 'done', changed, skipped, lastEventId: run.lastEventId } : { kind: run.verdict, changed, skipped };
+}
+
+/** One revert-pixels call per PIXELS_PER_SCRIPT pixels of a chunk, chunk by chunk. */
+function* revertCalls(
+  redis: RedisConnection,
+  keys: CanvasKeys,
+  chunks: Iterable<{ cx: number; cy: number; args: number[] }>,
+  options: RevertRunOptions,
+): Generator<() => Promise<RewriteReply>> {
+  for (const { cx, cy, args } of chunks) {
     for (let from = 0; from < args.length; from += PIXELS_PER_SCRIPT * 2) {
-      const [code, count, passed, last] = await callScript<RevertReply>(redis, 'tesseraRevertPixels', [
-        keys.config,
-        keys.chunk(cx, cy),
-        keys.events,
-        keys.owners(cx, cy),
-        keys.userNumbers,
-        cx,
-        cy,
-        options.userId,
-        options.adminUserId,
-        options.streamMaxLength,
-        options.dryRun ? 1 : 0,
-        ...args.slice(from, from + PIXELS_PER_SCRIPT * 2),
-      ]);
-      const kind = revertCode(code);
-      changed += count;
-      skipped += passed;
-      if (last) lastEventId = last;
-      if (kind !== 'done') return { kind, changed, skipped };
+      yield async () => {
+        const [code, changed, skipped, lastEventId] = await callScript<RevertReply>(redis, 'tesseraRevertPixels', [
+          ...rewriteTarget(keys, cx, cy),
+          options.userId,
+          options.adminUserId,
+          options.streamMaxLength,
+          options.dryRun ? 1 : 0,
+          ...args.slice(from, from + PIXELS_PER_SCRIPT * 2),
+        ]);
+        return { code, changed, skipped, lastEventId };
+      };
     }
   }
-  return { kind: 'done', changed, skipped, lastEventId };
 }
 
 function fieldsOf(fields: string[]): Record<string, string> {

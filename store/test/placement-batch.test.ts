@@ -60,15 +60,20 @@ describe('placing a batch of pixels in one script call', function () {
   });
   after(() => redis.disconnect());
 
-  it('sends the placements of one turn as one call', async () => {
-    const { batched } = await canvas();
-    const before = await scriptCalls(redis);
-    const outcomes = await placeTogether(
-      batched,
-      Array.from({ length: 50 }, (_, i) => request(i, i, 1, `g_u${i}`)),
-    );
-    assert.deepEqual(outcomes.map(kind), Array(50).fill('accepted'));
-    assert.equal((await scriptCalls(redis)) - before, 1);
+  it('sends the placements of one turn as one call; the one-at-a-time placer sends a call each, at once', async () => {
+    const { batched, single } = await canvas();
+    for (const [placer, calls] of [
+      [batched, 1],
+      [single, 50],
+    ] as const) {
+      const before = await scriptCalls(redis);
+      const outcomes = await placeTogether(
+        placer,
+        Array.from({ length: 50 }, (_, i) => request(i, i, 1, `g_u${i}`)),
+      );
+      assert.deepEqual(outcomes.map(kind), Array(50).fill('accepted'));
+      assert.equal((await scriptCalls(redis)) - before, calls);
+    }
   });
 
   it('answers each placement of a mixed batch by its own rules, in order', async () => {
@@ -135,8 +140,9 @@ describe('placing a batch of pixels in one script call', function () {
   });
 
   /**
-   * Twin canvases, one placed through the batch and one placement at a time: every outcome, chunk
-   * byte, event and owner must agree.
+   * Twin canvases, one placed through batches of up to 100 and one through a call per placement
+   * (a batch of one): every outcome, chunk byte, event and owner must agree, so grouping the reads
+   * and writes of a batch changes nothing.
    */
   async function placeOnTwins(cooldownMs: number, requests: readonly PlacementRequest[]) {
     const a = await canvas(cooldownMs, 700, 520);

@@ -3,7 +3,7 @@
   the player's last placement and expires when the cooldown in force then ends. The wait ends at
   the placement time plus the cooldown in force now, so lowering the cooldown frees waiting players
   at once; it never ends later than the key's expiry, so raising it applies from each player's next
-  placement. One rule for the placement scripts and read-cooldown.
+  placement. One rule for the placement script and read-cooldown.
 ]]
 local function cooldown_remaining(key, cooldown, now)
   local placed_at = tonumber(redis.call('GET', key))
