@@ -75,6 +75,8 @@ local cooldown = tonumber(config[4])
 local now = redis_time_ms()
 local now_seconds = math.floor(now / 1000)
 local stamp = string.format('%d', now)
+-- When a cooldown set now ends (the cooldown keys expire then).
+local ends_at = string.format('%d', now + cooldown)
 local max_length = ARGV[1]
 
 -- The cooldown rule (lowering it frees waiting players at once) is includes/cooldown-remaining.lua,
@@ -158,9 +160,11 @@ local function judge(base, a)
     if remaining > 0 then
       return 5, now + remaining
     end
-    redis.call('SET', KEYS[base + 3], stamp, 'PX', cooldown)
+    -- PXAT, not PX: a relative expiry counts from Redis's cached command time, which may be a
+    -- millisecond before `now`, and the wait would then end 1 ms before the nextAt we answer.
+    redis.call('SET', KEYS[base + 3], stamp, 'PXAT', ends_at)
     if apply_ip then
-      redis.call('SET', KEYS[base + 4], stamp, 'PX', cooldown)
+      redis.call('SET', KEYS[base + 4], stamp, 'PXAT', ends_at)
     end
   end
   return 0, now + cooldown

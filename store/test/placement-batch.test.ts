@@ -101,7 +101,7 @@ describe('placing a batch of pixels in one script call', function () {
       'accepted',
     ]);
     const waiting = outcomes[1]!;
-    assert.ok(!waiting.ok && cooled.ok && waiting.retryAt === cooled.nextAt, 'the cooldown answer says when it ends');
+    assert.ok(!waiting.ok && cooled.ok && waiting.retryAt === cooled.nextAt, `the cooldown answer says when it ends: ${JSON.stringify([waiting, cooled])}`);
     for (const outcome of outcomes) assert.equal(outcome.configVersion, cooled.configVersion);
     // Only the two accepted placements wrote anything: pixel, event and owner.
     const written = await events(keys.events);

@@ -14,9 +14,12 @@ local function cooldown_remaining(key, cooldown, now)
     -- Written before keys held the placement time: its TTL is all there is to go by.
     return math.max(redis.call('PTTL', key), 0)
   end
-  local left = placed_at + cooldown - now
-  if left <= 0 then
-    return 0
+  local ends_at = placed_at + cooldown
+  -- The key's absolute expiry, not its PTTL: PTTL counts from a clock read a millisecond after `now`
+  -- at times, and the wait would then end 1 ms before the nextAt its placement was told.
+  local expires_at = redis.call('PEXPIRETIME', key)
+  if expires_at >= 0 and expires_at < ends_at then
+    ends_at = expires_at
   end
-  return math.max(math.min(left, redis.call('PTTL', key)), 0)
+  return math.max(ends_at - now, 0)
 end
