@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { canvasKeys } from '@tessera/protocol';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { getFreePort, getProbe, useMainProcesses, useRedis, useS3, waitFor, type MainProcess } from '../../test-support/index.js';
 import { SNAPSHOT_QUEUE_PREFIX, snapshotQueueName } from '../src/snapshot-jobs.js';
 import { createTestCanvas, freshCanvasId, PALETTE } from './support/harness.js';
@@ -21,7 +20,6 @@ describe('a snapshotter killed in the middle of a job (two processes from dist/)
   const mains = useMainProcesses(MAIN, 'npx tsc -b snapshotter');
   const server = useRedis();
   const s3 = useS3();
-  let redis: Redis;
 
   /** A snapshotter on a probe port of its own. */
   async function startMain(env: Record<string, string>): Promise<MainProcess & { port: number }> {
@@ -29,20 +27,14 @@ describe('a snapshotter killed in the middle of a job (two processes from dist/)
     return { ...mains.start({ ...env, HTTP_PORT: String(port) }), port };
   }
 
-  before(() => {
-    redis = new Redis(server.url);
-    redis.on('error', () => undefined);
-  });
-  after(() => redis.disconnect());
-
   it('holds the schedule back only until its lock lapses, and the age check tells', async () => {
     const canvasId = freshCanvasId();
-    const placer = await createTestCanvas(redis, canvasId, SIDE, SIDE);
+    const placer = await createTestCanvas(server.client, canvasId, SIDE, SIDE);
     const keys = canvasKeys(canvasId);
     // Random content in every chunk, so every snapshot encodes megabytes.
     for (let cy = 0; cy < SIDE / 256; cy++) {
       for (let cx = 0; cx < SIDE / 256; cx++) {
-        await redis.set(keys.chunk(cx, cy), Buffer.from(randomBytes(65_536).map((byte) => byte % PALETTE.length)));
+        await server.client.set(keys.chunk(cx, cy), Buffer.from(randomBytes(65_536).map((byte) => byte % PALETTE.length)));
       }
     }
     // A placement now and then, so no job is skipped as unchanged.
@@ -63,7 +55,7 @@ describe('a snapshotter killed in the middle of a job (two processes from dist/)
       SNAPSHOT_STALLED_CHECK_MS: String(STALLED_CHECK_MS),
       LOG_LEVEL: 'warn',
     };
-    const confirmedAt = async (): Promise<number> => Number((await redis.get(`${keys.prefix}snapshot-confirmed-at`)) ?? 0);
+    const confirmedAt = async (): Promise<number> => Number((await server.client.get(`${keys.prefix}snapshot-confirmed-at`)) ?? 0);
     const queue = new Queue(snapshotQueueName(canvasId), { connection: { host: '127.0.0.1', port: server.port }, prefix: SNAPSHOT_QUEUE_PREFIX });
     const gaps: number[] = [];
     try {
@@ -121,7 +113,7 @@ describe('a snapshotter killed in the middle of a job (two processes from dist/)
 
   it('fails /checks/snapshot-age (and stays ready) when no snapshot has reached S3 for too long', async () => {
     const canvasId = freshCanvasId();
-    await createTestCanvas(redis, canvasId);
+    await createTestCanvas(server.client, canvasId);
     // An S3 endpoint nobody listens on: every snapshot fails.
     const child = await startMain({
       ...s3.env,

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { canvasKeys } from '@tessera/protocol';
-import { Redis } from 'ioredis';
 import { getFreePort, getProbe, useMainProcesses, useRedis, useS3, waitFor } from '../../test-support/index.js';
 import { createTestCanvas, dumpCanvas, freshCanvasId, placeRandom } from './support/harness.js';
 
@@ -12,13 +11,6 @@ describe('the snapshotter process (dist/main.js)', function () {
   const mains = useMainProcesses(MAIN, 'npx tsc -b snapshotter');
   const server = useRedis();
   const s3 = useS3();
-  let redis: Redis;
-
-  before(() => {
-    redis = new Redis(server.url);
-    redis.on('error', () => undefined);
-  });
-  after(() => redis.disconnect());
 
   it('refuses to start with a message naming every bad variable', async () => {
     const child = mains.start({ SNAPSHOT_INTERVAL_MS: 'often', S3_ENDPOINT: 'minio', HTTP_PORT: '-1' });
@@ -28,8 +20,8 @@ describe('the snapshotter process (dist/main.js)', function () {
 
   it('snapshots on schedule, stops on SIGTERM, and restores everything into an emptied Redis before it is ready', async () => {
     const canvasId = freshCanvasId();
-    await placeRandom(await createTestCanvas(redis, canvasId), { count: 300, width: 600, height: 300 });
-    const original = await dumpCanvas(redis, canvasId);
+    await placeRandom(await createTestCanvas(server.client, canvasId), { count: 300, width: 600, height: 300 });
+    const original = await dumpCanvas(server.client, canvasId);
     const env = { ...s3.env, REDIS_URL: server.url, CANVAS_ID: canvasId, SNAPSHOT_INTERVAL_MS: '300', LOG_LEVEL: 'warn' };
 
     const port = await getFreePort();
@@ -51,18 +43,18 @@ describe('the snapshotter process (dist/main.js)', function () {
     assert.equal(await first.exited, 0, first.output());
 
     // Redis loses everything: the canvas, the queue, the schedule.
-    await redis.flushall();
+    await server.client.flushall();
     const secondPort = await getFreePort();
     const second = mains.start({ ...env, HTTP_PORT: String(secondPort) });
     await waitFor(async () => (await getProbe(secondPort, '/readyz').catch(() => ({ status: 0 }))).status === 200, {
       timeoutMs: 10_000,
       message: 'ready again',
     });
-    const restored = await dumpCanvas(redis, canvasId);
+    const restored = await dumpCanvas(server.client, canvasId);
     assert.deepEqual(restored.chunks, original.chunks);
     assert.equal(restored.config.palette, original.config.palette);
     assert.ok(Number(restored.config.version) > Number(original.config.version));
-    assert.equal(await redis.exists(canvasKeys(canvasId).config), 1);
+    assert.equal(await server.client.exists(canvasKeys(canvasId).config), 1);
     second.process.kill('SIGTERM');
     assert.equal(await second.exited, 0, second.output());
   });

@@ -1,6 +1,5 @@
 import { createLogger } from '@tessera/runtime';
 import type { Welcome } from '@tessera/protocol';
-import { Redis } from 'ioredis';
 import { io as connect, type Socket } from 'socket.io-client';
 import { stopAll, type Service } from '../../../scripts/lib/processes.mjs';
 import { useRedis, type RedisHandle } from '../../../test-support/index.js';
@@ -66,8 +65,8 @@ export interface GatewaySuiteOptions {
 /** What {@link useGateways} returns; read it inside tests and hooks, after `before` ran. */
 export interface GatewaySuite {
   readonly redisServer: RedisHandle;
-  /** A client of the suite's redis-server for the tests' own reads and writes. */
-  readonly redis: Redis;
+  /** The redis-server's client (see {@link RedisHandle.client}). */
+  readonly redis: RedisHandle['client'];
   /** Every gateway the suite started and has not closed yet. */
   readonly gateways: RunningGateway[];
   /** Every player the suite connected and has not disconnected yet. */
@@ -83,11 +82,10 @@ export interface GatewaySuite {
 }
 
 /**
- * Mocha hooks for gateway tests against one private redis-server: a client of it, and the players,
- * gateways and services the tests start, closed in that order before the redis-server stops.
+ * Mocha hooks for gateway tests against one private redis-server: the players, gateways and
+ * services the tests start, closed in that order before the redis-server stops.
  */
 export function useGateways(options: GatewaySuiteOptions = {}): GatewaySuite {
-  let redis: Redis | undefined;
   const gateways: RunningGateway[] = [];
   const services: Service[] = [];
   const players: Player[] = [];
@@ -96,24 +94,19 @@ export function useGateways(options: GatewaySuiteOptions = {}): GatewaySuite {
     await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
     await stopAll(services.splice(0), 10_000);
   };
-  // Registered before useRedis's own `after`, so all this closes while Redis still answers.
-  after(async () => {
+  const closeAll = async (): Promise<void> => {
     closePlayers();
     await closeServers();
-    redis?.disconnect();
-  });
+  };
+  // Registered before useRedis's own `after`, so all this closes while Redis still answers.
+  after(closeAll);
   const redisServer = useRedis();
-  before(() => {
-    redis = new Redis(redisServer.url);
-    redis.on('error', () => undefined);
-  });
   if ((options.players ?? 'afterEach') === 'afterEach') afterEach(closePlayers);
   if ((options.servers ?? 'afterEach') === 'afterEach') afterEach(closeServers);
   const suite: GatewaySuite = {
     redisServer,
     get redis() {
-      if (!redis) throw new Error('the suite has no Redis client yet: use it inside tests or hooks');
-      return redis;
+      return redisServer.client;
     },
     gateways,
     players,
@@ -128,10 +121,7 @@ export function useGateways(options: GatewaySuiteOptions = {}): GatewaySuite {
       players.push(player);
       return player;
     },
-    async closeAll() {
-      closePlayers();
-      await closeServers();
-    },
+    closeAll,
   };
   return suite;
 }

@@ -125,7 +125,7 @@ export async function startWriter(url: string, config: Partial<WriterLoopConfig>
 /** What {@link useWriterSuite} returns; read it inside tests and hooks, after `before` ran. */
 export interface WriterSuite {
   readonly server: RedisHandle;
-  /** A client of the suite's redis-server for the tests' own reads and writes. */
+  /** The redis-server's client (see {@link RedisHandle.client}). */
   readonly redis: Redis;
   /** Runs `cleanup` after the current test; the latest first, so what was started last stops first. */
   defer(cleanup: () => Promise<void> | void): void;
@@ -138,17 +138,12 @@ export interface WriterSuite {
 }
 
 /**
- * Mocha hooks for writer tests against one private redis-server: a client of it for the suite, and
- * after each test whatever it started is stopped, newest first.
+ * Mocha hooks for writer tests against one private redis-server: after each test whatever it
+ * started is stopped, newest first.
  */
 export function useWriterSuite(): WriterSuite {
   const server = useRedis();
-  let redis: Redis | undefined;
   const cleanups: (() => Promise<void> | void)[] = [];
-  before(() => {
-    redis = new Redis(server.url);
-  });
-  after(() => redis?.disconnect());
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
@@ -156,8 +151,7 @@ export function useWriterSuite(): WriterSuite {
   const suite: WriterSuite = {
     server,
     get redis() {
-      if (!redis) throw new Error('the suite has no Redis client yet: use it inside tests or hooks');
-      return redis;
+      return server.client;
     },
     defer,
     async relay(canvasId) {
