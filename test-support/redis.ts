@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { findRedisServer, ping, REDIS_INSTALL_HINT, startRedis, type RedisServer } from '../scripts/lib/redis-server.mjs';
 
 export { findRedisServer, ping, REDIS_INSTALL_HINT, startRedis, type RedisServer };
@@ -9,6 +10,11 @@ export interface RedisHandle {
   readonly url: string;
   readonly port: number;
   readonly server: RedisServer;
+  /**
+   * A client of the server for the tests' own reads and writes, made on first use and
+   * disconnected before the server stops. Its errors are ignored: tests stop servers on purpose.
+   */
+  readonly client: Redis;
 }
 
 /**
@@ -22,6 +28,7 @@ export interface RedisHandle {
  */
 export function useRedis(options: StartRedisOptions = {}): RedisHandle {
   let server: RedisServer | undefined;
+  let client: Redis | undefined;
   const current = (): RedisServer => {
     if (!server) throw new Error('redis-server is not running: use the handle inside tests or hooks, after useRedis() set it up');
     return server;
@@ -32,6 +39,8 @@ export function useRedis(options: StartRedisOptions = {}): RedisHandle {
   });
   after(async function () {
     this.timeout(15_000);
+    client?.disconnect();
+    client = undefined;
     await server?.stop();
     server = undefined;
   });
@@ -44,6 +53,13 @@ export function useRedis(options: StartRedisOptions = {}): RedisHandle {
     },
     get server() {
       return current();
+    },
+    get client() {
+      if (!client) {
+        client = new Redis(current().url);
+        client.on('error', () => undefined);
+      }
+      return client;
     },
   };
 }

@@ -1,22 +1,19 @@
 import assert from 'node:assert/strict';
 import { AuditAction, canvasKeys, ErrorCode, Events, type AddressBanEntry, type AuditPage, type CanvasConfig, type PlaceResult } from '@tessera/protocol';
-import { Redis } from 'ioredis';
-import { useRedis, waitFor } from '../../test-support/index.js';
+import { waitFor } from '../../test-support/index.js';
 import { ADMIN_ENV, adminClient, OpenApiChecker } from './support/admin-harness.js';
-import { connectPlayer, startGateway, type Player, type RunningGateway } from './support/gateway-harness.js';
+import { useGateways, type Player, type RunningGateway } from './support/gateway-harness.js';
 
 /** Issue 9 items 5 and 6: addresses (IPv6 /64), guest sessions, address bans, local cooldown answers, per-address buckets. */
 describe('addresses, guests and refusals off the script', function () {
   this.timeout(30_000);
-  const redisServer = useRedis();
-  let redis: Redis;
+  // Gateways a `before` hook starts serve several tests: they close when the suite ends.
+  const suite = useGateways({ servers: 'after' });
   let canvasCounter = 0;
-  const gateways: RunningGateway[] = [];
-  const players: Player[] = [];
 
   /** A gateway behind one trusted proxy (so X-Forwarded-For names the client) on a canvas of its own. */
   async function gatewayOn(canvasId: string, env: Record<string, string> = {}): Promise<RunningGateway> {
-    const gateway = await startGateway(redisServer.url, {
+    return suite.startGateway({
       ...ADMIN_ENV,
       CANVAS_ID: canvasId,
       CANVAS_WIDTH: '64',
@@ -24,33 +21,17 @@ describe('addresses, guests and refusals off the script', function () {
       TRUST_PROXY: '1',
       ...env,
     });
-    gateways.push(gateway);
-    return gateway;
   }
   const newCanvas = () => `trust${++canvasCounter}`;
   async function from(gateway: RunningGateway, address: string, auth: Record<string, unknown> = {}): Promise<Player> {
-    const player = await connectPlayer(gateway.url, auth, { 'x-forwarded-for': address });
-    players.push(player);
-    return player;
+    return suite.connect(gateway, auth, { 'x-forwarded-for': address });
   }
   const place = (player: Player, x: number, y = 1): Promise<PlaceResult> => player.socket.timeout(3000).emitWithAck('place', { x, y, color: 2 });
   /** Placement script calls Redis has run (EVALSHA, and EVAL after a script cache miss). */
   async function scriptCalls(): Promise<number> {
-    const stats = await redis.info('commandstats');
+    const stats = await suite.redis.info('commandstats');
     return [...stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
   }
-
-  before(() => {
-    redis = new Redis(redisServer.url);
-    redis.on('error', () => undefined);
-  });
-  afterEach(() => {
-    for (const player of players.splice(0)) player.socket.close();
-  });
-  after(async () => {
-    await Promise.all(gateways.map((gateway) => gateway.close()));
-    redis.disconnect();
-  });
 
   describe('an IPv6 /64 is one address', () => {
     it('shares one guest cooldown between two addresses of one /64, not with the next /64', async () => {
@@ -85,7 +66,7 @@ describe('addresses, guests and refusals off the script', function () {
       await from(two, '198.51.100.20', { token: guests[0]!.welcome.sessionToken });
       await from(one, '198.51.100.21');
       // The window ends on Redis's clock: wait for the state (the counter gone), not for a time.
-      await waitFor(async () => (await redis.exists(canvasKeys(canvasId).guestSessions('198.51.100.20'))) === 0, {
+      await waitFor(async () => (await suite.redis.exists(canvasKeys(canvasId).guestSessions('198.51.100.20'))) === 0, {
         timeoutMs: 5000,
         message: 'the window to end',
       });
@@ -149,12 +130,12 @@ describe('addresses, guests and refusals off the script', function () {
     it('refuses placements in the script from an address a prefix ban covers, whoever places', async () => {
       const player = await from(gateway, '192.0.2.77');
       // Written behind the gateway's back, so only the placement script can refuse it.
-      await redis.hset(canvasKeys(canvasId).addressBans, '192.0.0.0/16', '0');
+      await suite.redis.hset(canvasKeys(canvasId).addressBans, '192.0.0.0/16', '0');
       try {
         assert.deepEqual(await place(player, 6), { ok: false, error: ErrorCode.Banned });
         assert.equal((await place(await from(gateway, '192.1.2.77'), 6)).ok, true, 'outside the /16');
       } finally {
-        await redis.hdel(canvasKeys(canvasId).addressBans, '192.0.0.0/16');
+        await suite.redis.hdel(canvasKeys(canvasId).addressBans, '192.0.0.0/16');
       }
       assert.equal((await place(player, 7)).ok, true);
     });

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { canvasKeys, CanvasReplica, ErrorCode, type AuditPage, type BanEntry, type BanList, type CanvasConfig, type PlaceResult } from '@tessera/protocol';
 import { readCanvas } from '@tessera/store';
-import { Redis } from 'ioredis';
-import { useRedis, waitFor } from '../../test-support/index.js';
+import { waitFor } from '../../test-support/index.js';
 import { ADMIN_ENV, ADMIN_TOKEN, adminClient, OpenApiChecker, startJwks } from './support/admin-harness.js';
-import { connectPlayer, startGateway, type Player, type RunningGateway } from './support/gateway-harness.js';
+import { connectPlayer, useGateways, type Player, type RunningGateway } from './support/gateway-harness.js';
 
 /** Every endpoint with a valid body and an invalid one (and the field the 400 must name). */
 const ENDPOINTS: readonly {
@@ -62,15 +61,12 @@ const ENDPOINTS: readonly {
 
 describe('the admin API', function () {
   this.timeout(30_000);
-  const redisServer = useRedis();
-  let redis: Redis;
+  const suite = useGateways();
   let canvasCounter = 0;
-  const gateways: RunningGateway[] = [];
-  const players: Player[] = [];
 
   /** A gateway on a canvas of its own, with the admin token configured. */
   async function gatewayOn(env: Record<string, string> = {}, canvasId = `admin${++canvasCounter}`) {
-    const gateway = await startGateway(redisServer.url, {
+    const gateway = await suite.startGateway({
       ...ADMIN_ENV,
       CANVAS_ID: canvasId,
       CANVAS_WIDTH: '600',
@@ -80,14 +76,11 @@ describe('the admin API', function () {
       PLACE_BURST: '1000',
       ...env,
     });
-    gateways.push(gateway);
     const checker = await OpenApiChecker.fetch(gateway.url);
     return { gateway, canvasId, keys: canvasKeys(canvasId), checker, api: adminClient(gateway.url, checker) };
   }
   async function player(gateway: RunningGateway, auth: Record<string, unknown> = {}): Promise<Player> {
-    const connected = await connectPlayer(gateway.url, auth);
-    players.push(connected);
-    return connected;
+    return suite.connect(gateway, auth);
   }
   const place = (who: Player, x: number, y: number, color: number): Promise<PlaceResult> => who.socket.timeout(3000).emitWithAck('place', { x, y, color });
   /** The next `config` event a player receives that satisfies `test`. */
@@ -102,22 +95,12 @@ describe('the admin API', function () {
     });
   const nextEvent = (who: Player, event: string): Promise<unknown[]> => new Promise((resolve) => who.socket.once(event, (...args: unknown[]) => resolve(args)));
   async function pixels(canvasId: string): Promise<CanvasReplica> {
-    const frame = await readCanvas(redis, canvasId);
+    const frame = await readCanvas(suite.redis, canvasId);
     assert.ok(frame);
     const replica = new CanvasReplica();
     replica.loadCanvas(frame);
     return replica;
   }
-
-  before(() => {
-    redis = new Redis(redisServer.url);
-    redis.on('error', () => undefined);
-  });
-  afterEach(async () => {
-    for (const connected of players.splice(0)) connected.socket.close();
-    await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
-  });
-  after(() => redis.disconnect());
 
   describe('its OpenAPI document', () => {
     it('is served without a credential and documents every endpoint with 401, 403 and 429', async () => {
@@ -255,7 +238,7 @@ describe('the admin API', function () {
       assert.equal(response.body.config.palette[1], '#abcdef');
       assert.equal(response.body.config.version, version + 1);
       for (const config of await Promise.all(seen)) assert.equal(config.version, version + 1);
-      assert.equal((JSON.parse((await redis.hget(first.keys.config, 'palette'))!) as string[])[1], '#abcdef');
+      assert.equal((JSON.parse((await suite.redis.hget(first.keys.config, 'palette'))!) as string[])[1], '#abcdef');
     });
 
     it('adds colours that players may place at once', async () => {
@@ -304,7 +287,7 @@ describe('the admin API', function () {
       assert.equal(expected[canvas.colorAt(2, 1)], palette[1]);
       assert.equal(expected[canvas.colorAt(300, 2)], palette[5]);
       assert.equal(expected[canvas.colorAt(301, 2)], palette[31]);
-      assert.equal(await redis.hget(canvasKeys(canvasId).config, 'paletteSize'), String(expected.length));
+      assert.equal(await suite.redis.hget(canvasKeys(canvasId).config, 'paletteSize'), String(expected.length));
       assert.deepEqual(await place(who, 5, 5, expected.length), { ok: false, error: ErrorCode.InvalidColor });
     });
 
@@ -380,7 +363,7 @@ describe('the admin API', function () {
       assert.deepEqual([response.body.config.width, response.body.config.height, response.body.erased], [300, 200, true]);
       await Promise.all([seen, resync]);
       assert.deepEqual(await place(who, 300, 10, 7), { ok: false, error: ErrorCode.OutOfBounds });
-      assert.equal(await redis.exists(keys.chunk(2, 1)), 0, 'a chunk wholly outside is deleted');
+      assert.equal(await suite.redis.exists(keys.chunk(2, 1)), 0, 'a chunk wholly outside is deleted');
       await api('PUT', '/size', { width: 600, height: 400 });
       const canvas = await pixels(canvasId);
       assert.equal(canvas.colorAt(10, 10), 7);
@@ -462,7 +445,7 @@ describe('the admin API', function () {
       const { api, gateway, keys } = await gatewayOn();
       const who = await player(gateway);
       // Write the ban behind the gateway's back: only the placement script can see it.
-      await redis.hset(keys.bans, who.welcome.userId, 0);
+      await suite.redis.hset(keys.bans, who.welcome.userId, 0);
       assert.deepEqual(await place(who, 1, 1, 1), { ok: false, error: ErrorCode.Banned });
       assert.equal((await api<BanList>('GET', '/bans')).body.bans[0]?.expiresAt, 0);
     });
@@ -480,11 +463,11 @@ describe('the admin API', function () {
       ] as const) {
         assert.equal((await place(who, x, y, 9)).ok, true);
       }
-      const before = await redis.xlen(keys.events);
+      const before = await suite.redis.xlen(keys.events);
       const response = await api('POST', '/rollback/erase', { x: 240, y: 10, width: 40, height: 40 });
       assert.deepEqual(response.body, { changed: 3, pixels: 1600 });
-      const events = await redis.xrevrange(keys.events, '+', '-', 'COUNT', 3);
-      assert.equal(await redis.xlen(keys.events), before + 3);
+      const events = await suite.redis.xrevrange(keys.events, '+', '-', 'COUNT', 3);
+      assert.equal(await suite.redis.xlen(keys.events), before + 3);
       for (const [, fields] of events) {
         assert.deepEqual([fields[4], fields[5], fields[6], fields[7]], ['c', '0', 'u', 'admin:alice']);
       }

@@ -1,72 +1,18 @@
 // The admin snapshot endpoints against a real snapshotter process (from snapshotter/dist/main.js)
 // and a real S3-compatible server: list, take now, restore.
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { canvasKeys, type CanvasConfig, type PlaceResult, type SnapshotList } from '@tessera/protocol';
-import { Redis } from 'ioredis';
-import { spawnService, stopAll, type Service } from '../../scripts/lib/processes.mjs';
-import { getFreePort, useRedis, useS3, waitFor, requireBuilt } from '../../test-support/index.js';
-import { ADMIN_ENV, adminClient, OpenApiChecker } from './support/admin-harness.js';
-import { connectPlayer, startGateway, type Player, type RunningGateway } from './support/gateway-harness.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SNAPSHOTTER_MAIN = `${ROOT}snapshotter/dist/main.js`;
+import { waitFor } from '../../test-support/index.js';
+import { useAdminWithSnapshotter } from './support/snapshotter-harness.js';
 
 describe('the admin snapshot endpoints with a snapshotter', function () {
   this.timeout(60_000);
-
-  before(function () {
-    requireBuilt(this, [SNAPSHOTTER_MAIN, `${ROOT}snapshotter/dist/snapshot-client.js`]);
-  });
-
-  const services: Service[] = [];
-  let gateway: RunningGateway;
-  let api: ReturnType<typeof adminClient>;
-  let redis: Redis;
-  const players: Player[] = [];
-  after(async () => {
-    players.forEach((player) => player.socket.close());
-    await gateway?.close();
-    await stopAll(services, 5_000);
-    redis?.disconnect();
-  });
-  const redisServer = useRedis();
-  const s3 = useS3();
-
-  before(async () => {
-    redis = new Redis(redisServer.url);
-    redis.on('error', () => undefined);
-    // This gateway creates the canvas at its own size, before the snapshotter starts.
-    const env = { ...ADMIN_ENV, SNAPSHOTS_ENABLED: 'true', CANVAS_BOOTSTRAP: 'create', CANVAS_WIDTH: '300', CANVAS_HEIGHT: '200', CANVAS_CACHE_MS: '100' };
-    gateway = await startGateway(redisServer.url, env);
-    api = adminClient(gateway.url, await OpenApiChecker.fetch(gateway.url));
-    const port = await getFreePort();
-    const output = process.env.TESSERA_E2E_LOGS ? process.stdout : new PassThrough().resume();
-    services.push(
-      spawnService({
-        name: 'snapshotter',
-        command: process.execPath,
-        args: [SNAPSHOTTER_MAIN],
-        env: {
-          PATH: process.env.PATH ?? '',
-          LOG_LEVEL: 'warn',
-          REDIS_URL: redisServer.url,
-          HTTP_PORT: String(port),
-          SNAPSHOT_INTERVAL_MS: '600000',
-          ...s3.env,
-        },
-        cwd: ROOT,
-        stdout: output,
-        stderr: output,
-      }),
-    );
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 30_000, message: 'snapshotter ready' });
-  });
+  // The gateway creates the canvas at its own size, before the snapshotter starts.
+  const suite = useAdminWithSnapshotter({ built: ['snapshot-client.js'], gatewayEnv: { CANVAS_CACHE_MS: '100' } });
 
   it('takes a snapshot now, lists it, and restores it: the canvas comes back and players get the config', async () => {
-    const player = await connectPlayer(gateway.url);
-    players.push(player);
+    const { api, redis } = suite;
+    const player = await suite.connect(suite.gateway);
     const place = (x: number, y: number, color: number): Promise<PlaceResult> => player.socket.timeout(3000).emitWithAck('place', { x, y, color });
     assert.equal((await place(10, 10, 5)).ok, true);
 
@@ -99,8 +45,8 @@ describe('the admin snapshot endpoints with a snapshotter', function () {
   });
 
   it('rolls a rectangle back to a snapshot through the event stream, leaving the rest alone', async () => {
-    const player = await connectPlayer(gateway.url);
-    players.push(player);
+    const { api, redis } = suite;
+    const player = await suite.connect(suite.gateway);
     const place = (x: number, y: number, color: number): Promise<PlaceResult> => player.socket.timeout(3000).emitWithAck('place', { x, y, color });
     assert.equal((await place(50, 50, 3)).ok, true);
     const taken = await api<{ taken: boolean; key: string }>('POST', '/snapshots');

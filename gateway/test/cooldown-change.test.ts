@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { canvasKeys, ErrorCode, type CanvasConfig, type PlaceResult } from '@tessera/protocol';
-import { Redis } from 'ioredis';
-import { useRedis } from '../../test-support/index.js';
 import { ADMIN_ENV, adminClient, OpenApiChecker } from './support/admin-harness.js';
-import { connectPlayer, startGateway, type Player, type RunningGateway } from './support/gateway-harness.js';
+import { useGateways, type Player, type RunningGateway } from './support/gateway-harness.js';
 
 const FIVE_MINUTES = 300_000;
 const ONE_MINUTE = 60_000;
@@ -12,23 +10,19 @@ const CLOCK_SLACK_MS = 250;
 
 describe('changing the cooldown', function () {
   this.timeout(20_000);
-  const redisServer = useRedis();
-  let redis: Redis;
+  const suite = useGateways();
   let canvasCounter = 0;
-  const gateways: RunningGateway[] = [];
-  const players: Player[] = [];
 
   /** A gateway on a canvas of its own with a 5 min cooldown, and the admin API. */
   async function canvas() {
     const canvasId = `cool${++canvasCounter}`;
-    const gateway = await startGateway(redisServer.url, {
+    const gateway = await suite.startGateway({
       ...ADMIN_ENV,
       CANVAS_ID: canvasId,
       CANVAS_WIDTH: '64',
       CANVAS_HEIGHT: '64',
       CANVAS_COOLDOWN_MS: String(FIVE_MINUTES),
     });
-    gateways.push(gateway);
     const api = adminClient(gateway.url, await OpenApiChecker.fetch(gateway.url));
     const setCooldown = async (cooldownMs: number): Promise<void> => {
       const response = await api<{ config: CanvasConfig }>('PUT', '/cooldown', { cooldownMs });
@@ -38,9 +32,7 @@ describe('changing the cooldown', function () {
     return { gateway, keys: canvasKeys(canvasId), setCooldown };
   }
   async function player(gateway: RunningGateway, auth: Record<string, unknown> = {}): Promise<Player> {
-    const connected = await connectPlayer(gateway.url, auth);
-    players.push(connected);
-    return connected;
+    return suite.connect(gateway, auth);
   }
   /** The same guest again, as after a page reload. */
   const reload = (gateway: RunningGateway, who: Player): Promise<Player> => player(gateway, { token: who.welcome.sessionToken });
@@ -56,16 +48,6 @@ describe('changing the cooldown', function () {
     assert.ok(!refused.ok && refused.error === ErrorCode.Cooldown, 'the player is waiting');
     return placed.nextAt - FIVE_MINUTES;
   }
-
-  before(() => {
-    redis = new Redis(redisServer.url);
-    redis.on('error', () => undefined);
-  });
-  afterEach(async () => {
-    for (const connected of players.splice(0)) connected.socket.close();
-    await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
-  });
-  after(() => redis.disconnect());
 
   it('frees a waiting player at once when lowered to 0, and the welcome after a reload says so', async () => {
     const { gateway, setCooldown } = await canvas();
@@ -119,10 +101,10 @@ describe('changing the cooldown', function () {
     // Once that wait is over (its keys expire), the next placement waits the new 10 min.
     // (Deleted behind the gateway's back: the socket that was told 5 min would be answered COOLDOWN
     // locally until then, so the same guest places from a new socket, as after a reload.)
-    await redis.del(keys.userCooldown(who.welcome.userId), keys.ipCooldown('127.0.0.1'));
+    await suite.redis.del(keys.userCooldown(who.welcome.userId), keys.ipCooldown('127.0.0.1'));
     const next = await place(await reload(gateway, who), 5);
     assert.ok(next.ok);
-    const nextPlacedAt = Number(await redis.get(keys.userCooldown(who.welcome.userId)));
+    const nextPlacedAt = Number(await suite.redis.get(keys.userCooldown(who.welcome.userId)));
     assert.equal(next.nextAt, nextPlacedAt + 10 * ONE_MINUTE);
   });
 
@@ -140,7 +122,7 @@ describe('changing the cooldown', function () {
   it('keeps the wait of a cooldown key written before keys held the placement time', async () => {
     const { gateway, keys } = await canvas();
     const who = await player(gateway);
-    await redis.set(keys.userCooldown(who.welcome.userId), '1', 'PX', 200_000);
+    await suite.redis.set(keys.userCooldown(who.welcome.userId), '1', 'PX', 200_000);
     const refused = await place(who, 1);
     assert.ok(!refused.ok && refused.error === ErrorCode.Cooldown && refused.retryAt !== undefined);
     near(refused.retryAt, Date.now() + 200_000, 'an old key keeps its TTL');

@@ -4,44 +4,29 @@
 import assert from 'node:assert/strict';
 import { canvasKeys, type Presence } from '@tessera/protocol';
 import { readEventStats, readPresence, reportPresence } from '@tessera/store';
-import { Redis } from 'ioredis';
-import { useRedis, waitFor } from '../../test-support/index.js';
-import { connectPlayer, startGateway, type Player, type RunningGateway } from './support/gateway-harness.js';
+import { waitFor } from '../../test-support/index.js';
+import { useGateways, type Player, type RunningGateway } from './support/gateway-harness.js';
 
 const INTERVAL_MS = 150;
 
 describe('presence: players online across gateways', function () {
   this.timeout(30_000);
-  const server = useRedis();
-  let redis: Redis;
+  const suite = useGateways();
   let canvasCounter = 0;
-  const gateways: RunningGateway[] = [];
-  const players: Player[] = [];
-
-  before(() => {
-    redis = new Redis(server.url);
-  });
-  afterEach(async () => {
-    for (const player of players.splice(0)) player.socket.close();
-    await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
-  });
-  after(() => redis.disconnect());
 
   async function twoGateways(): Promise<{ canvasId: string; a: RunningGateway; b: RunningGateway }> {
     const canvasId = `presence${++canvasCounter}`;
     const env = { CANVAS_ID: canvasId, PRESENCE_INTERVAL_MS: String(INTERVAL_MS) };
-    const a = await startGateway(server.url, env);
-    const b = await startGateway(server.url, env);
-    gateways.push(a, b);
+    const a = await suite.startGateway(env);
+    const b = await suite.startGateway(env);
     return { canvasId, a, b };
   }
 
   /** A player that records every presence figure it hears. */
   async function join(gateway: RunningGateway): Promise<Player & { heard: number[] }> {
-    const player = await connectPlayer(gateway.url);
+    const player = await suite.connect(gateway);
     const heard: number[] = [];
     player.socket.on('presence', (presence: Presence) => heard.push(presence.online));
-    players.push(player);
     return Object.assign(player, { heard });
   }
   const latest = (player: { heard: number[] }) => player.heard[player.heard.length - 1];
@@ -51,14 +36,14 @@ describe('presence: players online across gateways', function () {
     const onA = [await join(a), await join(a)];
     const onB = [await join(b)];
     for (const player of [...onA, ...onB]) await waitFor(() => latest(player) === 3, { message: 'every player to hear 3 online' });
-    assert.equal(await readPresence(redis, canvasId), 3);
+    assert.equal(await readPresence(suite.redis, canvasId), 3);
     onA[0]!.socket.close();
     for (const player of [onA[1]!, ...onB]) await waitFor(() => latest(player) === 2, { message: 'every player to hear 2 online' });
     // A late arrival hears the figure on connection, without waiting for it to change.
     const late = await join(b);
     await waitFor(() => late.heard.length > 0, { message: 'the late player to hear a figure' });
     assert.ok(late.heard[0]! >= 2);
-    await waitFor(async () => (await readEventStats(redis, canvasId)).peakOnline.value === 3, { message: 'the peak to be 3' });
+    await waitFor(async () => (await readEventStats(suite.redis, canvasId)).peakOnline.value === 3, { message: 'the peak to be 3' });
   });
 
   it('drops a gateway that stops reporting (it died) and withdraws one that shuts down', async () => {
@@ -67,15 +52,15 @@ describe('presence: players online across gateways', function () {
     await join(b);
     await waitFor(() => latest(player) === 2, { message: '2 online' });
     // A gateway that reported 5 players, then died without a word: its report lapses.
-    await reportPresence(redis, canvasId, 'dead-gateway', 5, INTERVAL_MS * 3);
+    await reportPresence(suite.redis, canvasId, 'dead-gateway', 5, INTERVAL_MS * 3);
     await waitFor(() => latest(player) === 7, { message: 'the dead gateway counted while its report lasts' });
     await waitFor(() => latest(player) === 2, { timeoutMs: 10_000, message: 'the dead gateway dropped' });
-    assert.equal(await redis.hexists(canvasKeys(canvasId).presence, 'dead-gateway'), 0, 'its report was removed');
+    assert.equal(await suite.redis.hexists(canvasKeys(canvasId).presence, 'dead-gateway'), 0, 'its report was removed');
     // A gateway shutting down takes its report with it at once.
-    gateways.splice(gateways.indexOf(b), 1);
+    suite.gateways.splice(suite.gateways.indexOf(b), 1);
     await b.close();
     await waitFor(() => latest(player) === 1, { message: 'the closed gateway withdrawn' });
-    assert.equal(await redis.hlen(canvasKeys(canvasId).presence), 1);
+    assert.equal(await suite.redis.hlen(canvasKeys(canvasId).presence), 1);
   });
 
   it('reports the sum in metrics', async () => {
@@ -90,9 +75,9 @@ describe('presence: players online across gateways', function () {
   it('writes nothing to Redis per connection: a crowd arriving costs no presence write', async () => {
     const { canvasId, a } = await twoGateways();
     await join(a);
-    await waitFor(async () => (await readPresence(redis, canvasId)) === 1, { message: '1 online' });
+    await waitFor(async () => (await readPresence(suite.redis, canvasId)) === 1, { message: '1 online' });
     // monitor() opens its own connection (a duplicate() here would be left connected for good).
-    const monitor = await redis.monitor();
+    const monitor = await suite.redis.monitor();
     const startedAt = Date.now();
     const commands: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => commands.push(args.join(' ')));
@@ -107,12 +92,12 @@ describe('presence: players online across gateways', function () {
 
   it('refuses a malformed report instead of storing it', async () => {
     const canvasId = `presence${++canvasCounter}`;
-    await assert.rejects(reportPresence(redis, canvasId, 'g', -1, 1000), /non-negative/);
-    await assert.rejects(reportPresence(redis, canvasId, 'g', 1.5, 1000), /non-negative/);
-    await assert.rejects(reportPresence(redis, canvasId, 'g', 1, 0), /positive/);
+    await assert.rejects(reportPresence(suite.redis, canvasId, 'g', -1, 1000), /non-negative/);
+    await assert.rejects(reportPresence(suite.redis, canvasId, 'g', 1.5, 1000), /non-negative/);
+    await assert.rejects(reportPresence(suite.redis, canvasId, 'g', 1, 0), /positive/);
     // A value written by something other than Tessera is dropped, not summed.
-    await redis.hset(canvasKeys(canvasId).presence, 'junk', 'lots');
-    assert.equal(await reportPresence(redis, canvasId, 'g', 4, 1000), 4);
-    assert.equal(await redis.hexists(canvasKeys(canvasId).presence, 'junk'), 0);
+    await suite.redis.hset(canvasKeys(canvasId).presence, 'junk', 'lots');
+    assert.equal(await reportPresence(suite.redis, canvasId, 'g', 4, 1000), 4);
+    assert.equal(await suite.redis.hexists(canvasKeys(canvasId).presence, 'junk'), 0);
   });
 });

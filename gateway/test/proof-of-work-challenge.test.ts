@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { CHALLENGE_PATH, ErrorCode, type ChallengeSettings, type PlaceResult, type ProofResult } from '@tessera/protocol';
 import { createChallenge, randomInt, solveChallenge, type Challenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
-import { Redis } from 'ioredis';
-import { useRedis, waitFor } from '../../test-support/index.js';
+import { waitFor } from '../../test-support/index.js';
 import { readChallengeSettings } from '../src/challenge/challenge-settings.js';
 import { EnvReader } from '@tessera/runtime';
 import { ADMIN_ENV, adminClient, OpenApiChecker, startJwks } from './support/admin-harness.js';
-import { connectPlayer, startGateway, type Player, type RunningGateway } from './support/gateway-harness.js';
+import { useGateways, type Player, type RunningGateway } from './support/gateway-harness.js';
 
 const HMAC_KEY = 'challenge-test-key-of-at-least-32-characters';
 /** The least difficulty: each solve is a few thousand SHA-256 at most. */
@@ -46,19 +45,16 @@ const signedOtherwise = (overrides: Partial<Parameters<typeof createChallenge>[0
 
 describe('the proof-of-work challenge', function () {
   this.timeout(30_000);
-  const redisServer = useRedis();
-  let redis: Redis;
+  // Gateways a `before` hook starts serve several tests: they close when the suite ends.
+  const suite = useGateways({ servers: 'after' });
   let canvasCounter = 0;
-  const gateways: RunningGateway[] = [];
-  const players: Player[] = [];
 
   /** Two gateways of one canvas (so a replay can be tried across them), and the admin API of the first. */
   async function canvas(env: Record<string, string> = {}) {
     const canvasId = `pow${++canvasCounter}`;
     const base = { ...ADMIN_ENV, ...CHALLENGE_ENV, CANVAS_ID: canvasId, CANVAS_COOLDOWN_MS: '0', ...env };
-    const first = await startGateway(redisServer.url, base);
-    const second = await startGateway(redisServer.url, base);
-    gateways.push(first, second);
+    const first = await suite.startGateway(base);
+    const second = await suite.startGateway(base);
     const api = adminClient(first.url, await OpenApiChecker.fetch(first.url));
     const setChallenge = async (settings: ChallengeSettings) => {
       const answer = await api('PUT', '/challenge', settings);
@@ -68,9 +64,7 @@ describe('the proof-of-work challenge', function () {
     return { canvasId, first, second, setChallenge };
   }
   async function join(gateway: RunningGateway, auth: Record<string, unknown> = {}): Promise<Player> {
-    const player = await connectPlayer(gateway.url, auth);
-    players.push(player);
-    return player;
+    return suite.connect(gateway, auth);
   }
   /** The error code a handshake is refused with. */
   async function refusal(gateway: RunningGateway, auth: Record<string, unknown>): Promise<string> {
@@ -83,18 +77,6 @@ describe('the proof-of-work challenge', function () {
   }
   const place = (player: Player, x = 1, y = 1): Promise<PlaceResult> => player.socket.timeout(5000).emitWithAck('place', { x, y, color: 3 });
   const prove = (player: Player, payload: unknown): Promise<ProofResult> => player.socket.timeout(5000).emitWithAck('proof', payload);
-
-  before(() => {
-    redis = new Redis(redisServer.url);
-    redis.on('error', () => undefined);
-  });
-  afterEach(() => {
-    for (const player of players.splice(0)) player.socket.close();
-  });
-  after(async () => {
-    await Promise.all(gateways.map((gateway) => gateway.close()));
-    redis.disconnect();
-  });
 
   it('is off unless an admin sets it: players connect and place without solving anything', async () => {
     const { first } = await canvas();

@@ -2,104 +2,44 @@
 // snapshotter (from snapshotter/dist/main.js) into a real S3 server and trimmed from the stream,
 // so their previous colours come from replaying the archived history.
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { canvasKeys, chunkOf, type PlaceResult, type RevertPreview, type RevertResponse } from '@tessera/protocol';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { spawnService, stopAll, type Service } from '../../scripts/lib/processes.mjs';
-import { getFreePort, requireBuilt, useRedis, useS3, waitFor } from '../../test-support/index.js';
+import { stopAll } from '../../scripts/lib/processes.mjs';
+import { waitFor } from '../../test-support/index.js';
 import { ADMIN_ENV, adminClient, OpenApiChecker } from './support/admin-harness.js';
-import { connectPlayer, startGateway, type Player, type RunningGateway } from './support/gateway-harness.js';
+import type { Player } from './support/gateway-harness.js';
+import { useAdminWithSnapshotter } from './support/snapshotter-harness.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SNAPSHOTTER_MAIN = `${ROOT}snapshotter/dist/main.js`;
 const keys = canvasKeys('main');
 
 type Entry = [id: string, fields: string[]];
 
 describe('reverting a user from the archived history', function () {
   this.timeout(120_000);
-
-  before(function () {
-    requireBuilt(this, [SNAPSHOTTER_MAIN, `${ROOT}snapshotter/dist/revert-history-client.js`]);
+  // The gateway's close is bounded itself (admin-api.ts): a hang at the end of the suite is a defect to see.
+  const suite = useAdminWithSnapshotter({
+    built: ['revert-history-client.js'],
+    gatewayEnv: { SNAPSHOT_JOB_TIMEOUT_MS: '15000', PLACE_RATE_PER_SEC: '1000', PLACE_BURST: '1000' },
   });
 
-  const services: Service[] = [];
-  const gateways: RunningGateway[] = [];
-  const players: Player[] = [];
-  let redis: Redis;
-  let api: ReturnType<typeof adminClient>;
-  const redisServer = useRedis();
-  const s3 = useS3();
-  after(async () => {
-    players.forEach((player) => player.socket.close());
-    // The gateway's close is bounded itself (admin-api.ts): a hang here is a defect to see.
-    await Promise.all(gateways.map((gateway) => gateway.close()));
-    await stopAll(services, 5_000);
-    redis?.disconnect();
-  });
-
-  before(async () => {
-    redis = new Redis(redisServer.url);
-    redis.on('error', () => undefined);
-    const env = {
-      ...ADMIN_ENV,
-      SNAPSHOTS_ENABLED: 'true',
-      SNAPSHOT_JOB_TIMEOUT_MS: '15000',
-      CANVAS_BOOTSTRAP: 'create',
-      CANVAS_WIDTH: '300',
-      CANVAS_HEIGHT: '200',
-      PLACE_RATE_PER_SEC: '1000',
-      PLACE_BURST: '1000',
-    };
-    const gateway = await startGateway(redisServer.url, env);
-    gateways.push(gateway);
-    api = adminClient(gateway.url, await OpenApiChecker.fetch(gateway.url));
-    const port = await getFreePort();
-    const output = process.env.TESSERA_E2E_LOGS ? process.stdout : new PassThrough().resume();
-    services.push(
-      spawnService({
-        name: 'snapshotter',
-        command: process.execPath,
-        args: [SNAPSHOTTER_MAIN],
-        env: {
-          PATH: process.env.PATH ?? '',
-          LOG_LEVEL: 'warn',
-          REDIS_URL: redisServer.url,
-          HTTP_PORT: String(port),
-          SNAPSHOT_INTERVAL_MS: '600000',
-          ...s3.env,
-        },
-        cwd: ROOT,
-        stdout: output,
-        stderr: output,
-      }),
-    );
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 30_000, message: 'snapshotter ready' });
-  });
-
-  async function player(): Promise<Player> {
-    const connected = await connectPlayer(gateways[0]!.url);
-    players.push(connected);
-    return connected;
-  }
+  const player = (): Promise<Player> => suite.connect(suite.gateway);
   async function place(who: Player, x: number, y: number, color: number): Promise<void> {
     const result = (await who.socket.timeout(5000).emitWithAck('place', { x, y, color })) as PlaceResult;
     assert.equal(result.ok, true, `placing (${x}, ${y}) was refused: ${JSON.stringify(result)}`);
   }
   async function colorAt(x: number, y: number): Promise<number> {
     const { cx, cy, offset } = chunkOf(x, y);
-    return (await redis.getBuffer(keys.chunk(cx, cy)))?.[offset] ?? 0;
+    return (await suite.redis.getBuffer(keys.chunk(cx, cy)))?.[offset] ?? 0;
   }
   async function snapshotNow(): Promise<void> {
-    const taken = await api<{ taken: boolean }>('POST', '/snapshots');
+    const taken = await suite.api<{ taken: boolean }>('POST', '/snapshots');
     assert.equal(taken.status, 200, JSON.stringify(taken.body));
     assert.equal(taken.body.taken, true);
   }
   /** Waits until the clock has passed the newest event's millisecond, so a `since` taken now falls after it. */
   async function clockPastNewestEvent(): Promise<void> {
-    const [newest] = (await redis.xrevrange(keys.events, '+', '-', 'COUNT', 1)) as Entry[];
+    const [newest] = (await suite.redis.xrevrange(keys.events, '+', '-', 'COUNT', 1)) as Entry[];
     const ms = newest ? Number(newest[0].split('-')[0]) : 0;
     await waitFor(() => Date.now() > ms + 1, { message: 'the clock passed the newest event' });
   }
@@ -140,9 +80,9 @@ describe('reverting a user from the archived history', function () {
     await place(griefer, 250, 150, 2); // another chunk; the artist paints over it after the trim: left alone
     await place(griefer, 12, 10, 9); // and again in the stream below: back to 3 (the archive's first placement wins)
     await snapshotNow(); // archives the window into a history segment
-    history = await redis.xrange(keys.events, '-', '+');
-    await redis.xtrim(keys.events, 'MAXLEN', 0);
-    assert.equal(await redis.xlen(keys.events), 0, 'the window exists only in S3 now');
+    history = await suite.redis.xrange(keys.events, '-', '+');
+    await suite.redis.xtrim(keys.events, 'MAXLEN', 0);
+    assert.equal(await suite.redis.xlen(keys.events), 0, 'the window exists only in S3 now');
     // Still in the stream:
     await place(griefer, 12, 10, 8);
     await place(griefer, 20, 20, 4); // on background: back to 0
@@ -150,7 +90,7 @@ describe('reverting a user from the archived history', function () {
     await place(griefer, 21, 20, 5);
     await place(artist, 21, 20, 1);
     await place(artist, 30, 30, 6); // the artist's, untouched
-    history.push(...((await redis.xrange(keys.events, '-', '+')) as Entry[]));
+    history.push(...((await suite.redis.xrange(keys.events, '-', '+')) as Entry[]));
 
     const expected = replayBefore(history, grief, since);
     assert.deepEqual(
@@ -166,13 +106,13 @@ describe('reverting a user from the archived history', function () {
       ].sort(),
     );
 
-    const preview = await api<RevertPreview>('POST', '/revert/preview', { userId: grief, since });
+    const preview = await suite.api<RevertPreview>('POST', '/revert/preview', { userId: grief, since });
     assert.equal(preview.status, 200, JSON.stringify(preview.body));
     assert.deepEqual(preview.body, { pixels: 4, skipped: 3, coveredFrom: null, archive: 'used' });
     assert.equal(await colorAt(10, 10), 3, 'a preview changes nothing');
 
-    const streamBefore = await redis.xlen(keys.events);
-    const reverted = await api<RevertResponse>('POST', '/revert', { userId: grief, since, reason: 'griefing' });
+    const streamBefore = await suite.redis.xlen(keys.events);
+    const reverted = await suite.api<RevertResponse>('POST', '/revert', { userId: grief, since, reason: 'griefing' });
     assert.equal(reverted.status, 200, JSON.stringify(reverted.body));
     assert.deepEqual(reverted.body, { reverted: 4, skipped: 3, coveredFrom: null, archive: 'used' });
     for (const pixel of ['10,10', '13,10', '12,10', '20,20']) {
@@ -183,34 +123,34 @@ describe('reverting a user from the archived history', function () {
     assert.equal(await colorAt(250, 150), 6, "the artist's later pixel is left alone");
     assert.equal(await colorAt(21, 20), 1);
     assert.equal(await colorAt(30, 30), 6);
-    assert.equal(await redis.xlen(keys.events), streamBefore + 4, 'one event per pixel put back, through the stream');
-    const audit = await api<{ entries: { action: string; details: Record<string, unknown> }[] }>('GET', '/audit?limit=1');
+    assert.equal(await suite.redis.xlen(keys.events), streamBefore + 4, 'one event per pixel put back, through the stream');
+    const audit = await suite.api<{ entries: { action: string; details: Record<string, unknown> }[] }>('GET', '/audit?limit=1');
     assert.equal(audit.body.entries[0]?.action, 'user.revert');
     assert.equal(audit.body.entries[0]?.details.archive, 'used');
     assert.deepEqual(
-      (await api<RevertPreview>('POST', '/revert/preview', { userId: grief, since })).body,
+      (await suite.api<RevertPreview>('POST', '/revert/preview', { userId: grief, since })).body,
       { pixels: 0, skipped: 7, coveredFrom: null, archive: 'used' },
       'the admin owns the pixels put back',
     );
   });
 
   it("answers an unknown user with nothing, and refuses a window beyond the archive's range or in the future", async () => {
-    const nobody = await api<RevertPreview>('POST', '/revert/preview', { userId: 'g_nobody', since });
+    const nobody = await suite.api<RevertPreview>('POST', '/revert/preview', { userId: 'g_nobody', since });
     assert.equal(nobody.status, 200, JSON.stringify(nobody.body));
     assert.deepEqual(nobody.body, { pixels: 0, skipped: 0, coveredFrom: null, archive: 'used' });
 
-    const tooLong = await api<{ error: string; field?: string }>('POST', '/revert/preview', { userId: grief, since: since - 32 * 86_400_000 });
+    const tooLong = await suite.api<{ error: string; field?: string }>('POST', '/revert/preview', { userId: grief, since: since - 32 * 86_400_000 });
     assert.equal(tooLong.status, 400, JSON.stringify(tooLong.body));
     assert.equal(tooLong.body.error, 'RANGE_TOO_LONG');
     assert.equal(tooLong.body.field, 'since');
 
-    const future = await api<{ error: string; field?: string }>('POST', '/revert', { userId: grief, since: Date.now() + 3_600_000 });
+    const future = await suite.api<{ error: string; field?: string }>('POST', '/revert', { userId: grief, since: Date.now() + 3_600_000 });
     assert.equal(future.status, 400);
     assert.equal(future.body.field, 'since');
   });
 
   it('the snapshotter refuses a malformed job put straight into its queue, with the reason', async () => {
-    const connection = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+    const connection = new Redis(suite.redisServer.url, { maxRetriesPerRequest: null });
     const queue = new Queue('tessera-revert-history-main', { connection, prefix: '{tessera-bull}' });
     try {
       for (const [data, reason] of [
@@ -230,10 +170,9 @@ describe('reverting a user from the archived history', function () {
   });
 
   it('without a snapshotter deployed, reverts from the stream alone and says so', async () => {
-    const streamOnly = await startGateway(redisServer.url, { ...ADMIN_ENV, PORT: '0' });
-    gateways.push(streamOnly);
+    const streamOnly = await suite.startGateway({ ...ADMIN_ENV, PORT: '0' });
     const streamApi = adminClient(streamOnly.url, await OpenApiChecker.fetch(streamOnly.url));
-    const [first] = (await redis.xrange(keys.events, '-', '+', 'COUNT', 1)) as Entry[];
+    const [first] = (await suite.redis.xrange(keys.events, '-', '+', 'COUNT', 1)) as Entry[];
     const preview = await streamApi<RevertPreview>('POST', '/revert/preview', { userId: grief, since });
     assert.equal(preview.status, 200, JSON.stringify(preview.body));
     assert.equal(preview.body.archive, 'not-deployed');
@@ -241,17 +180,17 @@ describe('reverting a user from the archived history', function () {
   });
 
   it('with the snapshotter down, refuses with 503 and changes nothing', async () => {
-    const griefer = players[1]!;
+    const griefer = suite.players[1]!;
     await place(griefer, 40, 40, 3);
-    await stopAll(services.splice(0), 5_000);
-    const streamBefore = await redis.xlen(keys.events);
-    const preview = await api<{ error: string; message: string }>('POST', '/revert/preview', { userId: grief, since });
+    await stopAll(suite.services.splice(0), 5_000);
+    const streamBefore = await suite.redis.xlen(keys.events);
+    const preview = await suite.api<{ error: string; message: string }>('POST', '/revert/preview', { userId: grief, since });
     assert.equal(preview.status, 503, JSON.stringify(preview.body));
     assert.equal(preview.body.error, 'SNAPSHOTS_UNAVAILABLE');
     assert.match(preview.body.message, /nothing was changed/);
-    const reverted = await api<{ error: string }>('POST', '/revert', { userId: grief, since });
+    const reverted = await suite.api<{ error: string }>('POST', '/revert', { userId: grief, since });
     assert.equal(reverted.status, 503, JSON.stringify(reverted.body));
     assert.equal(await colorAt(40, 40), 3, 'nothing reverted');
-    assert.equal(await redis.xlen(keys.events), streamBefore);
+    assert.equal(await suite.redis.xlen(keys.events), streamBefore);
   });
 });

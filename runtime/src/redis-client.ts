@@ -60,6 +60,16 @@ export function createRedisClient(config: RedisConfig, log: Logger, options: Red
   return client;
 }
 
+/** Closes a client on shutdown: QUIT for a clean goodbye, bounded to a second, then the socket regardless. */
+export async function closeRedis(client: RedisConnection, log: Logger): Promise<void> {
+  try {
+    await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+  } catch (error) {
+    log.debug({ err: error }, 'redis quit failed');
+  }
+  client.disconnect();
+}
+
 /** Waits until the client is ready, or rejects after `timeoutMs`. */
 export async function waitForRedis(client: RedisConnection, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return;

@@ -1,4 +1,6 @@
-import type { Logger } from './logger.js';
+import type { LogLevel } from './common-config.js';
+import type { Env } from './env-reader.js';
+import { createLogger, type Logger } from './logger.js';
 
 /**
  * Runs `stop` once on SIGTERM or SIGINT, then exits. A second signal, or `stop` outliving
@@ -39,4 +41,28 @@ export function failStartup(log: Logger | undefined, error: unknown): never {
   if (log) log.fatal({ err: error }, 'start-up failed');
   process.stderr.write(`${message}\n`);
   process.exit(1);
+}
+
+/**
+ * A service's main: loads its configuration from the environment (a bad one exits 1 with its list
+ * of problems, before any logger exists), then runs `start` with a logger at the configured level;
+ * a start-up that throws is logged and exits 1.
+ */
+export async function runService<Config extends { readonly logLevel: LogLevel }>(
+  name: string,
+  loadConfig: (env: Env) => Config,
+  start: (config: Config, log: Logger) => Promise<void>,
+): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    failStartup(undefined, error);
+  }
+  const log = createLogger(name, config.logLevel);
+  try {
+    await start(config, log);
+  } catch (error) {
+    failStartup(log, error);
+  }
 }

@@ -1,21 +1,12 @@
-import { createLogger, createMetricsRegistry, createRedisClient, exitOnSignals, failStartup, startProbeServer, type Logger } from '@tessera/runtime';
-import type { RedisConnection } from '@tessera/store';
-import { loadSnapshotterConfig, type SnapshotterConfig } from './config.js';
+import { closeRedis, createMetricsRegistry, createRedisClient, exitOnSignals, runService, startProbeServer } from '@tessera/runtime';
+import { loadSnapshotterConfig } from './config.js';
 import { createSnapshotMetrics } from './metrics.js';
 import { createSnapshotter } from './snapshotter.js';
 
 /** Beyond the job wait: closing Redis and the probe server. */
 const SHUTDOWN_SLACK_MS = 5_000;
 
-let config: SnapshotterConfig;
-try {
-  config = loadSnapshotterConfig(process.env);
-} catch (error) {
-  failStartup(undefined, error);
-}
-const log = createLogger('snapshotter', config.logLevel);
-
-try {
+await runService('snapshotter', loadSnapshotterConfig, async (config, log) => {
   const registry = createMetricsRegistry('snapshotter');
   const redis = createRedisClient(config.redis, log, { name: 'snapshotter' });
   // BullMQ needs commands to wait through a reconnect rather than fail (maxRetriesPerRequest: null).
@@ -40,15 +31,4 @@ try {
   );
   await snapshotter.start();
   if (snapshotter.readiness() === undefined) log.info('snapshotter ready');
-} catch (error) {
-  failStartup(log, error);
-}
-
-async function closeRedis(client: RedisConnection, logger: Logger): Promise<void> {
-  try {
-    await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
-  } catch (error) {
-    logger.debug({ err: error }, 'redis quit failed');
-  }
-  client.disconnect();
-}
+});

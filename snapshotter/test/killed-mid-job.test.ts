@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { canvasKeys } from '@tessera/protocol';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { getFreePort, useRedis, useS3, waitFor } from '../../test-support/index.js';
+import { getFreePort, getProbe, useMainProcesses, useRedis, useS3, waitFor, type MainProcess } from '../../test-support/index.js';
 import { SNAPSHOT_QUEUE_PREFIX, snapshotQueueName } from '../src/snapshot-jobs.js';
 import { createTestCanvas, freshCanvasId, PALETTE } from './support/harness.js';
 
@@ -18,54 +15,26 @@ const LOCK_MS = 2_000;
 const STALLED_CHECK_MS = 1_000;
 const ROUNDS = 3;
 
-interface Child {
-  readonly process: ChildProcess;
-  readonly port: number;
-  readonly exited: Promise<number | null>;
-  output(): string;
-}
-
-async function startMain(env: Record<string, string>): Promise<Child> {
-  const port = await getFreePort();
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env, HTTP_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { process: child, port, exited, output: () => output };
-}
-
-async function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`);
-  return { status: response.status, body: await response.text() };
-}
-
 describe('a snapshotter killed in the middle of a job (two processes from dist/)', function () {
   this.timeout(120_000);
+  const mains = useMainProcesses(MAIN, 'npx tsc -b snapshotter');
   const server = useRedis();
   const s3 = useS3();
-  let redis: Redis;
-  const children: Child[] = [];
 
-  before(function () {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first (npx tsc -b snapshotter)`);
-    redis = new Redis(server.url);
-    redis.on('error', () => undefined);
-  });
-  after(async () => {
-    for (const child of children) child.process.kill('SIGKILL');
-    await Promise.all(children.map((child) => child.exited));
-    redis.disconnect();
-  });
+  /** A snapshotter on a probe port of its own. */
+  async function startMain(env: Record<string, string>): Promise<MainProcess & { port: number }> {
+    const port = await getFreePort();
+    return { ...mains.start({ ...env, HTTP_PORT: String(port) }), port };
+  }
 
   it('holds the schedule back only until its lock lapses, and the age check tells', async () => {
     const canvasId = freshCanvasId();
-    const placer = await createTestCanvas(redis, canvasId, SIDE, SIDE);
+    const placer = await createTestCanvas(server.client, canvasId, SIDE, SIDE);
     const keys = canvasKeys(canvasId);
     // Random content in every chunk, so every snapshot encodes megabytes.
     for (let cy = 0; cy < SIDE / 256; cy++) {
       for (let cx = 0; cx < SIDE / 256; cx++) {
-        await redis.set(keys.chunk(cx, cy), Buffer.from(randomBytes(65_536).map((byte) => byte % PALETTE.length)));
+        await server.client.set(keys.chunk(cx, cy), Buffer.from(randomBytes(65_536).map((byte) => byte % PALETTE.length)));
       }
     }
     // A placement now and then, so no job is skipped as unchanged.
@@ -86,14 +55,13 @@ describe('a snapshotter killed in the middle of a job (two processes from dist/)
       SNAPSHOT_STALLED_CHECK_MS: String(STALLED_CHECK_MS),
       LOG_LEVEL: 'warn',
     };
-    const confirmedAt = async (): Promise<number> => Number((await redis.get(`${keys.prefix}snapshot-confirmed-at`)) ?? 0);
+    const confirmedAt = async (): Promise<number> => Number((await server.client.get(`${keys.prefix}snapshot-confirmed-at`)) ?? 0);
     const queue = new Queue(snapshotQueueName(canvasId), { connection: { host: '127.0.0.1', port: server.port }, prefix: SNAPSHOT_QUEUE_PREFIX });
     const gaps: number[] = [];
     try {
       const running = [await startMain(env), await startMain(env)];
-      children.push(...running);
       for (const child of running)
-        await waitFor(async () => (await get(child.port, '/readyz').catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 15_000, message: 'ready' });
+        await waitFor(async () => (await getProbe(child.port, '/readyz').catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 15_000, message: 'ready' });
       await waitFor(async () => (await confirmedAt()) > 0, { timeoutMs: 20_000, message: 'a first snapshot' });
 
       for (let round = 0; round < ROUNDS; round++) {
@@ -118,12 +86,11 @@ describe('a snapshotter killed in the middle of a job (two processes from dist/)
         });
         gaps.push(next - previous);
         const survivor = running[0]!;
-        assert.equal((await get(survivor.port, '/checks/snapshot-age')).status, 200, 'fresh again on the survivor');
+        assert.equal((await getProbe(survivor.port, '/checks/snapshot-age')).status, 200, 'fresh again on the survivor');
         // A replacement, as a Deployment would start.
         const replacement = await startMain(env);
-        children.push(replacement);
         running.push(replacement);
-        await waitFor(async () => (await get(replacement.port, '/readyz').catch(() => ({ status: 0 }))).status === 200, {
+        await waitFor(async () => (await getProbe(replacement.port, '/readyz').catch(() => ({ status: 0 }))).status === 200, {
           timeoutMs: 15_000,
           message: 'the replacement ready',
         });
@@ -134,7 +101,7 @@ describe('a snapshotter killed in the middle of a job (two processes from dist/)
       // Lock plus one stalled check, the job that was killed and the one after: nowhere near BullMQ's 30 s + 30 s.
       for (const gap of gaps) assert.ok(gap < INTERVAL_MS + LOCK_MS + 2 * STALLED_CHECK_MS + 6_000, `a gap of ${gap} ms`);
 
-      const metrics = (await get(running[0]!.port, '/metrics')).body;
+      const metrics = (await getProbe(running[0]!.port, '/metrics')).body;
       const age = Number(/^tessera_snapshot_age_seconds(?:\{[^}]*\})? (\S+)$/m.exec(metrics)?.[1]);
       assert.ok(age >= 0 && age < 10, `tessera_snapshot_age_seconds ${age}`);
     } finally {
@@ -146,7 +113,7 @@ describe('a snapshotter killed in the middle of a job (two processes from dist/)
 
   it('fails /checks/snapshot-age (and stays ready) when no snapshot has reached S3 for too long', async () => {
     const canvasId = freshCanvasId();
-    await createTestCanvas(redis, canvasId);
+    await createTestCanvas(server.client, canvasId);
     // An S3 endpoint nobody listens on: every snapshot fails.
     const child = await startMain({
       ...s3.env,
@@ -158,19 +125,18 @@ describe('a snapshotter killed in the middle of a job (two processes from dist/)
       SNAPSHOT_MAX_AGE_INTERVALS: '3',
       LOG_LEVEL: 'error',
     });
-    children.push(child);
-    await waitFor(async () => (await get(child.port, '/readyz').catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 15_000, message: 'ready' });
+    await waitFor(async () => (await getProbe(child.port, '/readyz').catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 15_000, message: 'ready' });
     const failing = await waitFor(
       async () => {
-        const check = await get(child.port, '/checks/snapshot-age');
+        const check = await getProbe(child.port, '/checks/snapshot-age');
         return check.status === 503 ? check : undefined;
       },
       { timeoutMs: 15_000, message: 'the age check failing' },
     );
     assert.match(failing.body, /newest snapshot is [\d.]+ s old, over 3 intervals of 300 ms/);
-    assert.equal((await get(child.port, '/readyz')).status, 200, 'still ready: S3 trouble must not take it out of service');
-    const age = Number(/^tessera_snapshot_age_seconds(?:\{[^}]*\})? (\S+)$/m.exec((await get(child.port, '/metrics')).body)?.[1]);
+    assert.equal((await getProbe(child.port, '/readyz')).status, 200, 'still ready: S3 trouble must not take it out of service');
+    const age = Number(/^tessera_snapshot_age_seconds(?:\{[^}]*\})? (\S+)$/m.exec((await getProbe(child.port, '/metrics')).body)?.[1]);
     assert.ok(age > 0.9, `tessera_snapshot_age_seconds ${age}`);
-    assert.equal((await get(child.port, '/checks/nothing')).status, 404);
+    assert.equal((await getProbe(child.port, '/checks/nothing')).status, 404);
   });
 });

@@ -1,73 +1,37 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { canvasKeys } from '@tessera/protocol';
-import { Redis } from 'ioredis';
-import { getFreePort, useRedis, useS3, waitFor } from '../../test-support/index.js';
+import { getFreePort, getProbe, useMainProcesses, useRedis, useS3, waitFor } from '../../test-support/index.js';
 import { createTestCanvas, dumpCanvas, freshCanvasId, placeRandom } from './support/harness.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
-interface Child {
-  readonly process: ChildProcess;
-  readonly output: () => string;
-  readonly exited: Promise<number | null>;
-}
-
-function startMain(env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { process: child, output: () => output, exited };
-}
-
-async function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`);
-  return { status: response.status, body: await response.text() };
-}
-
 describe('the snapshotter process (dist/main.js)', function () {
   this.timeout(20_000);
+  const mains = useMainProcesses(MAIN, 'npx tsc -b snapshotter');
   const server = useRedis();
   const s3 = useS3();
-  let redis: Redis;
-  const children: Child[] = [];
-
-  before(function () {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first (npx tsc -b snapshotter)`);
-    redis = new Redis(server.url);
-    redis.on('error', () => undefined);
-  });
-  after(() => {
-    for (const child of children) child.process.kill('SIGKILL');
-    redis.disconnect();
-  });
 
   it('refuses to start with a message naming every bad variable', async () => {
-    const child = startMain({ SNAPSHOT_INTERVAL_MS: 'often', S3_ENDPOINT: 'minio', HTTP_PORT: '-1' });
-    children.push(child);
+    const child = mains.start({ SNAPSHOT_INTERVAL_MS: 'often', S3_ENDPOINT: 'minio', HTTP_PORT: '-1' });
     assert.equal(await child.exited, 1);
     for (const name of ['S3_BUCKET', 'SNAPSHOT_INTERVAL_MS', 'S3_ENDPOINT', 'HTTP_PORT']) assert.match(child.output(), new RegExp(name));
   });
 
   it('snapshots on schedule, stops on SIGTERM, and restores everything into an emptied Redis before it is ready', async () => {
     const canvasId = freshCanvasId();
-    await placeRandom(await createTestCanvas(redis, canvasId), { count: 300, width: 600, height: 300 });
-    const original = await dumpCanvas(redis, canvasId);
+    await placeRandom(await createTestCanvas(server.client, canvasId), { count: 300, width: 600, height: 300 });
+    const original = await dumpCanvas(server.client, canvasId);
     const env = { ...s3.env, REDIS_URL: server.url, CANVAS_ID: canvasId, SNAPSHOT_INTERVAL_MS: '300', LOG_LEVEL: 'warn' };
 
     const port = await getFreePort();
-    const first = startMain({ ...env, HTTP_PORT: String(port) });
-    children.push(first);
-    await waitFor(async () => (await get(port, '/readyz')).status === 200, { timeoutMs: 10_000, message: 'ready' });
-    await waitFor(async () => /tessera_snapshot_bytes\{[^}]*kind="binary"[^}]*\} [1-9]/.test((await get(port, '/metrics')).body), {
+    const first = mains.start({ ...env, HTTP_PORT: String(port) });
+    await waitFor(async () => (await getProbe(port, '/readyz')).status === 200, { timeoutMs: 10_000, message: 'ready' });
+    await waitFor(async () => /tessera_snapshot_bytes\{[^}]*kind="binary"[^}]*\} [1-9]/.test((await getProbe(port, '/metrics')).body), {
       timeoutMs: 10_000,
       message: 'a snapshot in the metrics',
     });
-    const metrics = (await get(port, '/metrics')).body;
+    const metrics = (await getProbe(port, '/metrics')).body;
     for (const name of [
       'tessera_snapshot_duration_seconds_bucket',
       'tessera_snapshot_last_success_timestamp_seconds',
@@ -79,16 +43,18 @@ describe('the snapshotter process (dist/main.js)', function () {
     assert.equal(await first.exited, 0, first.output());
 
     // Redis loses everything: the canvas, the queue, the schedule.
-    await redis.flushall();
+    await server.client.flushall();
     const secondPort = await getFreePort();
-    const second = startMain({ ...env, HTTP_PORT: String(secondPort) });
-    children.push(second);
-    await waitFor(async () => (await get(secondPort, '/readyz').catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 10_000, message: 'ready again' });
-    const restored = await dumpCanvas(redis, canvasId);
+    const second = mains.start({ ...env, HTTP_PORT: String(secondPort) });
+    await waitFor(async () => (await getProbe(secondPort, '/readyz').catch(() => ({ status: 0 }))).status === 200, {
+      timeoutMs: 10_000,
+      message: 'ready again',
+    });
+    const restored = await dumpCanvas(server.client, canvasId);
     assert.deepEqual(restored.chunks, original.chunks);
     assert.equal(restored.config.palette, original.config.palette);
     assert.ok(Number(restored.config.version) > Number(original.config.version));
-    assert.equal(await redis.exists(canvasKeys(canvasId).config), 1);
+    assert.equal(await server.client.exists(canvasKeys(canvasId).config), 1);
     second.process.kill('SIGTERM');
     assert.equal(await second.exited, 0, second.output());
   });

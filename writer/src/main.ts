@@ -1,6 +1,5 @@
-import { createLogger, createMetricsRegistry, createRedisClient, exitOnSignals, failStartup, startProbeServer, type Logger } from '@tessera/runtime';
-import type { RedisConnection } from '@tessera/store';
-import { loadWriterConfig, type WriterConfig } from './config.js';
+import { closeRedis, createMetricsRegistry, createRedisClient, exitOnSignals, runService, startProbeServer } from '@tessera/runtime';
+import { loadWriterConfig } from './config.js';
 import { createWriterMetrics } from './metrics.js';
 import { followUserActivity } from './user-activity.js';
 import { createWriter } from './writer-loop.js';
@@ -8,15 +7,7 @@ import { createWriter } from './writer-loop.js';
 /** How long SIGTERM may take: the current tick, releasing the lock, closing Redis. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
-let config: WriterConfig;
-try {
-  config = loadWriterConfig(process.env);
-} catch (error) {
-  failStartup(undefined, error);
-}
-const log = createLogger('writer', config.logLevel);
-
-try {
+await runService('writer', loadWriterConfig, async (config, log) => {
   const registry = createMetricsRegistry('writer');
   // Redis being down at start is not fatal: the loop retries every tick and /readyz says why.
   const redis = createRedisClient(config.redis, log, { name: 'writer' });
@@ -43,15 +34,4 @@ try {
     },
     SHUTDOWN_TIMEOUT_MS,
   );
-} catch (error) {
-  failStartup(log, error);
-}
-
-async function closeRedis(client: RedisConnection, logger: Logger): Promise<void> {
-  try {
-    await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
-  } catch (error) {
-    logger.debug({ err: error }, 'redis quit failed');
-  }
-  client.disconnect();
-}
+});

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { canvasKeys, encodeDelta } from '@tessera/protocol';
 import { acquireWriterLease, commitWriterState, fenceOf, readEventPage, readWriterState, releaseWriterLease, writerLeaseHolder } from '@tessera/store';
-import { Redis } from 'ioredis';
-import { sleep, useRedis, waitFor } from '../../test-support/index.js';
+import { sleep, waitFor } from '../../test-support/index.js';
 import { coalesce } from '../src/coalescer.js';
 import {
   canvasInRedis,
@@ -10,9 +9,7 @@ import {
   createTestCanvas,
   freshCanvasId,
   placeRandom,
-  Player,
-  startRelay,
-  startWriter,
+  useWriterSuite,
   waitUntilCaughtUp,
   type TestWriter,
 } from './support/harness.js';
@@ -21,39 +18,28 @@ const LOCK_TTL_MS = 1_000;
 
 describe('writer leadership', function () {
   this.timeout(15_000);
-  const server = useRedis();
-  let redis: Redis;
-  const cleanups: (() => Promise<void> | void)[] = [];
+  const suite = useWriterSuite();
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
 
-  before(() => {
-    redis = new Redis(server.url);
-    process.on('unhandledRejection', onUnhandled);
-  });
-  after(() => {
-    process.off('unhandledRejection', onUnhandled);
-    redis.disconnect();
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  before(() => process.on('unhandledRejection', onUnhandled));
+  after(() => process.off('unhandledRejection', onUnhandled));
+  // After the suite's own afterEach: what the test started is stopped by then.
+  afterEach(() => {
     assert.deepEqual(unhandled.splice(0), [], 'no unhandled rejections');
   });
 
   async function setUp(writerCount: number) {
     const canvasId = freshCanvasId();
-    const placer = await createTestCanvas(redis, canvasId);
-    const relay = await startRelay(server.url, canvasId);
-    cleanups.push(() => relay.close());
+    const placer = await createTestCanvas(suite.redis, canvasId);
+    const relay = await suite.relay(canvasId);
     const writers: TestWriter[] = [];
     for (let i = 0; i < writerCount; i++) {
-      const writer = await startWriter(server.url, { canvasId, lockTtlMs: LOCK_TTL_MS, writerId: `writer-${i}` });
-      cleanups.push(() => writer.close());
+      const writer = await suite.writer({ canvasId, lockTtlMs: LOCK_TTL_MS, writerId: `writer-${i}` });
       writers.push(writer);
     }
     const leader = await waitFor(() => writers.find((w) => w.writer.isLeader && w.writer.state), { message: 'a leader' });
-    const player = await Player.join(relay, redis, canvasId);
-    cleanups.push(() => player.close());
+    const player = await suite.join(relay, canvasId);
     return { canvasId, placer, relay, writers, leader, player };
   }
 
@@ -65,7 +51,7 @@ describe('writer leadership', function () {
       assert.deepEqual(leaders(writers), [leader]);
       await sleep(50);
     }
-    assert.equal(await writerLeaseHolder(redis, canvasId), leader.config.writerId);
+    assert.equal(await writerLeaseHolder(suite.redis, canvasId), leader.config.writerId);
     const gauges = await Promise.all(writers.map(async (w) => (await w.metrics.isLeader.get()).values[0]?.value));
     assert.deepEqual(gauges.sort(), [0, 0, 1]);
   });
@@ -80,11 +66,11 @@ describe('writer leadership', function () {
     await waitFor(() => standby.writer.isLeader && standby.writer.state, { timeoutMs: LOCK_TTL_MS, message: 'the standby to lead' });
     assert.ok(Date.now() - stoppedAt < LOCK_TTL_MS, 'a released lock is taken without waiting for its TTL');
     await placing;
-    await waitUntilCaughtUp(player, redis, canvasId);
+    await waitUntilCaughtUp(player, suite.redis, canvasId);
     assert.deepEqual(chainProblems(player.deltas), []);
     assert.equal(new Set(player.deltas.map((d) => d.epoch)).size, 1, 'one epoch throughout');
     assert.deepEqual(player.actions, []);
-    assert.ok(Buffer.from(player.replica.toIndexArray()).equals(Buffer.from(await canvasInRedis(redis, canvasId))));
+    assert.ok(Buffer.from(player.replica.toIndexArray()).equals(Buffer.from(await canvasInRedis(suite.redis, canvasId))));
   });
 
   it('is replaced within the lock TTL when it loses Redis, and survives the outage', async () => {
@@ -106,72 +92,71 @@ describe('writer leadership', function () {
     await sleep(300);
     assert.deepEqual(leaders(writers), [standby]);
     await placeRandom(placer, { count: 100, width: 600, height: 300 });
-    await waitUntilCaughtUp(player, redis, canvasId);
+    await waitUntilCaughtUp(player, suite.redis, canvasId);
     assert.deepEqual(chainProblems(player.deltas), []);
-    assert.ok(Buffer.from(player.replica.toIndexArray()).equals(Buffer.from(await canvasInRedis(redis, canvasId))));
+    assert.ok(Buffer.from(player.replica.toIndexArray()).equals(Buffer.from(await canvasInRedis(suite.redis, canvasId))));
     assert.ok(errors.length > 0, 'the cut-off leader reported its failures');
   });
 
   it('stops committing when another holder has the lock', async () => {
     const { canvasId, placer, leader, player } = await setUp(1);
     await placeRandom(placer, { count: 50, width: 600, height: 300 });
-    await waitUntilCaughtUp(player, redis, canvasId);
-    const before = (await readWriterState(redis, canvasId)).state!;
+    await waitUntilCaughtUp(player, suite.redis, canvasId);
+    const before = (await readWriterState(suite.redis, canvasId)).state!;
     const deltas = player.deltas.length;
     // The lock expired during a pause and someone else took it.
-    await redis.set(canvasKeys(canvasId).writerLock, 'intruder', 'PX', 60_000);
+    await suite.redis.set(canvasKeys(canvasId).writerLock, 'intruder', 'PX', 60_000);
     await placeRandom(placer, { count: 50, width: 600, height: 300 });
     await waitFor(() => !leader.writer.isLeader, { timeoutMs: LOCK_TTL_MS, message: 'the writer to step down' });
     await sleep(300);
     assert.equal(player.deltas.length, deltas, 'nothing broadcast without the lock');
-    assert.equal((await readWriterState(redis, canvasId)).state!.seq, before.seq, 'nothing committed without the lock');
+    assert.equal((await readWriterState(suite.redis, canvasId)).state!.seq, before.seq, 'nothing committed without the lock');
     // The intruder goes away: the writer leads again and continues the same sequence.
-    await redis.del(canvasKeys(canvasId).writerLock);
-    await waitUntilCaughtUp(player, redis, canvasId);
+    await suite.redis.del(canvasKeys(canvasId).writerLock);
+    await waitUntilCaughtUp(player, suite.redis, canvasId);
     assert.deepEqual(chainProblems(player.deltas), []);
     assert.equal(player.deltas.at(-1)!.epoch, player.deltas[0]!.epoch);
-    assert.ok(Buffer.from(player.replica.toIndexArray()).equals(Buffer.from(await canvasInRedis(redis, canvasId))));
+    assert.ok(Buffer.from(player.replica.toIndexArray()).equals(Buffer.from(await canvasInRedis(suite.redis, canvasId))));
   });
 
   it('refuses a commit from a writer that does not hold the lock, or from stale state', async () => {
     const { canvasId, leader } = await setUp(1);
-    const stored = await readWriterState(redis, canvasId);
+    const stored = await readWriterState(suite.redis, canvasId);
     const state = stored.state!;
     const next = { ...state, seq: state.seq + 1 };
-    assert.equal(await commitWriterState(redis, canvasId, 'not-the-leader', stored.fence, next), 'not-leader');
+    assert.equal(await commitWriterState(suite.redis, canvasId, 'not-the-leader', stored.fence, next), 'not-leader');
     await leader.close();
-    assert.equal(await acquireWriterLease(redis, canvasId, 'other', 5_000), true);
-    assert.equal(await commitWriterState(redis, canvasId, 'other', { epoch: String(state.epoch), seq: String(state.seq + 7) }, next), 'conflict');
-    assert.deepEqual((await readWriterState(redis, canvasId)).fence, fenceOf(state));
-    assert.equal(await commitWriterState(redis, canvasId, 'other', stored.fence, next), 'committed');
-    assert.equal(await releaseWriterLease(redis, canvasId, 'other'), true);
+    assert.equal(await acquireWriterLease(suite.redis, canvasId, 'other', 5_000), true);
+    assert.equal(await commitWriterState(suite.redis, canvasId, 'other', { epoch: String(state.epoch), seq: String(state.seq + 7) }, next), 'conflict');
+    assert.deepEqual((await readWriterState(suite.redis, canvasId)).fence, fenceOf(state));
+    assert.equal(await commitWriterState(suite.redis, canvasId, 'other', stored.fence, next), 'committed');
+    assert.equal(await releaseWriterLease(suite.redis, canvasId, 'other'), true);
   });
 
   it('re-sends the last delta when a leader died between committing and broadcasting it', async () => {
     const { canvasId, placer, leader, player } = await setUp(1);
     await placeRandom(placer, { count: 30, width: 600, height: 300 });
-    await waitUntilCaughtUp(player, redis, canvasId);
+    await waitUntilCaughtUp(player, suite.redis, canvasId);
     await leader.close();
     // A leader commits the next delta and dies before publishing it.
     await placeRandom(placer, { count: 30, width: 600, height: 300 });
-    assert.equal(await acquireWriterLease(redis, canvasId, 'doomed', LOCK_TTL_MS), true);
-    const { state, fence } = await readWriterState(redis, canvasId);
-    const page = await readEventPage(redis, canvasId, state!.cursor, 1_000);
+    assert.equal(await acquireWriterLease(suite.redis, canvasId, 'doomed', LOCK_TTL_MS), true);
+    const { state, fence } = await readWriterState(suite.redis, canvasId);
+    const page = await readEventPage(suite.redis, canvasId, state!.cursor, 1_000);
     const delta = { epoch: state!.epoch, seq: state!.seq + 1, start: state!.cursor, end: page.last!, configVersion: 1, chunks: coalesce(page.events) };
     const bytes = encodeDelta(delta);
     assert.equal(
-      await commitWriterState(redis, canvasId, 'doomed', fence, { epoch: delta.epoch, seq: delta.seq, cursor: delta.end, lastDelta: bytes }),
+      await commitWriterState(suite.redis, canvasId, 'doomed', fence, { epoch: delta.epoch, seq: delta.seq, cursor: delta.end, lastDelta: bytes }),
       'committed',
     );
     // Its lock expires; a standby takes over.
     const seen = player.deltas.length;
-    const successor = await startWriter(server.url, { canvasId, lockTtlMs: LOCK_TTL_MS });
-    cleanups.push(() => successor.close());
+    await suite.writer({ canvasId, lockTtlMs: LOCK_TTL_MS });
     await waitFor(() => player.deltas.length > seen, { timeoutMs: LOCK_TTL_MS + 1_000, message: 'the re-sent delta' });
     assert.deepEqual(player.deltas[seen], delta);
-    await waitUntilCaughtUp(player, redis, canvasId);
+    await waitUntilCaughtUp(player, suite.redis, canvasId);
     assert.deepEqual(chainProblems(player.deltas), []);
     assert.deepEqual(player.actions, []);
-    assert.ok(Buffer.from(player.replica.toIndexArray()).equals(Buffer.from(await canvasInRedis(redis, canvasId))));
+    assert.ok(Buffer.from(player.replica.toIndexArray()).equals(Buffer.from(await canvasInRedis(suite.redis, canvasId))));
   });
 });

@@ -23,7 +23,7 @@ import { Registry } from 'prom-client';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
 import { createWriter, createWriterMetrics, WRITER_DEFAULTS, type Writer, type WriterLoopConfig, type WriterMetrics } from '../../src/index.js';
-import { waitFor } from '../../../test-support/index.js';
+import { useRedis, waitFor, type RedisHandle } from '../../../test-support/index.js';
 import { createCanvasSync, type CanvasSync } from '../../../web/src/canvas-sync.js';
 
 export const testLog: Logger = createLogger('writer-test', (process.env.TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent');
@@ -120,6 +120,57 @@ export async function startWriter(url: string, config: Partial<WriterLoopConfig>
       emitterRedis.disconnect();
     },
   };
+}
+
+/** What {@link useWriterSuite} returns; read it inside tests and hooks, after `before` ran. */
+export interface WriterSuite {
+  readonly server: RedisHandle;
+  /** The redis-server's client (see {@link RedisHandle.client}). */
+  readonly redis: Redis;
+  /** Runs `cleanup` after the current test; the latest first, so what was started last stops first. */
+  defer(cleanup: () => Promise<void> | void): void;
+  /** A relay for `canvasId`, closed after the test. */
+  relay(canvasId: string): Promise<Relay>;
+  /** A started writer (see {@link startWriter}), stopped after the test. */
+  writer(config: Partial<WriterLoopConfig> & { canvasId: string }): Promise<TestWriter>;
+  /** A player joined through `relay` (see {@link Player.join}), disconnected after the test. */
+  join(relay: Relay, canvasId: string, options?: { load?: boolean }): Promise<Player>;
+}
+
+/**
+ * Mocha hooks for writer tests against one private redis-server: after each test whatever it
+ * started is stopped, newest first.
+ */
+export function useWriterSuite(): WriterSuite {
+  const server = useRedis();
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  const defer = (cleanup: () => Promise<void> | void): void => void cleanups.push(cleanup);
+  const suite: WriterSuite = {
+    server,
+    get redis() {
+      return server.client;
+    },
+    defer,
+    async relay(canvasId) {
+      const relay = await startRelay(server.url, canvasId);
+      defer(() => relay.close());
+      return relay;
+    },
+    async writer(config) {
+      const writer = await startWriter(server.url, config);
+      defer(() => writer.close());
+      return writer;
+    },
+    async join(relay, canvasId, options) {
+      const player = await Player.join(relay, suite.redis, canvasId, options);
+      defer(() => player.close());
+      return player;
+    },
+  };
+  return suite;
 }
 
 /** A Socket.IO server joined to the others through the Redis adapter, as a gateway is. */
