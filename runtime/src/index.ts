@@ -7,3 +7,4 @@ export * from './probe-server.js';
 export * from './shutdown.js';
 export * from './room-emitter.js';
 export * from './failure-log.js';
+export * from './redis-version.js';
