@@ -29,7 +29,7 @@ describe('history jobs on the admin page in a browser', function () {
     // Past the range's end before it starts: every placement is in it.
     await waitFor(() => Date.now() > to.getTime() + 50, { message: 'the range ended' });
     await form.locator('button[type=submit]').click();
-    await page.waitForSelector('#history-notice:has-text("Started timelapse")', { timeout: 10_000 });
+    await page.waitForSelector('#history-notice:has-text("Started timelapse")', { timeout: 30_000 });
 
     const row = page.locator('#history-jobs tr').first();
     await page.waitForSelector('#history-jobs tr[data-state=completed]', { timeout: 60_000 });
