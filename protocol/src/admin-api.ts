@@ -280,13 +280,8 @@ export interface StatsMinute {
   readonly peakOnline: number;
 }
 
-/** `GET /api/admin/stats`: the event's numbers, collected as they happen. */
-export interface EventStatsReport {
-  readonly canvasId: string;
-  /** When these numbers were read, epoch ms. */
-  readonly at: number;
-  /** Players online now across every gateway. */
-  readonly online: number;
+/** The event's numbers as Redis keeps them (store's readEventStats). */
+export interface EventStats {
   /** Distinct users who placed (HyperLogLog estimate). */
   readonly uniqueUsers: number;
   /** Distinct signed-in users (accounts, not guests) who placed (estimate). */
@@ -297,8 +292,17 @@ export interface EventStatsReport {
   readonly placements: number;
   readonly peakOnline: StatsPeak;
   readonly peakPlacementsPerSecond: StatsPeak;
-  /** Stream position the placement figures are counted through. */
+  /** Stream position the placement figures are counted through (`0-0`: none yet). */
   readonly countedThrough: string;
   /** Every minute with a placement, a load or a presence report, oldest first. */
   readonly perMinute: readonly StatsMinute[];
+}
+
+/** `GET /api/admin/stats`: the event's numbers, collected as they happen. */
+export interface EventStatsReport extends EventStats {
+  readonly canvasId: string;
+  /** When these numbers were read, epoch ms. */
+  readonly at: number;
+  /** Players online now across every gateway. */
+  readonly online: number;
 }

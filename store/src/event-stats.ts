@@ -1,10 +1,9 @@
 import {
   canvasKeys,
   comparePositions,
+  type EventStats,
   formatPosition,
   parsePosition,
-  type StatsMinute,
-  type StatsPeak,
   type StreamPosition,
   ZERO_POSITION,
 } from '@tessera/protocol';
@@ -131,19 +130,6 @@ export async function addCanvasLoads(redis: RedisConnection, canvasId: string, p
   const results = await multi.exec();
   const failure = results?.find(([error]) => error)?.[0];
   if (!results || failure) throw failure ?? new Error('the canvas-load transaction was aborted');
-}
-
-export interface EventStats {
-  readonly uniqueUsers: number;
-  readonly signedInUsers: number;
-  readonly canvasLoads: number;
-  readonly placements: number;
-  readonly peakOnline: StatsPeak;
-  readonly peakPlacementsPerSecond: StatsPeak;
-  /** Stream position the placement figures are counted through (`0-0`: none yet). */
-  readonly countedThrough: string;
-  /** Every minute with a placement, a load or a presence report, oldest first. */
-  readonly perMinute: readonly StatsMinute[];
 }
 
 export async function readEventStats(redis: RedisConnection, canvasId: string): Promise<EventStats> {
