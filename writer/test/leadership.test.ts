@@ -9,9 +9,10 @@ import {
   createTestCanvas,
   freshCanvasId,
   placeRandom,
-  useWriterSuite,
-  waitUntilCaughtUp,
   type TestWriter,
+  useWriterSuite,
+  waitForTicks,
+  waitUntilCaughtUp,
 } from './support/harness.js';
 
 const LOCK_TTL_MS = 1_000;
@@ -47,9 +48,10 @@ describe('writer leadership', function () {
 
   it('lets exactly one of several writers lead', async () => {
     const { canvasId, writers, leader } = await setUp(3);
+    // Every standby tries for the lock at each of its ticks, which run as often as the leader's.
     for (let i = 0; i < 10; i++) {
       assert.deepEqual(leaders(writers), [leader]);
-      await sleep(50);
+      await waitForTicks(leader, 1);
     }
     assert.equal(await writerLeaseHolder(suite.redis, canvasId), leader.config.writerId);
     const gauges = await Promise.all(writers.map(async (w) => (await w.metrics.isLeader.get()).values[0]?.value));
@@ -89,7 +91,8 @@ describe('writer leadership', function () {
     await waitFor(() => !leader.writer.isLeader, { timeoutMs: LOCK_TTL_MS, message: 'the cut-off leader to step down' });
     // The partition heals: the old leader stays a standby.
     await Promise.all([leader.redis.connect(), leader.emitterRedis.connect()]);
-    await sleep(300);
+    // The old leader tries for the lock at each of its ticks, which run as often as the new leader's.
+    await waitForTicks(standby, 3);
     assert.deepEqual(leaders(writers), [standby]);
     await placeRandom(placer, { count: 100, width: 600, height: 300 });
     await waitUntilCaughtUp(player, suite.redis, canvasId);

@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
 import { chooseWireFormat, chunkChecksum, chunkGrid, chunkId, decodeWireFrame, type WireFormat } from '@tessera/protocol';
 import { lastEventPosition, readCanvas } from '@tessera/store';
-import { sleep, waitFor } from '../../test-support/index.js';
+import { waitFor } from '../../test-support/index.js';
 import {
   canvasInRedis,
   chainProblems,
   createTestCanvas,
   freshCanvasId,
   placeRandom,
-  startWriter,
-  useWriterSuite,
-  waitUntilCaughtUp,
   type Relay,
+  startWriter,
   type TestWriter,
+  useWriterSuite,
+  waitForTicks,
+  waitUntilCaughtUp,
 } from './support/harness.js';
 
 describe('the writer broadcasting deltas and syncs', function () {
@@ -72,7 +73,7 @@ describe('the writer broadcasting deltas and syncs', function () {
     await waitUntilCaughtUp(player, suite.redis, canvasId);
     const deltas = player.deltas.length;
     const seq = writer.writer.state?.seq;
-    await sleep(600); // six ticks
+    await waitForTicks(writer, 6);
     assert.equal(player.deltas.length, deltas);
     assert.equal(writer.writer.state?.seq, seq);
     assert.equal(await writer.metrics.lag.get().then((m) => m.values[0]?.value), 0);

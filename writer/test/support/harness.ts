@@ -341,6 +341,21 @@ export async function canvasInRedis(redis: Redis, canvasId: string): Promise<Uin
   return replica.toIndexArray();
 }
 
+/** Leader ticks a writer has run (its tick-duration histogram's count). */
+export async function ticksOf(writer: TestWriter): Promise<number> {
+  const metric = await writer.metrics.tickDuration.get();
+  return metric.values.find((value) => value.metricName?.endsWith('_count'))?.value ?? 0;
+}
+
+/**
+ * Waits until a leading writer has run `count` more ticks: the window a "nothing happens" check
+ * needs, counted in the writer's own ticks rather than in milliseconds a loaded machine may stretch.
+ */
+export async function waitForTicks(writer: TestWriter, count: number, timeoutMs = 10_000): Promise<void> {
+  const target = (await ticksOf(writer)) + count;
+  await waitFor(async () => (await ticksOf(writer)) >= target, { timeoutMs, message: `${String(count)} more ticks of ${writer.config.writerId}` });
+}
+
 /** Waits until the player has applied a delta ending at the newest event. */
 export async function waitUntilCaughtUp(player: Player, redis: Redis, canvasId: string, timeoutMs = 5_000): Promise<void> {
   const newest = await lastEventPosition(redis, canvasId);
