@@ -23,7 +23,9 @@ import { startRedis } from './redis-server.mjs';
  */
 export function createTestCa() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-ca-'));
+  /** @param {string} name */
   const file = (name) => path.join(dir, name);
+  /** @param {...string} args */
   const openssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.crt'), '-subj', '/CN=tessera-test-ca', '-days', '1');
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=localhost');
@@ -112,11 +114,13 @@ export async function startSentinelSet(options = {}) {
   const auth = options.password ? ['--requirepass', options.password, '--masterauth', options.password] : [];
   /** @type {Map<import('./redis-server.mjs').RedisServer, number>} */
   const tlsPorts = new Map();
+  /** @type {import('./redis-server.mjs').RedisServer[]} */
   const started = [];
   const stop = async () => {
     await Promise.all(started.map((server) => server.stop()));
   };
   try {
+    /** @param {string[]} extra */
     const startData = async (extra) => {
       const tlsPort = tls ? await getFreePort() : 0;
       // With TLS, a replica tells its master (and so the Sentinels) its TLS port, the one clients use.
@@ -131,6 +135,7 @@ export async function startSentinelSet(options = {}) {
       if (tls) tlsPorts.set(server, tlsPort);
       return server;
     };
+    /** @param {import('./redis-server.mjs').RedisServer} server */
     const clientPort = (server) => tlsPorts.get(server) ?? server.port;
     const master = await startData([]);
     const servers = [master];
@@ -138,6 +143,10 @@ export async function startSentinelSet(options = {}) {
       servers.push(await startData(['--replicaof', '127.0.0.1', String(clientPort(master))]));
     }
     // A failover promotes only a replica in step: wait for each one's link to its master.
+    /**
+     * @param {import('./redis-server.mjs').RedisServer} server
+     * @param {...string} args
+     */
     const cli = (server, ...args) =>
       spawnSync(
         'redis-cli',
@@ -157,6 +166,7 @@ export async function startSentinelSet(options = {}) {
     }
     const count = options.sentinels ?? 3;
     const quorum = Math.floor(count / 2) + 1;
+    /** @type {import('./redis-server.mjs').RedisServer[]} */
     const sentinels = [];
     const sentinelAddresses = [];
     for (let i = 0; i < count; i++) {
@@ -218,6 +228,7 @@ export async function startSentinelSet(options = {}) {
  */
 export async function startRedisCluster(options = {}) {
   const count = options.masters ?? 3;
+  /** @type {import('./redis-server.mjs').RedisServer[]} */
   const nodes = [];
   const stop = async () => {
     await Promise.all(nodes.map((node) => node.stop()));
