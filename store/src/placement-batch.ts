@@ -118,7 +118,8 @@ export function createBatchingPixelPlacer(redis: RedisConnection, canvasId: stri
         return;
       }
       const placements = settle(batch, script[1] as PlacePixelsReply, () => new ReplicaShortfallError(confirmed, waitFor));
-      options.onReplicaShortfall?.({ confirmed, required: waitFor, placements, ...(wait?.[0] ? { error: wait[0] } : {}) });
+      // A batch of refusals wrote nothing: nothing was left unsafe.
+      if (placements > 0) options.onReplicaShortfall?.({ confirmed, required: waitFor, placements, ...(wait?.[0] ? { error: wait[0] } : {}) });
     }, rejectAll);
   };
 
