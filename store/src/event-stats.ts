@@ -1,12 +1,4 @@
-import {
-  canvasKeys,
-  comparePositions,
-  type EventStats,
-  formatPosition,
-  parsePosition,
-  type StreamPosition,
-  ZERO_POSITION,
-} from '@tessera/protocol';
+import { canvasKeys, comparePositions, type EventStats, formatPosition, parsePosition, type StreamPosition, ZERO_POSITION } from '@tessera/protocol';
 import type { PlacementEvent } from './event-stream.js';
 import { callScript, defineScript } from './lua-scripts.js';
 import type { RedisConnection } from './redis-connection.js';
