@@ -144,8 +144,11 @@ describe('restoring a selected rectangle from a snapshot on the admin page', fun
   it('takes a snapshot, and after vandalism restores the rectangle drawn on the canvas from it, leaving the rest', async () => {
     await cluster.place(50, 50, 3);
     const admin = await cluster.signedInAdmin();
+    // The snapshotter's schedule takes one snapshot as it starts, which the list may or may not show
+    // yet: wait for the list to grow, and restore from its newest entry, the one taken here.
+    const listed = await admin.evaluate(() => document.querySelectorAll('#snapshots tr button').length);
     await admin.click('#snapshot-take');
-    await admin.waitForFunction(() => document.querySelectorAll('#snapshots tr button').length === 1, null, { timeout: 20_000 });
+    await admin.waitForFunction((before) => document.querySelectorAll('#snapshots tr button').length > before, listed, { timeout: 20_000 });
     // Vandalism inside the rectangle and outside it.
     for (const [x, y] of [
       [50, 50],
@@ -166,7 +169,7 @@ describe('restoring a selected rectangle from a snapshot on the admin page', fun
     assert.deepEqual(await admin.evaluate(() => window.__tesseraAdmin!.selection), { x: 48, y: 48, width: 6, height: 6 });
 
     const source = admin.locator('#rollback-source');
-    await source.selectOption({ index: 1 }); // the snapshot just taken
+    await source.selectOption({ index: 1 }); // the newest snapshot: the one just taken
     await admin.locator('#erase-form button[type=submit]').click();
     await admin.waitForFunction(() => /Restoring 6 × 6 from .*: 2 of 36 pixels changed/.test(document.querySelector('#notice')?.textContent ?? ''), null, {
       timeout: 15_000,
