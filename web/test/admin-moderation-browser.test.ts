@@ -3,7 +3,7 @@
 // a user with the preview count shown before the confirm (checked in Redis), and the top placers.
 // These need the lookup endpoints of issue 11 (branch h/moderation-api); without them they skip.
 import assert from 'node:assert/strict';
-import type { TopPlacers } from '@tessera/protocol';
+import type { AdminUserInfo, TopPlacers } from '@tessera/protocol';
 import type { Page } from 'playwright-core';
 import { waitFor } from '../../test-support/index.js';
 import { ADMIN_TOKEN, useAdminCluster, zoomAdminCanvasTo } from './support/admin-cluster.js';
@@ -29,6 +29,12 @@ describe('moderating from the admin canvas', function () {
     const griefer = await cluster.place(120, 60, 9);
     await cluster.place(121, 60, 9, griefer.token);
     await cluster.place(122, 61, 3); // someone else
+    // The writer counts a user's placements after it broadcast their delta: the panel reads them once.
+    await waitFor(async () => ((await admin(`/users/${encodeURIComponent(griefer.userId)}`)) as AdminUserInfo).placements === 2, {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+      message: "the writer to count the griefer's 2 placements",
+    });
 
     const page = await cluster.signedInAdmin();
     await page.waitForFunction(() => window.__tesseraAdmin!.colorAt(121, 60) === 9, null, { timeout: 10_000 });
