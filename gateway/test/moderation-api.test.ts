@@ -352,7 +352,9 @@ describe('moderation: who placed a pixel, per-user views, reverting a user', fun
       for (let i = 0; i < 12; i++) await place(bot, i, 50, 1 + (i % 5));
       await place(human, 0, 60, 2);
       const userId = bot.welcome.userId;
-      await waitFor(async () => (await api<AdminUserInfo>('GET', `/users/${userId}`)).body.placements === 12, { timeoutMs: 10_000 });
+      // The writer counts each delta window after broadcasting it: wait until both players' are in.
+      const counted = async (id: string) => (await api<AdminUserInfo>('GET', `/users/${id}`)).body.placements;
+      await waitFor(async () => (await counted(userId)) === 12 && (await counted(human.welcome.userId)) === 1, { timeoutMs: 10_000 });
       const view = (await api<AdminUserInfo>('GET', `/users/${userId}`)).body;
       assert.equal(view.kind, 'guest');
       assert.equal(view.displayName, null);
