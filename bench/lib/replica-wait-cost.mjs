@@ -6,7 +6,7 @@
 //   node bench/lib/replica-wait-cost.mjs [seconds per round=5] [rounds=3] [inFlight=512]
 //
 // Prints one BENCH JSON line and a table.
-import { createBatchingPixelPlacer, createCanvasIfMissing, registerScripts } from '@tessera/store';
+import { createBatchingPixelPlacer, createCanvasIfMissing } from '@tessera/store';
 import { Redis } from 'ioredis';
 import { startRedis } from '../../scripts/lib/redis-server.mjs';
 import { emit, Histogram, loadAverage, median, round } from './stats.mjs';
@@ -21,7 +21,6 @@ const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(mas
 const redis = new Redis(master.url, { enableAutoPipelining: true });
 const onReplica = new Redis(replica.url);
 try {
-  registerScripts(redis);
   while (!(await onReplica.info('replication')).includes('master_link_status:up')) await new Promise((resolve) => setTimeout(resolve, 50));
   const loadAtStart = loadAverage();
   /** @type {Record<number, { rates: number[], latency: Histogram }>} */

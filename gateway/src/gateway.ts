@@ -2,7 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { canvasRoom, Events } from '@tessera/protocol';
 import { createMetricsRegistry, createRedisClient, requireRedisVersion, startProbeServer, waitForRedis, type Logger, type ProbeServer } from '@tessera/runtime';
-import { createBatchingPixelPlacer, createCanvasIfMissing } from '@tessera/store';
+import { createBatchingPixelPlacer, createCanvasIfMissing, loadScripts } from '@tessera/store';
 import type { RedisConnection } from '@tessera/store';
 import { createAddressKeying } from './address-prefix.js';
 import { createAdminApi } from './admin/admin-api.js';
@@ -87,6 +87,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   try {
     await Promise.all(clients.map((client) => waitForRedis(client, REDIS_STARTUP_TIMEOUT_MS)));
     await requireRedisVersion(redis);
+    await loadScripts(redis);
   } catch (error) {
     clients.forEach((client) => client.disconnect());
     throw error;

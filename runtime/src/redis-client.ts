@@ -1,4 +1,4 @@
-import { OutcomeUnknownError, registerScripts, type RedisConnection } from '@tessera/store';
+import { OutcomeUnknownError, type RedisConnection } from '@tessera/store';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { RedisConfig } from './common-config.js';
@@ -43,8 +43,6 @@ export function createRedisClient(config: RedisConfig, log: Logger, options: Red
     autoResendUnfulfilledCommands: options.resendUnanswered ?? true,
   };
   const client = buildClient(config, common);
-  // Before any command can be sent (see registerScripts).
-  registerScripts(client);
   if (options.resendUnanswered === false) settleUnansweredOnClose(client);
   let announcedDown = false;
   client.on('error', (error: Error) => {

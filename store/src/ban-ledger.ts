@@ -1,7 +1,7 @@
 import type { AuditAction } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
 import { AUDIT_MAX_LENGTH, type AuditRecord } from './admin-keys.js';
-import { callScript, defineScript } from './lua-scripts.js';
+import { callScript } from './lua-scripts.js';
 
 /**
  * Where one kind of ban is kept: users (bans.ts) and address prefixes (address-bans.ts) are banned,
@@ -40,7 +40,6 @@ export async function writeBan(
   ban: { readonly field: string; readonly durationMs: number; readonly reason: string },
   audit: AuditRecord,
 ): Promise<LedgerBan> {
-  defineScript(redis, 'tesseraBan');
   const [expiresAt, at] = await callScript<[number, number, string]>(redis, 'tesseraBan', [
     ledger.expiries,
     ledger.details,
@@ -58,7 +57,6 @@ export async function writeBan(
 
 /** Lifts a field's ban (see unban-3.lua); false when it was not banned. */
 export async function liftBan(redis: RedisConnection, ledger: BanLedger, field: string, audit: AuditRecord): Promise<boolean> {
-  defineScript(redis, 'tesseraUnban');
   const [removed] = await callScript<[number, string]>(redis, 'tesseraUnban', [
     ledger.expiries,
     ledger.details,

@@ -1,7 +1,7 @@
 import { canvasKeys, isHistoryViewerMode, OWNER_LOOKUPS, type CanvasConfig, type CanvasKeys, type OwnerLookup } from '@tessera/protocol';
 import { parseChallengeFields } from './challenge-fields.js';
 import type { RedisConnection } from './redis-connection.js';
-import { callScript, defineScript } from './lua-scripts.js';
+import { callScript } from './lua-scripts.js';
 
 /** What a canvas starts with when Redis has none (from each service's env). */
 export interface CanvasDefaults {
@@ -13,7 +13,6 @@ export interface CanvasDefaults {
 
 /** Creates the config hash unless present; true when this call created it. */
 export async function createCanvasIfMissing(redis: RedisConnection, canvasId: string, defaults: CanvasDefaults): Promise<boolean> {
-  defineScript(redis, 'tesseraCreateCanvas');
   const keys = canvasKeys(canvasId);
   const created = await callScript<number>(redis, 'tesseraCreateCanvas', [
     keys.config,

@@ -2,17 +2,15 @@ import { canvasKeys, chunkGrid, parsePosition, type CanvasFrame } from '@tessera
 import type { RedisConnection } from './redis-connection.js';
 import { readCanvasConfig } from './canvas-config-store.js';
 import { callOverChunkGrid, chunksFromReply } from './chunk-grid-read.js';
-import { defineScript } from './lua-scripts.js';
 
 /**
  * Reads every chunk and the stream position they reflect, atomically (invariant 1).
  * Undefined when the canvas does not exist.
  */
 export async function readCanvas(redis: RedisConnection, canvasId: string): Promise<CanvasFrame | undefined> {
-  defineScript(redis, 'tesseraReadCanvas');
   const config = await readCanvasConfig(redis, canvasId);
   if (!config) return undefined;
-  const grid = await callOverChunkGrid(redis, canvasId, 'tesseraReadCanvasBuffer', config);
+  const grid = await callOverChunkGrid(redis, canvasId, 'tesseraReadCanvas', config);
   if (!grid) return undefined;
   const { reply } = grid;
   const position = parsePosition(String(reply[1]));

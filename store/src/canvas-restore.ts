@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { canvasKeys, chunkGrid, chunkId, type ChunkData } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
-import { callScript, defineScript } from './lua-scripts.js';
+import { callScript } from './lua-scripts.js';
 
 /** What to put back: a config hash and the chunks that exist (all others become background). */
 export interface CanvasRestoreInput {
@@ -63,7 +63,6 @@ export async function restoreCanvas(
   input: CanvasRestoreInput,
   options: CanvasRestoreOptions = {},
 ): Promise<CanvasRestoreOutcome> {
-  defineScript(redis, 'tesseraRestoreCanvas');
   const mode = options.mode ?? RESTORE_DEFAULTS.mode;
   const keys = canvasKeys(canvasId);
   const width = Number(input.configHash.width);

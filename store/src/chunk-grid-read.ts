@@ -1,6 +1,6 @@
 import { canvasKeys, chunkGrid, type ChunkData } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
-import { callScript } from './lua-scripts.js';
+import { callScript, type ScriptName } from './lua-scripts.js';
 
 /** A resize can land between reading the size and reading the chunks; retry a few times. */
 const MAX_RESIZE_RETRIES = 5;
@@ -16,7 +16,7 @@ export interface ChunkGridReply {
 }
 
 /**
- * Runs a variable-key read script (read-canvas.lua, read-snapshot.lua) over the config hash, the
+ * Runs a variable-key read script (read-canvas.lua, read-snapshot.lua; bulk replies as Buffers) over the config hash, the
  * event stream and every chunk key of the grid. The script refuses with 'resized' when the grid
  * it was given no longer matches the config (a resize in between), and the call is repeated with
  * the new size. Undefined when the canvas does not exist.
@@ -24,7 +24,7 @@ export interface ChunkGridReply {
 export async function callOverChunkGrid(
   redis: RedisConnection,
   canvasId: string,
-  script: string,
+  script: ScriptName,
   size: { width: number; height: number },
 ): Promise<ChunkGridReply | undefined> {
   const keys = canvasKeys(canvasId);
@@ -33,7 +33,7 @@ export async function callOverChunkGrid(
     const { columns, rows } = chunkGrid(width, height);
     const chunkKeys: string[] = [];
     for (let cy = 0; cy < rows; cy++) for (let cx = 0; cx < columns; cx++) chunkKeys.push(keys.chunk(cx, cy));
-    const reply = await callScript<unknown[]>(redis, script, [2 + chunkKeys.length, keys.config, keys.events, ...chunkKeys, columns, rows]);
+    const reply = await callScript<unknown[]>(redis, script, [2 + chunkKeys.length, keys.config, keys.events, ...chunkKeys, columns, rows], 'buffers');
     const status = String(reply[0]);
     if (status === 'missing') return undefined;
     if (status === 'resized') {

@@ -1,7 +1,7 @@
 import { canvasKeys, chunkGrid, CHUNK_SIZE, parsePosition, type StreamPosition } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
 import { AUDIT_MAX_LENGTH, type AuditRecord } from './admin-keys.js';
-import { callScript, defineScript } from './lua-scripts.js';
+import { callScript } from './lua-scripts.js';
 
 export type ConfigWriteOutcome =
   | { readonly kind: 'changed'; readonly version: number; readonly auditId: string }
@@ -41,7 +41,6 @@ export interface ConfigWrite {
 
 /** Sets config fields, bumps the version and writes the audit entry in one script. */
 export async function writeCanvasConfig(redis: RedisConnection, canvasId: string, write: ConfigWrite): Promise<ConfigWriteOutcome> {
-  defineScript(redis, 'tesseraAdminSetConfig');
   const keys = canvasKeys(canvasId);
   const pairs = Object.entries(write.fields).flatMap(([field, value]) => [field, String(value)]);
   const reply = await callScript<SetConfigReply>(redis, 'tesseraAdminSetConfig', [
@@ -116,7 +115,6 @@ export async function resizeCanvas(
   to: { readonly width: number; readonly height: number },
   audit: AuditRecord,
 ): Promise<ResizeOutcome> {
-  defineScript(redis, 'tesseraResizeCanvas');
   const keys = canvasKeys(canvasId);
   const chunks = chunksOutside(from, to);
   const reply = await callScript<ResizeReply>(redis, 'tesseraResizeCanvas', [

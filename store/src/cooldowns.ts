@@ -1,6 +1,6 @@
 import { canvasKeys } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
-import { callScript, defineScript } from './lua-scripts.js';
+import { callScript } from './lua-scripts.js';
 
 export interface CooldownHolder {
   readonly userId: string;
@@ -16,7 +16,6 @@ export interface CooldownHolder {
  * agree; a placement itself is judged by the config inside Redis.
  */
 export async function readCooldownRemaining(redis: RedisConnection, canvasId: string, holder: CooldownHolder, cooldownMs: number): Promise<number> {
-  defineScript(redis, 'tesseraReadCooldown');
   const keys = canvasKeys(canvasId);
   return callScript<number>(redis, 'tesseraReadCooldown', [
     keys.userCooldown(holder.userId),

@@ -1,6 +1,6 @@
 import { canvasKeys, comparePositions, type EventStats, formatPosition, parsePosition, type StreamPosition, ZERO_POSITION } from '@tessera/protocol';
 import type { PlacementEvent } from './event-stream.js';
-import { callScript, defineScript } from './lua-scripts.js';
+import { callScript } from './lua-scripts.js';
 import type { RedisConnection } from './redis-connection.js';
 
 /**
@@ -58,11 +58,6 @@ export type StatsRecordOutcome =
   /** The stats are counted through `cursor`, not where the batch starts: count from there first. */
   | { readonly kind: 'elsewhere'; readonly cursor: StreamPosition };
 
-/** Registers the stats script; call it when the client is created (see registerScripts). */
-export function defineEventStatsScripts(redis: RedisConnection): void {
-  defineScript(redis, 'tesseraRecordEventStats');
-}
-
 /** Adds `batch`, the placements in (from, to], if and only if the stats are counted exactly through `from`. */
 export async function recordEventStats(
   redis: RedisConnection,
@@ -72,7 +67,6 @@ export async function recordEventStats(
   batch: StatsBatch,
 ): Promise<StatsRecordOutcome> {
   if (comparePositions(from, to) >= 0) throw new Error(`a stats batch must end after it starts (${formatPosition(from)}..${formatPosition(to)})`);
-  defineEventStatsScripts(redis);
   const keys = canvasKeys(canvasId);
   const counts = JSON.stringify({ placements: batch.placements, minutes: batch.minutes, seconds: batch.seconds });
   const reply = await callScript<[number, string?]>(redis, 'tesseraRecordEventStats', [

@@ -1,5 +1,5 @@
 import { canvasKeys } from '@tessera/protocol';
-import { callScript, defineScript } from './lua-scripts.js';
+import { callScript } from './lua-scripts.js';
 import type { RedisConnection } from './redis-connection.js';
 
 export type GuestSessionVerdict = { readonly ok: true } | { readonly ok: false; readonly retryInMs: number };
@@ -15,7 +15,6 @@ export async function admitGuestSession(
   address: string,
   limit: { readonly perWindow: number; readonly windowMs: number },
 ): Promise<GuestSessionVerdict> {
-  defineScript(redis, 'tesseraCountInWindow');
   const [count, left] = await callScript<[number, number]>(redis, 'tesseraCountInWindow', [canvasKeys(canvasId).guestSessions(address), limit.windowMs]);
   return count <= limit.perWindow ? { ok: true } : { ok: false, retryInMs: left };
 }

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Cluster } from 'ioredis';
 import type { RedisConnection } from './redis-connection.js';
 
 const LUA_DIR = fileURLToPath(new URL('../lua/', import.meta.url));
@@ -46,6 +48,7 @@ export const SCRIPTS = {
   tesseraPaintRegion: 'paint-region-5.lua',
   tesseraPlacePixels: 'place-pixels.lua',
   tesseraReadCanvas: 'read-canvas.lua',
+  tesseraRecordConnection: 'record-connection-2.lua',
   tesseraReadCooldown: 'read-cooldown-2.lua',
   tesseraReadSnapshot: 'read-snapshot.lua',
   tesseraRecordEventStats: 'record-event-stats-5.lua',
@@ -67,38 +70,84 @@ export function keyCountOf(file: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/**
- * Defines every script on a client. runtime's createRedisClient calls it on every client it
- * builds, before any command: with auto-pipelining, a pipeline opened before a command was defined
- * lacks that command, and calling it then leaves ioredis with a callback and no reply (an uncaught
- * TypeError inside ioredis, redis/ioredis#1931). ioredis runs each by EVALSHA and falls back to
- * EVAL after a Redis restart flushed its script cache.
- */
-export function registerScripts(redis: RedisConnection): void {
-  const defined = redis as unknown as Record<string, unknown>;
-  for (const [name, file] of Object.entries(SCRIPTS)) {
-    if (typeof defined[name] === 'function') continue;
-    const keys = keyCountOf(file);
-    redis.defineCommand(name, keys === undefined ? { lua: loadLua(file) } : { lua: loadLua(file), numberOfKeys: keys });
+/** A script as Redis runs it: its source with includes resolved, its SHA1 and its key count. */
+export interface LuaScript {
+  readonly name: ScriptName;
+  readonly lua: string;
+  readonly sha: string;
+  /** Undefined: a variable-key script, whose callers pass the key count as the first argument. */
+  readonly keys: number | undefined;
+}
+
+const loaded = new Map<ScriptName, LuaScript>();
+
+/** A script of SCRIPTS, read from its file once per process. */
+export function scriptOf(name: ScriptName): LuaScript {
+  let script = loaded.get(name);
+  if (!script) {
+    const file = SCRIPTS[name];
+    const lua = loadLua(file);
+    script = { name, lua, sha: createHash('sha1').update(lua).digest('hex'), keys: keyCountOf(file) };
+    loaded.set(name, script);
   }
+  return script;
 }
 
 /**
- * Makes sure a script is defined on a client. A client without auto-pipelining (a test's or a
- * tool's plain `new Redis()`) gets every script now; one with it must have had them from the start
- * (see registerScripts), so a missing one is a bug, said at once rather than as ioredis#1931.
+ * Loads every script into Redis's script cache (each master's, in a Cluster): a service that
+ * starts with it finds a broken script at once, and its first calls need no EVAL. Not required:
+ * callScript falls back to EVAL whenever the cache lacks a script (after a Redis restart).
  */
-export function defineScript(redis: RedisConnection, name: ScriptName): void {
-  if (typeof (redis as unknown as Record<string, unknown>)[name] === 'function') return;
-  if (redis.options.enableAutoPipelining) {
-    throw new Error(`script ${name} is not defined on this auto-pipelining client: call registerScripts when the client is created (createRedisClient does)`);
-  }
-  registerScripts(redis);
+export async function loadScripts(redis: RedisConnection): Promise<void> {
+  const servers: RedisConnection[] = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  if (servers.length === 0) throw new Error('loadScripts: the Cluster knows no master yet (call it once the client is ready)');
+  const scripts = (Object.keys(SCRIPTS) as ScriptName[]).map(scriptOf);
+  await Promise.all(
+    servers.flatMap((server) =>
+      scripts.map(async (script) => {
+        const sha = await server.script('LOAD', script.lua);
+        if (sha !== script.sha) throw new Error(`Redis loaded ${script.name} as ${String(sha)}, not ${script.sha}`);
+      }),
+    ),
+  );
 }
 
-/** Calls a script registered with defineScript (`<name>Buffer` for Buffer replies). */
-export async function callScript<T>(redis: RedisConnection, name: string, args: (string | number | Buffer)[]): Promise<T> {
-  const command = (redis as unknown as Record<string, (...a: (string | number | Buffer)[]) => Promise<T>>)[name];
-  if (!command) throw new Error(`script ${name} is not defined on this client`);
-  return command.apply(redis, args);
+/** EVALSHA's / EVAL's arguments after the script: the key count (when the name fixes it), keys, arguments. */
+export function scriptArgs(script: LuaScript, args: readonly ScriptArg[]): ScriptArg[] {
+  return script.keys === undefined ? [...args] : [script.keys, ...args];
+}
+
+export type ScriptArg = string | number | Buffer;
+
+/** Redis's answer to EVALSHA of a script its cache does not hold (a restart or SCRIPT FLUSH emptied it). */
+export function isNoScriptError(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}
+
+/**
+ * Runs a script by EVALSHA, and by EVAL (which also caches it) when Redis answers NOSCRIPT: the
+ * script did not run then, so sending it again cannot run it twice. Scripts are not defined on
+ * the ioredis client (`defineCommand`): ioredis copies every defined script onto each pipeline it
+ * builds, auto-pipelined flushes included, which cost ~40 µs a pipeline with Tessera's 22 scripts
+ * against ~7 µs without (measured, bench/BENCHMARKS.md "Time to open sockets").
+ * `replies: 'buffers'` answers bulk strings as Buffers (chunk bytes).
+ */
+export async function callScript<T>(redis: RedisConnection, name: ScriptName, args: readonly ScriptArg[], replies: 'text' | 'buffers' = 'text'): Promise<T> {
+  const script = scriptOf(name);
+  const full = scriptArgs(script, args);
+  const suffix = replies === 'buffers' ? 'Buffer' : '';
+  try {
+    return (await send(redis, `evalsha${suffix}`, script.sha, full)) as T;
+  } catch (error) {
+    if (!isNoScriptError(error)) throw error;
+    return (await send(redis, `eval${suffix}`, script.lua, full)) as T;
+  }
+}
+
+/** ioredis has every command's `…Buffer` form; its types list only some (not evalshaBuffer). */
+type ScriptCommand = 'evalsha' | 'evalshaBuffer' | 'eval' | 'evalBuffer';
+
+function send(redis: RedisConnection, command: ScriptCommand, head: string, args: ScriptArg[]): Promise<unknown> {
+  const run = (redis as unknown as Record<ScriptCommand, (...all: ScriptArg[]) => Promise<unknown>>)[command];
+  return run.call(redis, head, ...args);
 }

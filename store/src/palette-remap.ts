@@ -1,7 +1,7 @@
 import { canvasKeys, chunkId, parsePosition, type StreamPosition } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
 import { adminKeys, AUDIT_MAX_LENGTH, type AuditRecord } from './admin-keys.js';
-import { callScript, defineScript } from './lua-scripts.js';
+import { callScript } from './lua-scripts.js';
 
 /**
  * Removing colours rewrites every chunk, which is too much for one script on a big canvas, so it
@@ -86,12 +86,6 @@ export function remapFinishOutcome(reply: FinishReply): RemapFinishOutcome {
   }
 }
 
-function defineRemapScripts(redis: RedisConnection): void {
-  defineScript(redis, 'tesseraBeginPaletteRemap');
-  defineScript(redis, 'tesseraRemapChunk');
-  defineScript(redis, 'tesseraFinishPaletteRemap');
-}
-
 export async function beginPaletteRemap(
   redis: RedisConnection,
   canvasId: string,
@@ -100,7 +94,6 @@ export async function beginPaletteRemap(
   audit: AuditRecord,
 ): Promise<RemapStartOutcome> {
   if (plan.table.length !== 256) throw new Error('a remap table has 256 entries');
-  defineRemapScripts(redis);
   const keys = canvasKeys(canvasId);
   const admin = adminKeys(canvasId);
   const reply = await callScript<BeginReply>(redis, 'tesseraBeginPaletteRemap', [
@@ -144,7 +137,6 @@ const REMAP_CONCURRENCY = 4;
  * twice at once. With no remap state but a config still marked as remapping, repairs the mark.
  */
 export async function completePaletteRemap(redis: RedisConnection, canvasId: string, leaseMs: number): Promise<RemapFinishOutcome> {
-  defineRemapScripts(redis);
   const keys = canvasKeys(canvasId);
   const admin = adminKeys(canvasId);
   const state = await readPaletteRemap(redis, canvasId);

@@ -1,6 +1,5 @@
 import type { RedisConnection } from './redis-connection.js';
-import type { ChainableCommander } from 'ioredis';
-import { callScript, defineScript } from './lua-scripts.js';
+import { callScript, isNoScriptError, scriptArgs, scriptOf } from './lua-scripts.js';
 import { ReplicaShortfallError } from './placement-failure.js';
 import {
   checkPlacePixelsReply,
@@ -55,9 +54,6 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
-/** A pipeline of a client registerScripts ran on: ioredis copies defined scripts onto its pipelines. */
-type ScriptPipeline = ChainableCommander & { tesseraPlacePixels(...args: (string | number)[]): ChainableCommander };
-
 /**
  * Places pixels like createPixelPlacer, but every placement asked for in one turn of the event
  * loop (they arrive together: one socket read holds many events) goes to Redis as ONE call of the
@@ -67,7 +63,6 @@ type ScriptPipeline = ChainableCommander & { tesseraPlacePixels(...args: (string
  * Same at-most-once contract as createPixelPlacer: use a client that never resends.
  */
 export function createBatchingPixelPlacer(redis: RedisConnection, canvasId: string, streamMaxLength: number, options: BatchingOptions = {}): PixelPlacer {
-  defineScript(redis, 'tesseraPlacePixels');
   const maxBatch = options.maxBatch ?? DEFAULTS.maxBatch;
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${String(maxBatch)}`);
   const replicas = options.replicas ?? DEFAULTS.replicas;
@@ -83,7 +78,10 @@ export function createBatchingPixelPlacer(redis: RedisConnection, canvasId: stri
   let connectedReplicas = replicas;
   let countedAt = 0;
 
-  const send = (batch: Pending[]): void => {
+  const script = scriptOf('tesseraPlacePixels');
+
+  /** `cached` false: after a NOSCRIPT, the batch goes again as EVAL (the script ran nowhere). */
+  const send = (batch: Pending[], cached = true): void => {
     const keyArgs = argsOf(batch.map((pending) => pending.request));
     const rejectAll = (error: unknown): void => {
       for (const pending of batch) pending.reject(error);
@@ -99,25 +97,28 @@ export function createBatchingPixelPlacer(redis: RedisConnection, canvasId: stri
     if (recount) countedAt = Date.now();
     // One pipeline, so WAIT follows the script on the same connection and INFO asks the same
     // server (in Cluster mode too: both are keyless and travel with the script's slot).
-    const pipeline = redis.pipeline() as ScriptPipeline;
-    pipeline.tesseraPlacePixels(...keyArgs);
+    const pipeline = redis.pipeline();
+    const args = scriptArgs(script, keyArgs);
+    if (cached) pipeline.evalsha(script.sha, ...(args as [number, ...(string | number)[]]));
+    else pipeline.eval(script.lua, ...(args as [number, ...(string | number)[]]));
     if (waitFor > 0) pipeline.call('WAIT', waitFor, replicaTimeoutMs);
     if (recount) pipeline.call('INFO', 'replication');
     pipeline.exec().then((results) => {
-      const [script, ...rest] = results ?? [];
+      const [placed, ...rest] = results ?? [];
       const wait = waitFor > 0 ? rest.shift() : undefined;
       const info = recount ? rest.shift() : undefined;
       if (info && !info[0]) connectedReplicas = connectedReplicasIn(String(info[1])) ?? connectedReplicas;
-      if (!script || script[0]) {
-        rejectAll(script?.[0] ?? new Error('place-pixels: the pipeline answered nothing'));
+      if (cached && isNoScriptError(placed?.[0])) return void send(batch, false);
+      if (!placed || placed[0]) {
+        rejectAll(placed?.[0] ?? new Error('place-pixels: the pipeline answered nothing'));
         return;
       }
       const confirmed = wait && !wait[0] ? Number(wait[1]) : 0;
       if (waitFor === 0 || confirmed >= waitFor) {
-        settle(batch, script[1] as PlacePixelsReply);
+        settle(batch, placed[1] as PlacePixelsReply);
         return;
       }
-      const placements = settle(batch, script[1] as PlacePixelsReply, () => new ReplicaShortfallError(confirmed, waitFor));
+      const placements = settle(batch, placed[1] as PlacePixelsReply, () => new ReplicaShortfallError(confirmed, waitFor));
       // A batch of refusals wrote nothing: nothing was left unsafe.
       if (placements > 0) options.onReplicaShortfall?.({ confirmed, required: waitFor, placements, ...(wait?.[0] ? { error: wait[0] } : {}) });
     }, rejectAll);

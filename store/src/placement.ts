@@ -1,6 +1,6 @@
 import { canvasKeys, chunkOf, ErrorCode } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
-import { callScript, defineScript } from './lua-scripts.js';
+import { callScript } from './lua-scripts.js';
 
 export interface PlacementRequest {
   readonly x: number;
@@ -110,7 +110,6 @@ export interface PixelPlacer {
  * player is told.
  */
 export function createPixelPlacer(redis: RedisConnection, canvasId: string, streamMaxLength: number): PixelPlacer {
-  defineScript(redis, 'tesseraPlacePixels');
   const argsOf = placePixelsArgs(canvasId, streamMaxLength);
   return {
     async place(request) {

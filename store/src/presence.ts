@@ -1,11 +1,6 @@
 import { canvasKeys } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
-import { callScript, defineScript } from './lua-scripts.js';
-
-/** Registers the presence script; call it when the client is created (see registerScripts). */
-export function definePresenceScripts(redis: RedisConnection): void {
-  defineScript(redis, 'tesseraReportPresence');
-}
+import { callScript } from './lua-scripts.js';
 
 /**
  * Records that gateway `gatewayId` holds `players` now, valid for `ttlMs`, and returns the
@@ -14,7 +9,6 @@ export function definePresenceScripts(redis: RedisConnection): void {
 export async function reportPresence(redis: RedisConnection, canvasId: string, gatewayId: string, players: number, ttlMs: number): Promise<number> {
   if (!Number.isInteger(players) || players < 0) throw new Error(`players must be a non-negative integer, got ${players}`);
   if (!Number.isInteger(ttlMs) || ttlMs <= 0) throw new Error(`ttlMs must be a positive integer, got ${ttlMs}`);
-  definePresenceScripts(redis);
   const keys = canvasKeys(canvasId);
   return callScript<number>(redis, 'tesseraReportPresence', [keys.presence, keys.stats, keys.statsOnlinePerMinute, gatewayId, players, ttlMs]);
 }

@@ -1,7 +1,7 @@
 import { canvasKeys, CHUNK_SIZE, type CanvasKeys } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
 import { rewriteTarget, runRewrites, type RewriteReply } from './chunk-rewrites.js';
-import { callScript, defineScript } from './lua-scripts.js';
+import { callScript } from './lua-scripts.js';
 
 export interface PaintRect {
   readonly x: number;
@@ -43,7 +43,6 @@ export async function paintRegion(
   target: PaintTarget,
   options: PaintOptions,
 ): Promise<PaintOutcome> {
-  defineScript(redis, 'tesseraPaintRegion');
   const keys = canvasKeys(canvasId);
   if ('pixels' in target && target.pixels.length !== rect.width * rect.height) {
     throw new Error(`paint target holds ${target.pixels.length} pixels for a ${rect.width}×${rect.height} rectangle`);

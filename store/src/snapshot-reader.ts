@@ -1,7 +1,6 @@
 import { canvasKeys, parsePosition, type ChunkData, type StreamPosition } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
 import { callOverChunkGrid, chunksFromReply } from './chunk-grid-read.js';
-import { defineScript } from './lua-scripts.js';
 
 /** Everything a snapshot holds, read in one atomic step. */
 export interface CanvasSnapshotState {
@@ -20,10 +19,9 @@ export interface CanvasSnapshotState {
  * read-snapshot.lua). Undefined when the canvas does not exist.
  */
 export async function readSnapshotState(redis: RedisConnection, canvasId: string): Promise<CanvasSnapshotState | undefined> {
-  defineScript(redis, 'tesseraReadSnapshot');
   const size = await redis.hmget(canvasKeys(canvasId).config, 'width', 'height');
   if (!size[0] || !size[1]) return undefined;
-  const grid = await callOverChunkGrid(redis, canvasId, 'tesseraReadSnapshotBuffer', { width: Number(size[0]), height: Number(size[1]) });
+  const grid = await callOverChunkGrid(redis, canvasId, 'tesseraReadSnapshot', { width: Number(size[0]), height: Number(size[1]) });
   if (!grid) return undefined;
   const { reply } = grid;
   const position = parsePosition(String(reply[1]));

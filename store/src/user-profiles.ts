@@ -1,4 +1,5 @@
 import { canvasKeys } from '@tessera/protocol';
+import { callScript } from './lua-scripts.js';
 import type { RedisConnection } from './redis-connection.js';
 
 /** How long a user's address record outlives their last connection. */
@@ -22,19 +23,23 @@ export interface SessionRecord {
 }
 
 /**
- * Records a connection: the display name (per connection, not per placement, so the placement
- * path stays lean) and the address with first and last seen.
+ * Records a connection (record-connection-2.lua, one round trip): the display name (per
+ * connection, not per placement, so the placement path stays lean) and the address with first and
+ * last seen. False when the user already has MAX_ADDRESSES other addresses and this one was left out.
  */
-export async function recordConnection(redis: RedisConnection, canvasId: string, record: ConnectionRecord): Promise<void> {
+export async function recordConnection(redis: RedisConnection, canvasId: string, record: ConnectionRecord): Promise<boolean> {
   const keys = canvasKeys(canvasId);
-  const sessions = keys.userSessions(record.userId);
-  const previous = await redis.hget(sessions, record.address);
-  const firstSeen = parseSession(record.address, previous)?.firstSeen ?? record.at;
-  const pipeline = redis.pipeline();
-  if (record.displayName !== undefined) pipeline.hset(keys.userProfiles, record.userId, record.displayName);
-  if (previous !== null || (await redis.hlen(sessions)) < MAX_ADDRESSES) pipeline.hset(sessions, record.address, `${firstSeen}:${record.at}`);
-  pipeline.expire(sessions, SESSIONS_TTL_S);
-  await pipeline.exec();
+  const recorded = await callScript<number>(redis, 'tesseraRecordConnection', [
+    keys.userProfiles,
+    keys.userSessions(record.userId),
+    record.userId,
+    record.displayName ?? '',
+    record.address,
+    record.at,
+    MAX_ADDRESSES,
+    SESSIONS_TTL_S,
+  ]);
+  return recorded === 1;
 }
 
 /** Display names of accounts (absent: a guest, an admin, or an account never seen connecting). */

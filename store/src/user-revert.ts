@@ -1,7 +1,7 @@
 import { canvasKeys, chunkOf, MODERATION_LIMITS, type CanvasKeys } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
 import { rewriteTarget, runRewrites, type RewriteReply } from './chunk-rewrites.js';
-import { callScript, defineScript } from './lua-scripts.js';
+import { callScript } from './lua-scripts.js';
 
 /** Stream entries per XRANGE while scanning for a user's placements. */
 const SCAN_PAGE = 10_000;
@@ -73,7 +73,6 @@ export async function planRevert(redis: RedisConnection, canvasId: string, userI
  * revert-pixels-5.lua, chunk by chunk: a pixel changes only while the user still owns it.
  */
 export async function runRevert(redis: RedisConnection, canvasId: string, plan: RevertPlan, options: RevertRunOptions): Promise<RevertOutcome> {
-  defineScript(redis, 'tesseraRevertPixels');
   const keys = canvasKeys(canvasId);
   const byChunk = new Map<string, { cx: number; cy: number; args: number[] }>();
   for (const { x, y, color } of plan.pixels.values()) {

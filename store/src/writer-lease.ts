@@ -1,6 +1,6 @@
 import { canvasKeys } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
-import { callScript, defineScript } from './lua-scripts.js';
+import { callScript } from './lua-scripts.js';
 
 /**
  * The writer leadership lock of one canvas: a string holding the leader's id with a TTL.
@@ -8,17 +8,6 @@ import { callScript, defineScript } from './lua-scripts.js';
  * releasing compare the holder first (Lua), so a writer whose lock expired can never extend or
  * delete its successor's.
  */
-
-/**
- * Registers the lease scripts. Call it when the client is created: with auto-pipelining, a script
- * first defined in the same tick as another command is queued on a pipeline that lacks it, which
- * ioredis answers with an uncaught TypeError (redis/ioredis#1931).
- */
-export function defineWriterLeaseScripts(redis: RedisConnection): void {
-  defineScript(redis, 'tesseraAcquireLease');
-  defineScript(redis, 'tesseraRenewLease');
-  defineScript(redis, 'tesseraReleaseLease');
-}
 
 /** Takes the lock if nobody holds it; true when the caller now holds it for `ttlMs`. */
 export async function acquireWriterLease(redis: RedisConnection, canvasId: string, writerId: string, ttlMs: number): Promise<boolean> {
@@ -33,7 +22,6 @@ export type LeaseAttempt =
 
 /** Takes the lock if nobody holds it, or says when the current holder's lock runs out (one round trip). */
 export async function tryWriterLease(redis: RedisConnection, canvasId: string, writerId: string, ttlMs: number): Promise<LeaseAttempt> {
-  defineWriterLeaseScripts(redis);
   const [code, ttl] = await callScript<[number, number]>(redis, 'tesseraAcquireLease', [canvasKeys(canvasId).writerLock, writerId, ttlMs]);
   if (code === 1) return { held: true };
   if (code === 0) return { held: false, freeInMs: ttl >= 0 ? ttl : undefined };
@@ -42,13 +30,11 @@ export async function tryWriterLease(redis: RedisConnection, canvasId: string, w
 
 /** Extends the lock to `ttlMs` from now; false when the caller no longer holds it. */
 export async function renewWriterLease(redis: RedisConnection, canvasId: string, writerId: string, ttlMs: number): Promise<boolean> {
-  defineWriterLeaseScripts(redis);
   return leaseHeld(await callScript<number>(redis, 'tesseraRenewLease', [canvasKeys(canvasId).writerLock, writerId, ttlMs]));
 }
 
 /** Deletes the lock if the caller holds it; false when it did not. */
 export async function releaseWriterLease(redis: RedisConnection, canvasId: string, writerId: string): Promise<boolean> {
-  defineWriterLeaseScripts(redis);
   return leaseHeld(await callScript<number>(redis, 'tesseraReleaseLease', [canvasKeys(canvasId).writerLock, writerId]));
 }
 

@@ -1,6 +1,6 @@
 import { canvasKeys, formatPosition, parsePosition, type StreamPosition } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
-import { callScript, defineScript } from './lua-scripts.js';
+import { callScript } from './lua-scripts.js';
 
 /** Where the writer leader stands: enough for a standby to resume exactly and re-send the last delta. */
 export interface WriterState {
@@ -32,11 +32,6 @@ export interface StoredWriterState {
 }
 
 export type CommitOutcome = 'committed' | 'not-leader' | 'conflict';
-
-/** Registers the commit script; call it when the client is created (see defineWriterLeaseScripts). */
-export function defineWriterStateScripts(redis: RedisConnection): void {
-  defineScript(redis, 'tesseraCommitWriterState');
-}
 
 /** The fence a commit of `state` leaves behind. */
 export function fenceOf(state: Pick<WriterState, 'epoch' | 'seq'>): WriterFence {
@@ -75,7 +70,6 @@ export async function commitWriterState(
   expected: WriterFence,
   next: WriterState,
 ): Promise<CommitOutcome> {
-  defineWriterStateScripts(redis);
   const keys = canvasKeys(canvasId);
   const delta = next.lastDelta ? Buffer.from(next.lastDelta.buffer, next.lastDelta.byteOffset, next.lastDelta.byteLength) : '';
   const code = await callScript<number>(redis, 'tesseraCommitWriterState', [

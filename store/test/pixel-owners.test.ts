@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { canvasKeys } from '@tessera/protocol';
 import { Redis } from 'ioredis';
 import { useRedis } from '../../test-support/index.js';
-import { createCanvasIfMissing, createPixelPlacer, paintRegion, readPixelOwner, registerScripts, resizeCanvas, restoreCanvas } from '../src/index.js';
+import { createCanvasIfMissing, createPixelPlacer, paintRegion, readPixelOwner, resizeCanvas, restoreCanvas } from '../src/index.js';
 
 const PALETTE = ['#ffffff', '#000000', '#ff0000', '#00ff00', '#0000ff', '#ffff00'];
 
@@ -21,7 +21,6 @@ describe('the pixel-ownership index', function () {
 
   before(() => {
     redis = new Redis(server.url);
-    registerScripts(redis);
   });
   after(() => redis.disconnect());
 

@@ -7,8 +7,8 @@ import { useRedis, waitFor } from '../../test-support/index.js';
 import {
   createBatchingPixelPlacer,
   createCanvasIfMissing,
+  loadScripts,
   placementFailureCode,
-  registerScripts,
   ReplicaShortfallError,
   type PlacementRequest,
   type ReplicaShortfall,
@@ -37,7 +37,7 @@ describe('acknowledging a placement only once a replica holds it', function () {
     replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
     redis = new Redis(master.url);
     onReplica = new Redis(replica.url);
-    registerScripts(redis);
+    await loadScripts(redis); // as a gateway does at start: no batch goes as EVAL first
     await waitFor(linkUp, { timeoutMs: 20_000, message: 'the replica linked to its master' });
   });
   after(async () => {
@@ -133,7 +133,7 @@ describe('asking for a replica of a master that has none (one left alone after a
   it('falls short once, counts no replica connected, then acknowledges on the master word rather than never', async () => {
     const redis = new Redis(server.url);
     try {
-      registerScripts(redis);
+      await loadScripts(redis);
       await createCanvasIfMissing(redis, 'alone', { width: 100, height: 10, palette: PALETTE, cooldownMs: 0 });
       const shortfalls: ReplicaShortfall[] = [];
       const placer = createBatchingPixelPlacer(redis, 'alone', 100_000, { replicas: 1, replicaTimeoutMs: 50, onReplicaShortfall: (s) => shortfalls.push(s) });
@@ -156,7 +156,8 @@ describe('asking for a replica in a Redis Cluster', function () {
     const set = await startRedisCluster();
     const cluster = new Cluster(set.addresses);
     try {
-      registerScripts(cluster);
+      await cluster.ping(); // ready: the masters are known
+      await loadScripts(cluster);
       await createCanvasIfMissing(cluster, 'sharded', { width: 100, height: 10, palette: PALETTE, cooldownMs: 0 });
       const placer = createBatchingPixelPlacer(cluster, 'sharded', 100_000, { replicas: 1, replicaTimeoutMs: 50 });
       const place = (x: number) => placer.place({ x, y: 0, color: 1, userId: `g_${x}`, ip: '10.0.0.1', applyIpCooldown: false });

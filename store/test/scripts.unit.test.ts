@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { defineScript, keyCountOf, loadLua, LUA_INCLUDES_DIR, SCRIPTS } from '../src/lua-scripts.js';
+import { keyCountOf, loadLua, LUA_INCLUDES_DIR, SCRIPTS } from '../src/lua-scripts.js';
 
 const LUA_DIR = fileURLToPath(new URL('../lua/', import.meta.url));
 const INCLUDES = readdirSync(LUA_INCLUDES_DIR).filter((file) => file.endsWith('.lua'));
@@ -65,22 +64,5 @@ describe('the script list', () => {
       }
     }
     assert.deepEqual(copies, []);
-  });
-});
-
-describe('defining scripts on a client', () => {
-  it('defines every script on a plain client at first use', () => {
-    const plain = new Redis({ lazyConnect: true });
-    defineScript(plain, 'tesseraPlacePixels');
-    for (const name of Object.keys(SCRIPTS)) assert.equal(typeof (plain as unknown as Record<string, unknown>)[name], 'function', name);
-    plain.disconnect();
-  });
-
-  it('refuses to define one late on an auto-pipelining client (ioredis#1931), saying what to do', () => {
-    const pipelining = new Redis({ lazyConnect: true, enableAutoPipelining: true });
-    assert.throws(() => {
-      defineScript(pipelining, 'tesseraPlacePixels');
-    }, /tesseraPlacePixels is not defined on this auto-pipelining client: call registerScripts when the client is created/);
-    pipelining.disconnect();
   });
 });

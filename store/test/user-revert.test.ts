@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { canvasKeys } from '@tessera/protocol';
 import { Redis } from 'ioredis';
 import { useRedis } from '../../test-support/index.js';
-import { createCanvasIfMissing, createPixelPlacer, planRevert, registerScripts, runRevert } from '../src/index.js';
+import { createCanvasIfMissing, createPixelPlacer, planRevert, runRevert } from '../src/index.js';
 
 const PALETTE = ['#ffffff', '#000000', '#ff0000', '#00ff00', '#0000ff', '#ffff00'];
 
@@ -22,7 +22,6 @@ describe('reverting a user in the store', function () {
 
   before(() => {
     redis = new Redis(server.url);
-    registerScripts(redis);
   });
   after(() => redis.disconnect());
 

@@ -8,7 +8,7 @@ import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
 import { canvasKeys, decodeCanvas, decodeHistoryEvents, parsePosition, type HistoryIndex } from '@tessera/protocol';
-import { createPixelPlacer, registerScripts } from '@tessera/store';
+import { createPixelPlacer } from '@tessera/store';
 import { stopAll, type Service } from '../../scripts/lib/processes.mjs';
 import { getFreePort, requireBuilt, useRedis, useS3, waitFor } from '../../test-support/index.js';
 import { CHROMIUM, GATEWAY_MAIN, isOk, launchChromium, ROOT, startService, VERBOSE, WEB_ROOT, WRITER_MAIN } from './support/browser-harness.js';
@@ -97,7 +97,6 @@ describe('the history viewer', function () {
 
     // The scripted history: three phases painting over one another, each archived before the next.
     redisClient = new Redis(redis.url);
-    registerScripts(redisClient);
     const placer = createPixelPlacer(redisClient, CANVAS_ID, 1_000_000);
     await setMode('on'); // to watch the archive grow through the gateway
     let seed = 7;

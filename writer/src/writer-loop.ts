@@ -17,8 +17,6 @@ import {
 import { createFailureLog, type FailureLog, type Logger } from '@tessera/runtime';
 import {
   commitWriterState,
-  defineWriterLeaseScripts,
-  defineWriterStateScripts,
   fenceOf,
   readCanvas,
   readConfigVersion,
@@ -159,9 +157,6 @@ class WriterLoop extends EventEmitter<WriterEvents> implements Writer {
     this.log = log;
     this.metrics = metrics;
     this.failures = createFailureLog({ log, message: 'writer step failed: retrying next tick', intervalMs: LOG_REPEAT_MS, keyField: 'stage' });
-    // Before any command: see defineWriterLeaseScripts.
-    defineWriterLeaseScripts(redis);
-    defineWriterStateScripts(redis);
     this.eventStats = createEventStatsRecorder({
       redis,
       canvasId: config.canvasId,
