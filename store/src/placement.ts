@@ -1,4 +1,4 @@
-import { canvasKeys, chunkOf, ErrorCode } from '@tessera/protocol';
+import { canvasKeys, CHUNK_SIZE, chunkOf, ErrorCode, LIMITS } from '@tessera/protocol';
 import type { RedisConnection } from './redis-connection.js';
 import { callScript } from './lua-scripts.js';
 
@@ -23,8 +23,11 @@ export type PlacePixelsReply = (number | string)[];
 
 /** The keys every placement of a canvas shares, sent once a call. */
 const SHARED_KEYS = 5;
-/** Keys of one placement: chunk, owners, user cooldown, IP cooldown. */
-const KEYS_PER_PLACEMENT = 4;
+/** What a packed pixel (packPixel) can carry: the protocol's largest canvas side and palette. */
+const PACKED_SIDE = LIMITS.maxCanvasSide;
+const PACKED_COLORS = LIMITS.maxPaletteSize;
+/** Distinct chunks one call may touch (2^16 keeps a packed pixel below 2^53). */
+const PACKED_CHUNKS = 65_536;
 /** Reply fields of one placement after the config version: code, time, event id. */
 const REPLY_FIELDS = 3;
 
@@ -47,19 +50,48 @@ export function placePixelsArgs(canvasId: string, streamMaxLength: number): Plac
     return pair;
   };
   return (requests) => {
-    const args: (string | number)[] = [SHARED_KEYS + KEYS_PER_PLACEMENT * requests.length, ...shared];
-    const argv: (string | number)[] = [streamMaxLength, requests.length];
+    const chunks: string[] = [];
+    const chunkIndex = new Map<number, number>();
+    const cooldowns: string[] = [];
+    const argv: (string | number)[] = [streamMaxLength, requests.length, CHUNK_SIZE, 0];
     for (const request of requests) {
-      const { cx, cy, offset } = chunkOf(request.x, request.y);
-      const [chunk, owners] = keysOfChunk(cx, cy);
-      args.push(chunk, owners, keys.userCooldown(request.userId), keys.ipCooldown(request.ip));
+      const { cx, cy } = chunkOf(request.x, request.y);
+      const id = cy * 65_536 + cx;
+      let index = chunkIndex.get(id);
+      if (index === undefined) {
+        index = chunkIndex.size;
+        chunkIndex.set(id, index);
+        chunks.push(...keysOfChunk(cx, cy));
+      }
+      cooldowns.push(keys.userCooldown(request.userId), keys.ipCooldown(request.ip));
       const prefixes = request.addressPrefixes ?? [];
-      argv.push(request.x, request.y, request.color, request.userId, request.applyIpCooldown ? 1 : 0, offset, prefixes.length);
+      argv.push(packPixel(request, index), request.userId, prefixes.length);
       for (const prefix of prefixes) argv.push(prefix);
     }
-    for (const value of argv) args.push(value);
-    return args;
+    argv[3] = chunkIndex.size;
+    const keyCount = SHARED_KEYS + chunks.length + cooldowns.length;
+    return [keyCount, ...shared, ...chunks, ...cooldowns, ...argv];
   };
+}
+
+/**
+ * x, y, colour, the IP-cooldown flag and the index of the pixel's chunk among the call's as the one
+ * number place-pixels.lua unpacks (exact in a double: 16 + 14 + 14 + 8 + 1 bits). Throws on values
+ * the packing cannot carry: the gateway's payload check never lets them through, so one reaching
+ * here is a bug, not a refusal.
+ */
+export function packPixel(request: Pick<PlacementRequest, 'x' | 'y' | 'color' | 'applyIpCooldown'>, chunkIndex = 0): number {
+  const { x, y, color } = request;
+  if (!isBelow(x, PACKED_SIDE) || !isBelow(y, PACKED_SIDE) || !isBelow(color, PACKED_COLORS) || !isBelow(chunkIndex, PACKED_CHUNKS)) {
+    throw new RangeError(
+      `a placement at (${x}, ${y}) in colour ${color} (chunk ${chunkIndex} of its call) cannot be packed: x and y must be below ${PACKED_SIDE}, the colour below ${PACKED_COLORS}, the chunk below ${PACKED_CHUNKS}`,
+    );
+  }
+  return (((chunkIndex * PACKED_SIDE + y) * PACKED_SIDE + x) * PACKED_COLORS + color) * 2 + (request.applyIpCooldown ? 1 : 0);
+}
+
+function isBelow(value: number, limit: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value < limit;
 }
 
 /** Throws unless a place-pixels reply answers `placements` placements. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { canvasKeys, ErrorCode } from '@tessera/protocol';
+import { canvasKeys, chunkOf, ErrorCode, LIMITS } from '@tessera/protocol';
 import { Redis } from 'ioredis';
 import { useRedis } from '../../test-support/index.js';
 import {
@@ -9,6 +9,7 @@ import {
   createCanvasIfMissing,
   createPixelPlacer,
   loadScripts,
+  packPixel,
   placementFailureCode,
   readPixelOwner,
   type PixelPlacer,
@@ -224,6 +225,41 @@ describe('placing a batch of pixels in one script call', function () {
     assert.deepEqual(outcomes.map(kind), Array(20).fill('accepted'));
     assert.equal((await scriptCalls(redis)) - before, 3);
     assert.throws(() => createBatchingPixelPlacer(redis, canvasId, 100_000, { maxBatch: 0 }), /maxBatch/);
+  });
+
+  it('carries the far corner of the largest canvas and the last colour of the largest palette through the packed arguments', async () => {
+    const side = LIMITS.maxCanvasSide;
+    const canvasId = `batch${++counter}`;
+    const palette = Array.from({ length: LIMITS.maxPaletteSize }, (_, i) => `#${i.toString(16).padStart(2, '0')}0000`);
+    await createCanvasIfMissing(redis, canvasId, { width: side, height: side, palette, cooldownMs: 0 });
+    const batched = createBatchingPixelPlacer(redis, canvasId, 100_000);
+    const corners = [
+      request(side - 1, side - 1, LIMITS.maxPaletteSize - 1, 'g_corner', { applyIpCooldown: true }),
+      request(0, side - 1, 1, 'g_corner2'),
+      request(side - 1, 0, 0, 'g_corner3'),
+    ];
+    assert.deepEqual((await placeTogether(batched, corners)).map(kind), ['accepted', 'accepted', 'accepted']);
+    assert.deepEqual(
+      (await events(canvasKeys(canvasId).events)).map(({ x, y, c, u }) => [x, y, c, u]),
+      corners.map((r) => [String(r.x), String(r.y), String(r.color), r.userId]),
+    );
+    const { cx, cy, offset } = chunkOf(side - 1, side - 1);
+    const chunk = await redis.getBuffer(canvasKeys(canvasId).chunk(cx, cy));
+    assert.equal(chunk?.[offset], LIMITS.maxPaletteSize - 1, 'the pixel holds the last colour');
+  });
+
+  it('refuses to pack what the protocol never lets through, rather than placing elsewhere', () => {
+    for (const bad of [
+      { x: LIMITS.maxCanvasSide, y: 0, color: 0 },
+      { x: 0, y: -1, color: 0 },
+      { x: 0, y: 0, color: LIMITS.maxPaletteSize },
+      { x: 1.5, y: 0, color: 0 },
+    ]) {
+      assert.throws(() => packPixel({ ...bad, applyIpCooldown: false }), RangeError, JSON.stringify(bad));
+    }
+    assert.throws(() => packPixel({ x: 0, y: 0, color: 0, applyIpCooldown: false }, 65_536), RangeError, 'the chunk index too');
+    assert.equal(packPixel({ x: 16_383, y: 16_383, color: 255, applyIpCooldown: true }, 65_535), Number.MAX_SAFE_INTEGER, 'the largest fits a double exactly');
+    assert.equal(packPixel({ x: 3, y: 2, color: 5, applyIpCooldown: true }), ((2 * LIMITS.maxCanvasSide + 3) * 256 + 5) * 2 + 1);
   });
 
   it('fails only the batch Redis refused, each placement with CANVAS_UNAVAILABLE, and places the next', async () => {
