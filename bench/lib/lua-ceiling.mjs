@@ -4,7 +4,10 @@
 // (pinned away from Redis's core when pinning is on) so the driver does not steal the CPU it
 // measures. Prints one JSON line: { driver, placed, refused, errors, seconds, perSec }.
 //
-//   node bench/lib/lua-ceiling.mjs <driver> <redisUrl> <canvasId> <seconds> <connections> <inFlight> <streamMaxLen> [batch]
+//   node bench/lib/lua-ceiling.mjs <driver> <redisUrl> <canvasId> <seconds> <connections> <inFlight> <streamMaxLen> [batch] [redisPid]
+//
+// With `redisPid`, also the CPU seconds redis-server used during the measured seconds (warm-up
+// excluded): Redis's cost a placement, network work included, whatever share of its core it got.
 //
 // `ioredis`: pipelined EVALSHA of one placement a call (createPixelPlacer's batch of one) through
 // ioredis. On one core the client's own command building and reply parsing (~30 µs a placement)
@@ -17,9 +20,11 @@ import net from 'node:net';
 import { loadLua, placePixelsArgs, SCRIPTS } from '@tessera/store';
 import { Redis } from 'ioredis';
 import { randomGuestPlacement } from './drawing.mjs';
+import { cpuSeconds } from './proc-stats.mjs';
 
-const [driver = 'raw', redisUrl = 'redis://127.0.0.1:6379', canvasId = 'bench', secondsArg, connectionsArg, inFlightArg, maxLenArg, batchArg] =
+const [driver = 'raw', redisUrl = 'redis://127.0.0.1:6379', canvasId = 'bench', secondsArg, connectionsArg, inFlightArg, maxLenArg, batchArg, redisPidArg] =
   process.argv.slice(2);
+const redisPid = Number(redisPidArg ?? 0);
 const seconds = Number(secondsArg ?? 5);
 const connections = Number(connectionsArg ?? 4);
 const inFlight = Number(inFlightArg ?? 256);
@@ -133,13 +138,17 @@ function driveRaw() {
 const clients = driver === 'ioredis' ? Array.from({ length: connections }, () => new Redis(redisUrl, { enableAutoPipelining: false })) : [];
 const lanes = driver === 'ioredis' ? clients.map((redis) => driveIoredis(redis)) : Array.from({ length: connections }, () => driveRaw());
 await new Promise((resolve) => setTimeout(resolve, 1_000)); // warm-up
+const redisCpuBefore = redisPid ? cpuSeconds(redisPid) : NaN;
 measuring = true;
 const started = performance.now();
 await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 measuring = false;
+const redisCpuSeconds = redisPid ? cpuSeconds(redisPid) - redisCpuBefore : undefined;
 const elapsed = (performance.now() - started) / 1000;
 running = false;
 await Promise.all(lanes);
 clients.forEach((c) => c.disconnect());
-process.stdout.write(`${JSON.stringify({ driver, connections, inFlight, placed, refused, errors, seconds: elapsed, perSec: placed / elapsed })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ driver, connections, inFlight, placed, refused, errors, seconds: elapsed, perSec: placed / elapsed, redisCpuSeconds })}\n`,
+);
 process.exit(0);

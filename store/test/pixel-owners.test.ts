@@ -24,6 +24,34 @@ describe('the pixel-ownership index', function () {
   });
   after(() => redis.disconnect());
 
+  it('writes owners the same way on both sides of user number 2^21 (one 64-bit write below it, two 32-bit writes from it)', async () => {
+    const { canvasId, keys, placer } = await canvas();
+    // The next users get 2^21 - 1, 2^21 and 2^21 + 1.
+    await redis.hset(keys.userNumbers, 'next', 2 ** 21 - 2);
+    const before = Math.floor(Date.now() / 1000);
+    for (const [x, user] of [
+      [10, 'g_below'],
+      [11, 'g_at'],
+      [12, 'g_above'],
+    ] as const) {
+      assert.equal((await placer.place(placement(x, 7, 2, user))).ok, true);
+    }
+    assert.deepEqual(await Promise.all(['g_below', 'g_at', 'g_above'].map((user) => redis.hget(keys.userNumbers, `id:${user}`))), [
+      String(2 ** 21 - 1),
+      String(2 ** 21),
+      String(2 ** 21 + 1),
+    ]);
+    for (const [x, user] of [
+      [10, 'g_below'],
+      [11, 'g_at'],
+      [12, 'g_above'],
+    ] as const) {
+      const record = await readPixelOwner(redis, canvasId, x, 7);
+      assert.equal(record.userId, user, `owner of (${x}, 7)`);
+      assert.ok(record.placedAt! >= before * 1000 && record.placedAt! <= Date.now(), `placed-at of (${x}, 7)`);
+    }
+  });
+
   it('always names the user of the newest event of each pixel, through placements and admin paints', async () => {
     const { canvasId, keys, placer } = await canvas();
     const users = ['g_a', 'g_b', 'a_c', 'g_d'];
