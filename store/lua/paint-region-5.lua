@@ -29,6 +29,7 @@
     code 3 a palette remap is in progress
   Codes are mapped to meanings in chunk-rewrites.ts only (shared with revert-pixels-5.lua).
 ]]
+--- @include "owner-entry"
 local config = redis.call('HMGET', KEYS[1], 'width', 'height', 'remapping')
 if not config[1] then
   return { 1, 0, '' }
@@ -90,15 +91,7 @@ for r = 0, rows - 1 do
       changed = changed + 1
       last = redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*',
         'x', cx * SIDE + left + c - 1, 'y', y, 'c', color, 'u', user, 'p', old[c])
-      local slot = (offset + c - 1) * 2
-      owners[#owners + 1] = 'SET'
-      owners[#owners + 1] = 'u32'
-      owners[#owners + 1] = '#' .. slot
-      owners[#owners + 1] = number
-      owners[#owners + 1] = 'SET'
-      owners[#owners + 1] = 'u32'
-      owners[#owners + 1] = '#' .. (slot + 1)
-      owners[#owners + 1] = clock[1]
+      push_owner_entry(owners, offset + c - 1, number, clock[1])
     end
   end
   -- One row at a time: at most 256 pixels, well inside Lua's argument limit.

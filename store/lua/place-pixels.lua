@@ -51,6 +51,7 @@
 ]]
 --- @include "redis-time-ms"
 --- @include "cooldown-remaining"
+--- @include "owner-entry"
 local count = tonumber(ARGV[2])
 local results = { 0 }
 local config = redis.call('HMGET', KEYS[1], 'width', 'height', 'paletteSize', 'cooldownMs', 'paused', 'version')
@@ -291,24 +292,7 @@ if #accepted > 0 then
     local group = by_chunk[chunk]
     local ops = {}
     for _, i in ipairs(group) do
-      local number = tonumber(number_of[users[i]])
-      if number < 2097152 then
-        -- Both u32 fields as one big-endian i64 (exact in a double while number < 2^21).
-        ops[#ops + 1] = 'SET'
-        ops[#ops + 1] = 'i64'
-        ops[#ops + 1] = '#' .. offsets[i]
-        ops[#ops + 1] = string.format('%.0f', number * 4294967296 + now_seconds)
-      else
-        local slot = offsets[i] * 2
-        ops[#ops + 1] = 'SET'
-        ops[#ops + 1] = 'u32'
-        ops[#ops + 1] = '#' .. slot
-        ops[#ops + 1] = number
-        ops[#ops + 1] = 'SET'
-        ops[#ops + 1] = 'u32'
-        ops[#ops + 1] = '#' .. (slot + 1)
-        ops[#ops + 1] = now_seconds
-      end
+      push_owner_entry(ops, offsets[i], number_of[users[i]], now_seconds)
     end
     bitfield_in_order(group.owners, ops)
   end

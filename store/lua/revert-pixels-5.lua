@@ -25,6 +25,7 @@
     code 3 a palette remap is in progress (the colours to put back may carry indices it has not seen)
   Codes are mapped to meanings in chunk-rewrites.ts only (shared with paint-region-5.lua).
 ]]
+--- @include "owner-entry"
 local config = redis.call('HMGET', KEYS[1], 'width', 'height', 'remapping', 'paletteSize')
 if not config[1] then
   return { 1, 0, 0, '' }
@@ -76,7 +77,9 @@ for i = 7, #ARGV, 2 do
           end
           redis.call('BITFIELD', KEYS[2], 'SET', 'u8', '#' .. offset, color)
           last = redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', 'x', x, 'y', y, 'c', color, 'u', ARGV[4], 'p', current)
-          redis.call('BITFIELD', KEYS[4], 'SET', 'u32', '#' .. (offset * 2), admin, 'SET', 'u32', '#' .. (offset * 2 + 1), clock[1])
+          local entry = {}
+          push_owner_entry(entry, offset, admin, clock[1])
+          redis.call('BITFIELD', KEYS[4], unpack(entry))
         end
       end
     end
