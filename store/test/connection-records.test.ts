@@ -2,20 +2,20 @@
 // address, display names, the cap on addresses per user, and simultaneous connections of one user.
 import assert from 'node:assert/strict';
 import { canvasKeys } from '@tessera/protocol';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { useRedis } from '../../test-support/index.js';
 import { readDisplayNames, readSessions, recordConnection } from '../src/index.js';
 
 describe('recording who connected from where', function () {
   this.timeout(20_000);
   const server = useRedis();
-  let redis: Redis;
   let counter = 0;
-  before(() => {
-    redis = new Redis(server.url);
-  });
-  after(() => redis.disconnect());
   const canvas = () => `records${++counter}`;
+  // The harness's client, opened on first use and closed with the server.
+  let redis: Redis;
+  beforeEach(() => {
+    redis = server.client;
+  });
 
   it('keeps the first time an address was seen and moves the last, per address, newest first', async () => {
     const canvasId = canvas();
