@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { canvasKeys, encodeDelta } from '@tessera/protocol';
-import { acquireWriterLease, commitWriterState, fenceOf, readEventPage, readWriterState, releaseWriterLease, writerLeaseHolder } from '@tessera/store';
-import { sleep, waitFor } from '../../test-support/index.js';
+import {
+  acquireWriterLease,
+  commitWriterState,
+  fenceOf,
+  readEventPage,
+  readWriterState,
+  releaseWriterLease,
+  scriptOf,
+  writerLeaseHolder,
+} from '@tessera/store';
+import { waitFor } from '../../test-support/index.js';
 import { coalesce } from '../src/coalescer.js';
 import {
   canvasInRedis,
@@ -101,6 +110,21 @@ describe('writer leadership', function () {
     assert.ok(errors.length > 0, 'the cut-off leader reported its failures');
   });
 
+  /** Waits until writers have asked for the lock `count` more times (acquire-lease calls, seen through MONITOR). */
+  async function standbyAttempts(count: number): Promise<void> {
+    const acquire = scriptOf('tesseraAcquireLease').sha;
+    const monitor = await suite.redis.monitor();
+    let attempts = 0;
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'evalsha' && args[1] === acquire) attempts++;
+    });
+    try {
+      await waitFor(() => attempts >= count, { timeoutMs: 10_000, message: `${count} tries at the lock` });
+    } finally {
+      monitor.disconnect();
+    }
+  }
+
   it('stops committing when another holder has the lock', async () => {
     const { canvasId, placer, leader, player } = await setUp(1);
     await placeRandom(placer, { count: 50, width: 600, height: 300 });
@@ -111,7 +135,9 @@ describe('writer leadership', function () {
     await suite.redis.set(canvasKeys(canvasId).writerLock, 'intruder', 'PX', 60_000);
     await placeRandom(placer, { count: 50, width: 600, height: 300 });
     await waitFor(() => !leader.writer.isLeader, { timeoutMs: LOCK_TTL_MS, message: 'the writer to step down' });
-    await sleep(300);
+    // Three more tries at the lock (its ticks as a standby), each refused: three chances to
+    // broadcast or commit that it must not take.
+    await standbyAttempts(3);
     assert.equal(player.deltas.length, deltas, 'nothing broadcast without the lock');
     assert.equal((await readWriterState(suite.redis, canvasId)).state!.seq, before.seq, 'nothing committed without the lock');
     // The intruder goes away: the writer leads again and continues the same sequence.
