@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { AuditAction, canvasKeys, TEMPLATE_LIMITS, type AuditPage, type OfficialTemplate, type RulesText } from '@tessera/protocol';
 import { Redis } from 'ioredis';
 import { useRedis, waitFor } from '../../test-support/index.js';
+import { PLAYER_CONTENT_CACHE_MS } from '../src/player-content-cache.js';
 import { ADMIN_ENV, adminClient, OpenApiChecker } from './support/admin-harness.js';
 import { startGateway, type RunningGateway } from './support/gateway-harness.js';
 
@@ -105,7 +106,11 @@ describe('official templates and the rules text', function () {
         if (args[0]?.toLowerCase() === 'hgetall' && args[1] === templatesKey) reads++;
         if (args[0]?.toLowerCase() === 'echo' && args[1] === 'templates-crowd-done') markerSeen = true;
       });
+      const crowdStarted = performance.now();
       const answers = await Promise.all(Array.from({ length: 200 }, () => fetch(`${gateway.url}/api/canvas/templates`).then((r) => r.json())));
+      // One read per cache lifetime the crowd spanned: a loaded machine may stretch 200 requests
+      // past one lifetime, the likeliest cause of this test's one failure under load.
+      const lifetimes = 1 + Math.floor((performance.now() - crowdStarted) / PLAYER_CONTENT_CACHE_MS);
       assert.ok(answers.every((answer) => JSON.stringify(answer) === '{"templates":[]}'));
       // MONITOR reports in command order: once the marker is seen, every earlier read was counted.
       const marker = new Redis(redisServer.url);
@@ -113,7 +118,7 @@ describe('official templates and the rules text', function () {
       marker.disconnect();
       await waitFor(() => markerSeen, { message: 'the marker through MONITOR' });
       monitor.disconnect();
-      assert.ok(reads <= 1, `${reads} reads for 200 requests`);
+      assert.ok(reads <= lifetimes, `${reads} reads for 200 requests over ${lifetimes} cache lifetime(s)`);
 
       await call('PUT', '/templates/flag', flag);
       assert.equal((await publicJson<{ templates: OfficialTemplate[] }>('/api/canvas/templates')).templates.length, 1, 'this gateway at once');
