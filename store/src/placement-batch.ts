@@ -4,6 +4,7 @@ import { ReplicaShortfallError } from './placement-failure.js';
 import {
   checkPlacePixelsReply,
   outcomeAt,
+  packPixel,
   placePixelsArgs,
   type PixelPlacer,
   type PlacePixelsReply,
@@ -134,6 +135,8 @@ export function createBatchingPixelPlacer(redis: RedisConnection, canvasId: stri
   return {
     place(request) {
       return new Promise<PlacementOutcome>((resolve, reject) => {
+        // A placement the packed arguments cannot carry fails alone, before it can fail its batch.
+        packPixel(request);
         queue.push({ request, resolve, reject });
         if (queue.length >= maxBatch) flush();
         else if (!scheduled) {

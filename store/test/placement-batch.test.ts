@@ -248,6 +248,18 @@ describe('placing a batch of pixels in one script call', function () {
     assert.equal(chunk?.[offset], LIMITS.maxPaletteSize - 1, 'the pixel holds the last colour');
   });
 
+  it('fails alone a placement the packing cannot carry, and places the rest of its turn', async () => {
+    const { batched, keys } = await canvas();
+    const [good, bad, other] = await Promise.allSettled([
+      batched.place(request(1, 1, 1, 'g_ok1')),
+      batched.place(request(LIMITS.maxCanvasSide, 1, 1, 'g_bad')),
+      batched.place(request(2, 1, 1, 'g_ok2')),
+    ]);
+    assert.deepEqual([good.status, bad.status, other.status], ['fulfilled', 'rejected', 'fulfilled']);
+    assert.ok(bad.status === 'rejected' && bad.reason instanceof RangeError);
+    assert.equal(await redis.xlen(keys.events), 2);
+  });
+
   it('refuses to pack what the protocol never lets through, rather than placing elsewhere', () => {
     for (const bad of [
       { x: LIMITS.maxCanvasSide, y: 0, color: 0 },
