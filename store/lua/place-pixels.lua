@@ -31,8 +31,8 @@
     the pixel packed into one number, (((k * 16384 + y) * 16384 + x) * 256 + palette index) * 2
     + (1 to apply the IP cooldown (guests), else 0) with k its chunk's index above, the user id,
     the number P of ban prefixes covering the client's address, then P prefixes. Packed, and each
-    chunk named once, because every argument is a string Redis builds for the call: 5 per
-    placement instead of 11 cut the script's own time by a fifth (bench/script-cost.mjs).
+    chunk named once, because every argument is a string the gateway encodes and Redis parses:
+    5 per placement instead of 11 (the gateway's encoding of a call measured 40% cheaper).
 
   The event carries the pixel's previous colour (`p`), so a revert knows what to put back, and the
   owners string is written in the same step, so "who placed this" can never disagree with the canvas.
