@@ -6,6 +6,8 @@
 //   server → `40{"sid"}` connected      server → `2` ping, client → `3` pong
 //   server → `42["event",…]` event      client → `42<id>["place",{…}]` event with an ack id
 //   server → `43<id>[result]` ack       server → `451-["delta",{"_placeholder":true,"num":0}]` + one binary message
+//   server → a bare binary message (a delta or sync frame, its first byte its kind) to a client that
+//            connected with `{"frames":"bare"}` (protocol/src/bare-frames.ts)
 import WebSocket from 'ws';
 
 const CH_0 = 0x30;
@@ -18,6 +20,8 @@ const SYNC_PREFIX = Buffer.from('42["sync","');
 const BINARY_DELTA_PREFIX = Buffer.from('451-["delta"');
 const BINARY_SYNC_PREFIX = Buffer.from('451-["sync"');
 const PONG = '3';
+/** FrameKind (protocol/src/frame-header.ts) → event, for bare frames. */
+const BARE_KINDS = /** @type {const} */ ({ 1: 'delta', 2: 'sync' });
 
 /**
  * What a group of clients does with what arrives; shared by every client so each costs no closures.
@@ -96,7 +100,7 @@ export class SioClient {
     const at = performance.now();
     this.bytesReceived += data.length + (data.length < 126 ? 2 : data.length < 65_536 ? 4 : 10);
     if (isBinary) {
-      const kind = this.pendingBinary;
+      const kind = this.pendingBinary ?? BARE_KINDS[/** @type {1 | 2} */ (data[0])];
       this.pendingBinary = undefined;
       if (kind) this.handlers.onFrame?.(this, kind, data, false, at);
       return;
@@ -168,7 +172,7 @@ export function sourceAddresses(count = 16) {
  * @param {string} url
  * @param {number} count
  * @param {ClientHandlers} handlers
- * @param {{ concurrency?: number, addresses?: string[], onProgress?: (n: number) => void }} [options]
+ * @param {{ concurrency?: number, addresses?: string[], auth?: Record<string, unknown>, onProgress?: (n: number) => void }} [options]
  * @returns {Promise<{ clients: SioClient[], seconds: number, retries: number }>}
  */
 export async function connectMany(url, count, handlers, options = {}) {
@@ -183,7 +187,7 @@ export async function connectMany(url, count, handlers, options = {}) {
     while (next < count) {
       const i = next++;
       for (let attempt = 1; ; attempt++) {
-        const client = new SioClient(url, { localAddress: addresses[i % addresses.length], handlers });
+        const client = new SioClient(url, { localAddress: addresses[i % addresses.length], auth: options.auth, handlers });
         try {
           await client.ready;
           clients.push(client);

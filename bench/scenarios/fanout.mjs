@@ -93,8 +93,10 @@ const EVENT_ID = /"eventId":"(\d+-\d+)"/;
  * @param {number} options.seconds length of each measurement window
  * @param {number} [options.tickMs] writer tick (default 500, the production default)
  * @param {'random' | 'drawing'} [options.pattern] where placements land (bench/lib/drawing.mjs; default random)
+ * @param {'bare' | 'socket.io'} [options.frames] how clients take deltas: bare frames, as browsers ask
+ *   for them (the default), or Socket.IO's framing, as a client that does not ask gets them
  */
-export async function fanout({ steps, format, rate, seconds, tickMs = 500, pattern = 'random' }) {
+export async function fanout({ steps, format, rate, seconds, tickMs = 500, pattern = 'random', frames = 'bare' }) {
   const nextPixel = placementPattern(pattern, { width: 1000, height: 1000, colors: 32 });
   const cluster = new Cluster();
   /** @type {Redis | undefined} */
@@ -187,6 +189,7 @@ export async function fanout({ steps, format, rate, seconds, tickMs = 500, patte
     let previous = { clients: 0, rss: baseline };
     for (const target of steps) {
       const ramp = await connectMany(cluster.gatewayUrl, target - clients.length, handlers, {
+        auth: frames === 'bare' ? { frames: 'bare' } : undefined,
         onProgress: (n) => note(`fan-out ${format}: ${clients.length + n}/${target} connected`),
       });
       clients = clients.concat(ramp.clients);
@@ -239,6 +242,7 @@ export async function fanout({ steps, format, rate, seconds, tickMs = 500, patte
       const record = {
         scenario: 'fanout',
         format,
+        frames,
         pattern,
         clients: clients.length,
         placementsPerSec: rate,
@@ -281,6 +285,7 @@ export async function fanout({ steps, format, rate, seconds, tickMs = 500, patte
       emit(record);
       rows.push({
         format,
+        frames,
         pattern,
         'px/s': record.placementsPerSec,
         clients: record.clients,

@@ -1,6 +1,7 @@
 import type { Namespace } from 'socket.io';
 import type { Counter } from 'prom-client';
 import WebSocket from 'ws';
+import { decodeWireFrame, goesBare } from '@tessera/protocol';
 
 /** A Socket.IO adapter factory (`createAdapter(...)` returns one; socket.io calls it with `new`). */
 type AdapterFactory<A> = (nsp: Namespace) => A;
@@ -13,9 +14,13 @@ interface BroadcastInternals {
 
 /** The parts of a Socket.IO socket, its Engine.IO connection and its ws socket written to here. */
 interface FanoutSocket {
+  /** `bareFrames`: the client asked for bare frames (protocol/src/bare-frames.ts). */
+  readonly data?: { readonly bareFrames?: boolean };
   readonly conn: {
     readonly readyState: string;
     readonly writeBuffer: readonly unknown[];
+    /** Engine.IO's queued send of one message (a binary one is one binary WebSocket message). */
+    write(data: Buffer, options: { compress: boolean }): void;
     readonly transport: {
       readonly name: string;
       readonly writable: boolean;
@@ -32,6 +37,11 @@ export interface DirectFanoutOptions {
   readonly events: ReadonlySet<string>;
   /** Counts sockets written directly and sockets left to Engine.IO, once per broadcast. */
   readonly writes?: Counter<'path'>;
+  /**
+   * What a bare-frame socket gets for an event's frame (a delta in its smallest format, say);
+   * the frame itself by default. Called at most once per broadcast.
+   */
+  readonly bareFrame?: (event: string, frame: Uint8Array) => Uint8Array;
 }
 
 /**
@@ -42,7 +52,9 @@ export interface DirectFanoutOptions {
  * queue is idle (nothing buffered, no send in flight, an open WebSocket) gets the frames written
  * straight to its TCP socket, whole, so they cannot interleave with anything; any other socket
  * (a send in flight, closing, another transport) takes the usual path, which keeps its order.
- * A binary packet (a text header and an attachment) becomes two frames in one write.
+ * A binary packet (a text header and an attachment) becomes two frames in one write. A socket whose
+ * client asked for bare frames (protocol/src/bare-frames.ts) gets the frame alone, as one binary
+ * message, on either path.
  */
 export function withDirectFanout<A extends object>(factory: AdapterFactory<A>, options: DirectFanoutOptions): AdapterFactory<A> {
   // A plain function: socket.io constructs the adapter with `new`, and a returned object wins.
@@ -51,24 +63,29 @@ export function withDirectFanout<A extends object>(factory: AdapterFactory<A>, o
     const adapter = created as unknown as BroadcastInternals;
     const encode = adapter._encode.bind(adapter);
     const apply = adapter.apply.bind(adapter);
-    /** Frames of the packet being broadcast: _encode runs right before apply in the same broadcast. */
-    let frames: Buffer | undefined;
+    /** The packet being broadcast: _encode runs right before apply in the same broadcast. */
+    let pending: Broadcast | undefined;
     adapter._encode = (packet, packetOpts) => {
       const encoded = encode(packet, packetOpts);
-      const event = packet.data?.[0];
-      frames = typeof event === 'string' && options.events.has(event) ? frameOnce(encoded) : undefined;
+      const [event, payload] = packet.data ?? [];
+      pending = undefined;
+      if (typeof event === 'string' && options.events.has(event)) {
+        const frames = frameOnce(encoded);
+        if (frames) pending = new Broadcast(event, payload, frames, options.bareFrame);
+      }
       return encoded;
     };
     adapter.apply = (opts, callback) => {
-      const ready = frames;
-      frames = undefined;
-      if (!ready) return void apply(opts, callback);
+      const broadcast = pending;
+      pending = undefined;
+      if (!broadcast) return void apply(opts, callback);
       let direct = 0;
       let queued = 0;
       apply(opts, (socket) => {
         const { conn } = socket;
         const { transport } = conn;
         const raw = transport.socket?._socket;
+        const bare = socket.data?.bareFrames === true ? broadcast.bare() : undefined;
         if (
           conn.readyState === 'open' &&
           transport.name === 'websocket' &&
@@ -77,10 +94,12 @@ export function withDirectFanout<A extends object>(factory: AdapterFactory<A>, o
           (transport.socket?._sender?._queue?.length ?? 0) === 0 &&
           raw?.writable
         ) {
-          raw.write(ready);
+          raw.write(bare ? bare.framed : broadcast.frames);
           direct++;
         } else {
-          callback(socket);
+          // Behind whatever the socket has queued, in order: a bare frame as one Engine.IO message.
+          if (bare) conn.write(bare.bytes, { compress: false });
+          else callback(socket);
           queued++;
         }
       });
@@ -89,6 +108,37 @@ export function withDirectFanout<A extends object>(factory: AdapterFactory<A>, o
     };
     return created;
   };
+}
+
+interface BareForm {
+  readonly bytes: Buffer;
+  /** `bytes` as one binary WebSocket message. */
+  readonly framed: Buffer;
+}
+
+/** One broadcast's frames: Socket.IO's, built at once, and the bare form, built for the first socket that takes it. */
+class Broadcast {
+  /** null: the payload is not this event's frame (not what a writer sends; Socket.IO's form goes instead). */
+  private bareForm: BareForm | null | undefined;
+
+  constructor(
+    private readonly event: string,
+    private readonly payload: unknown,
+    readonly frames: Buffer,
+    private readonly transform: ((event: string, frame: Uint8Array) => Uint8Array) | undefined,
+  ) {}
+
+  /** The bare frame's bytes and its WebSocket frame; undefined (Socket.IO's form then) for a payload that is not this event's frame. */
+  bare(): BareForm | undefined {
+    if (this.bareForm === undefined) {
+      const frame = decodeWireFrame(this.payload);
+      const bare = frame.ok && goesBare(this.event, frame.value) ? frame.value : undefined;
+      const chosen = bare && this.transform ? this.transform(this.event, bare) : bare;
+      const bytes = chosen && Buffer.from(chosen.buffer, chosen.byteOffset, chosen.byteLength);
+      this.bareForm = bytes ? { bytes, framed: Buffer.concat(wsFrame(bytes, 2)) } : null;
+    }
+    return this.bareForm ?? undefined;
+  }
 }
 
 /** The Engine.IO message frames of an encoded Socket.IO packet, or undefined for shapes not handled. */

@@ -5,6 +5,7 @@ import {
   challengeApplies,
   ChallengePoint,
   addressRoom,
+  BARE_FRAMES,
   canvasRoom,
   ErrorCode,
   Events,
@@ -210,7 +211,9 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
           }
           socket.data = { userId: identity.userId, ip, guest: identity.guest, addressPrefixes, challengePassed: challenge.passed };
           if (identity.displayName !== undefined) socket.data.displayName = identity.displayName;
-          if ((socket.handshake.auth as Record<string, unknown> | undefined)?.spectator === true) socket.data.spectator = true;
+          const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+          if (auth?.spectator === true) socket.data.spectator = true;
+          if (auth?.frames === BARE_FRAMES) socket.data.bareFrames = true;
           if (ban) socket.data.ban = ban;
           metrics.connectionsAdmitted.inc({ as: ban ? 'banned' : identity.guest ? 'guest' : 'account' });
           if (identity.newSessionToken) socket.data.newSessionToken = identity.newSessionToken;

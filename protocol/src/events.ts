@@ -108,6 +108,8 @@ export interface SocketData {
   userId: string;
   /** An admin page's view of the canvas (`auth.spectator`): not a player, so not counted as online. */
   spectator?: boolean;
+  /** The client asked for deltas and syncs as bare frames (`auth.frames`, see bare-frames.ts). */
+  bareFrames?: boolean;
   ip: string;
   /** Guests are cooled down per IP as well as per user. */
   guest: boolean;

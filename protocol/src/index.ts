@@ -9,6 +9,7 @@ export * from './sync-codec.js';
 export * from './canvas-codec.js';
 export * from './history-viewer.js';
 export * from './wire.js';
+export { BARE_FRAMES, BareFrameDecoder, bareFrameParser, goesBare } from './bare-frames.js';
 export * from './canvas-config.js';
 export * from './challenge.js';
 export * from './place-payload.js';

@@ -1,4 +1,6 @@
 import {
+  BARE_FRAMES,
+  bareFrameParser,
   ErrorCode,
   isErrorCode,
   type CanvasConfig,
@@ -156,8 +158,11 @@ export function createConnection(handlers: ConnectionHandlers, options: Connecti
         ...(idToken ? { idToken } : {}),
         ...(altcha ? { altcha } : {}),
         ...(options.spectator ? { spectator: true } : everLive ? {} : { visit: true }),
+        // Deltas and syncs as bare binary messages (bareFrameParser reads them): fewer bytes each.
+        frames: BARE_FRAMES,
       });
     },
+    parser: bareFrameParser,
     autoConnect: options.autoConnect ?? true,
     reconnectionDelay: 500,
     reconnectionDelayMax: 10_000,

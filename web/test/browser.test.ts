@@ -2,6 +2,7 @@
 // gateways and one writer started from their dist/main.js. Set TESSERA_BROWSER_LOGS=1 to see
 // their output and the pages' console.
 import assert from 'node:assert/strict';
+import { FrameKind } from '@tessera/protocol';
 import type { Page } from 'playwright-core';
 import { stopAll, type Service } from '../../scripts/lib/processes.mjs';
 import { getFreePort, useRedis, waitFor } from '../../test-support/index.js';
@@ -44,8 +45,9 @@ describe('the web client in a browser', function () {
   });
 
   /** Opens the client served by gateway `index`, looking at (x, y) zoomed in, and waits until it is live. */
-  async function openPage(index: number, x: number, y: number): Promise<Page> {
+  async function openPage(index: number, x: number, y: number, beforeLoad?: (page: Page) => void): Promise<Page> {
     const page = await browser.newPage(`page ${index}`, { width: 900, height: 700 });
+    beforeLoad?.(page);
     await page.goto(`http://127.0.0.1:${gatewayPorts[index]}/#x=${x + 0.5}&y=${y + 0.5}&z=16`);
     await waitUntilLive(page);
     return page;
@@ -79,7 +81,9 @@ describe('the web client in a browser', function () {
   it('shows a pixel placed on one gateway to a player on the other, in the replica and on screen', async () => {
     const [x, y, color] = [123, 45, 13];
     const a = await openPage(0, x, y);
-    const b = await openPage(1, x, y);
+    /** What page B's WebSocket received: deltas should come as bare binary messages (protocol/src/bare-frames.ts). */
+    const received: (string | Buffer)[] = [];
+    const b = await openPage(1, x, y, (page) => page.on('websocket', (socket) => socket.on('framereceived', ({ payload }) => received.push(payload))));
     assert.notEqual(await b.evaluate(([px, py]) => window.__tessera!.replica.colorAt(px, py), [x, y] as const), color);
 
     const hex = await pickColor(a, color);
@@ -89,6 +93,10 @@ describe('the web client in a browser', function () {
 
     await b.waitForFunction(([px, py, c]) => window.__tessera!.replica.colorAt(px, py) === c, [x, y, color] as const, { timeout: 5_000 });
     await waitForScreenColor(b, x, y, hex, 'page B');
+    const bareDeltas = received.filter((payload) => typeof payload !== 'string' && payload[0] === FrameKind.Delta);
+    assert.ok(bareDeltas.length > 0, 'no delta arrived as a bare frame');
+    const framedDeltas = received.filter((payload) => typeof payload === 'string' && /^4(2|51-)\["delta"/.test(payload));
+    assert.deepEqual(framedDeltas, [], 'a delta arrived in Socket.IO framing');
     // A's overlay gives way to the delta, which must leave the same colour.
     await a.waitForFunction(([px, py, c]) => window.__tessera!.replica.colorAt(px, py) === c, [x, y, color] as const, { timeout: 5_000 });
     await waitForScreenColor(a, x, y, hex, 'page A');

@@ -1,5 +1,5 @@
 import { createLogger } from '@tessera/runtime';
-import type { Welcome } from '@tessera/protocol';
+import { BARE_FRAMES, bareFrameParser, type Welcome } from '@tessera/protocol';
 import { io as connect, type Socket } from 'socket.io-client';
 import { stopAll, type Service } from '../../../scripts/lib/processes.mjs';
 import { useRedis, type RedisHandle } from '../../../test-support/index.js';
@@ -43,7 +43,9 @@ export interface Player {
  */
 export function connectPlayer(url: string, auth: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<Player> {
   return new Promise((resolve, reject) => {
-    const socket = connect(url, { transports: ['websocket'], auth, reconnection: false, forceNew: true, extraHeaders: headers });
+    // A player asking for bare frames decodes them as the browser does (protocol/src/bare-frames.ts).
+    const parser = auth.frames === BARE_FRAMES ? { parser: bareFrameParser } : {};
+    const socket = connect(url, { transports: ['websocket'], auth, reconnection: false, forceNew: true, extraHeaders: headers, ...parser });
     socket.once('welcome', (welcome: Welcome) => resolve({ socket, welcome }));
     socket.once('connect_error', (error) => {
       socket.close();
