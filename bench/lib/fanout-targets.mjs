@@ -110,7 +110,8 @@ const ROWS = [
       perFormat(
         r,
         (x) => x.clients >= 19000,
-        (x) => `${unit(x.afterTickMs?.p99, 'ms')} at ${x.clients.toLocaleString('en-US')} (${x.missedDeliveries} missed, ${x.placementsPerSec} px/s)`,
+        (x) =>
+          `${unit(x.afterTickMs?.p99, 'ms')} at ${x.clients.toLocaleString('en-US')} (${x.missedDeliveries} missed, ${x.placementsPerSec} px/s; the gateway's own fan-out p99 ≤ ${unit(x.gatewayFanoutMs?.p99, 'ms')})`,
       ),
   },
 ];
@@ -134,7 +135,7 @@ function find(records, match) {
 /** One value per wire format measured: "base64 x; binary y". */
 function perFormat(/** @type {BenchRecord[]} */ records, /** @type {(r: BenchRecord) => boolean} */ match, /** @type {(r: BenchRecord) => string} */ show) {
   const hits = records.filter((x) => x.scenario === 'fanout' && match(x));
-  return hits.length === 0 ? undefined : hits.map((x) => `${x.format} ${show(x)}`).join('; ');
+  return hits.length === 0 ? undefined : hits.map((x) => `${x.format}${x.frames === 'socket.io' ? ' (Socket.IO framing)' : ''} ${show(x)}`).join('; ');
 }
 
 function kb(/** @type {number | undefined} */ value) {

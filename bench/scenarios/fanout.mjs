@@ -212,6 +212,7 @@ export async function fanout({ steps, format, rate, seconds, tickMs = 500, patte
       // Bytes every subscriber (not the placers, who also get acks) received in the window.
       const subscribers = clients.slice(PLACERS);
       for (const client of subscribers) client.bytesReceived = 0;
+      const fanoutBefore = await cluster.metrics();
       const windowStart = performance.now();
       recording = true;
       meter.start();
@@ -232,6 +233,9 @@ export async function fanout({ steps, format, rate, seconds, tickMs = 500, patte
         await sleep(500);
       }
       recording = false;
+      // The gateway's own time to hand each broadcast to every socket (its histogram): what the
+      // tick→client figures would be with a generator that reads as fast as the gateway writes.
+      const gatewayFanout = histogramQuantiles(fanoutBefore, await cluster.metrics(), 'tessera_gateway_fanout_duration_seconds', [0.5, 0.99]);
       const loadedRss = memory(cluster.gatewayPid).rss;
       cluster.checkAlive();
 
@@ -260,6 +264,7 @@ export async function fanout({ steps, format, rate, seconds, tickMs = 500, patte
         pixelsPerSec: round(pixelsPerSec, 1),
         missedDeliveries: figures.missed,
         afterTickMs: figures.afterTick.summary(),
+        gatewayFanoutMs: { broadcasts: gatewayFanout.count, p50: gatewayFanout.quantiles[0], p99: gatewayFanout.quantiles[1] },
         ackToArrivalMs: figures.ackToArrival.summary(),
         placeToVisibleMs: figures.placeToVisible.summary(),
         tickSpreadMs: figures.spread.summary(),
@@ -298,6 +303,7 @@ export async function fanout({ steps, format, rate, seconds, tickMs = 500, patte
         'tick→client p50': record.afterTickMs.p50,
         p99: record.afterTickMs.p99,
         max: record.afterTickMs.max,
+        'gw fan-out p99 ≤': record.gatewayFanoutMs.p99,
         'ack→client p50': record.ackToArrivalMs.p50,
         'ack p99': record.ackToArrivalMs.p99,
         'place→visible p95': record.placeToVisibleMs.p95,
@@ -400,4 +406,23 @@ function pick(list, n) {
     [copy[i], copy[j]] = [copy[j], copy[i]];
   }
   return copy.slice(0, n);
+}
+
+/**
+ * Quantiles of what a Prometheus histogram observed between two scrapes, in ms: each the upper
+ * bound of the bucket the quantile falls in (so "≤"), Infinity past the last bound.
+ * @param {Map<string, number>} before @param {Map<string, number>} after @param {string} name @param {number[]} qs
+ */
+function histogramQuantiles(before, after, name, qs) {
+  const prefix = `${name}_bucket{le="`;
+  const buckets = [...after.keys()]
+    .filter((key) => key.startsWith(prefix))
+    .map((key) => ({ le: Number(key.slice(prefix.length, -2).replace('+Inf', 'Infinity')), count: (after.get(key) ?? 0) - (before.get(key) ?? 0) }))
+    .sort((a, b) => a.le - b.le);
+  const count = buckets.at(-1)?.count ?? 0;
+  const quantiles = qs.map((q) => {
+    const bucket = buckets.find((b) => b.count >= q * count);
+    return count === 0 || !bucket ? null : bucket.le * 1000;
+  });
+  return { count, quantiles };
 }

@@ -1,5 +1,5 @@
 import type { Namespace } from 'socket.io';
-import type { Counter } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import WebSocket from 'ws';
 import { decodeWireFrame, goesBare } from '@tessera/protocol';
 
@@ -37,6 +37,8 @@ export interface DirectFanoutOptions {
   readonly events: ReadonlySet<string>;
   /** Counts sockets written directly and sockets left to Engine.IO, once per broadcast. */
   readonly writes?: Counter<'path'>;
+  /** Observes each broadcast's time from reaching the adapter to its last socket write. */
+  readonly duration?: Histogram;
   /**
    * What a bare-frame socket gets for an event's frame (a delta in its smallest format, say);
    * the frame itself by default. Called at most once per broadcast.
@@ -66,12 +68,13 @@ export function withDirectFanout<A extends object>(factory: AdapterFactory<A>, o
     /** The packet being broadcast: _encode runs right before apply in the same broadcast. */
     let pending: Broadcast | undefined;
     adapter._encode = (packet, packetOpts) => {
+      const startedAt = performance.now();
       const encoded = encode(packet, packetOpts);
       const [event, payload] = packet.data ?? [];
       pending = undefined;
       if (typeof event === 'string' && options.events.has(event)) {
         const frames = frameOnce(encoded);
-        if (frames) pending = new Broadcast(event, payload, frames, options.bareFrame);
+        if (frames) pending = new Broadcast(event, payload, frames, options.bareFrame, startedAt);
       }
       return encoded;
     };
@@ -105,6 +108,7 @@ export function withDirectFanout<A extends object>(factory: AdapterFactory<A>, o
       });
       options.writes?.inc({ path: 'direct' }, direct);
       options.writes?.inc({ path: 'engine' }, queued);
+      options.duration?.observe((performance.now() - broadcast.startedAt) / 1000);
     };
     return created;
   };
@@ -126,6 +130,8 @@ class Broadcast {
     private readonly payload: unknown,
     readonly frames: Buffer,
     private readonly transform: ((event: string, frame: Uint8Array) => Uint8Array) | undefined,
+    /** performance.now() when the broadcast reached the adapter. */
+    readonly startedAt: number,
   ) {}
 
   /** The bare frame's bytes and its WebSocket frame; undefined (Socket.IO's form then) for a payload that is not this event's frame. */

@@ -18,6 +18,7 @@ export interface GatewayMetrics {
   readonly playersOnline: Gauge;
   readonly canvasLoads: Counter;
   readonly fanoutWrites: Counter<'path'>;
+  readonly fanoutSeconds: Histogram;
 }
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
@@ -95,6 +96,12 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
       name: 'tessera_gateway_fanout_writes_total',
       help: 'Deltas and syncs written to sockets, by path: direct (frames built once, one TCP write) or engine (the socket was busy).',
       labelNames: ['path'],
+      registers: [registry],
+    }),
+    fanoutSeconds: new Histogram({
+      name: 'tessera_gateway_fanout_duration_seconds',
+      help: 'Time to hand one delta or sync to every socket of this gateway: from the broadcast reaching the adapter to the last socket write.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2],
       registers: [registry],
     }),
   };

@@ -115,6 +115,7 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
     adapter: withDirectFanout(createAdapter(deps.pubClient, deps.subClient, { key: canvasKeys(deps.canvasId).socketIo }), {
       events: FANOUT_EVENTS,
       writes: metrics.fanoutWrites,
+      duration: metrics.fanoutSeconds,
     }),
     allowRequest: (request, callback) => {
       // Refused here, before the upgrade, a draining gateway costs nothing more per attempt.

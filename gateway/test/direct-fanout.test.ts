@@ -96,5 +96,8 @@ describe('broadcasting deltas and syncs to every socket', () => {
     assert.ok(engine > 0, 'no frame took the queued path');
     const total = writes.values.reduce((sum, value) => sum + value.value, 0);
     assert.ok(total >= players.length * (sent.length - 10 - 1), `counted ${total} socket writes`);
+    // Every delta and sync broadcast (the marker and the 290 above, at least) was timed once.
+    const timed = (await gateway.gateway.metrics.fanoutSeconds.get()).values.find((value) => value.metricName?.endsWith('_count'))?.value ?? 0;
+    assert.ok(timed >= sent.length - 10 + 1, `timed ${timed} broadcasts`);
   });
 });
