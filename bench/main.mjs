@@ -89,8 +89,22 @@ const PLAN = quick
         // Bytes: what players draw (bench/lib/drawing.mjs), and the seed's peak of 8,000 px/s.
         { steps: [1000], format: /** @type {const} */ ('auto'), rate: 100, seconds: 15, pattern: /** @type {const} */ ('drawing') },
         // The same ~100 px/s to clients that do not ask for bare frames (Socket.IO's framing, as before them).
-        { steps: [1000], format: /** @type {const} */ ('auto'), rate: 100, seconds: 15, pattern: /** @type {const} */ ('random'), frames: /** @type {const} */ ('socket.io') },
-        { steps: [1000], format: /** @type {const} */ ('auto'), rate: 100, seconds: 15, pattern: /** @type {const} */ ('drawing'), frames: /** @type {const} */ ('socket.io') },
+        {
+          steps: [1000],
+          format: /** @type {const} */ ('auto'),
+          rate: 100,
+          seconds: 15,
+          pattern: /** @type {const} */ ('random'),
+          frames: /** @type {const} */ ('socket.io'),
+        },
+        {
+          steps: [1000],
+          format: /** @type {const} */ ('auto'),
+          rate: 100,
+          seconds: 15,
+          pattern: /** @type {const} */ ('drawing'),
+          frames: /** @type {const} */ ('socket.io'),
+        },
         { steps: [1000], format: /** @type {const} */ ('auto'), rate: 8000, seconds: 15, pattern: /** @type {const} */ ('random') },
         { steps: [1000], format: /** @type {const} */ ('auto'), rate: 8000, seconds: 15, pattern: /** @type {const} */ ('drawing') },
         { steps: [1000], format: /** @type {const} */ ('base64'), rate: 8000, seconds: 15, pattern: /** @type {const} */ ('drawing') },
