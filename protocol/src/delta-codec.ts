@@ -1,6 +1,7 @@
 import { BinaryReader, BinaryWriter, varintBytes } from './binary.js';
+import { DELTA_HEAD_BYTES, deltaPreambleBytes, readDeltaPreamble, writeDeltaPreamble } from './delta-preamble.js';
 import { type Decoded, DecodeError } from './errors.js';
-import { DELTA_FORMAT_VERSION, FrameKind, FRAME_FORMAT_VERSION, FRAME_HEADER_BYTES, readPosition, readVersionedHeader, writeHeader } from './frame-header.js';
+import { DELTA_FORMAT_VERSION, FrameKind, FRAME_FORMAT_VERSION, readPosition, readVersionedHeader } from './frame-header.js';
 import { CHUNK_BYTES, LIMITS } from './limits.js';
 import { comparePositions, type StreamPosition } from './stream-position.js';
 
@@ -37,8 +38,8 @@ export const DeltaFlag = {
   Deflated: 1,
 } as const;
 
-/** kind, version, flags, epoch u32, seq u32: never compressed, so a frame is recognised unread. */
-export const DELTA_HEAD_BYTES = FRAME_HEADER_BYTES + 8;
+// Defined with the preamble that formats 2 and 3 share (delta-preamble.ts).
+export { DELTA_HEAD_BYTES };
 /**
  * The largest body a format-2 frame may inflate to: LIMITS.maxDeltaPixels at their widest (a
  * 3-byte offset gap and a colour each) plus chunk headers. Inflating stops past it (a bomb).
@@ -56,10 +57,7 @@ export const MAX_DELTA_BODY_BYTES = LIMITS.maxDeltaPixels * 4 + 64 * 64 * 9 + 64
  */
 export function encodeDelta(delta: Delta): Uint8Array {
   const chunks = delta.chunks.map(ascending);
-  const back = delta.end.ms - delta.start.ms;
-  let size = DELTA_HEAD_BYTES;
-  size += varintBytes(delta.end.ms) + varintBytes(delta.end.seq) + varintBytes(Math.max(0, back)) + varintBytes(delta.start.seq);
-  size += varintBytes(delta.configVersion) + varintBytes(chunks.length);
+  let size = deltaPreambleBytes(delta) + varintBytes(chunks.length);
   for (const chunk of chunks) {
     size += varintBytes(chunk.cx) + varintBytes(chunk.cy) + varintBytes(chunk.offsets.length) + chunk.colors.length;
     let previous = -1;
@@ -69,15 +67,7 @@ export function encodeDelta(delta: Delta): Uint8Array {
     }
   }
   const writer = new BinaryWriter(size);
-  writeHeader(writer, FrameKind.Delta, 0, DELTA_FORMAT_VERSION);
-  writer.u32(delta.epoch);
-  writer.u32(delta.seq);
-  writer.varint(delta.end.ms);
-  writer.varint(delta.end.seq);
-  // A window that ends before it starts cannot be written as a distance back; keep it refusable.
-  writer.varint(Math.max(0, back));
-  writer.varint(back < 0 ? delta.end.seq + 1 : delta.start.seq);
-  writer.varint(delta.configVersion);
+  writeDeltaPreamble(writer, delta, DELTA_FORMAT_VERSION);
   writer.varint(chunks.length);
   for (const chunk of chunks) {
     writer.varint(chunk.cx);
@@ -175,18 +165,7 @@ export function decodeDelta(bytes: Uint8Array): Decoded<Delta> {
 
 function readV2(reader: BinaryReader, flags: number): Delta {
   if (flags & DeltaFlag.Deflated) throw new DecodeError('delta body is deflated: inflate it first (inflateDelta)');
-  const epoch = reader.u32('epoch');
-  const seq = reader.u32('seq');
-  const endMs = reader.varint('end time');
-  const endSeq = reader.varint('end seq');
-  const back = reader.varint('window length');
-  const startSeq = reader.varint('start seq');
-  if (back > endMs) throw new DecodeError('delta starts before time 0');
-  if (endSeq > 0xffff_ffff || startSeq > 0xffff_ffff) throw new DecodeError('delta has an out-of-range stream seq');
-  const start = { ms: endMs - back, seq: startSeq };
-  const end = { ms: endMs, seq: endSeq };
-  if (comparePositions(end, start) <= 0) throw new DecodeError('delta ends before it starts');
-  const configVersion = reader.varint('config version');
+  const preamble = readDeltaPreamble(reader);
   const chunkCount = reader.varint('chunk count');
   // Each chunk header takes at least 3 bytes: refuse counts the frame cannot hold before allocating.
   if (chunkCount * 3 > reader.remaining) throw new DecodeError(`chunk count ${chunkCount} exceeds the frame`);
@@ -222,7 +201,7 @@ function readV2(reader: BinaryReader, flags: number): Delta {
     offsets: offsetsOf[c]!,
     colors: Uint8Array.from(reader.slice(count, 'pixel colours')),
   }));
-  return { epoch, seq, start, end, configVersion, chunks };
+  return { ...preamble, chunks };
 }
 
 // Format 1: epoch u32, seq u32, start, end, configVersion u32, chunk count u32; per chunk
