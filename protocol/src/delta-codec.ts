@@ -1,8 +1,9 @@
 import { BinaryReader, BinaryWriter, varintBytes } from './binary.js';
 import { DELTA_HEAD_BYTES, deltaPreambleBytes, readDeltaPreamble, writeDeltaPreamble } from './delta-preamble.js';
 import { type Decoded, DecodeError } from './errors.js';
-import { DELTA_FORMAT_VERSION, FrameKind, FRAME_FORMAT_VERSION, readPosition, readVersionedHeader } from './frame-header.js';
+import { DELTA_FORMAT_VERSION, FrameKind, FRAME_FORMAT_VERSION, PACKED_DELTA_FORMAT_VERSION, readPosition, readVersionedHeader } from './frame-header.js';
 import { CHUNK_BYTES, LIMITS } from './limits.js';
+import { encodePackedDelta, fitsPackedDelta, readPackedDelta } from './packed-delta.js';
 import { comparePositions, type StreamPosition } from './stream-position.js';
 
 /** The pixels of one chunk that changed in a delta's window, with their final colours. */
@@ -129,6 +130,20 @@ export function inflateDeltaSync(frame: Uint8Array, inflateRaw: (body: Uint8Arra
   }
 }
 
+/**
+ * Whichever is fewer bytes: a format-2 frame as the writer publishes it (deflated or not), or the
+ * format-3 encoding of its delta (ties keep format 2). Any other frame, or one that does not
+ * decode, comes back as it is. Run it once per tick, never per socket.
+ */
+export function smallestDeltaFrame(frame: Uint8Array, inflateRawSync: (body: Uint8Array, maxBytes: number) => Uint8Array): Uint8Array {
+  if (!isDeltaV2(frame)) return frame;
+  const inflated = inflateDeltaSync(frame, inflateRawSync);
+  const decoded = inflated.ok ? decodeDelta(inflated.value) : inflated;
+  if (!decoded.ok || !fitsPackedDelta(decoded.value)) return frame;
+  const packed = encodePackedDelta(decoded.value);
+  return packed.length < frame.length ? packed : frame;
+}
+
 function withBody(frame: Uint8Array, body: Uint8Array): Uint8Array {
   if (body.length > MAX_DELTA_BODY_BYTES) throw new DecodeError(`delta body inflates past ${MAX_DELTA_BODY_BYTES} bytes`);
   const out = new Uint8Array(DELTA_HEAD_BYTES + body.length);
@@ -147,15 +162,19 @@ function inflateError(error: unknown): DecodeError {
  * release: reload), else undefined.
  */
 export function newerDeltaFormat(frame: Uint8Array): number | undefined {
-  return frame.length >= 2 && frame[0] === FrameKind.Delta && frame[1]! > DELTA_FORMAT_VERSION ? frame[1] : undefined;
+  return frame.length >= 2 && frame[0] === FrameKind.Delta && frame[1]! > PACKED_DELTA_FORMAT_VERSION ? frame[1] : undefined;
 }
 
-/** Decodes format 2 (inflated) and format 1 (what writers before it stored and may re-send). */
+/**
+ * Decodes format 3 (packed-delta.ts), format 2 (inflated) and format 1 (what writers before
+ * format 2 stored and may re-send).
+ */
 export function decodeDelta(bytes: Uint8Array): Decoded<Delta> {
   try {
     const reader = new BinaryReader(bytes);
-    const { version, flags } = readVersionedHeader(reader, FrameKind.Delta, [DELTA_FORMAT_VERSION, FRAME_FORMAT_VERSION]);
-    const delta = version === DELTA_FORMAT_VERSION ? readV2(reader, flags) : readV1(reader);
+    const { version, flags } = readVersionedHeader(reader, FrameKind.Delta, [PACKED_DELTA_FORMAT_VERSION, DELTA_FORMAT_VERSION, FRAME_FORMAT_VERSION]);
+    const delta =
+      version === PACKED_DELTA_FORMAT_VERSION ? readPackedDelta(reader, flags) : version === DELTA_FORMAT_VERSION ? readV2(reader, flags) : readV1(reader);
     reader.end();
     return { ok: true, value: delta };
   } catch (error) {
