@@ -1,7 +1,9 @@
 import { BinaryReader, BinaryWriter, varintBytes } from './binary.js';
+import { DELTA_HEAD_BYTES, deltaPreambleBytes, readDeltaPreamble, writeDeltaPreamble } from './delta-preamble.js';
 import { type Decoded, DecodeError } from './errors.js';
-import { DELTA_FORMAT_VERSION, FrameKind, FRAME_FORMAT_VERSION, FRAME_HEADER_BYTES, readPosition, readVersionedHeader, writeHeader } from './frame-header.js';
+import { DELTA_FORMAT_VERSION, FrameKind, FRAME_FORMAT_VERSION, PACKED_DELTA_FORMAT_VERSION, readPosition, readVersionedHeader } from './frame-header.js';
 import { CHUNK_BYTES, LIMITS } from './limits.js';
+import { encodePackedDelta, fitsPackedDelta, readPackedDelta } from './packed-delta.js';
 import { comparePositions, type StreamPosition } from './stream-position.js';
 
 /** The pixels of one chunk that changed in a delta's window, with their final colours. */
@@ -37,8 +39,8 @@ export const DeltaFlag = {
   Deflated: 1,
 } as const;
 
-/** kind, version, flags, epoch u32, seq u32: never compressed, so a frame is recognised unread. */
-export const DELTA_HEAD_BYTES = FRAME_HEADER_BYTES + 8;
+// Defined with the preamble that formats 2 and 3 share (delta-preamble.ts).
+export { DELTA_HEAD_BYTES };
 /**
  * The largest body a format-2 frame may inflate to: LIMITS.maxDeltaPixels at their widest (a
  * 3-byte offset gap and a colour each) plus chunk headers. Inflating stops past it (a bomb).
@@ -56,10 +58,7 @@ export const MAX_DELTA_BODY_BYTES = LIMITS.maxDeltaPixels * 4 + 64 * 64 * 9 + 64
  */
 export function encodeDelta(delta: Delta): Uint8Array {
   const chunks = delta.chunks.map(ascending);
-  const back = delta.end.ms - delta.start.ms;
-  let size = DELTA_HEAD_BYTES;
-  size += varintBytes(delta.end.ms) + varintBytes(delta.end.seq) + varintBytes(Math.max(0, back)) + varintBytes(delta.start.seq);
-  size += varintBytes(delta.configVersion) + varintBytes(chunks.length);
+  let size = deltaPreambleBytes(delta) + varintBytes(chunks.length);
   for (const chunk of chunks) {
     size += varintBytes(chunk.cx) + varintBytes(chunk.cy) + varintBytes(chunk.offsets.length) + chunk.colors.length;
     let previous = -1;
@@ -69,15 +68,7 @@ export function encodeDelta(delta: Delta): Uint8Array {
     }
   }
   const writer = new BinaryWriter(size);
-  writeHeader(writer, FrameKind.Delta, 0, DELTA_FORMAT_VERSION);
-  writer.u32(delta.epoch);
-  writer.u32(delta.seq);
-  writer.varint(delta.end.ms);
-  writer.varint(delta.end.seq);
-  // A window that ends before it starts cannot be written as a distance back; keep it refusable.
-  writer.varint(Math.max(0, back));
-  writer.varint(back < 0 ? delta.end.seq + 1 : delta.start.seq);
-  writer.varint(delta.configVersion);
+  writeDeltaPreamble(writer, delta, DELTA_FORMAT_VERSION);
   writer.varint(chunks.length);
   for (const chunk of chunks) {
     writer.varint(chunk.cx);
@@ -139,6 +130,20 @@ export function inflateDeltaSync(frame: Uint8Array, inflateRaw: (body: Uint8Arra
   }
 }
 
+/**
+ * Whichever is fewer bytes: a format-2 frame as the writer publishes it (deflated or not), or the
+ * format-3 encoding of its delta (ties keep format 2). Any other frame, or one that does not
+ * decode, comes back as it is. Run it once per tick, never per socket.
+ */
+export function smallestDeltaFrame(frame: Uint8Array, inflateRawSync: (body: Uint8Array, maxBytes: number) => Uint8Array): Uint8Array {
+  if (!isDeltaV2(frame)) return frame;
+  const inflated = inflateDeltaSync(frame, inflateRawSync);
+  const decoded = inflated.ok ? decodeDelta(inflated.value) : inflated;
+  if (!decoded.ok || !fitsPackedDelta(decoded.value)) return frame;
+  const packed = encodePackedDelta(decoded.value);
+  return packed.length < frame.length ? packed : frame;
+}
+
 function withBody(frame: Uint8Array, body: Uint8Array): Uint8Array {
   if (body.length > MAX_DELTA_BODY_BYTES) throw new DecodeError(`delta body inflates past ${MAX_DELTA_BODY_BYTES} bytes`);
   const out = new Uint8Array(DELTA_HEAD_BYTES + body.length);
@@ -157,15 +162,19 @@ function inflateError(error: unknown): DecodeError {
  * release: reload), else undefined.
  */
 export function newerDeltaFormat(frame: Uint8Array): number | undefined {
-  return frame.length >= 2 && frame[0] === FrameKind.Delta && frame[1]! > DELTA_FORMAT_VERSION ? frame[1] : undefined;
+  return frame.length >= 2 && frame[0] === FrameKind.Delta && frame[1]! > PACKED_DELTA_FORMAT_VERSION ? frame[1] : undefined;
 }
 
-/** Decodes format 2 (inflated) and format 1 (what writers before it stored and may re-send). */
+/**
+ * Decodes format 3 (packed-delta.ts), format 2 (inflated) and format 1 (what writers before
+ * format 2 stored and may re-send).
+ */
 export function decodeDelta(bytes: Uint8Array): Decoded<Delta> {
   try {
     const reader = new BinaryReader(bytes);
-    const { version, flags } = readVersionedHeader(reader, FrameKind.Delta, [DELTA_FORMAT_VERSION, FRAME_FORMAT_VERSION]);
-    const delta = version === DELTA_FORMAT_VERSION ? readV2(reader, flags) : readV1(reader);
+    const { version, flags } = readVersionedHeader(reader, FrameKind.Delta, [PACKED_DELTA_FORMAT_VERSION, DELTA_FORMAT_VERSION, FRAME_FORMAT_VERSION]);
+    const delta =
+      version === PACKED_DELTA_FORMAT_VERSION ? readPackedDelta(reader, flags) : version === DELTA_FORMAT_VERSION ? readV2(reader, flags) : readV1(reader);
     reader.end();
     return { ok: true, value: delta };
   } catch (error) {
@@ -175,18 +184,7 @@ export function decodeDelta(bytes: Uint8Array): Decoded<Delta> {
 
 function readV2(reader: BinaryReader, flags: number): Delta {
   if (flags & DeltaFlag.Deflated) throw new DecodeError('delta body is deflated: inflate it first (inflateDelta)');
-  const epoch = reader.u32('epoch');
-  const seq = reader.u32('seq');
-  const endMs = reader.varint('end time');
-  const endSeq = reader.varint('end seq');
-  const back = reader.varint('window length');
-  const startSeq = reader.varint('start seq');
-  if (back > endMs) throw new DecodeError('delta starts before time 0');
-  if (endSeq > 0xffff_ffff || startSeq > 0xffff_ffff) throw new DecodeError('delta has an out-of-range stream seq');
-  const start = { ms: endMs - back, seq: startSeq };
-  const end = { ms: endMs, seq: endSeq };
-  if (comparePositions(end, start) <= 0) throw new DecodeError('delta ends before it starts');
-  const configVersion = reader.varint('config version');
+  const preamble = readDeltaPreamble(reader);
   const chunkCount = reader.varint('chunk count');
   // Each chunk header takes at least 3 bytes: refuse counts the frame cannot hold before allocating.
   if (chunkCount * 3 > reader.remaining) throw new DecodeError(`chunk count ${chunkCount} exceeds the frame`);
@@ -222,7 +220,7 @@ function readV2(reader: BinaryReader, flags: number): Delta {
     offsets: offsetsOf[c]!,
     colors: Uint8Array.from(reader.slice(count, 'pixel colours')),
   }));
-  return { epoch, seq, start, end, configVersion, chunks };
+  return { ...preamble, chunks };
 }
 
 // Format 1: epoch u32, seq u32, start, end, configVersion u32, chunk count u32; per chunk

@@ -19,6 +19,12 @@ export const FRAME_FORMAT_VERSION = 1;
  * a client seeing a format newer than its own knows it is outdated (see isNewerFormat).
  */
 export const DELTA_FORMAT_VERSION = 2;
+/**
+ * Delta format 3: the same head, then every pixel bit-packed (packed-delta.ts). Decoded since this
+ * build; a gateway may send it in place of format 2 when it is smaller (smallestDeltaFrame), while
+ * the writer still stores and publishes format 2.
+ */
+export const PACKED_DELTA_FORMAT_VERSION = 3;
 /** kind u8, version u8, flags u16. */
 export const FRAME_HEADER_BYTES = 4;
 /** ms f64, seq u32. */

@@ -9,6 +9,7 @@ import {
   decodeWireFrame,
   encodeCanvas,
   encodeDelta,
+  encodePackedDelta,
   encodeSync,
   encodeWireFrame,
   chooseWireFormat,
@@ -21,6 +22,7 @@ import {
   isDeflatedDelta,
   MAX_DELTA_BODY_BYTES,
   newerDeltaFormat,
+  PACKED_DELTA_FORMAT_VERSION,
   toBase64,
   WireFormat,
   type Delta,
@@ -180,10 +182,11 @@ describe('a deflated delta', () => {
 
   it('tells a format newer than this build from garbage', () => {
     const future = Uint8Array.from(encodeDelta(delta));
-    future[1] = DELTA_FORMAT_VERSION + 1;
+    future[1] = PACKED_DELTA_FORMAT_VERSION + 1;
     assert.equal(decodeDelta(future).ok, false);
-    assert.equal(newerDeltaFormat(future), DELTA_FORMAT_VERSION + 1);
+    assert.equal(newerDeltaFormat(future), PACKED_DELTA_FORMAT_VERSION + 1);
     assert.equal(newerDeltaFormat(encodeDelta(delta)), undefined);
+    assert.equal(newerDeltaFormat(encodePackedDelta(delta)), undefined, 'format 3 is known');
     assert.equal(newerDeltaFormat(Uint8Array.of(2, 9)), undefined);
   });
 });
