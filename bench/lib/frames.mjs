@@ -1,7 +1,8 @@
 // Reading just enough of a delta frame to match it with placements and with the writer's publish.
 // Every delta format (protocol/src/delta-codec.ts, little-endian) starts kind u8, version u8,
 // flags u16, epoch u32, seq u32; format 1 follows with start and end as (ms f64, seq u32), format 2
-// with varints in a body that may be deflated.
+// with varints in a body that may be deflated, format 3 (what bare-frame clients may get) with the
+// same varints and a bit-packed body.
 import { inflateRawSync } from 'node:zlib';
 import { decodeDelta, inflateDeltaSync } from '@tessera/protocol';
 import { decode as decodeMsgpack } from 'notepack.io';

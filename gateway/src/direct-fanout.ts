@@ -139,11 +139,21 @@ class Broadcast {
     if (this.bareForm === undefined) {
       const frame = decodeWireFrame(this.payload);
       const bare = frame.ok && goesBare(this.event, frame.value) ? frame.value : undefined;
-      const chosen = bare && this.transform ? this.transform(this.event, bare) : bare;
+      const chosen = bare && this.transformed(bare);
       const bytes = chosen && Buffer.from(chosen.buffer, chosen.byteOffset, chosen.byteLength);
       this.bareForm = bytes ? { bytes, framed: Buffer.concat(wsFrame(bytes, 2)) } : null;
     }
     return this.bareForm ?? undefined;
+  }
+
+  private transformed(frame: Uint8Array): Uint8Array {
+    if (!this.transform) return frame;
+    try {
+      return this.transform(this.event, frame);
+    } catch {
+      // A transform is an optimisation: the frame as published is always right to send.
+      return frame;
+    }
   }
 }
 

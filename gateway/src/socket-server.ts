@@ -1,4 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
+import { inflateRawSync } from 'node:zlib';
 import { createAdapter } from '@socket.io/redis-adapter';
 import {
   canvasKeys,
@@ -11,6 +12,7 @@ import {
   Events,
   formatPosition,
   LIMITS,
+  smallestDeltaFrame,
   type ClientToServerEvents,
   type InterServerEvents,
   type ServerToClientEvents,
@@ -88,6 +90,19 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set([Events.Place, Events.Proof]);
 const FANOUT_EVENTS: ReadonlySet<string> = new Set([Events.Delta, Events.Sync]);
 
 /**
+ * What a socket that asked for bare frames gets: a delta in whichever format is fewer bytes, the
+ * writer's (format 2, deflated when that is smaller) or the bit-packed format 3, which sparse
+ * deltas shrink to (BENCHMARKS.md). Once per broadcast; a client asking for bare frames decodes both.
+ */
+function bareFrame(event: string, frame: Uint8Array): Uint8Array {
+  return event === Events.Delta ? smallestDeltaFrame(frame, inflateWithin) : frame;
+}
+
+function inflateWithin(body: Uint8Array, maxBytes: number): Uint8Array {
+  return inflateRawSync(body, { maxOutputLength: maxBytes });
+}
+
+/**
  * The players' Socket.IO server: WebSocket only (no long-polling, so no sticky sessions), the
  * Redis adapter so the writer's broadcasts reach every gateway, and a hard limit on everything
  * a client can send.
@@ -116,6 +131,7 @@ export function createSocketServer(deps: SocketServerDeps): TesseraServer {
       events: FANOUT_EVENTS,
       writes: metrics.fanoutWrites,
       duration: metrics.fanoutSeconds,
+      bareFrame,
     }),
     allowRequest: (request, callback) => {
       // Refused here, before the upgrade, a draining gateway costs nothing more per attempt.

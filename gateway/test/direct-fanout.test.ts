@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { BARE_FRAMES, FrameKind } from '@tessera/protocol';
+import { constants, deflateRawSync } from 'node:zlib';
+import { BARE_FRAMES, decodeDelta, deflateDelta, encodeDelta, FrameKind, PACKED_DELTA_FORMAT_VERSION, type ChunkChanges } from '@tessera/protocol';
 import { createRoomEmitter } from '@tessera/runtime';
 import { Redis } from 'ioredis';
 import { useRedis, waitFor } from '../../test-support/index.js';
@@ -99,5 +100,32 @@ describe('broadcasting deltas and syncs to every socket', () => {
     // Every delta and sync broadcast (the marker and the 290 above, at least) was timed once.
     const timed = (await gateway.gateway.metrics.fanoutSeconds.get()).values.find((value) => value.metricName?.endsWith('_count'))?.value ?? 0;
     assert.ok(timed >= sent.length - 10 + 1, `timed ${timed} broadcasts`);
+  });
+
+  it('sends a sparse delta bare in the packed format, and as published to the others', async () => {
+    const emit = createRoomEmitter(redis, 'main');
+    // 40 pixels spread over a 300 × 200 canvas, as the writer publishes them (format 2, deflated when smaller).
+    let seed = 12_345;
+    const next = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const chunks: ChunkChanges[] = [0, 1].map((cx) => {
+      const offsets = Uint16Array.from(new Set(Array.from({ length: 20 }, () => Math.floor(next() * 200) * 256 + Math.floor(next() * 150)))).sort();
+      return { cx, cy: 0, offsets, colors: Uint8Array.from(offsets, () => Math.floor(next() * 32)) };
+    });
+    const delta = { epoch: 77, seq: 9_001, start: { ms: 1_800_000_000_000, seq: 0 }, end: { ms: 1_800_000_000_500, seq: 3 }, configVersion: 2, chunks };
+    const published = Buffer.from(deflateDelta(encodeDelta(delta), (body) => deflateRawSync(body, { level: constants.Z_BEST_COMPRESSION })));
+    for (const player of players) player.seen.length = 0;
+    await emit('delta', published);
+    await waitFor(() => players.every((player) => player.seen.length > 0), { timeoutMs: 10_000, message: 'the delta to reach every player' });
+    for (const [i, player] of players.entries()) {
+      assert.equal(player.seen.length, 1, `player ${i} saw ${player.seen.length} frames`);
+      const bytes = Buffer.from(player.seen[0]!.split(':')[2]!, 'hex');
+      if (!player.bare) {
+        assert.deepEqual(bytes, published, `player ${i} did not get the frame as published`);
+        continue;
+      }
+      assert.equal(bytes[1], PACKED_DELTA_FORMAT_VERSION, `player ${i} got format ${bytes[1]}`);
+      assert.ok(bytes.length < published.length, `format 3 took ${bytes.length} bytes, the published frame ${published.length}`);
+      assert.deepEqual(decodeDelta(bytes), { ok: true, value: delta }, `player ${i} decoded another delta`);
+    }
   });
 });
