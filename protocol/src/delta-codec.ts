@@ -2,7 +2,7 @@ import { BinaryReader, BinaryWriter, varintBytes } from './binary.js';
 import { DELTA_HEAD_BYTES, deltaPreambleBytes, readDeltaPreamble, writeDeltaPreamble } from './delta-preamble.js';
 import { type Decoded, DecodeError } from './errors.js';
 import { DELTA_FORMAT_VERSION, FrameKind, FRAME_FORMAT_VERSION, PACKED_DELTA_FORMAT_VERSION, readPosition, readVersionedHeader } from './frame-header.js';
-import { CHUNK_BYTES, LIMITS } from './limits.js';
+import { CHUNK_BYTES, LIMITS, MAX_CHUNKS_PER_SIDE } from './limits.js';
 import { encodePackedDelta, fitsPackedDelta, readPackedDelta } from './packed-delta.js';
 import { comparePositions, type StreamPosition } from './stream-position.js';
 
@@ -45,7 +45,7 @@ export { DELTA_HEAD_BYTES };
  * The largest body a format-2 frame may inflate to: LIMITS.maxDeltaPixels at their widest (a
  * 3-byte offset gap and a colour each) plus chunk headers. Inflating stops past it (a bomb).
  */
-export const MAX_DELTA_BODY_BYTES = LIMITS.maxDeltaPixels * 4 + 64 * 64 * 9 + 64;
+export const MAX_DELTA_BODY_BYTES = LIMITS.maxDeltaPixels * 4 + MAX_CHUNKS_PER_SIDE * MAX_CHUNKS_PER_SIDE * 9 + 64;
 
 /**
  * Format 2 (little-endian, LEB128 varints):

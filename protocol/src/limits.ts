@@ -37,3 +37,6 @@ export const LIMITS = {
   /** Longest identity token the gateway verifies (the CONNECT packet limit leaves room for it). */
   maxIdTokenLength: 8_192,
 } as const;
+
+/** Chunks along a side of the largest canvas (64). */
+export const MAX_CHUNKS_PER_SIDE = LIMITS.maxCanvasSide / CHUNK_SIZE;

@@ -4,12 +4,10 @@ import type { ChunkChanges, Delta } from './delta-codec.js';
 import { deltaPreambleBytes, readDeltaPreamble, writeDeltaPreamble } from './delta-preamble.js';
 import { DecodeError } from './errors.js';
 import { PACKED_DELTA_FORMAT_VERSION } from './frame-header.js';
-import { CHUNK_BYTES, CHUNK_SIZE, LIMITS } from './limits.js';
+import { CHUNK_BYTES, LIMITS, MAX_CHUNKS_PER_SIDE } from './limits.js';
 
-/** Chunks along a side of the largest canvas (64): a chunk's index is cy * CHUNKS_PER_SIDE + cx. */
-const CHUNKS_PER_SIDE = LIMITS.maxCanvasSide / CHUNK_SIZE;
 /** Pixel ordinals (cy * 64 + cx) * 65536 + offset are below this (2^28). */
-const POSITION_LIMIT = CHUNKS_PER_SIDE * CHUNKS_PER_SIDE * CHUNK_BYTES;
+const POSITION_LIMIT = MAX_CHUNKS_PER_SIDE * MAX_CHUNKS_PER_SIDE * CHUNK_BYTES;
 const ORDER_BITS = 5;
 /** Largest exp-Golomb order a frame may name (the 5-bit field's 31 is refused). */
 const MAX_ORDER = 30;
@@ -116,7 +114,7 @@ function sortedPixels(delta: Delta): { positions: Uint32Array; colors: Uint8Arra
   let i = 0;
   for (const { cx, cy, offsets, colors: chunkColors } of delta.chunks) {
     if (!inGrid(cx) || !inGrid(cy)) throw new RangeError(`chunk ${cx},${cy} is outside the largest canvas`);
-    const base = (cy * CHUNKS_PER_SIDE + cx) * CHUNK_BYTES;
+    const base = (cy * MAX_CHUNKS_PER_SIDE + cx) * CHUNK_BYTES;
     for (let j = 0; j < offsets.length; j++, i++) {
       positions[i] = base + offsets[j]!;
       colors[i] = chunkColors[j]!;
@@ -190,12 +188,12 @@ function splitChunks(positions: Uint32Array, colors: Uint8Array): ChunkChanges[]
     while (last < positions.length && positions[last]! < base + CHUNK_BYTES) last++;
     const offsets = new Uint16Array(last - first);
     for (let i = first; i < last; i++) offsets[i - first] = positions[i]! - base;
-    chunks.push({ cx: index % CHUNKS_PER_SIDE, cy: Math.floor(index / CHUNKS_PER_SIDE), offsets, colors: colors.slice(first, last) });
+    chunks.push({ cx: index % MAX_CHUNKS_PER_SIDE, cy: Math.floor(index / MAX_CHUNKS_PER_SIDE), offsets, colors: colors.slice(first, last) });
     first = last;
   }
   return chunks;
 }
 
 function inGrid(coordinate: number): boolean {
-  return Number.isInteger(coordinate) && coordinate >= 0 && coordinate < CHUNKS_PER_SIDE;
+  return Number.isInteger(coordinate) && coordinate >= 0 && coordinate < MAX_CHUNKS_PER_SIDE;
 }
