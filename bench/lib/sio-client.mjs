@@ -8,6 +8,7 @@
 //   server → `43<id>[result]` ack       server → `451-["delta",{"_placeholder":true,"num":0}]` + one binary message
 //   server → a bare binary message (a delta or sync frame, its first byte its kind) to a client that
 //            connected with `{"frames":"bare"}` (protocol/src/bare-frames.ts)
+import { FrameKind } from '@tessera/protocol';
 import WebSocket from 'ws';
 
 const CH_0 = 0x30;
@@ -20,8 +21,8 @@ const SYNC_PREFIX = Buffer.from('42["sync","');
 const BINARY_DELTA_PREFIX = Buffer.from('451-["delta"');
 const BINARY_SYNC_PREFIX = Buffer.from('451-["sync"');
 const PONG = '3';
-/** FrameKind (protocol/src/frame-header.ts) → event, for bare frames. */
-const BARE_KINDS = /** @type {const} */ ({ 1: 'delta', 2: 'sync' });
+/** A bare frame's event by its first byte (protocol/src/bare-frames.ts). */
+const BARE_KINDS = /** @type {Record<number, 'delta' | 'sync'>} */ ({ [FrameKind.Delta]: 'delta', [FrameKind.Sync]: 'sync' });
 
 /**
  * What a group of clients does with what arrives; shared by every client so each costs no closures.
@@ -100,7 +101,7 @@ export class SioClient {
     const at = performance.now();
     this.bytesReceived += data.length + (data.length < 126 ? 2 : data.length < 65_536 ? 4 : 10);
     if (isBinary) {
-      const kind = this.pendingBinary ?? BARE_KINDS[/** @type {1 | 2} */ (data[0])];
+      const kind = this.pendingBinary ?? BARE_KINDS[data[0]];
       this.pendingBinary = undefined;
       if (kind) this.handlers.onFrame?.(this, kind, data, false, at);
       return;

@@ -3,7 +3,7 @@ import { constants, deflateRawSync } from 'node:zlib';
 import { BARE_FRAMES, decodeDelta, deflateDelta, encodeDelta, FrameKind, PACKED_DELTA_FORMAT_VERSION, type ChunkChanges } from '@tessera/protocol';
 import { createRoomEmitter } from '@tessera/runtime';
 import { Redis } from 'ioredis';
-import { useRedis, waitFor } from '../../test-support/index.js';
+import { seeded, useRedis, waitFor } from '../../test-support/index.js';
 import { connectPlayer, startGateway, type Player, type RunningGateway } from './support/gateway-harness.js';
 
 /** What a player saw, in order: deltas and syncs by their payload, any other event by name. */
@@ -105,8 +105,7 @@ describe('broadcasting deltas and syncs to every socket', () => {
   it('sends a sparse delta bare in the packed format, and as published to the others', async () => {
     const emit = createRoomEmitter(redis, 'main');
     // 40 pixels spread over a 300 × 200 canvas, as the writer publishes them (format 2, deflated when smaller).
-    let seed = 12_345;
-    const next = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const next = seeded(12_345);
     const chunks: ChunkChanges[] = [0, 1].map((cx) => {
       const offsets = Uint16Array.from(new Set(Array.from({ length: 20 }, () => Math.floor(next() * 200) * 256 + Math.floor(next() * 150)))).sort();
       return { cx, cy: 0, offsets, colors: Uint8Array.from(offsets, () => Math.floor(next() * 32)) };

@@ -16,17 +16,8 @@ export interface Pixel {
   readonly color: number;
 }
 
-/** A seeded PRNG (mulberry32): the same seed gives the same deltas on every run. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+// The seeded PRNG is shared with the other packages' tests; imported alone, without the servers' helpers.
+export { seeded } from '../../../test-support/random.js';
 
 /** The delta the writer's coalescer would build: last write per pixel, chunks by (cy, cx), offsets ascending. */
 export function deltaOf(pixels: Iterable<Pixel>): Delta {
